@@ -1,0 +1,230 @@
+// Sockets notify, React Query owns server state: every message lands in the query cache (setQueryData for the
+// live lists, invalidation elsewhere). Nothing here keeps its own copy of server data.
+import type { QueryClient } from '@tanstack/react-query';
+import type { DeliverySummary, EventSummary, Page, ResyncResult, UserDetail, UserSummary } from '@contract/contract.ts';
+import type { CatchUpRequest, ClientToServerEvents, ServerToClientEvents } from '@contract/realtime/contract.ts';
+import {
+  createBatcher,
+  flattenFeed,
+  matchesDeliveryFilters,
+  matchesEventFilters,
+  mergeIntoFeed,
+  newestId,
+  timeoutSchedule,
+  type FeedData,
+  type Schedule,
+} from '../lib/live-feed.ts';
+import { api } from '../lib/api.ts';
+import { queryKeys, type DeliveryFilters, type EventFilters } from '../lib/query-keys.ts';
+
+const defaultFetchEventsHead = async (filters: EventFilters) =>
+  (await api<Page<EventSummary>>('/api/events', { query: { ...filters, limit: 100 } })).items;
+
+export type RealtimeStatus = 'connecting' | 'live' | 'reconnecting' | 'unauthorized';
+
+/** The part of a Socket.IO client this module uses (a fake in tests). */
+export interface RealtimeSocket {
+  on<E extends keyof ServerToClientEvents>(event: E, listener: ServerToClientEvents[E]): unknown;
+  on(event: 'connect' | 'disconnect', listener: () => void): unknown;
+  on(event: 'connect_error', listener: (err: Error) => void): unknown;
+  off(event?: string): unknown;
+  emit<E extends keyof ClientToServerEvents>(event: E, ...args: Parameters<ClientToServerEvents[E]>): unknown;
+}
+
+export interface RealtimeOptions {
+  schedule?: Schedule;
+  /** the newest page of a text-filtered event list (defaults to GET /api/events) */
+  fetchEventsHead?: (filters: EventFilters) => Promise<EventSummary[]>;
+  /** minimum gap between overview refetches triggered by live traffic */
+  overviewEveryMs?: number;
+  onStatus?: (status: RealtimeStatus) => void;
+}
+
+/** Newest ids held in any cached list, so the server can send what came after them. */
+export function catchUpRequest(queryClient: QueryClient): CatchUpRequest {
+  const ids = (prefix: readonly unknown[]) =>
+    queryClient
+      .getQueriesData<FeedData<{ id: number }>>({ queryKey: prefix })
+      .map(([, data]) => newestId(flattenFeed(data)))
+      .filter((id): id is number => id !== undefined);
+  const ev = ids(queryKeys.events.lists);
+  const dl = ids(queryKeys.deliveries.lists);
+  return {
+    lastEventId: ev.length ? Math.max(...ev) : undefined,
+    lastDeliveryId: dl.length ? Math.max(...dl) : undefined,
+  };
+}
+
+/**
+ * The text filter also searches the payload on the server, which a summary does not carry: for such lists,
+ * events that pass the other filters trigger a fetch of the list's newest page, merged like live items.
+ */
+export type RefreshHead = (queryKey: readonly unknown[], filters: EventFilters) => void;
+
+export function applyEvents(queryClient: QueryClient, events: readonly EventSummary[], refreshHead?: RefreshHead): void {
+  if (events.length === 0) return;
+  for (const query of queryClient.getQueryCache().findAll({ queryKey: queryKeys.events.lists })) {
+    const filters = (query.queryKey[2] ?? {}) as EventFilters;
+    if (filters.q && refreshHead) {
+      const { q: _q, ...rest } = filters;
+      if (query.state.data && events.some(matchesEventFilters(rest))) refreshHead(query.queryKey, filters);
+      continue;
+    }
+    queryClient.setQueryData<FeedData<EventSummary>>(query.queryKey, (old) =>
+      mergeIntoFeed(old, events, { matches: matchesEventFilters(filters) }),
+    );
+  }
+  const userIds = new Set<string>();
+  for (const e of events) {
+    // a re-applied event changes its own detail (outcome, deliveries)
+    if (queryClient.getQueryData(queryKeys.events.detail(e.svixId))) {
+      void queryClient.invalidateQueries({ queryKey: queryKeys.events.detail(e.svixId) });
+    }
+    if (e.userId) userIds.add(e.userId);
+  }
+  for (const id of userIds) void queryClient.invalidateQueries({ queryKey: queryKeys.users.timeline(id) });
+}
+
+export function applyDeliveries(queryClient: QueryClient, deliveries: readonly DeliverySummary[]): void {
+  if (deliveries.length === 0) return;
+  for (const query of queryClient.getQueryCache().findAll({ queryKey: queryKeys.deliveries.lists })) {
+    const filters = (query.queryKey[2] ?? {}) as DeliveryFilters;
+    queryClient.setQueryData<FeedData<DeliverySummary>>(query.queryKey, (old) =>
+      mergeIntoFeed(old, deliveries, { matches: matchesDeliveryFilters(filters) }),
+    );
+  }
+  for (const d of deliveries) {
+    // the event detail lists every delivery that carried it
+    if (d.svixId && queryClient.getQueryData(queryKeys.events.detail(d.svixId))) {
+      void queryClient.invalidateQueries({ queryKey: queryKeys.events.detail(d.svixId) });
+    }
+  }
+}
+
+export function applyUserChanges(queryClient: QueryClient, users: readonly UserSummary[]): void {
+  if (users.length === 0) return;
+  void queryClient.invalidateQueries({ queryKey: queryKeys.users.lists });
+  const latest = new Map(users.map((u) => [u.id, u]));
+  for (const user of latest.values()) {
+    const before = queryClient.getQueryData<UserDetail>(queryKeys.users.detail(user.id));
+    // show the new summary fields at once, then refetch the rest (sessions, data) for open detail pages
+    queryClient.setQueryData<UserDetail>(queryKeys.users.detail(user.id), (old) => (old ? { ...old, ...user } : old));
+    void queryClient.invalidateQueries({ queryKey: queryKeys.users.detail(user.id) });
+    void queryClient.invalidateQueries({ queryKey: queryKeys.users.timeline(user.id) });
+    // Re-compare (a Clerk API call) only when the local copy took a new Clerk version: comparing itself
+    // changes the user (status, lastComparedAt) and publishes user:changed, which must not loop.
+    if (!before || before.clerkUpdatedAt !== user.clerkUpdatedAt || before.deleted !== user.deleted) {
+      void queryClient.invalidateQueries({ queryKey: queryKeys.users.compare(user.id), refetchType: before ? 'active' : 'none' });
+    }
+  }
+}
+
+export function applyResync(queryClient: QueryClient, result: ResyncResult): void {
+  queryClient.setQueryData<UserDetail>(queryKeys.users.detail(result.userId), result.user);
+  void queryClient.invalidateQueries({ queryKey: queryKeys.users.lists });
+  void queryClient.invalidateQueries({ queryKey: queryKeys.users.compare(result.userId) });
+  void queryClient.invalidateQueries({ queryKey: queryKeys.users.timeline(result.userId) });
+  void queryClient.invalidateQueries({ queryKey: queryKeys.overview });
+}
+
+/** Wire a connected-or-connecting socket to the cache. Returns a function that detaches everything. */
+export function attachRealtime(socket: RealtimeSocket, queryClient: QueryClient, options: RealtimeOptions = {}): () => void {
+  const { schedule = timeoutSchedule(), overviewEveryMs = 5000, onStatus, fetchEventsHead = defaultFetchEventsHead } = options;
+
+  // at most one head fetch per list at a time; a burst during one fetch causes exactly one more
+  const heads = new Map<string, { running: boolean; again: boolean }>();
+  const refreshHead: RefreshHead = (queryKey, filters) => {
+    const id = JSON.stringify(queryKey);
+    const state = heads.get(id) ?? { running: false, again: false };
+    heads.set(id, state);
+    if (state.running) {
+      state.again = true;
+      return;
+    }
+    state.running = true;
+    fetchEventsHead(filters)
+      .then((items) => {
+        queryClient.setQueryData<FeedData<EventSummary>>(queryKey, (old) => mergeIntoFeed(old, items));
+      })
+      .catch(() => {
+        // the next live event or a reconnect tries again; the list itself stays usable
+      })
+      .finally(() => {
+        state.running = false;
+        if (state.again) {
+          state.again = false;
+          refreshHead(queryKey, filters);
+        } else {
+          heads.delete(id);
+        }
+      });
+  };
+
+  let lastOverview = 0;
+  let overviewTimer: ReturnType<typeof setTimeout> | undefined;
+  const touchOverview = () => {
+    if (overviewTimer) return;
+    const wait = Math.max(0, lastOverview + overviewEveryMs - Date.now());
+    overviewTimer = setTimeout(() => {
+      overviewTimer = undefined;
+      lastOverview = Date.now();
+      void queryClient.invalidateQueries({ queryKey: queryKeys.overview });
+    }, wait);
+  };
+
+  const events = createBatcher<EventSummary>((items) => {
+    applyEvents(queryClient, items, refreshHead);
+    touchOverview();
+  }, schedule);
+  const deliveries = createBatcher<DeliverySummary>((items) => {
+    applyDeliveries(queryClient, items);
+    touchOverview();
+  }, schedule);
+
+  const users = createBatcher<UserSummary>((items) => applyUserChanges(queryClient, items), schedule);
+
+  let connectedBefore = false;
+  socket.on('connect', () => {
+    onStatus?.('live');
+    const reconnect = connectedBefore;
+    connectedBefore = true;
+    socket.emit('feed:catch-up', catchUpRequest(queryClient), (res) => {
+      if (res.truncated) {
+        // too much was missed to send: start the lists again from the newest page (a reset, not a refetch of
+        // every loaded page)
+        void queryClient.resetQueries({ queryKey: queryKeys.events.lists });
+        void queryClient.resetQueries({ queryKey: queryKeys.deliveries.lists });
+      }
+      events.push(res.events);
+      deliveries.push(res.deliveries);
+    });
+    if (reconnect) {
+      // user changes have no catch-up; refetch what may have moved while offline
+      void queryClient.invalidateQueries({ queryKey: queryKeys.users.all });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.overview });
+    }
+  });
+  socket.on('disconnect', () => onStatus?.('reconnecting'));
+  socket.on('connect_error', (err) => {
+    if (err.message === 'unauthorized') {
+      onStatus?.('unauthorized');
+      void queryClient.invalidateQueries({ queryKey: queryKeys.me });
+    } else {
+      onStatus?.('reconnecting');
+    }
+  });
+  socket.on('event:received', (items) => events.push(items));
+  socket.on('delivery:recorded', (items) => deliveries.push(items));
+  socket.on('user:changed', (items) => users.push(items));
+  socket.on('resync:finished', (result) => applyResync(queryClient, result));
+
+  return () => {
+    for (const e of ['connect', 'disconnect', 'connect_error', 'event:received', 'delivery:recorded', 'user:changed', 'resync:finished']) {
+      socket.off(e);
+    }
+    events.cancel();
+    deliveries.cancel();
+    users.cancel();
+    if (overviewTimer) clearTimeout(overviewTimer);
+  };
+}

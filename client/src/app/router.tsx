@@ -1,0 +1,46 @@
+import { createBrowserRouter } from 'react-router';
+import { Loading } from '../components/DataState.tsx';
+import { SignInPage } from '../features/auth/components/SignInPage.tsx';
+import { Layout } from './Layout.tsx';
+import { NotFoundPage, RouteError } from './RouteError.tsx';
+
+// Pages are lazy: the first load carries the shell only, each page (and its chart/JSON libraries) comes on demand.
+export function createRouter() {
+  return createBrowserRouter([
+    { path: '/sign-in', element: <SignInPage />, errorElement: <RouteError /> },
+    {
+      path: '/',
+      element: <Layout />,
+      errorElement: <RouteError />,
+      hydrateFallbackElement: <Loading />,
+      children: [
+        {
+          errorElement: <RouteError />,
+          children: [
+            { index: true, lazy: () => import('../features/overview/components/OverviewPage.tsx').then((m) => ({ Component: m.OverviewPage })) },
+            { path: 'events', lazy: () => import('../features/events/components/EventsPage.tsx').then((m) => ({ Component: m.EventsPage })) },
+            {
+              path: 'events/:svixId',
+              lazy: () => import('../features/events/components/EventDetailPage.tsx').then((m) => ({ Component: m.EventDetailPage })),
+            },
+            {
+              path: 'deliveries',
+              lazy: () => import('../features/deliveries/components/DeliveriesPage.tsx').then((m) => ({ Component: m.DeliveriesPage })),
+            },
+            {
+              path: 'deliveries/:id',
+              lazy: () =>
+                import('../features/deliveries/components/DeliveryDetailPage.tsx').then((m) => ({ Component: m.DeliveryDetailPage })),
+            },
+            { path: 'users', lazy: () => import('../features/users/components/UsersPage.tsx').then((m) => ({ Component: m.UsersPage })) },
+            {
+              path: 'users/:id',
+              lazy: () => import('../features/users/components/UserDetailPage.tsx').then((m) => ({ Component: m.UserDetailPage })),
+            },
+            { path: '*', element: <NotFoundPage /> },
+          ],
+        },
+      ],
+    },
+  ]);
+}

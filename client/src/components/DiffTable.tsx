@@ -1,0 +1,98 @@
+import { useState } from 'react';
+import { formatValue, timestampHint, type CompareRow, type DiffRow } from '../lib/diff.ts';
+
+const KIND_LABEL = { added: 'added', removed: 'removed', changed: 'changed' } as const;
+
+interface DiffTableProps {
+  rows: readonly DiffRow[];
+  caption: string;
+  beforeLabel: string;
+  afterLabel: string;
+  empty?: string;
+}
+
+/** Only the fields that changed, before → after. */
+export function DiffTable({ rows, caption, beforeLabel, afterLabel, empty = 'No differences.' }: DiffTableProps) {
+  if (rows.length === 0) return <p className="empty">{empty}</p>;
+  return (
+    <div className="table-scroll">
+      <table className="table diff-table">
+        <caption className="visually-hidden">{caption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">Field</th>
+            <th scope="col">Change</th>
+            <th scope="col">{beforeLabel}</th>
+            <th scope="col">{afterLabel}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row) => (
+            <tr key={row.path} className={`diff-row diff-row--${row.kind}`}>
+              <th scope="row" className="mono">{row.path}</th>
+              <td>
+                <span className={`diff-kind diff-kind--${row.kind}`}>{KIND_LABEL[row.kind]}</span>
+              </td>
+              <td className="mono diff-before" title={timestampHint(row.path, row.before)}>{formatValue(row.before)}</td>
+              <td className="mono diff-after" title={timestampHint(row.path, row.after)}>{formatValue(row.after)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+interface CompareTableProps {
+  rows: readonly CompareRow[];
+  caption: string;
+  localLabel?: string;
+  clerkLabel?: string;
+}
+
+/** Every field side by side; differing rows highlighted and marked in text; "Only differences" narrows it. */
+export function CompareTable({ rows, caption, localLabel = 'Local copy', clerkLabel = 'Clerk' }: CompareTableProps) {
+  const differing = rows.filter((r) => r.kind).length;
+  const [onlyDiffs, setOnlyDiffs] = useState(differing > 0);
+  const shown = onlyDiffs ? rows.filter((r) => r.kind) : rows;
+  return (
+    <div>
+      <div className="toolbar">
+        <p className="muted" aria-live="polite">
+          {differing === 0 ? 'All fields agree.' : `${differing} of ${rows.length} fields differ.`}
+        </p>
+        <button type="button" className="button button--toggle" aria-pressed={onlyDiffs} onClick={() => setOnlyDiffs((v) => !v)}>
+          Only differences
+        </button>
+      </div>
+      {shown.length === 0 ? (
+        <p className="empty">{rows.length === 0 ? 'Neither side has any fields.' : 'No differences.'}</p>
+      ) : (
+        <div className="table-scroll compare-table-wrap">
+          <table className="table compare-table">
+            <caption className="visually-hidden">{caption}</caption>
+            <thead>
+              <tr>
+                <th scope="col">Field</th>
+                <th scope="col">{localLabel}</th>
+                <th scope="col">{clerkLabel}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {shown.map((row) => (
+                <tr key={row.path} className={row.kind ? `diff-row diff-row--${row.kind}` : undefined}>
+                  <th scope="row" className="mono">
+                    {row.path}
+                    {row.kind && <span className={`diff-kind diff-kind--${row.kind}`}>{KIND_LABEL[row.kind]}</span>}
+                  </th>
+                  <td className="mono diff-before" title={timestampHint(row.path, row.local)}>{formatValue(row.local)}</td>
+                  <td className="mono diff-after" title={timestampHint(row.path, row.clerk)}>{formatValue(row.clerk)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,36 @@
+import type { DeliveryOutcome, SyncStatus } from '@contract/contract.ts';
+
+type Tone = 'ok' | 'warn' | 'bad' | 'neutral' | 'info';
+
+const TONES: Record<DeliveryOutcome | SyncStatus, Tone> = {
+  applied: 'ok',
+  stale: 'neutral',
+  duplicate: 'neutral',
+  not_projected: 'info',
+  failed: 'bad',
+  rejected: 'bad',
+  unavailable: 'warn',
+  in_sync: 'ok',
+  drifted: 'warn',
+  deleted: 'neutral',
+  never_compared: 'neutral',
+};
+
+const LABELS: Partial<Record<DeliveryOutcome | SyncStatus, string>> = {
+  not_projected: 'not projected',
+  in_sync: 'in sync',
+  never_compared: 'never compared',
+};
+
+export const statusLabel = (status: string): string => LABELS[status as DeliveryOutcome] ?? status.replaceAll('_', ' ');
+
+/** Outcome or sync status as text plus colour (never colour alone). */
+export function StatusBadge({ status }: { status: DeliveryOutcome | SyncStatus }) {
+  return <span className={`badge badge--${TONES[status] ?? 'neutral'}`}>{statusLabel(status)}</span>;
+}
+
+/** HTTP status code, coloured by class. */
+export function HttpStatus({ code }: { code: number }) {
+  const tone: Tone = code >= 500 ? 'bad' : code >= 400 ? 'warn' : code >= 200 && code < 300 ? 'ok' : 'neutral';
+  return <span className={`badge badge--${tone} mono`}>{code}</span>;
+}

@@ -1,0 +1,96 @@
+import { useEffect, useRef, type ReactNode } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
+
+export interface Column<T> {
+  key: string;
+  header: string;
+  /** CSS width for the fixed table layout, e.g. '8rem' or '30%' */
+  width?: string;
+  render: (item: T) => ReactNode;
+  className?: string;
+}
+
+interface VirtualTableProps<T> {
+  items: readonly T[];
+  columns: readonly Column<T>[];
+  getKey: (item: T) => string | number;
+  caption: string;
+  rowHeight?: number;
+  /** called when the last rows come into view (load the next page) */
+  onEndReached?: () => void;
+  rowClassName?: (item: T) => string | undefined;
+  footer?: ReactNode;
+}
+
+/**
+ * A real <table> (headers, row semantics) that only renders the rows in view: spacer rows above and below keep
+ * the scroll height. Rows have a fixed height so thousands of them cost the same as thirty.
+ */
+export function VirtualTable<T>({ items, columns, getKey, caption, rowHeight = 40, onEndReached, rowClassName, footer }: VirtualTableProps<T>) {
+  const scrollRef = useRef<HTMLDivElement>(null);
+  // eslint-disable-next-line react-hooks/incompatible-library -- TanStack Virtual returns fresh functions by design
+  const virtualizer = useVirtualizer({
+    count: items.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => rowHeight,
+    overscan: 12,
+    initialRect: { width: 1000, height: 800 },
+    getItemKey: (index) => getKey(items[index]!),
+  });
+  const virtualRows = virtualizer.getVirtualItems();
+  const lastIndex = virtualRows.at(-1)?.index ?? -1;
+
+  useEffect(() => {
+    if (onEndReached && items.length > 0 && lastIndex >= items.length - 5) onEndReached();
+  }, [lastIndex, items.length, onEndReached]);
+
+  const paddingTop = virtualRows[0]?.start ?? 0;
+  const paddingBottom = virtualRows.length ? virtualizer.getTotalSize() - (virtualRows.at(-1)?.end ?? 0) : 0;
+
+  return (
+    <div className="virtual-table" ref={scrollRef} tabIndex={-1}>
+      <table className="table table--fixed">
+        <caption className="visually-hidden">{caption}</caption>
+        <colgroup>
+          {columns.map((c) => (
+            <col key={c.key} style={c.width ? { width: c.width } : undefined} />
+          ))}
+        </colgroup>
+        <thead>
+          <tr>
+            {columns.map((c) => (
+              <th key={c.key} scope="col">
+                {c.header}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {paddingTop > 0 && (
+            <tr aria-hidden="true" className="spacer">
+              <td colSpan={columns.length} style={{ height: paddingTop }} />
+            </tr>
+          )}
+          {virtualRows.map((row) => {
+            const item = items[row.index]!;
+            return (
+              <tr key={row.key} style={{ height: rowHeight }} className={rowClassName?.(item)} aria-rowindex={row.index + 2}>
+                {columns.map((c) => (
+                  <td key={c.key} className={c.className}>
+                    {c.render(item)}
+                  </td>
+                ))}
+              </tr>
+            );
+          })}
+          {paddingBottom > 0 && (
+            <tr aria-hidden="true" className="spacer">
+              <td colSpan={columns.length} style={{ height: paddingBottom }} />
+            </tr>
+          )}
+        </tbody>
+      </table>
+      {footer}
+    </div>
+  );
+}

@@ -1,0 +1,90 @@
+import { lazy, Suspense, type ReactNode } from 'react';
+import { Link } from 'react-router';
+import type { OverviewStats } from '@contract/contract.ts';
+import { DataState, Loading } from '../../../components/DataState.tsx';
+import { RelativeTime } from '../../../components/RelativeTime.tsx';
+import { formatDateTime, formatNumber, formatPercent } from '../../../lib/time.ts';
+import { useOverview } from '../api/overview.ts';
+
+// the charting library loads with the chart, not with the page shell
+const EventsChart = lazy(() => import('./EventsChart.tsx').then((m) => ({ default: m.EventsChart })));
+
+function Stat({ label, value, detail, tone, to }: { label: string; value: ReactNode; detail?: ReactNode; tone?: 'ok' | 'warn' | 'bad'; to?: string }) {
+  return (
+    <div className={`stat${tone ? ` stat--${tone}` : ''}`}>
+      <dt className="stat__label">{label}</dt>
+      <dd className="stat__value">{to ? <Link to={to}>{value}</Link> : value}</dd>
+      {detail && <dd className="stat__detail">{detail}</dd>}
+    </div>
+  );
+}
+
+function Stats({ s }: { s: OverviewStats }) {
+  const lastHourShare = s.deliveries.lastHourTotal ? s.deliveries.lastHourFailed / s.deliveries.lastHourTotal : 0;
+  const allShare = s.deliveries.total ? s.deliveries.failed / s.deliveries.total : 0;
+  const lastHourEvents = s.eventsPerMinute.reduce((n, p) => n + p.count, 0);
+  const lastHourFailedEvents = s.eventsPerMinute.reduce((n, p) => n + p.failed, 0);
+  return (
+    <>
+      {s.failingNow ? (
+        <div className="callout callout--error" role="alert">
+          <p className="callout__title">Deliveries are failing now</p>
+          <p>
+            The latest deliveries to the webhook endpoint failed. <Link to="/deliveries?failed=true">See the failed deliveries</Link>
+          </p>
+        </div>
+      ) : (
+        <div className="callout callout--ok" role="status">
+          <p className="callout__title">Deliveries are going through</p>
+        </div>
+      )}
+      <dl className="stats">
+        <Stat
+          label="Failed deliveries (last hour)"
+          value={formatPercent(lastHourShare)}
+          detail={`${formatNumber(s.deliveries.lastHourFailed)} of ${formatNumber(s.deliveries.lastHourTotal)} · all time ${formatPercent(allShare)}`}
+          tone={lastHourShare > 0.05 ? 'bad' : lastHourShare > 0 ? 'warn' : 'ok'}
+          to="/deliveries?failed=true"
+        />
+        <Stat label="Failing now" value={s.failingNow ? 'Yes' : 'No'} tone={s.failingNow ? 'bad' : 'ok'} />
+        <Stat
+          label="Users in the local copy"
+          value={formatNumber(s.users.total)}
+          detail={`${formatNumber(s.users.deleted)} deleted`}
+          to="/users"
+        />
+        <Stat label="Drifted users known" value={formatNumber(s.users.drifted)} tone={s.users.drifted ? 'warn' : 'ok'} to="/users?status=drifted" />
+        <Stat
+          label="Last event received"
+          value={s.lastEventAt ? <RelativeTime iso={s.lastEventAt} /> : 'never'}
+          detail={s.lastEventAt ? formatDateTime(s.lastEventAt) : 'No event has arrived yet.'}
+        />
+        <Stat label="Events (last hour)" value={formatNumber(lastHourEvents)} detail={`${formatNumber(lastHourFailedEvents)} failed`} to="/events" />
+      </dl>
+      <section className="card" aria-labelledby="chart-heading">
+        <h2 id="chart-heading">Events per minute</h2>
+        <p className="visually-hidden">
+          {formatNumber(lastHourEvents)} events in the last 60 minutes, {formatNumber(lastHourFailedEvents)} of them failed.
+        </p>
+        <Suspense fallback={<Loading label="Loading chart…" />}>
+          <EventsChart series={s.eventsPerMinute} />
+        </Suspense>
+      </section>
+    </>
+  );
+}
+
+export function OverviewPage() {
+  const query = useOverview();
+  return (
+    <>
+      <title>Overview · Clerk Sync Monitor</title>
+      <div className="page-header">
+        <h1>Overview</h1>
+      </div>
+      <DataState isPending={query.isPending} error={query.error} hasData={!!query.data} onRetry={() => void query.refetch()}>
+        {query.data && <Stats s={query.data} />}
+      </DataState>
+    </>
+  );
+}

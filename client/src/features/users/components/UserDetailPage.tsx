@@ -1,0 +1,237 @@
+import { useMemo } from 'react';
+import { Link, useParams } from 'react-router';
+import type { ResyncResult, UserComparison, UserDetail } from '@contract/contract.ts';
+import { DataState } from '../../../components/DataState.tsx';
+import { CompareTable } from '../../../components/DiffTable.tsx';
+import { ErrorMessage } from '../../../components/ErrorMessage.tsx';
+import { DateTime, RelativeTime } from '../../../components/RelativeTime.tsx';
+import { StatusBadge } from '../../../components/StatusBadge.tsx';
+import { isApiError } from '../../../lib/api.ts';
+import { compareSideBySide } from '../../../lib/diff.ts';
+import { displayName, useResyncUser, useUserComparison, useUserDetail, useUserTimeline } from '../api/users.ts';
+
+const RESYNC_TEXT: Record<ResyncResult['result'], string> = {
+  created: 'Clerk’s state was written as a new local copy.',
+  updated: 'The local copy was updated to Clerk’s state.',
+  unchanged: 'The local copy already matched Clerk; nothing changed.',
+  tombstoned: 'Clerk no longer has this user (404): the local copy is now marked deleted.',
+};
+
+function ResyncOutcome({ result }: { result: ResyncResult }) {
+  return (
+    <div className="callout callout--ok" role="status">
+      <p className="callout__title">Resync finished: {result.result}</p>
+      <p>{RESYNC_TEXT[result.result]}</p>
+      {result.changedFields.length > 0 && (
+        <p className="small">
+          {result.changedFields.length} {result.changedFields.length === 1 ? 'field' : 'fields'} changed:{' '}
+          <span className="mono">{result.changedFields.join(', ')}</span>
+        </p>
+      )}
+    </div>
+  );
+}
+
+function Comparison({ userId }: { userId: string }) {
+  const query = useUserComparison(userId);
+  const c: UserComparison | undefined = query.data;
+  const rows = useMemo(() => (c ? compareSideBySide(c.local, c.clerk, c.diff) : []), [c]);
+  return (
+    <section className="card" aria-labelledby="compare-heading">
+      <div className="toolbar">
+        <h2 id="compare-heading">Local copy vs Clerk</h2>
+        <div className="toolbar__actions">
+          {c && (
+            <span className="muted small">
+              Compared <RelativeTime iso={c.comparedAt} />
+            </span>
+          )}
+          <button type="button" className="button button--small" onClick={() => void query.refetch()} disabled={query.isFetching}>
+            {query.isFetching ? 'Comparing…' : 'Compare again'}
+          </button>
+        </div>
+      </div>
+      <DataState isPending={query.isPending} error={query.error} hasData={!!c} onRetry={() => void query.refetch()} loadingLabel="Asking Clerk…">
+        {c && (
+          <>
+            <p>
+              <StatusBadge status={c.status} />{' '}
+              {c.clerk === null && <strong>Clerk answered 404: this user does not exist in Clerk. </strong>}
+              {c.local === null && <strong>There is no local copy of this user. </strong>}
+              {c.localDeleted && c.clerk !== null && <strong>The local copy is marked deleted, but Clerk still has the user. </strong>}
+            </p>
+            <CompareTable rows={rows} caption="Every field of the local copy and of Clerk's current state" />
+          </>
+        )}
+      </DataState>
+    </section>
+  );
+}
+
+function Sessions({ user }: { user: UserDetail }) {
+  return (
+    <section className="card" aria-labelledby="sessions-heading">
+      <h2 id="sessions-heading">Sessions</h2>
+      {user.sessions.length === 0 ? (
+        <p className="muted">No sessions in the local copy.</p>
+      ) : (
+        <div className="table-scroll">
+          <table className="table">
+            <caption className="visually-hidden">Sessions of this user</caption>
+            <thead>
+              <tr>
+                <th scope="col">Session</th>
+                <th scope="col">Status</th>
+                <th scope="col">Last active</th>
+                <th scope="col">Expires</th>
+              </tr>
+            </thead>
+            <tbody>
+              {user.sessions.map((s) => (
+                <tr key={s.id}>
+                  <td className="mono">{s.id}</td>
+                  <td>
+                    <span className={`badge badge--${s.status === 'active' ? 'ok' : 'neutral'}`}>{s.status}</span>
+                  </td>
+                  <td>
+                    <RelativeTime iso={s.lastActiveAt} />
+                  </td>
+                  <td>
+                    <RelativeTime iso={s.expireAt} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function Timeline({ userId }: { userId: string }) {
+  const query = useUserTimeline(userId);
+  const events = query.data?.items ?? [];
+  return (
+    <section className="card" aria-labelledby="timeline-heading">
+      <div className="toolbar">
+        <h2 id="timeline-heading">Event timeline</h2>
+        <Link to={`/events?userId=${encodeURIComponent(userId)}`} className="small">
+          All events of this user
+        </Link>
+      </div>
+      <DataState
+        isPending={query.isPending}
+        error={query.error}
+        hasData={!!query.data}
+        onRetry={() => void query.refetch()}
+        isEmpty={events.length === 0}
+        empty="No events received for this user."
+      >
+        <ol className="timeline">
+          {events.map((e) => (
+            <li key={e.id} className={e.outcome === 'failed' ? 'timeline__item timeline__item--failed' : 'timeline__item'}>
+              <RelativeTime iso={e.receivedAt} className="timeline__time" />
+              <Link to={`/events/${encodeURIComponent(e.svixId)}`}>{e.type}</Link>
+              <StatusBadge status={e.outcome} />
+              {e.error && <span className="error-text small">{e.error}</span>}
+            </li>
+          ))}
+        </ol>
+      </DataState>
+    </section>
+  );
+}
+
+export function UserDetailPage() {
+  const { id: userId = '' } = useParams();
+  const query = useUserDetail(userId);
+  const resync = useResyncUser();
+  const user = query.data;
+  const noLocalCopy = isApiError(query.error) && query.error.status === 404;
+
+  return (
+    <>
+      <title>{`${user ? displayName(user) : userId} · Clerk Sync Monitor`}</title>
+      <nav aria-label="Breadcrumb" className="breadcrumb">
+        <Link to="/users">Users</Link> <span aria-hidden="true">/</span> <span className="mono">{userId}</span>
+      </nav>
+      <div className="page-header">
+        <h1>
+          {user ? displayName(user) : userId} {user && <StatusBadge status={user.deleted ? 'deleted' : user.syncStatus} />}
+        </h1>
+        <button
+          type="button"
+          className="button button--primary"
+          onClick={() => resync.mutate(userId)}
+          disabled={resync.isPending}
+          aria-describedby="resync-help"
+        >
+          {resync.isPending ? 'Resyncing…' : 'Resync'}
+        </button>
+      </div>
+      <p id="resync-help" className="muted small">
+        Resync fetches this user from Clerk’s Backend API and writes Clerk’s state to the local copy.
+      </p>
+      {resync.error && <ErrorMessage error={resync.error} title="Resync failed" />}
+      {resync.data && <ResyncOutcome result={resync.data} />}
+
+      {noLocalCopy ? (
+        <p className="callout callout--warn">There is no local copy of this user. Resync creates one if Clerk has the user.</p>
+      ) : (
+        <DataState isPending={query.isPending} error={query.error} hasData={!!user} onRetry={() => void query.refetch()}>
+          {user && (
+            <section className="card" aria-label="Local copy">
+              <dl className="facts">
+                <dt>User id</dt>
+                <dd className="mono selectable">{user.id}</dd>
+                <dt>Email</dt>
+                <dd>{user.primaryEmail ?? '—'}</dd>
+                <dt>Username</dt>
+                <dd>{user.username ?? '—'}</dd>
+                <dt>Status</dt>
+                <dd>
+                  <StatusBadge status={user.deleted ? 'deleted' : user.syncStatus} />
+                  {user.deletedAt && (
+                    <span className="muted">
+                      {' '}
+                      since <DateTime iso={user.deletedAt} />
+                    </span>
+                  )}
+                </dd>
+                <dt>Clerk updated</dt>
+                <dd>
+                  <DateTime iso={user.clerkUpdatedAt} />
+                </dd>
+                <dt>Local copy updated</dt>
+                <dd>
+                  <DateTime iso={user.updatedAt} /> <span className="muted">via {user.source}</span>
+                </dd>
+                <dt>Last compared</dt>
+                <dd>
+                  <DateTime iso={user.lastComparedAt} />
+                </dd>
+                <dt>Last event</dt>
+                <dd>
+                  {user.lastEvent ? (
+                    <>
+                      <Link to={`/events/${encodeURIComponent(user.lastEvent.svixId)}`}>{user.lastEvent.type}</Link>{' '}
+                      <RelativeTime iso={user.lastEvent.receivedAt} className="muted" />
+                    </>
+                  ) : (
+                    '—'
+                  )}
+                </dd>
+              </dl>
+            </section>
+          )}
+        </DataState>
+      )}
+      <Comparison userId={userId} />
+      <div className="grid-2">
+        {user && <Sessions user={user} />}
+        <Timeline userId={userId} />
+      </div>
+    </>
+  );
+}

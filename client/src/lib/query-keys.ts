@@ -1,0 +1,49 @@
+// Every React Query key in one place: the realtime layer (app/) and the features agree on them without
+// importing each other.
+import type { DeliveryOutcome, EventOutcome, SyncStatus } from '@contract/contract.ts';
+
+export interface EventFilters {
+  type?: string;
+  outcome?: EventOutcome;
+  userId?: string;
+  q?: string;
+  from?: string;
+  to?: string;
+}
+
+export interface DeliveryFilters {
+  outcome?: DeliveryOutcome;
+  status?: number;
+  failed?: boolean;
+}
+
+export interface UserFilters {
+  q?: string;
+  status?: SyncStatus;
+}
+
+export const queryKeys = {
+  me: ['auth', 'me'] as const,
+  meta: ['meta'] as const,
+  overview: ['overview'] as const,
+  events: {
+    all: ['events'] as const,
+    lists: ['events', 'list'] as const,
+    list: (filters: EventFilters) => ['events', 'list', filters] as const,
+    detail: (svixId: string) => ['events', 'detail', svixId] as const,
+  },
+  deliveries: {
+    all: ['deliveries'] as const,
+    lists: ['deliveries', 'list'] as const,
+    list: (filters: DeliveryFilters) => ['deliveries', 'list', filters] as const,
+    detail: (id: number) => ['deliveries', 'detail', id] as const,
+  },
+  users: {
+    all: ['users'] as const,
+    lists: ['users', 'list'] as const,
+    list: (filters: UserFilters) => ['users', 'list', filters] as const,
+    detail: (id: string) => ['users', 'detail', id] as const,
+    compare: (id: string) => ['users', 'compare', id] as const,
+    timeline: (id: string) => ['users', 'timeline', id] as const,
+  },
+};

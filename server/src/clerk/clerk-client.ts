@@ -1,0 +1,151 @@
+// The Backend API client (shared/CLERK.md §6): read-only towards Clerk. Retries 5xx, timeouts and
+// network errors with exponential backoff (p-retry), waits out 429 for as long as Retry-After says,
+// and turns Clerk's error body and trace id into an AppError the operator can read.
+import pRetry, { AbortError } from 'p-retry';
+import { AppError } from '../lib/errors.ts';
+import type { ClerkSessionJson, ClerkUserJson } from './factories.ts';
+
+export interface ClerkClientOptions {
+  apiUrl: string; // e.g. https://api.clerk.com (the /v1 prefix is added here)
+  secretKey: string;
+  timeoutMs?: number;
+  retries?: number;
+  /** ceiling for one Retry-After wait; longer waits fail with the 429 instead */
+  maxRetryAfterMs?: number;
+  minBackoffMs?: number;
+  /** called for every HTTP answer (metrics, rate budgets) */
+  onResponse?: (status: number) => void;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface ListUsersParams {
+  limit?: number;
+  offset?: number;
+  orderBy?: string;
+  startingAfter?: string;
+  userIds?: string[];
+  emailAddresses?: string[];
+  query?: string;
+}
+
+interface ClerkErrorBody {
+  errors?: { message?: string; long_message?: string; code?: string }[];
+  clerk_trace_id?: string;
+}
+
+/** An answer from Clerk that is not a success, kept whole for the operator. */
+export class ClerkApiError extends AppError {
+  constructor(
+    public readonly httpStatus: number,
+    public readonly clerkCode: string | undefined,
+    message: string,
+    clerkTraceId: string | undefined,
+    public readonly retryAfterMs?: number,
+  ) {
+    super(httpStatus === 429 ? 'clerk_rate_limited' : 'clerk_api_error', 502, message, clerkTraceId ? { clerkTraceId } : {});
+  }
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export function createClerkClient(opts: ClerkClientOptions) {
+  const base = `${opts.apiUrl.replace(/\/+$/, '')}/v1`;
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const maxRetryAfterMs = opts.maxRetryAfterMs ?? 60_000;
+  const sleep = opts.sleep ?? defaultSleep;
+
+  async function attempt(path: string): Promise<Response> {
+    let res: Response;
+    try {
+      res = await fetch(`${base}${path}`, {
+        headers: { authorization: `Bearer ${opts.secretKey}`, accept: 'application/json' },
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (err) {
+      const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+      throw timedOut
+        ? new AppError('clerk_timeout', 504, `Clerk's Backend API did not answer within ${timeoutMs} ms (${path})`)
+        : new AppError('clerk_unreachable', 502, `Clerk's Backend API is unreachable: ${(err as Error).message}`);
+    }
+    opts.onResponse?.(res.status);
+    if (res.ok || res.status === 404) return res;
+    const body = (await res.json().catch(() => ({}))) as ClerkErrorBody;
+    const first = body.errors?.[0];
+    const retryAfterMs = res.status === 429 ? parseRetryAfter(res.headers.get('retry-after')) : undefined;
+    const error = new ClerkApiError(
+      res.status,
+      first?.code,
+      `Clerk answered ${res.status}${first?.code ? ` ${first.code}` : ''}: ${first?.long_message ?? first?.message ?? res.statusText}`,
+      body.clerk_trace_id,
+      retryAfterMs,
+    );
+    // 4xx other than 429 will not get better by asking again (bad key, bad request).
+    if (res.status !== 429 && res.status < 500) throw new AbortError(error);
+    throw error;
+  }
+
+  async function request<T>(path: string): Promise<{ status: number; json: T | null }> {
+    const res = await pRetry(() => attempt(path), {
+      retries: opts.retries ?? 4,
+      minTimeout: opts.minBackoffMs ?? 250,
+      factor: 2,
+      maxTimeout: 5_000,
+      randomize: true,
+      onFailedAttempt: async (err) => {
+        const retryAfter = err instanceof ClerkApiError ? err.retryAfterMs : undefined;
+        if (retryAfter === undefined) return;
+        if (retryAfter > maxRetryAfterMs) throw err; // do not hang an operator's click for minutes
+        await sleep(retryAfter);
+      },
+    });
+    if (res.status === 404) return { status: 404, json: null };
+    const text = await res.text();
+    try {
+      return { status: res.status, json: JSON.parse(text) as T };
+    } catch {
+      throw new AppError('clerk_bad_response', 502, `Clerk answered ${res.status} with a body that is not JSON (${path})`);
+    }
+  }
+
+  return {
+    /** The user as Clerk holds it now, or null when Clerk answers 404 (deleted or unknown). */
+    async getUser(userId: string): Promise<ClerkUserJson | null> {
+      return (await request<ClerkUserJson>(`/users/${encodeURIComponent(userId)}`)).json;
+    },
+
+    async listUsers(p: ListUsersParams = {}): Promise<ClerkUserJson[]> {
+      const q = new URLSearchParams();
+      if (p.limit !== undefined) q.set('limit', String(p.limit));
+      if (p.offset !== undefined) q.set('offset', String(p.offset));
+      if (p.orderBy) q.set('order_by', p.orderBy);
+      if (p.startingAfter) q.set('starting_after', p.startingAfter);
+      if (p.query) q.set('query', p.query);
+      for (const id of p.userIds ?? []) q.append('user_id', id);
+      for (const e of p.emailAddresses ?? []) q.append('email_address', e);
+      const { json } = await request<ClerkUserJson[]>(`/users?${q}`);
+      if (!Array.isArray(json)) throw new AppError('clerk_bad_response', 502, 'Clerk answered GET /users with something other than a list');
+      return json;
+    },
+
+    async countUsers(): Promise<number> {
+      const { json } = await request<{ total_count: number }>('/users/count');
+      return json?.total_count ?? 0;
+    },
+
+    async listSessions(userId: string): Promise<ClerkSessionJson[]> {
+      const { json } = await request<ClerkSessionJson[]>(`/sessions?user_id=${encodeURIComponent(userId)}`);
+      return Array.isArray(json) ? json : [];
+    },
+  };
+}
+
+export type ClerkClient = ReturnType<typeof createClerkClient>;
+
+/** Retry-After is seconds (or an HTTP date); missing or unreadable → one second. */
+function parseRetryAfter(value: string | null): number {
+  if (!value) return 1000;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : 1000;
+}

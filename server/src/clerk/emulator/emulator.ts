@@ -1,0 +1,293 @@
+// The built-in Clerk emulator: Clerk's Backend API (/v1), Svix-style signed webhook delivery with faults on demand,
+// an activity generator and a local control API (/control). Demo mode, CI and `npm run emulator` all use it, so the
+// monitor can be run and tested with no Clerk account and no tunnel. See docs/decisions/003-built-in-clerk-emulator.md.
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import express, { type Express } from 'express';
+import {
+  createFactories,
+  type ClerkEvent,
+  type ClerkSessionJson,
+  type ClerkSessionStatus,
+  type ClerkUserJson,
+  type Factories,
+  type UserOverrides,
+} from '../factories.ts';
+import { createStore, type Store } from './store.ts';
+import { createRateLimiter, DEV_INSTANCE_RATE_LIMIT, type RateLimit } from './rate-limit.ts';
+import { createBackendApiRouter } from './backend-api.ts';
+import { applyFaultsPatch, NO_FAULTS, seededRandom, type Faults, type FaultsPatch } from './faults.ts';
+import { createDispatcher, type DeliveryAttempt, type DispatcherLogger, type EnqueuedMessage, type MessageRecord } from './dispatcher.ts';
+import { createActivityGenerator, type ActivityConfig } from './activity.ts';
+import { createControlRouter } from './control-api.ts';
+
+export type EmulatorLogger = DispatcherLogger & { error?(obj: object, msg?: string): void };
+
+export interface EmulatorOptions {
+  /** whsec_… used to sign every delivery (the receiver's CLERK_WEBHOOK_SIGNING_SECRET). */
+  signingSecret: string;
+  /** sk_… the Backend API accepts as Bearer token (the receiver's CLERK_SECRET_KEY). */
+  secretKey: string;
+  /** Webhook endpoint URLs; more can be added later with addTarget. */
+  targets: string[];
+  /** Multiplies Svix's retry delays (1 = real schedule). */
+  timeFactor?: number;
+  /** null disables the limit; default 100 requests / 10 s like a Clerk development instance. */
+  rateLimit?: RateLimit | null;
+  faults?: FaultsPatch;
+  /** Background activity; null/absent = none. */
+  activity?: ActivityConfig | null;
+  /** Users created at start, without webhooks (they "existed before the webhook was configured"). */
+  seedUsers?: number;
+  /** Seed for data and fault decisions. */
+  seed?: number;
+  /** Per-attempt timeout; Svix uses 15 s. */
+  deliveryTimeoutMs?: number;
+  now?: () => number;
+  logger?: EmulatorLogger;
+}
+
+export interface WriteOptions {
+  /** false: change the Clerk truth silently — drift on purpose. Default true. */
+  sendWebhook?: boolean;
+}
+
+export interface ChangeResult<T> {
+  data: T;
+  event: ClerkEvent | null;
+  message: EnqueuedMessage | null;
+}
+
+export interface EmulatorState {
+  users: number;
+  deletedUsers: number;
+  sessions: number;
+  activeSessions: number;
+  targets: string[];
+  faults: Faults;
+  activity: ActivityConfig | null;
+  rateLimit: RateLimit | null;
+  timeFactor: number;
+  pendingDeliveries: number;
+  messages: Record<string, number>;
+  instanceId: string;
+}
+
+export interface Emulator {
+  app: Express;
+  store: Store;
+  factories: Factories;
+  readonly url: string | null;
+  readonly signingSecret: string;
+  readonly secretKey: string;
+  listen(port?: number, host?: string): Promise<{ url: string }>;
+  close(): Promise<void>;
+
+  createUser(partial?: UserOverrides, opts?: WriteOptions): ClerkUserJson;
+  updateUser(id: string, patch: UserOverrides, opts?: WriteOptions): ClerkUserJson;
+  deleteUser(id: string, opts?: WriteOptions): { object: 'user'; id: string; deleted: true };
+  createSession(userId: string, overrides?: Partial<ClerkSessionJson>, opts?: WriteOptions): ClerkSessionJson;
+  endSession(id: string, opts?: WriteOptions): ClerkSessionJson;
+  removeSession(id: string, opts?: WriteOptions): ClerkSessionJson;
+  revokeSession(id: string, opts?: WriteOptions): ClerkSessionJson;
+  /** Sends any event (e.g. a type the monitor does not project) as Clerk would. */
+  sendEvent(type: string, data: unknown): EnqueuedMessage;
+
+  faults(): Faults;
+  setFaults(patch: FaultsPatch): Faults;
+  /** Every attempt fails for durationMs (real ms, not scaled); Svix's schedule catches up afterwards. */
+  outage(durationMs: number): Faults;
+  setActivity(config: ActivityConfig | null): void;
+  /** Runs one random activity step now; returns its name (sign-up, profile-update, …). */
+  activityTick(): string;
+  setRateLimit(limit: RateLimit | null): void;
+  setTimeFactor(f: number): void;
+  addTarget(url: string): void;
+  removeTarget(url: string): void;
+  targets(): string[];
+
+  /** Resolves when no delivery is queued, scheduled or in flight (never, while activity keeps producing). */
+  settled(): Promise<void>;
+  /** Every attempt, oldest first: svixId, type, target, attempt, status, error, at, … */
+  deliveries(): DeliveryAttempt[];
+  /** Every delivery (message × endpoint, duplicates separately) and its state. */
+  messages(): MessageRecord[];
+  state(): EmulatorState;
+}
+
+export const generateSigningSecret = (): string => `whsec_${randomBytes(24).toString('base64')}`;
+export const generateSecretKey = (): string => `sk_test_${randomBytes(24).toString('base64url')}`;
+
+export function createEmulator(options: EmulatorOptions): Emulator {
+  const now = options.now ?? (() => Date.now());
+  const factories = createFactories({ seed: options.seed, now });
+  const random = seededRandom(options.seed);
+  const log = options.logger;
+  const store = createStore({ factories, now });
+  const rateLimiter = createRateLimiter(options.rateLimit === undefined ? DEV_INSTANCE_RATE_LIMIT : options.rateLimit, now);
+  let faults: Faults = applyFaultsPatch(NO_FAULTS, options.faults ?? {}, now());
+  let server: Server | null = null;
+  let url: string | null = null;
+
+  const dispatcher = createDispatcher({
+    signingSecret: options.signingSecret,
+    targets: options.targets,
+    timeFactor: options.timeFactor ?? 1,
+    faults: () => faults,
+    random,
+    newMessageId: () => factories.clerkId('msg'),
+    now,
+    timeoutMs: options.deliveryTimeoutMs,
+    logger: log,
+  });
+
+  const emit = <T>(type: string, data: T, opts: WriteOptions | undefined, timestamp?: number) => {
+    if (opts?.sendWebhook === false) return;
+    dispatcher.enqueue(factories.makeEvent(type, data, timestamp ?? now()));
+  };
+
+  const sessionChange = (status: ClerkSessionStatus, type: string) => (id: string, opts?: WriteOptions) => {
+    const s = store.setSessionStatus(id, status);
+    emit(type, s, opts, s.updated_at);
+    return s;
+  };
+
+  const emulator: Emulator = {
+    app: express(),
+    store,
+    factories,
+    get url() {
+      return url;
+    },
+    signingSecret: options.signingSecret,
+    secretKey: options.secretKey,
+
+    createUser(partial = {}, opts) {
+      const u = store.createUser(partial);
+      emit('user.created', u, opts, u.updated_at);
+      return u;
+    },
+    updateUser(id, patch, opts) {
+      const u = store.updateUser(id, patch);
+      emit('user.updated', u, opts, u.updated_at);
+      return u;
+    },
+    deleteUser(id, opts) {
+      const { user } = store.deleteUser(id);
+      const data = factories.makeDeletedUser(id);
+      // The deletion must order after the user's last version, even within the same millisecond.
+      emit('user.deleted', data, opts, Math.max(now(), user.updated_at + 1));
+      return data;
+    },
+    createSession(userId, overrides, opts) {
+      const s = store.createSession(userId, overrides);
+      emit('session.created', s, opts, s.created_at);
+      return s;
+    },
+    endSession: sessionChange('ended', 'session.ended'),
+    removeSession: sessionChange('removed', 'session.removed'),
+    revokeSession: sessionChange('revoked', 'session.revoked'),
+    sendEvent: (type, data) => dispatcher.enqueue(factories.makeEvent(type, data, now())),
+
+    faults: () => ({ ...faults }),
+    setFaults(patch) {
+      faults = applyFaultsPatch(faults, patch, now());
+      log?.info?.({ faults }, 'emulator faults changed');
+      return { ...faults };
+    },
+    outage: (durationMs) => emulator.setFaults({ outageMs: durationMs }),
+    setActivity: (config) => activity.set(config),
+    activityTick: () => activity.tick(),
+    setRateLimit: (limit) => rateLimiter.set(limit),
+    setTimeFactor: (f) => dispatcher.setTimeFactor(f),
+    addTarget: (u) => dispatcher.addTarget(u),
+    removeTarget: (u) => dispatcher.removeTarget(u),
+    targets: () => dispatcher.targets(),
+
+    settled: () => dispatcher.settled(),
+    deliveries: () => dispatcher.attempts(),
+    messages: () => dispatcher.messages(),
+    state() {
+      const messages: Record<string, number> = {};
+      for (const m of dispatcher.messages()) messages[m.state] = (messages[m.state] ?? 0) + 1;
+      return {
+        users: store.users().length,
+        deletedUsers: store.deletedUserIds().length,
+        sessions: store.sessions().length,
+        activeSessions: store.sessions({ status: 'active' }).length,
+        targets: dispatcher.targets(),
+        faults: { ...faults },
+        activity: activity.get(),
+        rateLimit: rateLimiter.get(),
+        timeFactor: dispatcher.timeFactor(),
+        pendingDeliveries: dispatcher.pending(),
+        messages,
+        instanceId: factories.instanceId,
+      };
+    },
+
+    listen(port = 0, host = '127.0.0.1') {
+      return new Promise((resolve, reject) => {
+        const s = emulator.app.listen(port, host, (err?: Error) => {
+          if (err) return reject(err);
+          const addr = s.address() as AddressInfo;
+          url = `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}`;
+          resolve({ url });
+        });
+        server = s;
+      });
+    },
+    async close() {
+      activity.stop();
+      await dispatcher.close();
+      if (server) {
+        const s = server;
+        server = null;
+        s.closeAllConnections();
+        await new Promise<void>((resolve) => s.close(() => resolve()));
+      }
+    },
+  };
+
+  const activity = createActivityGenerator({
+    store,
+    factories,
+    random,
+    actions: {
+      createUser: (p) => emulator.createUser(p),
+      updateUser: (id, p) => emulator.updateUser(id, p),
+      deleteUser: (id) => emulator.deleteUser(id),
+      createSession: (userId) => emulator.createSession(userId),
+      endSession: (id) => emulator.endSession(id),
+      removeSession: (id) => emulator.removeSession(id),
+      revokeSession: (id) => emulator.revokeSession(id),
+      sendOtherEvent: (type, data) => emulator.sendEvent(type, data),
+    },
+    onError: (err) => log?.warn?.({ err }, 'emulator activity step failed'),
+  });
+
+  // Users that existed before any webhook: the monitor only learns about them by backfilling from the API.
+  for (let i = 0; i < (options.seedUsers ?? 0); i++) store.insertUser(factories.makeUser());
+
+  const app = emulator.app;
+  app.disable('x-powered-by');
+  app.get('/', (_req, res) => {
+    res.json({ name: 'clerk-emulator', backendApi: '/v1', control: '/control/state' });
+  });
+  app.use('/v1', createBackendApiRouter({ store, secretKey: () => options.secretKey, rateLimiter }));
+  app.use('/control', createControlRouter(emulator));
+
+  if (options.activity) activity.set(options.activity);
+  return emulator;
+}
+
+export type StartEmulatorOptions = EmulatorOptions & { port?: number; host?: string };
+
+/** createEmulator + listen: what demo mode and the CLI use. */
+export async function startEmulator(options: StartEmulatorOptions): Promise<Emulator & { url: string }> {
+  const { port = 0, host = '127.0.0.1', ...rest } = options;
+  const emulator = createEmulator(rest);
+  await emulator.listen(port, host);
+  return emulator as Emulator & { url: string };
+}

@@ -1,0 +1,219 @@
+// The emulator's "Clerk truth": users and sessions in memory. The Backend API reads it, the control API and the
+// activity generator change it. A deleted user disappears from the API (404) but its id is remembered, so the
+// emulator can tell "deleted" from "never existed" and a convergence check can expect a tombstone.
+import type { ClerkSessionJson, ClerkSessionStatus, ClerkUserJson, Factories, UserOverrides } from '../factories.ts';
+
+export type UserOrderField =
+  | 'created_at'
+  | 'updated_at'
+  | 'last_sign_in_at'
+  | 'last_active_at'
+  | 'email_address'
+  | 'first_name'
+  | 'last_name'
+  | 'username'
+  | 'phone_number';
+
+export const USER_ORDER_FIELDS: readonly UserOrderField[] = [
+  'created_at',
+  'updated_at',
+  'last_sign_in_at',
+  'last_active_at',
+  'email_address',
+  'first_name',
+  'last_name',
+  'username',
+  'phone_number',
+];
+
+export interface UserFilter {
+  userIds?: string[];
+  emailAddresses?: string[];
+  query?: string;
+}
+
+export interface UserListQuery extends UserFilter {
+  limit: number;
+  offset: number;
+  orderBy: { field: UserOrderField; desc: boolean };
+  startingAfter?: string;
+  endingBefore?: string;
+}
+
+export class StoreError extends Error {
+  constructor(
+    readonly code: 'user_not_found' | 'session_not_found' | 'user_deleted' | 'user_exists' | 'session_not_active',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface Store {
+  getUser(id: string): ClerkUserJson | undefined;
+  isDeleted(id: string): boolean;
+  users(): ClerkUserJson[];
+  deletedUserIds(): string[];
+  listUsers(q: UserListQuery): ClerkUserJson[];
+  countUsers(f: UserFilter): number;
+  insertUser(user: ClerkUserJson): ClerkUserJson;
+  createUser(partial?: UserOverrides): ClerkUserJson;
+  updateUser(id: string, patch: UserOverrides): ClerkUserJson;
+  deleteUser(id: string): { user: ClerkUserJson; sessions: ClerkSessionJson[] };
+  getSession(id: string): ClerkSessionJson | undefined;
+  sessions(filter?: { userId?: string; status?: string }): ClerkSessionJson[];
+  createSession(userId: string, overrides?: Partial<ClerkSessionJson>): ClerkSessionJson;
+  setSessionStatus(id: string, status: ClerkSessionStatus): ClerkSessionJson;
+}
+
+const sortKey = (u: ClerkUserJson, field: UserOrderField): string | number | null => {
+  switch (field) {
+    case 'email_address':
+      return u.email_addresses.find((e) => e.id === u.primary_email_address_id)?.email_address ?? null;
+    case 'phone_number':
+      return u.phone_numbers.find((p) => p.id === u.primary_phone_number_id)?.phone_number ?? null;
+    default:
+      return u[field];
+  }
+};
+
+const matchesFilter = (u: ClerkUserJson, f: UserFilter): boolean => {
+  if (f.userIds?.length && !f.userIds.includes(u.id)) return false;
+  if (f.emailAddresses?.length) {
+    const wanted = f.emailAddresses.map((e) => e.toLowerCase());
+    if (!u.email_addresses.some((e) => wanted.includes(e.email_address.toLowerCase()))) return false;
+  }
+  if (f.query) {
+    // Clerk's `query` matches ids, emails, phones, usernames, names and web3 wallets by substring.
+    const q = f.query.toLowerCase();
+    const hay = [
+      u.id,
+      u.external_id,
+      u.username,
+      u.first_name,
+      u.last_name,
+      ...u.email_addresses.map((e) => e.email_address),
+      ...u.phone_numbers.map((p) => p.phone_number),
+    ];
+    if (!hay.some((h) => h?.toLowerCase().includes(q))) return false;
+  }
+  return true;
+};
+
+export function createStore(deps: { factories: Factories; now: () => number }): Store {
+  const { factories, now } = deps;
+  const users = new Map<string, ClerkUserJson>();
+  const deleted = new Map<string, number>(); // id → deleted at (ms)
+  const sessions = new Map<string, ClerkSessionJson>();
+
+  // A change must always move updated_at forward, even twice in the same millisecond: it orders versions.
+  const nextUpdatedAt = (prev: number) => Math.max(now(), prev + 1);
+  const clone = <T>(v: T): T => structuredClone(v);
+
+  const requireUser = (id: string): ClerkUserJson => {
+    const u = users.get(id);
+    if (u) return u;
+    if (deleted.has(id)) throw new StoreError('user_deleted', `user ${id} was deleted`);
+    throw new StoreError('user_not_found', `no user ${id}`);
+  };
+
+  const sorted = (list: ClerkUserJson[], field: UserOrderField, desc: boolean) =>
+    list
+      .map((u, i) => ({ u, i, k: sortKey(u, field) }))
+      .sort((a, b) => {
+        // nulls last in both directions, like Postgres' default for DESC… close enough for paging tests
+        if (a.k === b.k) return desc ? b.i - a.i : a.i - b.i;
+        if (a.k === null) return 1;
+        if (b.k === null) return -1;
+        const c = a.k < b.k ? -1 : 1;
+        return desc ? -c : c;
+      })
+      .map((x) => x.u);
+
+  const store: Store = {
+    getUser: (id) => {
+      const u = users.get(id);
+      return u && clone(u);
+    },
+    isDeleted: (id) => deleted.has(id),
+    users: () => [...users.values()].map(clone),
+    deletedUserIds: () => [...deleted.keys()],
+
+    listUsers: (q) => {
+      let list = sorted([...users.values()].filter((u) => matchesFilter(u, q)), q.orderBy.field, q.orderBy.desc);
+      if (q.startingAfter) {
+        const i = list.findIndex((u) => u.id === q.startingAfter);
+        list = i === -1 ? [] : list.slice(i + 1);
+      } else if (q.endingBefore) {
+        const i = list.findIndex((u) => u.id === q.endingBefore);
+        list = i === -1 ? [] : list.slice(Math.max(0, i - q.limit), i);
+        return list.map(clone);
+      } else {
+        list = list.slice(q.offset);
+      }
+      return list.slice(0, q.limit).map(clone);
+    },
+    countUsers: (f) => [...users.values()].filter((u) => matchesFilter(u, f)).length,
+
+    insertUser: (user) => {
+      if (users.has(user.id) || deleted.has(user.id)) throw new StoreError('user_exists', `user ${user.id} exists`);
+      users.set(user.id, clone(user));
+      return clone(user);
+    },
+    createUser: (partial = {}) => {
+      const t = now();
+      // A sign-up happens now: fresh timestamps unless the caller sets them.
+      const user = factories.makeUser({ created_at: t, updated_at: t, last_sign_in_at: t, last_active_at: t, ...partial });
+      return store.insertUser(user);
+    },
+    updateUser: (id, patch) => {
+      const cur = requireUser(id);
+      const { id: _id, object: _object, created_at: _createdAt, ...rest } = patch;
+      const next: ClerkUserJson = { ...cur, ...clone(rest), updated_at: nextUpdatedAt(cur.updated_at) };
+      if (patch.updated_at !== undefined && patch.updated_at > cur.updated_at) next.updated_at = patch.updated_at;
+      users.set(id, next);
+      return clone(next);
+    },
+    deleteUser: (id) => {
+      const cur = requireUser(id);
+      users.delete(id);
+      deleted.set(id, now());
+      // Clerk drops the user's sessions with the user; they vanish from the API.
+      const gone: ClerkSessionJson[] = [];
+      for (const s of sessions.values()) {
+        if (s.user_id === id) {
+          gone.push(clone(s));
+          sessions.delete(s.id);
+        }
+      }
+      return { user: clone(cur), sessions: gone };
+    },
+
+    getSession: (id) => {
+      const s = sessions.get(id);
+      return s && clone(s);
+    },
+    sessions: (filter = {}) =>
+      [...sessions.values()]
+        .filter((s) => (!filter.userId || s.user_id === filter.userId) && (!filter.status || s.status === filter.status))
+        .sort((a, b) => b.created_at - a.created_at)
+        .map(clone),
+    createSession: (userId, overrides = {}) => {
+      requireUser(userId);
+      const s = factories.makeSession({ id: userId }, { created_at: now(), ...overrides });
+      sessions.set(s.id, s);
+      return clone(s);
+    },
+    setSessionStatus: (id, status) => {
+      const s = sessions.get(id);
+      if (!s) throw new StoreError('session_not_found', `no session ${id}`);
+      if (s.status !== 'active' && s.status !== 'pending') {
+        throw new StoreError('session_not_active', `session ${id} is ${s.status}`);
+      }
+      const next: ClerkSessionJson = { ...s, status, updated_at: nextUpdatedAt(s.updated_at) };
+      sessions.set(id, next);
+      return clone(next);
+    },
+  };
+  return store;
+}

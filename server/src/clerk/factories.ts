@@ -1,0 +1,474 @@
+// Test-data factories for Clerk objects, shared by unit tests, the local Clerk emulator and seeding.
+// The JSON mirrors what Clerk sends in webhooks and answers on the Backend API (shared/CLERK.md §3, §5):
+// snake_case, times in epoch milliseconds, ids in Clerk's prefixed KSUID format.
+import { Faker, base, en } from '@faker-js/faker';
+
+// ---------------------------------------------------------------------------------------------------------
+// Types (the server imports these; keep them close to Clerk's OpenAPI schemas)
+// ---------------------------------------------------------------------------------------------------------
+
+export interface ClerkVerificationJson {
+  status: 'verified' | 'unverified' | 'transferable' | 'failed' | 'expired';
+  strategy: string;
+  attempts: number | null;
+  expire_at: number | null;
+}
+
+export interface ClerkIdentificationLinkJson {
+  type: string;
+  id: string;
+}
+
+export interface ClerkEmailAddressJson {
+  id: string; // idn_…
+  object: 'email_address';
+  email_address: string;
+  reserved: boolean;
+  verification: ClerkVerificationJson | null;
+  linked_to: ClerkIdentificationLinkJson[];
+  matches_sso_connection: boolean;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ClerkPhoneNumberJson {
+  id: string; // idn_…
+  object: 'phone_number';
+  phone_number: string;
+  reserved_for_second_factor: boolean;
+  default_second_factor: boolean;
+  reserved: boolean;
+  verification: ClerkVerificationJson | null;
+  linked_to: ClerkIdentificationLinkJson[];
+  backup_codes: string[] | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ClerkExternalAccountJson {
+  id: string; // eac_…
+  object: 'external_account';
+  provider: string; // oauth_google, oauth_github, …
+  identification_id: string; // idn_…
+  provider_user_id: string;
+  approved_scopes: string;
+  email_address: string;
+  first_name: string;
+  last_name: string;
+  image_url: string;
+  username: string | null;
+  phone_number: string | null;
+  public_metadata: Record<string, unknown>;
+  label: string | null;
+  verification: ClerkVerificationJson | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ClerkUserJson {
+  id: string; // user_…
+  object: 'user';
+  external_id: string | null;
+  username: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  image_url: string;
+  has_image: boolean;
+  primary_email_address_id: string | null;
+  primary_phone_number_id: string | null;
+  primary_web3_wallet_id: string | null;
+  email_addresses: ClerkEmailAddressJson[];
+  phone_numbers: ClerkPhoneNumberJson[];
+  external_accounts: ClerkExternalAccountJson[];
+  web3_wallets: unknown[];
+  passkeys: unknown[];
+  saml_accounts: unknown[];
+  enterprise_accounts: unknown[];
+  public_metadata: Record<string, unknown>;
+  private_metadata: Record<string, unknown>;
+  unsafe_metadata: Record<string, unknown>;
+  password_enabled: boolean;
+  two_factor_enabled: boolean;
+  totp_enabled: boolean;
+  backup_code_enabled: boolean;
+  banned: boolean;
+  locked: boolean;
+  lockout_expires_in_seconds: number | null;
+  verification_attempts_remaining: number;
+  delete_self_enabled: boolean;
+  create_organization_enabled: boolean;
+  create_organizations_limit: number | null;
+  legal_accepted_at: number | null;
+  mfa_enabled_at: number | null;
+  mfa_disabled_at: number | null;
+  created_at: number;
+  updated_at: number;
+  last_sign_in_at: number | null;
+  last_active_at: number | null;
+}
+
+/** `user.deleted` data: no `updated_at`, order it by the envelope timestamp. */
+export interface ClerkDeletedObjectJson {
+  object: 'user';
+  id: string;
+  deleted: true;
+}
+
+export type ClerkSessionStatus =
+  | 'active'
+  | 'pending'
+  | 'ended'
+  | 'removed'
+  | 'revoked'
+  | 'expired'
+  | 'abandoned'
+  | 'replaced';
+
+export interface ClerkSessionActivityJson {
+  id: string; // sess_activity_…
+  object: 'session_activity';
+  device_type: string | null;
+  is_mobile: boolean;
+  browser_name: string | null;
+  browser_version: string | null;
+  ip_address: string | null;
+  city: string | null;
+  country: string | null;
+}
+
+export interface ClerkSessionJson {
+  id: string; // sess_…
+  object: 'session';
+  user_id: string;
+  client_id: string; // client_…
+  status: ClerkSessionStatus;
+  last_active_at: number;
+  last_active_organization_id: string | null;
+  expire_at: number;
+  abandon_at: number;
+  created_at: number;
+  updated_at: number;
+  latest_activity: ClerkSessionActivityJson | null;
+  actor: Record<string, unknown> | null;
+}
+
+export const USER_EVENT_TYPES = ['user.created', 'user.updated', 'user.deleted'] as const;
+export const SESSION_EVENT_TYPES = [
+  'session.created',
+  'session.pending',
+  'session.ended',
+  'session.removed',
+  'session.revoked',
+] as const;
+export type ClerkUserEventType = (typeof USER_EVENT_TYPES)[number];
+export type ClerkSessionEventType = (typeof SESSION_EVENT_TYPES)[number];
+/** Known types plus any other string: handlers must accept (and store) types they do not project. */
+export type ClerkEventType = ClerkUserEventType | ClerkSessionEventType | (string & {});
+
+export interface ClerkEvent<T = unknown> {
+  object: 'event';
+  type: ClerkEventType;
+  timestamp: number; // ms
+  instance_id: string; // ins_…
+  event_attributes: { http_request: { client_ip: string; user_agent: string } };
+  data: T;
+}
+
+export type ClerkUserEvent =
+  | (ClerkEvent<ClerkUserJson> & { type: 'user.created' | 'user.updated' })
+  | (ClerkEvent<ClerkDeletedObjectJson> & { type: 'user.deleted' });
+export type ClerkSessionEvent = ClerkEvent<ClerkSessionJson> & { type: ClerkSessionEventType };
+
+// ---------------------------------------------------------------------------------------------------------
+// Ids
+// ---------------------------------------------------------------------------------------------------------
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const KSUID_EPOCH_S = 1_400_000_000; // KSUID's epoch (2014-05-13); Clerk's ids are KSUIDs, hence `user_2…`
+
+/** 20 bytes (4 bytes of seconds since the KSUID epoch + 16 random bytes) as 27 base62 characters. */
+function ksuid(atMs: number, randomByte: () => number): string {
+  const bytes = new Uint8Array(20);
+  const seconds = Math.max(0, Math.floor(atMs / 1000) - KSUID_EPOCH_S);
+  new DataView(bytes.buffer).setUint32(0, seconds);
+  for (let i = 4; i < 20; i++) bytes[i] = randomByte();
+  let n = 0n;
+  for (const b of bytes) n = (n << 8n) | BigInt(b);
+  let out = '';
+  while (n > 0n) {
+    out = BASE62[Number(n % 62n)] + out;
+    n /= 62n;
+  }
+  return out.padStart(27, '0');
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Factories
+// ---------------------------------------------------------------------------------------------------------
+
+export interface FactoryOptions {
+  /** Same seed (and same `now`) → same data. */
+  seed?: number;
+  /** Clock for created_at/updated_at and id timestamps; defaults to Date.now. */
+  now?: () => number;
+  /** The instance id written into event envelopes. */
+  instanceId?: string;
+}
+
+export type UserOverrides = Partial<ClerkUserJson>;
+export type SessionOverrides = Partial<ClerkSessionJson>;
+
+export interface Factories {
+  faker: Faker;
+  now: () => number;
+  instanceId: string;
+  seed(seed: number): void;
+  clerkId(prefix: string, atMs?: number): string;
+  makeEmailAddress(email: string, overrides?: Partial<ClerkEmailAddressJson>): ClerkEmailAddressJson;
+  makePhoneNumber(overrides?: Partial<ClerkPhoneNumberJson>): ClerkPhoneNumberJson;
+  makeUser(overrides?: UserOverrides): ClerkUserJson;
+  makeSession(user: Pick<ClerkUserJson, 'id'>, overrides?: SessionOverrides): ClerkSessionJson;
+  makeEvent<T>(type: ClerkEventType, data: T, timestampMs?: number): ClerkEvent<T>;
+  makeDeletedUser(id: string): ClerkDeletedObjectJson;
+}
+
+const OAUTH_PROVIDERS = [
+  { provider: 'oauth_google', scopes: 'email https://www.googleapis.com/auth/userinfo.email profile openid' },
+  { provider: 'oauth_github', scopes: 'read:user user:email' },
+  { provider: 'oauth_microsoft', scopes: 'email openid profile User.Read' },
+] as const;
+
+const BROWSERS = ['Chrome', 'Safari', 'Firefox', 'Edge'] as const;
+const DAY_MS = 86_400_000;
+
+export function createFactories(options: FactoryOptions = {}): Factories {
+  const faker = new Faker({ locale: [en, base] });
+  if (options.seed !== undefined) faker.seed(options.seed);
+  const now = options.now ?? (() => Date.now());
+  const randomByte = () => faker.number.int({ min: 0, max: 255 });
+  const clerkId = (prefix: string, atMs: number = now()) => `${prefix}_${ksuid(atMs, randomByte)}`;
+  const instanceId = options.instanceId ?? clerkId('ins', Date.UTC(2025, 0, 15));
+
+  const verified = (strategy: string, at: number): ClerkVerificationJson => ({
+    status: 'verified',
+    strategy,
+    attempts: strategy.startsWith('from_oauth') ? null : 1,
+    expire_at: at + 10 * 60_000,
+  });
+
+  // Clerk's default avatar is an img.clerk.com URL whose path is base64 JSON describing the image.
+  const imageUrl = (userId: string, initials: string, src?: string) => {
+    const spec = src ? { type: 'proxy', src } : { type: 'default', iid: instanceId, rid: userId, initials };
+    return `https://img.clerk.com/${Buffer.from(JSON.stringify(spec)).toString('base64url')}`;
+  };
+
+  const makeEmailAddress = (email: string, overrides: Partial<ClerkEmailAddressJson> = {}): ClerkEmailAddressJson => {
+    const at = overrides.created_at ?? now();
+    return {
+      id: clerkId('idn', at),
+      object: 'email_address',
+      email_address: email,
+      reserved: false,
+      verification: verified('email_code', at),
+      linked_to: [],
+      matches_sso_connection: false,
+      created_at: at,
+      updated_at: at,
+      ...overrides,
+    };
+  };
+
+  const makePhoneNumber = (overrides: Partial<ClerkPhoneNumberJson> = {}): ClerkPhoneNumberJson => {
+    const at = overrides.created_at ?? now();
+    return {
+      id: clerkId('idn', at),
+      object: 'phone_number',
+      phone_number: `+1${faker.string.numeric({ length: 10, allowLeadingZeros: false })}`,
+      reserved_for_second_factor: false,
+      default_second_factor: false,
+      reserved: false,
+      verification: verified('phone_code', at),
+      linked_to: [],
+      backup_codes: null,
+      created_at: at,
+      updated_at: at,
+      ...overrides,
+    };
+  };
+
+  const makeUser = (overrides: UserOverrides = {}): ClerkUserJson => {
+    const t = now();
+    const createdAt = overrides.created_at ?? t - faker.number.int({ min: 0, max: 90 * DAY_MS });
+    const id = overrides.id ?? clerkId('user', createdAt);
+    const firstName = overrides.first_name !== undefined ? overrides.first_name : faker.person.firstName();
+    const lastName = overrides.last_name !== undefined ? overrides.last_name : faker.person.lastName();
+    const username =
+      overrides.username !== undefined
+        ? overrides.username
+        : faker.datatype.boolean(0.4)
+          ? faker.internet.username({ firstName: firstName ?? undefined, lastName: lastName ?? undefined }).toLowerCase().replace(/[^a-z0-9_-]/g, '_')
+          : null;
+    const email = faker.internet
+      .email({ firstName: firstName ?? undefined, lastName: lastName ?? undefined, provider: faker.helpers.arrayElement(['gmail.com', 'outlook.com', 'proton.me', faker.internet.domainName()]) })
+      .toLowerCase();
+
+    // A third of the users sign up with OAuth: the email is then verified "from_oauth_…" and linked to the account.
+    const oauth = faker.datatype.boolean(0.35) ? faker.helpers.arrayElement(OAUTH_PROVIDERS) : null;
+    const emailAddress = makeEmailAddress(email, { created_at: createdAt });
+    const externalAccounts: ClerkExternalAccountJson[] = [];
+    let avatarSrc: string | undefined;
+    if (oauth) {
+      const eac = clerkId('eac', createdAt);
+      emailAddress.verification = verified(`from_${oauth.provider}`, createdAt);
+      emailAddress.linked_to = [{ type: oauth.provider, id: clerkId('idn', createdAt) }];
+      avatarSrc = faker.image.avatarGitHub();
+      externalAccounts.push({
+        id: eac,
+        object: 'external_account',
+        provider: oauth.provider,
+        identification_id: emailAddress.linked_to[0]!.id,
+        provider_user_id: faker.string.numeric(21),
+        approved_scopes: oauth.scopes,
+        email_address: email,
+        first_name: firstName ?? '',
+        last_name: lastName ?? '',
+        image_url: avatarSrc,
+        username: oauth.provider === 'oauth_github' ? (username ?? faker.internet.username()) : null,
+        phone_number: null,
+        public_metadata: {},
+        label: null,
+        verification: verified(oauth.provider, createdAt),
+        created_at: createdAt,
+        updated_at: createdAt,
+      });
+    }
+    const phones = faker.datatype.boolean(0.25) ? [makePhoneNumber({ created_at: createdAt })] : [];
+    const twoFactor = phones.length > 0 && faker.datatype.boolean(0.3);
+    if (twoFactor) {
+      phones[0]!.reserved_for_second_factor = true;
+      phones[0]!.default_second_factor = true;
+    }
+    const lastSignIn = faker.datatype.boolean(0.9) ? faker.number.int({ min: createdAt, max: Math.max(createdAt, t) }) : null;
+    const initials = `${firstName?.[0] ?? ''}${lastName?.[0] ?? ''}`.toUpperCase();
+
+    const emailAddresses = overrides.email_addresses ?? [emailAddress];
+    const phoneNumbers = overrides.phone_numbers ?? phones;
+    const user: ClerkUserJson = {
+      id,
+      object: 'user',
+      external_id: faker.datatype.boolean(0.15) ? `ext_${faker.string.alphanumeric(10)}` : null,
+      username,
+      first_name: firstName,
+      last_name: lastName,
+      image_url: imageUrl(id, initials, avatarSrc),
+      has_image: avatarSrc !== undefined,
+      primary_email_address_id: emailAddresses[0]?.id ?? null,
+      primary_phone_number_id: phoneNumbers[0]?.id ?? null,
+      primary_web3_wallet_id: null,
+      email_addresses: emailAddresses,
+      phone_numbers: phoneNumbers,
+      external_accounts: externalAccounts,
+      web3_wallets: [],
+      passkeys: [],
+      saml_accounts: [],
+      enterprise_accounts: [],
+      public_metadata: { role: faker.helpers.weightedArrayElement([{ weight: 9, value: 'member' }, { weight: 1, value: 'admin' }]), plan: faker.helpers.arrayElement(['free', 'free', 'pro', 'team']) },
+      private_metadata: faker.datatype.boolean(0.5) ? { stripe_customer_id: `cus_${faker.string.alphanumeric(14)}` } : {},
+      unsafe_metadata: { onboarding_complete: faker.datatype.boolean(0.7) },
+      password_enabled: !oauth,
+      two_factor_enabled: twoFactor,
+      totp_enabled: false,
+      backup_code_enabled: false,
+      banned: false,
+      locked: false,
+      lockout_expires_in_seconds: null,
+      verification_attempts_remaining: 100,
+      delete_self_enabled: true,
+      create_organization_enabled: true,
+      create_organizations_limit: null,
+      legal_accepted_at: null,
+      mfa_enabled_at: twoFactor ? createdAt : null,
+      mfa_disabled_at: null,
+      created_at: createdAt,
+      updated_at: lastSignIn ?? createdAt,
+      last_sign_in_at: lastSignIn,
+      last_active_at: lastSignIn,
+      ...overrides,
+    };
+    if (user.updated_at < user.created_at) user.updated_at = user.created_at;
+    return user;
+  };
+
+  const makeSession = (user: Pick<ClerkUserJson, 'id'>, overrides: SessionOverrides = {}): ClerkSessionJson => {
+    const at = overrides.created_at ?? now();
+    const browser = faker.helpers.arrayElement(BROWSERS);
+    const mobile = faker.datatype.boolean(0.3);
+    return {
+      id: clerkId('sess', at),
+      object: 'session',
+      user_id: user.id,
+      client_id: clerkId('client', at),
+      status: 'active',
+      last_active_at: at,
+      last_active_organization_id: null,
+      expire_at: at + 7 * DAY_MS,
+      abandon_at: at + 30 * DAY_MS,
+      created_at: at,
+      updated_at: at,
+      latest_activity: {
+        id: clerkId('sess_activity', at),
+        object: 'session_activity',
+        device_type: mobile ? faker.helpers.arrayElement(['iPhone', 'Android']) : faker.helpers.arrayElement(['Macintosh', 'Windows', 'Linux']),
+        is_mobile: mobile,
+        browser_name: browser,
+        browser_version: `${faker.number.int({ min: 110, max: 140 })}.0.0.0`,
+        ip_address: faker.internet.ipv4(),
+        city: faker.location.city(),
+        country: faker.location.countryCode(),
+      },
+      actor: null,
+      ...overrides,
+    };
+  };
+
+  const makeEvent = <T>(type: ClerkEventType, data: T, timestampMs: number = now()): ClerkEvent<T> => ({
+    object: 'event',
+    type,
+    timestamp: timestampMs,
+    instance_id: instanceId,
+    event_attributes: {
+      http_request: {
+        client_ip: faker.internet.ipv4(),
+        user_agent: faker.internet.userAgent(),
+      },
+    },
+    data,
+  });
+
+  return {
+    faker,
+    now,
+    instanceId,
+    seed: (seed) => {
+      faker.seed(seed);
+    },
+    clerkId,
+    makeEmailAddress,
+    makePhoneNumber,
+    makeUser,
+    makeSession,
+    makeEvent,
+    makeDeletedUser: (id) => ({ object: 'user', id, deleted: true }),
+  };
+}
+
+// Module-level factories for tests and seeding; `seedFactories(n)` makes them deterministic.
+const shared = createFactories();
+export const seedFactories = (seed: number): void => shared.seed(seed);
+export const clerkId = (prefix: string, atMs?: number): string => shared.clerkId(prefix, atMs);
+export const makeUser = (overrides?: UserOverrides): ClerkUserJson => shared.makeUser(overrides);
+export const makeSession = (user: Pick<ClerkUserJson, 'id'>, overrides?: SessionOverrides): ClerkSessionJson =>
+  shared.makeSession(user, overrides);
+export const makeEvent = <T>(type: ClerkEventType, data: T, timestampMs?: number): ClerkEvent<T> =>
+  shared.makeEvent(type, data, timestampMs);
+export const makeDeletedUser = (id: string): ClerkDeletedObjectJson => shared.makeDeletedUser(id);

@@ -1,0 +1,166 @@
+// The JSON the operator API answers. The dashboard imports these types (type-only), so a change here
+// is a compile error on both sides rather than a runtime surprise.
+
+export const EVENT_OUTCOMES = ['applied', 'stale', 'duplicate', 'not_projected', 'failed'] as const;
+export type EventOutcome = (typeof EVENT_OUTCOMES)[number];
+
+/** A delivery's outcome: the event's outcome when it carried a new (or re-applied) event, else why not. */
+export const DELIVERY_OUTCOMES = [...EVENT_OUTCOMES, 'rejected', 'unavailable'] as const;
+export type DeliveryOutcome = (typeof DELIVERY_OUTCOMES)[number];
+
+export const SYNC_STATUSES = ['never_compared', 'in_sync', 'drifted', 'deleted'] as const;
+export type SyncStatus = (typeof SYNC_STATUSES)[number];
+
+export type Role = 'admin' | 'operator' | 'viewer';
+
+/** Every error answer: `{ error: { code, message } }`, plus Clerk's trace id when Clerk caused it. */
+export interface ApiError {
+  error: { code: string; message: string; clerkTraceId?: string; details?: unknown };
+}
+
+/** Cursor pages, newest first: pass `nextCursor` back as `cursor`; null means the end. */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface OperatorDto {
+  id: number;
+  email: string;
+  role: Role;
+}
+
+export interface EventSummary {
+  id: number;
+  svixId: string;
+  type: string;
+  objectId: string | null;
+  userId: string | null;
+  outcome: EventOutcome;
+  error: string | null;
+  occurredAt: string | null; // ISO
+  receivedAt: string; // ISO
+}
+
+export interface DeliverySummary {
+  id: number;
+  receivedAt: string;
+  svixId: string | null;
+  eventType: string | null;
+  outcome: DeliveryOutcome;
+  failed: boolean;
+  httpStatus: number;
+  errorCode: string | null;
+  error: string | null;
+  durationMs: number;
+  verified: boolean;
+  replayOf: number | null;
+}
+
+export interface DeliveryDetail extends DeliverySummary {
+  headers: Record<string, string>;
+  body: string;
+  bodyBytes: number;
+  bodyTruncated: boolean;
+  /** why this delivery cannot be replayed, or null when it can */
+  replayBlockedReason: string | null;
+}
+
+export interface EventDetail extends EventSummary {
+  payload: unknown; // the verified Clerk event JSON
+  appliedAt: string | null;
+  deliveries: DeliverySummary[];
+  /** for user.* events: the user JSON this event replaced (the previous version seen), if any */
+  previousUser: unknown | null;
+}
+
+export interface UserSummary {
+  id: string;
+  deleted: boolean;
+  primaryEmail: string | null;
+  firstName: string | null;
+  lastName: string | null;
+  username: string | null;
+  imageUrl: string | null;
+  syncStatus: SyncStatus;
+  clerkUpdatedAt: string | null;
+  lastComparedAt: string | null;
+  updatedAt: string;
+}
+
+export interface SessionDto {
+  id: string;
+  userId: string;
+  status: string;
+  clientId: string | null;
+  lastActiveAt: string | null;
+  expireAt: string | null;
+  clerkUpdatedAt: string;
+}
+
+export interface UserDetail extends UserSummary {
+  deletedAt: string | null;
+  data: unknown | null; // the Clerk user JSON held locally
+  source: string;
+  lastEvent: EventSummary | null;
+  sessions: SessionDto[];
+}
+
+/** One field that differs between the local copy and Clerk: path like `email_addresses.0.email_address`. */
+export interface FieldDiff {
+  path: string;
+  kind: 'added' | 'removed' | 'changed';
+  local: unknown;
+  clerk: unknown;
+}
+
+export interface UserComparison {
+  userId: string;
+  local: unknown | null; // null: no local copy
+  localDeleted: boolean;
+  clerk: unknown | null; // null: Clerk answered 404
+  diff: FieldDiff[];
+  status: SyncStatus;
+  comparedAt: string;
+}
+
+export interface ResyncResult {
+  userId: string;
+  /** created: no local copy before; updated: fields changed; unchanged; tombstoned: Clerk answered 404 */
+  result: 'created' | 'updated' | 'unchanged' | 'tombstoned';
+  changedFields: string[];
+  user: UserDetail;
+}
+
+export interface ReplayResult {
+  deliveryId: number; // the new delivery row the replay recorded
+  svixId: string;
+  outcome: EventOutcome;
+  error: string | null;
+}
+
+export interface OverviewStats {
+  eventsPerMinute: { minute: string; count: number; failed: number }[]; // last 60 minutes
+  deliveries: { total: number; failed: number; lastHourTotal: number; lastHourFailed: number };
+  failingNow: boolean; // the last few deliveries failed
+  users: { total: number; deleted: number; drifted: number };
+  lastEventAt: string | null;
+  demo: boolean;
+}
+
+export interface BulkReplayRequest {
+  filter: { outcome?: DeliveryOutcome; status?: number; failed?: boolean };
+}
+export interface BulkReplayResult {
+  matched: number;
+  replayed: number;
+  skipped: number; // unverified deliveries cannot be replayed
+  results: ReplayResult[];
+}
+
+export interface MetaDto {
+  demo: boolean; // true when the built-in Clerk emulator feeds this monitor
+  emulatorUrl: string | null;
+  clerkApiUrl: string;
+  version: string;
+}

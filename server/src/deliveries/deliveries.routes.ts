@@ -1,0 +1,54 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { DELIVERY_OUTCOMES } from '../contract.ts';
+import type { DeliveriesService } from './deliveries.service.ts';
+import { parseBody, parseQuery } from '../lib/http.ts';
+import { decodeIdCursor } from '../lib/cursor.ts';
+import { currentOperator } from '../auth/auth.middleware.ts';
+import { badRequest } from '../lib/errors.ts';
+
+const Filter = z.object({
+  outcome: z.enum(DELIVERY_OUTCOMES).optional(),
+  status: z.coerce.number().int().min(100).max(599).optional(),
+  failed: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((v) => v === 'true'),
+});
+const ListQuery = Filter.extend({
+  cursor: z.string().max(500).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+const BulkReplay = z.object({
+  filter: z.object({
+    outcome: z.enum(DELIVERY_OUTCOMES).optional(),
+    status: z.number().int().min(100).max(599).optional(),
+    failed: z.boolean().optional(),
+  }),
+});
+const Id = z.coerce.number().int().positive();
+
+export function deliveryRoutes(deliveries: DeliveriesService) {
+  const r = Router();
+  const idOf = (raw: string) => {
+    const id = Id.safeParse(raw);
+    if (!id.success) throw badRequest('delivery id must be a positive integer');
+    return id.data;
+  };
+  r.get('/', async (req, res) => {
+    const { cursor, limit, ...filter } = parseQuery(ListQuery, req.query);
+    res.json(await deliveries.list(filter, decodeIdCursor(cursor), limit));
+  });
+  // before '/:id' so "replay" is not read as an id
+  r.post('/replay', async (req, res) => {
+    const { filter } = parseBody(BulkReplay, req.body);
+    res.json(await deliveries.replayMatching(filter, currentOperator(res)));
+  });
+  r.get('/:id', async (req, res) => {
+    res.json(await deliveries.get(idOf(req.params.id)));
+  });
+  r.post('/:id/replay', async (req, res) => {
+    res.json(await deliveries.replay(idOf(req.params.id), currentOperator(res)));
+  });
+  return r;
+}

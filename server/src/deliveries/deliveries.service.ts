@@ -1,0 +1,100 @@
+// Browsing the delivery log and replaying: a replay re-runs a stored, verified payload through the
+// same ingest path a webhook takes, and records a delivery row of its own (replayOf).
+import type { BulkReplayResult, DeliveryDetail, DeliverySummary, OperatorDto, Page, ReplayResult } from '../contract.ts';
+import type { Repositories } from '../lib/unit-of-work.ts';
+import type { WebhooksService } from '../webhooks/webhooks.service.ts';
+import type { DeliveryFilter, DeliveryRow } from './deliveries.repository.ts';
+import { toDeliveryDetail } from './deliveries.repository.ts';
+import { parseClerkEvent } from '../webhooks/clerk-event.ts';
+import { AppError, notFound } from '../lib/errors.ts';
+
+export const BULK_REPLAY_LIMIT = 1000;
+
+export function createDeliveriesService(deps: { repos: Repositories; webhooks: WebhooksService }) {
+  const { repos } = deps;
+
+  /** Why a delivery cannot be replayed, or null. */
+  function replayBlockedReason(row: DeliveryRow): string | null {
+    if (!row.verified) {
+      return 'Its signature did not verify, so the payload may be forged: only verified deliveries can be replayed.';
+    }
+    if (row.eventId === null && row.bodyTruncated) return 'Its stored body is truncated, so the exact payload is not available.';
+    if (row.eventId === null && (row.errorCode === 'invalid_event' || row.errorCode === 'invalid_json')) {
+      return 'Its payload is not a Clerk event; replaying it would be refused again.';
+    }
+    if (row.eventId === null && !row.svixId) return 'It carries no svix-id.';
+    return null;
+  }
+
+  async function payloadOf(row: DeliveryRow): Promise<{ svixId: string; payload: string }> {
+    if (row.eventId !== null) {
+      const event = await repos.events.getById(row.eventId);
+      return { svixId: event.svixId, payload: event.payload };
+    }
+    return { svixId: row.svixId!, payload: row.body };
+  }
+
+  async function replayRow(row: DeliveryRow, operator: OperatorDto): Promise<ReplayResult> {
+    const reason = replayBlockedReason(row);
+    if (reason) throw new AppError('not_replayable', 409, `Delivery ${row.id} cannot be replayed. ${reason}`);
+    const { svixId, payload } = await payloadOf(row);
+    const rawBody = Buffer.from(payload, 'utf8');
+    const receivedAt = new Date();
+    const request = {
+      rawBody,
+      headers: { 'svix-id': svixId, 'x-replay-of': String(row.id), 'x-replayed-by': operator.email },
+      receivedAt,
+      startedAt: performance.now(),
+    };
+    const parsed = parseClerkEvent(JSON.parse(payload) as unknown, receivedAt);
+    const answer = await deps.webhooks.ingest(request, svixId, parsed, row.id);
+    if (answer.deliveryId === null) throw new AppError('storage_unavailable', 503, 'Storage is unavailable; retry later');
+    const recorded = await repos.deliveries.get(answer.deliveryId);
+    return {
+      deliveryId: answer.deliveryId,
+      svixId,
+      outcome: recorded?.outcome === 'unavailable' ? 'failed' : ((recorded?.outcome ?? 'failed') as ReplayResult['outcome']),
+      error: recorded?.error ?? null,
+    };
+  }
+
+  return {
+    list(filter: DeliveryFilter, cursor: number | null, limit: number): Promise<Page<DeliverySummary>> {
+      return repos.deliveries.list(filter, cursor, limit);
+    },
+
+    async get(id: number): Promise<DeliveryDetail> {
+      const row = await repos.deliveries.get(id);
+      if (!row) throw notFound(`Delivery ${id}`);
+      return toDeliveryDetail(row, replayBlockedReason(row));
+    },
+
+    async replay(id: number, operator: OperatorDto): Promise<ReplayResult> {
+      const row = await repos.deliveries.get(id);
+      if (!row) throw notFound(`Delivery ${id}`);
+      return replayRow(row, operator);
+    },
+
+    /** Replays every replayable delivery matching the filter (oldest first, bounded); skips the rest. */
+    async replayMatching(filter: DeliveryFilter, operator: OperatorDto): Promise<BulkReplayResult> {
+      const rows = await repos.deliveries.findMatching({ ...filter }, BULK_REPLAY_LIMIT);
+      // Each event once, newest attempt not needed: the stored payload is the same for every attempt.
+      const seen = new Set<string>();
+      const results: ReplayResult[] = [];
+      let skipped = 0;
+      for (const row of rows) {
+        if (row.replayOf !== null || replayBlockedReason(row) !== null) {
+          skipped++;
+          continue;
+        }
+        const key = row.eventId !== null ? `e${row.eventId}` : `s${row.svixId}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        results.push(await replayRow(row, operator));
+      }
+      return { matched: rows.length, replayed: results.length, skipped, results };
+    },
+  };
+}
+
+export type DeliveriesService = ReturnType<typeof createDeliveriesService>;

@@ -1,0 +1,110 @@
+import type { Prisma } from '../generated/sqlite/client.ts';
+import type { DbClient } from '../lib/unit-of-work.ts';
+import type { EventOutcome, EventSummary, Page } from '../contract.ts';
+import { iso } from '../lib/iso.ts';
+import { toPage } from '../lib/cursor.ts';
+
+export type EventRow = Prisma.EventGetPayload<object>;
+
+export interface NewEvent {
+  svixId: string;
+  type: string;
+  objectId: string | null;
+  userId: string | null;
+  occurredAt: Date | null;
+  payload: string;
+  outcome: EventOutcome;
+  error: string | null;
+  receivedAt: Date;
+  appliedAt: Date | null;
+}
+
+export interface EventFilter {
+  type?: string;
+  outcome?: EventOutcome;
+  userId?: string;
+  q?: string;
+  from?: Date;
+  to?: Date;
+}
+
+export const USER_VERSION_TYPES = ['user.created', 'user.updated'];
+
+export function createEventsRepository(db: DbClient) {
+  return {
+    async findBySvixId(svixId: string): Promise<Pick<EventRow, 'id' | 'outcome'> | null> {
+      return db.event.findUnique({ where: { svixId }, select: { id: true, outcome: true } });
+    },
+
+    async insert(e: NewEvent): Promise<EventRow> {
+      return db.event.create({ data: e });
+    },
+
+    async setOutcome(id: number, outcome: EventOutcome, error: string | null, appliedAt: Date | null): Promise<EventRow> {
+      return db.event.update({ where: { id }, data: { outcome, error, appliedAt } });
+    },
+
+    async getById(id: number): Promise<EventRow> {
+      return db.event.findUniqueOrThrow({ where: { id } });
+    },
+
+    async get(svixId: string): Promise<EventRow | null> {
+      return db.event.findUnique({ where: { svixId } });
+    },
+
+    async list(filter: EventFilter, cursor: number | null, limit: number): Promise<Page<EventSummary>> {
+      const rows = await db.event.findMany({
+        where: { ...whereOf(filter), ...(cursor !== null ? { id: { lt: cursor } } : {}) },
+        orderBy: { id: 'desc' },
+        take: limit + 1,
+        omit: { payload: true },
+      });
+      return toPage(rows, limit, toEventSummary, (r) => [r.id]);
+    },
+
+    async listAfter(afterId: number, limit: number): Promise<Omit<EventRow, 'payload'>[]> {
+      return db.event.findMany({ where: { id: { gt: afterId } }, orderBy: { id: 'asc' }, take: limit, omit: { payload: true } });
+    },
+
+    /** The user version applied before event `beforeId` (for the event detail's diff). */
+    async previousUserVersion(userId: string, beforeId: number): Promise<string | null> {
+      const row = await db.event.findFirst({
+        where: { userId, id: { lt: beforeId }, type: { in: USER_VERSION_TYPES }, outcome: 'applied' },
+        orderBy: { id: 'desc' },
+        select: { payload: true },
+      });
+      return row?.payload ?? null;
+    },
+
+    async latestReceivedAt(): Promise<Date | null> {
+      const row = await db.event.findFirst({ orderBy: { id: 'desc' }, select: { receivedAt: true } });
+      return row?.receivedAt ?? null;
+    },
+  };
+}
+
+export type EventsRepository = ReturnType<typeof createEventsRepository>;
+
+function whereOf(f: EventFilter): Prisma.EventWhereInput {
+  return {
+    ...(f.type ? { type: f.type } : {}),
+    ...(f.outcome ? { outcome: f.outcome } : {}),
+    ...(f.userId ? { userId: f.userId } : {}),
+    ...(f.q ? { OR: [{ svixId: f.q }, { objectId: f.q }, { payload: { contains: f.q } }] } : {}),
+    ...(f.from || f.to ? { receivedAt: { ...(f.from ? { gte: f.from } : {}), ...(f.to ? { lte: f.to } : {}) } } : {}),
+  };
+}
+
+export function toEventSummary(r: Omit<EventRow, 'payload'>): EventSummary {
+  return {
+    id: r.id,
+    svixId: r.svixId,
+    type: r.type,
+    objectId: r.objectId,
+    userId: r.userId,
+    outcome: r.outcome as EventOutcome,
+    error: r.error,
+    occurredAt: iso(r.occurredAt),
+    receivedAt: r.receivedAt.toISOString(),
+  };
+}

@@ -1,0 +1,33 @@
+import type { EventDetail, EventSummary, Page } from '../contract.ts';
+import type { Repositories } from '../lib/unit-of-work.ts';
+import type { EventFilter } from './events.repository.ts';
+import { toEventSummary, USER_VERSION_TYPES } from './events.repository.ts';
+import { notFound } from '../lib/errors.ts';
+
+export function createEventsService(repos: Repositories) {
+  return {
+    list(filter: EventFilter, cursor: number | null, limit: number): Promise<Page<EventSummary>> {
+      return repos.events.list(filter, cursor, limit);
+    },
+
+    async get(svixId: string): Promise<EventDetail> {
+      const row = await repos.events.get(svixId);
+      if (!row) throw notFound(`Event ${svixId}`);
+      const deliveries = await repos.deliveries.listForEvent(svixId);
+      let previousUser: unknown = null;
+      if (row.userId && USER_VERSION_TYPES.includes(row.type)) {
+        const prev = await repos.events.previousUserVersion(row.userId, row.id);
+        previousUser = prev ? (JSON.parse(prev) as { data?: unknown }).data ?? null : null;
+      }
+      return {
+        ...toEventSummary(row),
+        payload: JSON.parse(row.payload) as unknown,
+        appliedAt: row.appliedAt?.toISOString() ?? null,
+        deliveries,
+        previousUser,
+      };
+    },
+  };
+}
+
+export type EventsService = ReturnType<typeof createEventsService>;

@@ -1,0 +1,52 @@
+import type { OverviewStats } from '../contract.ts';
+import type { Repositories } from '../lib/unit-of-work.ts';
+
+const MINUTE = 60_000;
+const FAILING_NOW_WINDOW = 5;
+
+export function createOverviewService(deps: { repos: Repositories; demo: boolean; clock?: () => Date }) {
+  const clock = deps.clock ?? (() => new Date());
+  const { repos } = deps;
+
+  return {
+    async get(): Promise<OverviewStats> {
+      const now = clock();
+      const hourAgo = new Date(Math.floor(now.getTime() / MINUTE) * MINUTE - 59 * MINUTE);
+      const [recent, total, failed, latest, users, lastEventAt] = await Promise.all([
+        repos.deliveries.receivedSince(hourAgo),
+        repos.deliveries.count({}),
+        repos.deliveries.count({ failed: true }),
+        repos.deliveries.latest(FAILING_NOW_WINDOW),
+        repos.users.counts(),
+        repos.events.latestReceivedAt(),
+      ]);
+      const buckets = Array.from({ length: 60 }, (_, i) => ({
+        minute: new Date(hourAgo.getTime() + i * MINUTE).toISOString(),
+        count: 0,
+        failed: 0,
+      }));
+      for (const d of recent) {
+        const bucket = buckets[Math.floor((d.receivedAt.getTime() - hourAgo.getTime()) / MINUTE)];
+        if (!bucket) continue;
+        bucket.count++;
+        if (d.failed) bucket.failed++;
+      }
+      return {
+        eventsPerMinute: buckets,
+        deliveries: {
+          total,
+          failed,
+          lastHourTotal: recent.length,
+          lastHourFailed: recent.filter((d) => d.failed).length,
+        },
+        // "failing now": the latest deliveries all failed (one bad request among good ones is not an outage)
+        failingNow: latest.length > 0 && latest.every((d) => d.failed),
+        users,
+        lastEventAt: lastEventAt?.toISOString() ?? null,
+        demo: deps.demo,
+      };
+    },
+  };
+}
+
+export type OverviewService = ReturnType<typeof createOverviewService>;

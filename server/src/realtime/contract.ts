@@ -1,0 +1,23 @@
+// The typed Socket.IO contract (`domain:verb`), imported type-only by the dashboard.
+import type { DeliverySummary, EventSummary, ResyncResult, UserSummary } from '../contract.ts';
+
+/** Newest ids the client already holds; the server sends what came after, then continues live. */
+export interface CatchUpRequest {
+  lastEventId?: number;
+  lastDeliveryId?: number;
+}
+
+export interface ServerToClientEvents {
+  /** batched: the server groups messages over a few ms under bursts */
+  'event:received': (events: EventSummary[]) => void;
+  'delivery:recorded': (deliveries: DeliverySummary[]) => void;
+  'user:changed': (users: UserSummary[]) => void;
+  'resync:finished': (result: ResyncResult) => void;
+}
+
+export interface ClientToServerEvents {
+  'feed:catch-up': (
+    req: CatchUpRequest,
+    ack: (res: { events: EventSummary[]; deliveries: DeliverySummary[]; truncated: boolean }) => void,
+  ) => void;
+}

@@ -1,0 +1,39 @@
+// Step 4 of the pipeline: tell connected dashboards what was committed. Services call this interface;
+// the Socket.IO implementation lives in socket.ts, tests can pass a recording fake.
+import type { DeliverySummary, EventSummary, ResyncResult, UserSummary } from '../contract.ts';
+
+export interface Publisher {
+  eventReceived(e: EventSummary): void;
+  deliveryRecorded(d: DeliverySummary): void;
+  userChanged(u: UserSummary): void;
+  resyncFinished(r: ResyncResult): void;
+}
+
+export const nullPublisher: Publisher = {
+  eventReceived() {},
+  deliveryRecorded() {},
+  userChanged() {},
+  resyncFinished() {},
+};
+
+/** Collects everything published (tests). */
+export function recordingPublisher() {
+  const log = { events: [] as EventSummary[], deliveries: [] as DeliverySummary[], users: [] as UserSummary[], resyncs: [] as ResyncResult[] };
+  const publisher: Publisher = {
+    eventReceived: (e) => log.events.push(e),
+    deliveryRecorded: (d) => log.deliveries.push(d),
+    userChanged: (u) => log.users.push(u),
+    resyncFinished: (r) => log.resyncs.push(r),
+  };
+  return { publisher, log };
+}
+
+/** Sends everything to several publishers. */
+export function fanOut(...targets: Publisher[]): Publisher {
+  return {
+    eventReceived: (e) => targets.forEach((t) => t.eventReceived(e)),
+    deliveryRecorded: (d) => targets.forEach((t) => t.deliveryRecorded(d)),
+    userChanged: (u) => targets.forEach((t) => t.userChanged(u)),
+    resyncFinished: (r) => targets.forEach((t) => t.resyncFinished(r)),
+  };
+}

@@ -1,0 +1,99 @@
+// Compare a local user with Clerk's current state, and resync: write Clerk's state to the local copy
+// (Clerk is the truth; 404 → tombstone). Read-only towards Clerk.
+import type { OperatorDto, ResyncResult, SyncStatus, UserComparison } from '../contract.ts';
+import type { UnitOfWork } from '../lib/unit-of-work.ts';
+import type { Publisher } from '../realtime/publisher.ts';
+import type { ClerkClient } from '../clerk/clerk-client.ts';
+import type { UsersService } from '../users/users.service.ts';
+import type { Logger } from '../lib/logger.ts';
+import { toUserSummary } from '../users/users.repository.ts';
+import { diffUsers } from './diff.ts';
+import { notFound } from '../lib/errors.ts';
+
+export function createResyncService(deps: {
+  uow: UnitOfWork;
+  clerk: ClerkClient;
+  users: UsersService;
+  publisher: Publisher;
+  logger: Logger;
+  clock?: () => Date;
+}) {
+  const clock = deps.clock ?? (() => new Date());
+  const { repos } = deps.uow;
+
+  const parse = (data: string | null) => (data ? (JSON.parse(data) as Record<string, unknown>) : null);
+
+  function statusOf(localExists: boolean, localDeleted: boolean, clerkExists: boolean, differences: number): SyncStatus {
+    if (!clerkExists) return localDeleted ? 'deleted' : 'drifted';
+    if (!localExists || localDeleted) return 'drifted';
+    return differences === 0 ? 'in_sync' : 'drifted';
+  }
+
+  return {
+    async compare(userId: string): Promise<UserComparison> {
+      const [clerk, local] = await Promise.all([deps.clerk.getUser(userId), repos.users.get(userId)]);
+      if (!clerk && !local) throw notFound(`User ${userId} (neither Clerk nor the local copy knows it)`);
+      const localData = parse(local?.data ?? null);
+      const diff = diffUsers(local?.deleted ? null : localData, clerk as unknown as Record<string, unknown> | null);
+      const status = statusOf(Boolean(local), local?.deleted ?? false, Boolean(clerk), diff.length);
+      const comparedAt = clock();
+      if (local) {
+        await repos.users.setSyncStatus(userId, status, comparedAt);
+        const updated = await repos.users.get(userId);
+        if (updated) deps.publisher.userChanged(toUserSummary(updated));
+      }
+      return {
+        userId,
+        local: localData,
+        localDeleted: local?.deleted ?? false,
+        clerk,
+        diff: local?.deleted && !clerk ? [] : diff,
+        status,
+        comparedAt: comparedAt.toISOString(),
+      };
+    },
+
+    async resync(userId: string, operator: OperatorDto): Promise<ResyncResult> {
+      const clerk = await deps.clerk.getUser(userId);
+      const now = clock();
+      const outcome = await deps.uow.transaction(async (tx) => {
+        const local = await tx.users.get(userId);
+        if (!clerk) {
+          if (!local) throw notFound(`User ${userId} (neither Clerk nor the local copy knows it)`);
+          if (local.deleted) {
+            await tx.users.setSyncStatus(userId, 'deleted', now);
+            return { result: 'unchanged' as const, changedFields: [] };
+          }
+          await tx.users.tombstone(userId, now, { svixId: null, source: 'resync' });
+          return { result: 'tombstoned' as const, changedFields: ['deleted'] };
+        }
+        const before = local && !local.deleted ? parse(local.data) : null;
+        const changed = diffUsers(before, clerk as unknown as Record<string, unknown>).map((d) => d.path);
+        // Clerk is the truth, but never step back behind a newer version a webhook wrote meanwhile.
+        const heldNewer = local?.clerkUpdatedAt && !local.deleted && local.clerkUpdatedAt.getTime() > clerk.updated_at;
+        if (heldNewer) {
+          await tx.users.setSyncStatus(userId, 'never_compared', now);
+          return { result: 'unchanged' as const, changedFields: [] };
+        }
+        await tx.users.putVersion(clerk as unknown as Record<string, unknown>, {
+          svixId: local?.lastEventSvixId ?? null,
+          source: 'resync',
+          syncStatus: 'in_sync',
+          comparedAt: now,
+        });
+        const result = !local ? ('created' as const) : changed.length > 0 || local.deleted ? ('updated' as const) : ('unchanged' as const);
+        return { result, changedFields: local?.deleted ? ['deleted', ...changed] : changed };
+      }, [userId]);
+
+      const user = await deps.users.get(userId);
+      const result: ResyncResult = { userId, ...outcome, user };
+      deps.logger.info({ userId, operator: operator.email, result: outcome.result, changed: outcome.changedFields.length }, 'resync');
+      const { deletedAt: _d, data: _data, source: _s, lastEvent: _e, sessions: _ss, ...summary } = user;
+      deps.publisher.userChanged(summary);
+      deps.publisher.resyncFinished(result);
+      return result;
+    },
+  };
+}
+
+export type ResyncService = ReturnType<typeof createResyncService>;

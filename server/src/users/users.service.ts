@@ -1,0 +1,42 @@
+import type { Page, UserDetail, UserSummary } from '../contract.ts';
+import type { Repositories } from '../lib/unit-of-work.ts';
+import type { UserFilter, UserRow } from './users.repository.ts';
+import { toUserSummary } from './users.repository.ts';
+import { toEventSummary } from '../events/events.repository.ts';
+import { iso } from '../lib/iso.ts';
+import { notFound } from '../lib/errors.ts';
+
+export function createUsersService(deps: { repos: Repositories }) {
+  const { repos } = deps;
+
+  async function detailOf(row: UserRow): Promise<UserDetail> {
+    const [lastEvent, sessions] = await Promise.all([
+      row.lastEventSvixId ? repos.events.get(row.lastEventSvixId) : null,
+      repos.sessions.listForUser(row.id),
+    ]);
+    return {
+      ...toUserSummary(row),
+      deletedAt: iso(row.deletedAt),
+      data: row.data ? (JSON.parse(row.data) as unknown) : null,
+      source: row.source,
+      lastEvent: lastEvent ? toEventSummary(lastEvent) : null,
+      sessions,
+    };
+  }
+
+  return {
+    list(filter: UserFilter, cursor: (string | number)[] | null, limit: number): Promise<Page<UserSummary>> {
+      return repos.users.list(filter, cursor, limit);
+    },
+
+    async get(id: string): Promise<UserDetail> {
+      const row = await repos.users.get(id);
+      if (!row) throw notFound(`User ${id}`);
+      return detailOf(row);
+    },
+
+    detailOf,
+  };
+}
+
+export type UsersService = ReturnType<typeof createUsersService>;

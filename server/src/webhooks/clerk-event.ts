@@ -1,0 +1,81 @@
+// Step 1b: after verification, check the JSON is a Clerk event (shared/CLERK.md §3-5). Only the fields
+// the projection relies on are required; everything else is kept verbatim in the stored payload.
+import { z } from 'zod';
+import { AppError } from '../lib/errors.ts';
+
+const epochMs = z.number().int().nonnegative().max(8_640_000_000_000_000); // the Date range
+
+const Envelope = z.object({
+  type: z.string().min(1).max(200),
+  data: z.record(z.string(), z.unknown()),
+  object: z.literal('event').optional(),
+  timestamp: epochMs.optional(),
+  instance_id: z.string().optional(),
+});
+
+const UserData = z.object({ id: z.string().min(1).max(200), updated_at: epochMs, created_at: epochMs.optional() });
+const DeletedUserData = z.object({ id: z.string().min(1).max(200), deleted: z.literal(true) });
+const SessionData = z.object({
+  id: z.string().min(1).max(200),
+  user_id: z.string().min(1).max(200),
+  status: z.string().min(1).max(50),
+  updated_at: epochMs,
+});
+
+export type ClerkEnvelope = z.infer<typeof Envelope>;
+
+export type ParsedEvent =
+  | { kind: 'user.upsert'; type: string; userId: string; updatedAt: Date; data: Record<string, unknown>; envelope: ClerkEnvelope }
+  | { kind: 'user.delete'; type: string; userId: string; deletedAt: Date; envelope: ClerkEnvelope }
+  | { kind: 'session.upsert'; type: string; sessionId: string; userId: string; updatedAt: Date; data: Record<string, unknown>; envelope: ClerkEnvelope }
+  | { kind: 'not_projected'; type: string; objectId: string | null; userId: string | null; envelope: ClerkEnvelope };
+
+export const SESSION_TYPES = new Set(['session.created', 'session.pending', 'session.ended', 'session.removed', 'session.revoked']);
+
+/** Throws AppError 400 `invalid_event` naming the first problem. `receivedAt` stands in for a missing envelope time. */
+export function parseClerkEvent(json: unknown, receivedAt: Date): ParsedEvent {
+  const envelope = parse(Envelope, json, 'a Clerk event envelope ({ type, data })');
+  const { type, data } = envelope;
+  const occurred = envelope.timestamp !== undefined ? new Date(envelope.timestamp) : receivedAt;
+
+  if (type === 'user.created' || type === 'user.updated') {
+    const d = parse(UserData, data, `${type} data`);
+    return { kind: 'user.upsert', type, userId: d.id, updatedAt: new Date(d.updated_at), data, envelope };
+  }
+  if (type === 'user.deleted') {
+    const d = parse(DeletedUserData, data, 'user.deleted data');
+    return { kind: 'user.delete', type, userId: d.id, deletedAt: occurred, envelope };
+  }
+  if (SESSION_TYPES.has(type)) {
+    const d = parse(SessionData, data, `${type} data`);
+    return { kind: 'session.upsert', type, sessionId: d.id, userId: d.user_id, updatedAt: new Date(d.updated_at), data, envelope };
+  }
+  // Every other Clerk type is stored and acknowledged but not projected (CLERK.md §3).
+  const objectId = typeof data.id === 'string' ? data.id.slice(0, 200) : null;
+  const userId = typeof data.user_id === 'string' ? data.user_id.slice(0, 200) : null;
+  return { kind: 'not_projected', type, objectId, userId, envelope };
+}
+
+export function eventObjectId(e: ParsedEvent): string | null {
+  switch (e.kind) {
+    case 'user.upsert':
+    case 'user.delete':
+      return e.userId;
+    case 'session.upsert':
+      return e.sessionId;
+    case 'not_projected':
+      return e.objectId;
+  }
+}
+
+export function eventUserId(e: ParsedEvent): string | null {
+  return e.userId;
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  const where = issue.path.length ? ` at ${issue.path.join('.')}` : '';
+  throw new AppError('invalid_event', 400, `Not ${what}: ${issue.message}${where}`);
+}
