@@ -4,7 +4,9 @@ import { mkdtempSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createServer } from 'node:http';
 import { pino } from 'pino';
+import { project, type Projector } from '../../server/src/sync/projector.ts';
 import { parseConfig } from '../../server/src/config.ts';
 import { startServer } from '../../server/src/server.ts';
 import { generateSecretKey, generateSigningSecret, startEmulator } from '../../server/src/clerk/emulator/emulator.ts';
@@ -41,8 +43,29 @@ const config = parseConfig({
   ADMIN_EMAIL: E2E.admin.email,
   ADMIN_PASSWORD: E2E.admin.password,
 });
+// Fault injection for the journeys: while `storageDownUntil` is ahead, the apply step fails the way an
+// unreachable database does (the pipeline answers 503 and logs the delivery as unavailable).
+let storageDownUntil = 0;
+const projector: Projector = async (repos, event, svixId) => {
+  if (Date.now() < storageDownUntil) {
+    throw Object.assign(new Error('connect ECONNREFUSED (e2e storage outage)'), { code: 'ECONNREFUSED' });
+  }
+  return project(repos, event, svixId);
+};
+const faults = createServer((req, res) => {
+  const match = req.method === 'POST' && /^\/storage-outage\/(\d+)$/.exec(req.url ?? '');
+  if (!match) {
+    res.writeHead(404).end();
+    return;
+  }
+  storageDownUntil = Date.now() + Number(match[1]);
+  res.writeHead(204).end();
+});
+await new Promise<void>((r) => faults.listen(Number(new URL(E2E.faultsUrl).port), '127.0.0.1', r));
+
 const server = await startServer(config, {
-  logger: pino({ level: 'warn' }),
+  logger: pino({ level: 'error' }),
+  projector,
   clientDir,
   emulatorUrl: emulator.url,
   version: 'e2e',
@@ -51,6 +74,7 @@ emulator.addTarget(`${server.url}/api/webhooks/clerk`);
 console.log(`e2e server ${server.url}, emulator ${emulator.url}`);
 
 const stop = async () => {
+  faults.close();
   await emulator.close();
   await server.close();
   rmSync(dir, { recursive: true, force: true });

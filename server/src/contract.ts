@@ -164,3 +164,83 @@ export interface MetaDto {
   clerkApiUrl: string;
   version: string;
 }
+
+// ---- Reconcile (issue #5) and the audit trail ----
+
+export const RECONCILE_STATUSES = ['running', 'completed', 'failed', 'cancelled'] as const;
+export type ReconcileStatus = (typeof RECONCILE_STATUSES)[number];
+
+/** missing: Clerk has it, no local copy; stale: fields differ; deleted: alive locally, Clerk answers 404. */
+export const DRIFT_CLASSES = ['missing', 'stale', 'deleted'] as const;
+export type DriftClass = (typeof DRIFT_CLASSES)[number];
+
+export interface ReconcileRunDto {
+  id: number;
+  status: ReconcileStatus;
+  startedBy: string;
+  startedAt: string; // ISO
+  finishedAt: string | null;
+  pages: number;
+  /** Clerk users compared so far */
+  checked: number;
+  /** Clerk's user count when the run started */
+  totalEstimate: number | null;
+  found: Record<DriftClass, number>;
+  inSync: number;
+  /** findings not fixed yet */
+  unfixed: number;
+  /** 0..1 (checked / totalEstimate), null when unknown */
+  progress: number | null;
+  /** seconds left at the observed pace; null when unknown or finished */
+  etaSeconds: number | null;
+  error: string | null;
+}
+
+export interface ReconcileFindingDto {
+  id: number;
+  runId: number;
+  userId: string;
+  class: DriftClass;
+  /** primary email or name */
+  label: string | null;
+  diff: FieldDiff[];
+  fixedAt: string | null;
+  fixResult: ResyncResult['result'] | null;
+}
+
+export interface ReconcileFixRequest {
+  /** absent: every unfixed finding of the run */
+  userIds?: string[];
+}
+
+export interface ReconcileFixResult {
+  runId: number;
+  fixed: number;
+  results: Record<ResyncResult['result'], number>;
+  /** findings of the run still unfixed */
+  unfixed: number;
+}
+
+/** One completed run on the overview's drift-over-time chart. */
+export interface DriftPoint {
+  runId: number;
+  finishedAt: string;
+  missing: number;
+  stale: number;
+  deleted: number;
+}
+
+export const AUDIT_ACTIONS = ['resync', 'replay', 'replay_bulk', 'reconcile_start', 'reconcile_fix'] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+export interface AuditEntryDto {
+  id: number;
+  at: string; // ISO
+  /** operator email, or "schedule" */
+  actor: string;
+  action: AuditAction;
+  /** user id, delivery id or run id */
+  target: string | null;
+  /** what changed (shape depends on the action) */
+  summary: Record<string, unknown>;
+}

@@ -1,4 +1,4 @@
-import { Suspense } from 'react';
+import { Suspense, useEffect, useRef } from 'react';
 import { Navigate, NavLink, Outlet, useLocation, useNavigate, useNavigation } from 'react-router';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { Loading } from '../components/DataState.tsx';
@@ -37,6 +37,17 @@ export function Layout() {
   const navigation = useNavigation();
   const navigate = useNavigate();
   const logout = useLogout();
+  const mainRef = useRef<HTMLElement>(null);
+  const firstPath = useRef(true);
+
+  // a new page: move focus to its content so keyboard and screen-reader users start there (not on filters)
+  useEffect(() => {
+    if (firstPath.current) {
+      firstPath.current = false;
+      return;
+    }
+    mainRef.current?.focus({ preventScroll: true });
+  }, [location.pathname]);
 
   if (me.isPending) return <Loading label="Checking your session…" />;
   if (me.error && !me.data) {
@@ -88,7 +99,7 @@ export function Layout() {
           </button>
         </div>
       </header>
-      <main id="main" className="page" tabIndex={-1} aria-busy={navigation.state === 'loading'}>
+      <main id="main" ref={mainRef} className="page" tabIndex={-1} aria-busy={navigation.state === 'loading'}>
         {navigation.state === 'loading' && <div className="route-progress" aria-hidden="true" />}
         <Suspense fallback={<Loading />}>
           <Outlet />

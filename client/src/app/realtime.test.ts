@@ -4,7 +4,7 @@ import type { DeliverySummary, EventSummary, ResyncResult, UserDetail, UserSumma
 import type { CatchUpRequest } from '@contract/realtime/contract.ts';
 import { flattenFeed, type FeedData, type Schedule } from '../lib/live-feed.ts';
 import { queryKeys } from '../lib/query-keys.ts';
-import { attachRealtime, catchUpRequest, type RealtimeSocket, type RealtimeStatus } from './realtime.ts';
+import { attachRealtime, catchUpRequest, throttle, type RealtimeSocket, type RealtimeStatus } from './realtime.ts';
 
 function makeEvent(id: number, over: Partial<EventSummary> = {}): EventSummary {
   return {
@@ -108,7 +108,7 @@ describe('attachRealtime', () => {
     s = fakeSocket();
     sched = manualSchedule();
     statuses = [];
-    detach = attachRealtime(s.socket, qc, { schedule: sched.schedule, onStatus: (st) => statuses.push(st), overviewEveryMs: 0 });
+    detach = attachRealtime(s.socket, qc, { schedule: sched.schedule, onStatus: (st) => statuses.push(st), overviewEveryMs: 0, usersEveryMs: 0 });
   });
   afterEach(() => {
     detach();
@@ -128,6 +128,20 @@ describe('attachRealtime', () => {
     sched.tick();
     expect(events()).toEqual([5, 4, 3, 2, 1]);
     expect(events({ outcome: 'failed' })).toEqual([4, 1]);
+  });
+
+  it('merges items that arrive while a list is loading its first page once it lands', async () => {
+    let answer!: (page: { items: EventSummary[]; nextCursor: string | null }) => void;
+    const loading = qc.prefetchInfiniteQuery({
+      queryKey: queryKeys.events.list({}),
+      queryFn: () => new Promise<{ items: EventSummary[]; nextCursor: string | null }>((r) => (answer = r)),
+      initialPageParam: null,
+    });
+    s.serverSends('event:received', [makeEvent(3)]);
+    sched.tick();
+    answer({ items: [makeEvent(2), makeEvent(1)], nextCursor: null }); // the server answered before event 3
+    await loading;
+    await vi.waitFor(() => expect(events()).toEqual([3, 2, 1]));
   });
 
   it('does not create lists that were never loaded', () => {
@@ -181,7 +195,7 @@ describe('attachRealtime', () => {
     expect(s.emitted[0]!.args[0]).toEqual({ lastEventId: undefined, lastDeliveryId: undefined });
   });
 
-  it('user:changed updates the open detail and invalidates user lists', () => {
+  it('user:changed updates the open detail and invalidates user lists', async () => {
     qc.setQueryData(queryKeys.users.detail('user_1'), makeUser());
     qc.setQueryData(queryKeys.users.list({}), { pages: [{ items: [], nextCursor: null }], pageParams: [null] });
     const changed: UserSummary = { ...makeUser(), firstName: 'Augusta', syncStatus: 'drifted' };
@@ -191,7 +205,7 @@ describe('attachRealtime', () => {
     expect(detail.firstName).toBe('Augusta');
     expect(detail.syncStatus).toBe('drifted');
     expect(detail.source).toBe('webhook'); // detail-only fields kept
-    expect(qc.getQueryState(queryKeys.users.list({}))!.isInvalidated).toBe(true);
+    await vi.waitFor(() => expect(qc.getQueryState(queryKeys.users.list({}))!.isInvalidated).toBe(true)); // throttled
   });
 
   it('user:changed after a comparison does not trigger another comparison (no loop)', () => {
@@ -241,6 +255,32 @@ describe('attachRealtime', () => {
     qc.setQueryData(queryKeys.events.list({ q: 'x' }), feedOf([makeEvent(3)]));
     qc.setQueryData(queryKeys.events.list({}), feedOf([makeEvent(2)]));
     expect(catchUpRequest(qc)).toEqual({ lastEventId: 3, lastDeliveryId: undefined });
+  });
+});
+
+describe('throttle', () => {
+  it('runs at most once per interval, joining calls made meanwhile', () => {
+    vi.useFakeTimers();
+    try {
+      const fn = vi.fn();
+      const t = throttle(fn, 1000);
+      t();
+      t();
+      vi.advanceTimersByTime(0);
+      expect(fn).toHaveBeenCalledTimes(1);
+      t();
+      t();
+      vi.advanceTimersByTime(500);
+      expect(fn).toHaveBeenCalledTimes(1);
+      vi.advanceTimersByTime(500);
+      expect(fn).toHaveBeenCalledTimes(2);
+      t();
+      t.cancel();
+      vi.advanceTimersByTime(5000);
+      expect(fn).toHaveBeenCalledTimes(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

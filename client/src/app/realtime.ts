@@ -1,6 +1,6 @@
 // Sockets notify, React Query owns server state: every message lands in the query cache (setQueryData for the
 // live lists, invalidation elsewhere). Nothing here keeps its own copy of server data.
-import type { QueryClient } from '@tanstack/react-query';
+import type { Query, QueryClient } from '@tanstack/react-query';
 import type { DeliverySummary, EventSummary, Page, ResyncResult, UserDetail, UserSummary } from '@contract/contract.ts';
 import type { CatchUpRequest, ClientToServerEvents, ServerToClientEvents } from '@contract/realtime/contract.ts';
 import {
@@ -37,6 +37,8 @@ export interface RealtimeOptions {
   fetchEventsHead?: (filters: EventFilters) => Promise<EventSummary[]>;
   /** minimum gap between overview refetches triggered by live traffic */
   overviewEveryMs?: number;
+  /** minimum gap between user-list refetches triggered by user:changed */
+  usersEveryMs?: number;
   onStatus?: (status: RealtimeStatus) => void;
 }
 
@@ -56,6 +58,21 @@ export function catchUpRequest(queryClient: QueryClient): CatchUpRequest {
 }
 
 /**
+ * Merge into a loaded list now; into a list whose first page is in flight once it lands (the server may have
+ * answered before these items existed); lists never loaded are left alone.
+ */
+function mergeWhenLoaded<T>(queryClient: QueryClient, query: Query, merge: (old: FeedData<T> | undefined) => FeedData<T> | undefined) {
+  if (query.state.data !== undefined) {
+    queryClient.setQueryData<FeedData<T>>(query.queryKey, merge);
+  } else if (query.state.fetchStatus === 'fetching') {
+    query.fetch().then(
+      () => queryClient.setQueryData<FeedData<T>>(query.queryKey, merge),
+      () => {}, // the list shows its own error
+    );
+  }
+}
+
+/**
  * The text filter also searches the payload on the server, which a summary does not carry: for such lists,
  * events that pass the other filters trigger a fetch of the list's newest page, merged like live items.
  */
@@ -70,9 +87,7 @@ export function applyEvents(queryClient: QueryClient, events: readonly EventSumm
       if (query.state.data && events.some(matchesEventFilters(rest))) refreshHead(query.queryKey, filters);
       continue;
     }
-    queryClient.setQueryData<FeedData<EventSummary>>(query.queryKey, (old) =>
-      mergeIntoFeed(old, events, { matches: matchesEventFilters(filters) }),
-    );
+    mergeWhenLoaded<EventSummary>(queryClient, query, (old) => mergeIntoFeed(old, events, { matches: matchesEventFilters(filters) }));
   }
   const userIds = new Set<string>();
   for (const e of events) {
@@ -89,7 +104,7 @@ export function applyDeliveries(queryClient: QueryClient, deliveries: readonly D
   if (deliveries.length === 0) return;
   for (const query of queryClient.getQueryCache().findAll({ queryKey: queryKeys.deliveries.lists })) {
     const filters = (query.queryKey[2] ?? {}) as DeliveryFilters;
-    queryClient.setQueryData<FeedData<DeliverySummary>>(query.queryKey, (old) =>
+    mergeWhenLoaded<DeliverySummary>(queryClient, query, (old) =>
       mergeIntoFeed(old, deliveries, { matches: matchesDeliveryFilters(filters) }),
     );
   }
@@ -101,9 +116,13 @@ export function applyDeliveries(queryClient: QueryClient, deliveries: readonly D
   }
 }
 
-export function applyUserChanges(queryClient: QueryClient, users: readonly UserSummary[]): void {
+export function applyUserChanges(
+  queryClient: QueryClient,
+  users: readonly UserSummary[],
+  invalidateLists: () => void = () => void queryClient.invalidateQueries({ queryKey: queryKeys.users.lists }),
+): void {
   if (users.length === 0) return;
-  void queryClient.invalidateQueries({ queryKey: queryKeys.users.lists });
+  invalidateLists();
   const latest = new Map(users.map((u) => [u.id, u]));
   for (const user of latest.values()) {
     const before = queryClient.getQueryData<UserDetail>(queryKeys.users.detail(user.id));
@@ -127,9 +146,28 @@ export function applyResync(queryClient: QueryClient, result: ResyncResult): voi
   void queryClient.invalidateQueries({ queryKey: queryKeys.overview });
 }
 
+/** Run `fn` at most once per `ms`: the first call waits out the rest of the interval, later calls join it. */
+export function throttle(fn: () => void, ms: number): { (): void; cancel(): void } {
+  let last = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const run = () => {
+    if (timer) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      last = Date.now();
+      fn();
+    }, Math.max(0, last + ms - Date.now()));
+  };
+  run.cancel = () => {
+    clearTimeout(timer);
+    timer = undefined;
+  };
+  return run;
+}
+
 /** Wire a connected-or-connecting socket to the cache. Returns a function that detaches everything. */
 export function attachRealtime(socket: RealtimeSocket, queryClient: QueryClient, options: RealtimeOptions = {}): () => void {
-  const { schedule = timeoutSchedule(), overviewEveryMs = 5000, onStatus, fetchEventsHead = defaultFetchEventsHead } = options;
+  const { schedule = timeoutSchedule(), overviewEveryMs = 5000, usersEveryMs = 2000, onStatus, fetchEventsHead = defaultFetchEventsHead } = options;
 
   // at most one head fetch per list at a time; a burst during one fetch causes exactly one more
   const heads = new Map<string, { running: boolean; again: boolean }>();
@@ -160,17 +198,9 @@ export function attachRealtime(socket: RealtimeSocket, queryClient: QueryClient,
       });
   };
 
-  let lastOverview = 0;
-  let overviewTimer: ReturnType<typeof setTimeout> | undefined;
-  const touchOverview = () => {
-    if (overviewTimer) return;
-    const wait = Math.max(0, lastOverview + overviewEveryMs - Date.now());
-    overviewTimer = setTimeout(() => {
-      overviewTimer = undefined;
-      lastOverview = Date.now();
-      void queryClient.invalidateQueries({ queryKey: queryKeys.overview });
-    }, wait);
-  };
+  // Aggregates and paged lists are refetched, not patched: at most once per interval under live traffic.
+  const touchOverview = throttle(() => void queryClient.invalidateQueries({ queryKey: queryKeys.overview }), overviewEveryMs);
+  const touchUserLists = throttle(() => void queryClient.invalidateQueries({ queryKey: queryKeys.users.lists }), usersEveryMs);
 
   const events = createBatcher<EventSummary>((items) => {
     applyEvents(queryClient, items, refreshHead);
@@ -181,7 +211,7 @@ export function attachRealtime(socket: RealtimeSocket, queryClient: QueryClient,
     touchOverview();
   }, schedule);
 
-  const users = createBatcher<UserSummary>((items) => applyUserChanges(queryClient, items), schedule);
+  const users = createBatcher<UserSummary>((items) => applyUserChanges(queryClient, items, touchUserLists), schedule);
 
   let connectedBefore = false;
   socket.on('connect', () => {
@@ -225,6 +255,7 @@ export function attachRealtime(socket: RealtimeSocket, queryClient: QueryClient,
     events.cancel();
     deliveries.cancel();
     users.cancel();
-    if (overviewTimer) clearTimeout(overviewTimer);
+    touchOverview.cancel();
+    touchUserLists.cancel();
   };
 }

@@ -48,8 +48,8 @@ export function VirtualTable<T>({ items, columns, getKey, caption, rowHeight = 4
   const paddingBottom = virtualRows.length ? virtualizer.getTotalSize() - (virtualRows.at(-1)?.end ?? 0) : 0;
 
   return (
-    <div className="virtual-table" ref={scrollRef} tabIndex={-1}>
-      <table className="table table--fixed">
+    <div className="virtual-table" ref={scrollRef} tabIndex={0} role="region" aria-label={caption}>
+      <table className="table table--fixed" aria-rowcount={items.length + 1}>
         <caption className="visually-hidden">{caption}</caption>
         <colgroup>
           {columns.map((c) => (

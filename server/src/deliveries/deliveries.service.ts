@@ -7,10 +7,11 @@ import type { DeliveryFilter, DeliveryRow } from './deliveries.repository.ts';
 import { toDeliveryDetail } from './deliveries.repository.ts';
 import { parseClerkEvent } from '../webhooks/clerk-event.ts';
 import { AppError, notFound } from '../lib/errors.ts';
+import type { AuditRecorder } from '../audit/audit.service.ts';
 
 export const BULK_REPLAY_LIMIT = 1000;
 
-export function createDeliveriesService(deps: { repos: Repositories; webhooks: WebhooksService }) {
+export function createDeliveriesService(deps: { repos: Repositories; webhooks: WebhooksService; audit?: AuditRecorder }) {
   const { repos } = deps;
 
   /** Why a delivery cannot be replayed, or null. */
@@ -72,7 +73,9 @@ export function createDeliveriesService(deps: { repos: Repositories; webhooks: W
     async replay(id: number, operator: OperatorDto): Promise<ReplayResult> {
       const row = await repos.deliveries.get(id);
       if (!row) throw notFound(`Delivery ${id}`);
-      return replayRow(row, operator);
+      const result = await replayRow(row, operator);
+      await deps.audit?.record(operator.email, 'replay', id, { deliveryId: result.deliveryId, svixId: result.svixId, outcome: result.outcome, error: result.error });
+      return result;
     },
 
     /** Replays every replayable delivery matching the filter (oldest first, bounded); skips the rest. */
@@ -92,6 +95,9 @@ export function createDeliveriesService(deps: { repos: Repositories; webhooks: W
         seen.add(key);
         results.push(await replayRow(row, operator));
       }
+      const outcomes: Record<string, number> = {};
+      for (const r of results) outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
+      await deps.audit?.record(operator.email, 'replay_bulk', null, { filter, matched: rows.length, replayed: results.length, skipped, outcomes });
       return { matched: rows.length, replayed: results.length, skipped, results };
     },
   };

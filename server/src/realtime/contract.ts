@@ -1,5 +1,5 @@
 // The typed Socket.IO contract (`domain:verb`), imported type-only by the dashboard.
-import type { DeliverySummary, EventSummary, ResyncResult, UserSummary } from '../contract.ts';
+import type { DeliverySummary, EventSummary, ReconcileRunDto, ResyncResult, UserSummary } from '../contract.ts';
 
 /** Newest ids the client already holds; the server sends what came after, then continues live. */
 export interface CatchUpRequest {
@@ -13,6 +13,10 @@ export interface ServerToClientEvents {
   'delivery:recorded': (deliveries: DeliverySummary[]) => void;
   'user:changed': (users: UserSummary[]) => void;
   'resync:finished': (result: ResyncResult) => void;
+  /** a running reconcile's figures, at most a few times a second (also after a fix changed `unfixed`) */
+  'reconcile:progress': (run: ReconcileRunDto) => void;
+  /** a reconcile completed, failed, was cancelled or paused (status still running: it will resume) */
+  'reconcile:finished': (run: ReconcileRunDto) => void;
 }
 
 export interface ClientToServerEvents {

@@ -1,12 +1,14 @@
 // Step 4 of the pipeline: tell connected dashboards what was committed. Services call this interface;
 // the Socket.IO implementation lives in socket.ts, tests can pass a recording fake.
-import type { DeliverySummary, EventSummary, ResyncResult, UserSummary } from '../contract.ts';
+import type { DeliverySummary, EventSummary, ReconcileRunDto, ResyncResult, UserSummary } from '../contract.ts';
 
 export interface Publisher {
   eventReceived(e: EventSummary): void;
   deliveryRecorded(d: DeliverySummary): void;
   userChanged(u: UserSummary): void;
   resyncFinished(r: ResyncResult): void;
+  reconcileProgress(r: ReconcileRunDto): void;
+  reconcileFinished(r: ReconcileRunDto): void;
 }
 
 export const nullPublisher: Publisher = {
@@ -14,16 +16,20 @@ export const nullPublisher: Publisher = {
   deliveryRecorded() {},
   userChanged() {},
   resyncFinished() {},
+  reconcileProgress() {},
+  reconcileFinished() {},
 };
 
 /** Collects everything published (tests). */
 export function recordingPublisher() {
-  const log = { events: [] as EventSummary[], deliveries: [] as DeliverySummary[], users: [] as UserSummary[], resyncs: [] as ResyncResult[] };
+  const log = { events: [] as EventSummary[], deliveries: [] as DeliverySummary[], users: [] as UserSummary[], resyncs: [] as ResyncResult[], reconcile: [] as ReconcileRunDto[] };
   const publisher: Publisher = {
     eventReceived: (e) => log.events.push(e),
     deliveryRecorded: (d) => log.deliveries.push(d),
     userChanged: (u) => log.users.push(u),
     resyncFinished: (r) => log.resyncs.push(r),
+    reconcileProgress: (r) => log.reconcile.push(r),
+    reconcileFinished: (r) => log.reconcile.push(r),
   };
   return { publisher, log };
 }
@@ -35,5 +41,7 @@ export function fanOut(...targets: Publisher[]): Publisher {
     deliveryRecorded: (d) => targets.forEach((t) => t.deliveryRecorded(d)),
     userChanged: (u) => targets.forEach((t) => t.userChanged(u)),
     resyncFinished: (r) => targets.forEach((t) => t.resyncFinished(r)),
+    reconcileProgress: (r) => targets.forEach((t) => t.reconcileProgress(r)),
+    reconcileFinished: (r) => targets.forEach((t) => t.reconcileFinished(r)),
   };
 }

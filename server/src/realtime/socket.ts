@@ -60,6 +60,15 @@ export function createSocketPublisher(batchMs = BATCH_MS) {
       flush(); // keep order: the user's change goes out before the resync result
       io?.to(OPERATORS_ROOM).emit('resync:finished', r);
     },
+    // Already throttled by the reconcile service; users changed by a fix go out first.
+    reconcileProgress: (r) => {
+      flush();
+      io?.to(OPERATORS_ROOM).emit('reconcile:progress', r);
+    },
+    reconcileFinished: (r) => {
+      flush();
+      io?.to(OPERATORS_ROOM).emit('reconcile:finished', r);
+    },
   };
 
   return {

@@ -4,6 +4,9 @@ import type { OperatorDto, ResyncResult, SyncStatus, UserComparison } from '../c
 import type { UnitOfWork } from '../lib/unit-of-work.ts';
 import type { Publisher } from '../realtime/publisher.ts';
 import type { ClerkClient } from '../clerk/clerk-client.ts';
+import type { ClerkUserJson } from '../clerk/factories.ts';
+import type { AuditRecorder } from '../audit/audit.service.ts';
+import type { UserSource } from '../users/users.repository.ts';
 import type { UsersService } from '../users/users.service.ts';
 import type { Logger } from '../lib/logger.ts';
 import { toUserSummary } from '../users/users.repository.ts';
@@ -16,6 +19,7 @@ export function createResyncService(deps: {
   users: UsersService;
   publisher: Publisher;
   logger: Logger;
+  audit?: AuditRecorder;
   clock?: () => Date;
 }) {
   const clock = deps.clock ?? (() => new Date());
@@ -27,6 +31,47 @@ export function createResyncService(deps: {
     if (!clerkExists) return localDeleted ? 'deleted' : 'drifted';
     if (!localExists || localDeleted) return 'drifted';
     return differences === 0 ? 'in_sync' : 'drifted';
+  }
+
+  /**
+   * The resync rules for one user, given Clerk's current state (null: Clerk answered 404). Shared with the
+   * reconcile fix, which fetches Clerk's state in batches of 100. Does not publish.
+   */
+  async function applyClerkState(
+    userId: string,
+    clerk: ClerkUserJson | null,
+    opts: { source?: UserSource } = {},
+  ): Promise<Pick<ResyncResult, 'result' | 'changedFields'>> {
+    const now = clock();
+    const source = opts.source ?? 'resync';
+    return deps.uow.transaction(async (tx) => {
+      const local = await tx.users.get(userId);
+      if (!clerk) {
+        if (!local) throw notFound(`User ${userId} (neither Clerk nor the local copy knows it)`);
+        if (local.deleted) {
+          await tx.users.setSyncStatus(userId, 'deleted', now);
+          return { result: 'unchanged' as const, changedFields: [] };
+        }
+        await tx.users.tombstone(userId, now, { svixId: null, source });
+        return { result: 'tombstoned' as const, changedFields: ['deleted'] };
+      }
+      const before = local && !local.deleted ? parse(local.data) : null;
+      const changed = diffUsers(before, clerk as unknown as Record<string, unknown>).map((d) => d.path);
+      // Clerk is the truth, but never step back behind a newer version a webhook wrote meanwhile.
+      const heldNewer = local?.clerkUpdatedAt && !local.deleted && local.clerkUpdatedAt.getTime() > clerk.updated_at;
+      if (heldNewer) {
+        await tx.users.setSyncStatus(userId, 'never_compared', now);
+        return { result: 'unchanged' as const, changedFields: [] };
+      }
+      await tx.users.putVersion(clerk as unknown as Record<string, unknown>, {
+        svixId: local?.lastEventSvixId ?? null,
+        source,
+        syncStatus: 'in_sync',
+        comparedAt: now,
+      });
+      const result = !local ? ('created' as const) : changed.length > 0 || local.deleted ? ('updated' as const) : ('unchanged' as const);
+      return { result, changedFields: local?.deleted ? ['deleted', ...changed] : changed };
+    }, [userId]);
   }
 
   return {
@@ -53,37 +98,11 @@ export function createResyncService(deps: {
       };
     },
 
+    applyClerkState,
+
     async resync(userId: string, operator: OperatorDto): Promise<ResyncResult> {
       const clerk = await deps.clerk.getUser(userId);
-      const now = clock();
-      const outcome = await deps.uow.transaction(async (tx) => {
-        const local = await tx.users.get(userId);
-        if (!clerk) {
-          if (!local) throw notFound(`User ${userId} (neither Clerk nor the local copy knows it)`);
-          if (local.deleted) {
-            await tx.users.setSyncStatus(userId, 'deleted', now);
-            return { result: 'unchanged' as const, changedFields: [] };
-          }
-          await tx.users.tombstone(userId, now, { svixId: null, source: 'resync' });
-          return { result: 'tombstoned' as const, changedFields: ['deleted'] };
-        }
-        const before = local && !local.deleted ? parse(local.data) : null;
-        const changed = diffUsers(before, clerk as unknown as Record<string, unknown>).map((d) => d.path);
-        // Clerk is the truth, but never step back behind a newer version a webhook wrote meanwhile.
-        const heldNewer = local?.clerkUpdatedAt && !local.deleted && local.clerkUpdatedAt.getTime() > clerk.updated_at;
-        if (heldNewer) {
-          await tx.users.setSyncStatus(userId, 'never_compared', now);
-          return { result: 'unchanged' as const, changedFields: [] };
-        }
-        await tx.users.putVersion(clerk as unknown as Record<string, unknown>, {
-          svixId: local?.lastEventSvixId ?? null,
-          source: 'resync',
-          syncStatus: 'in_sync',
-          comparedAt: now,
-        });
-        const result = !local ? ('created' as const) : changed.length > 0 || local.deleted ? ('updated' as const) : ('unchanged' as const);
-        return { result, changedFields: local?.deleted ? ['deleted', ...changed] : changed };
-      }, [userId]);
+      const outcome = await applyClerkState(userId, clerk);
 
       const user = await deps.users.get(userId);
       const result: ResyncResult = { userId, ...outcome, user };
@@ -91,6 +110,7 @@ export function createResyncService(deps: {
       const { deletedAt: _d, data: _data, source: _s, lastEvent: _e, sessions: _ss, ...summary } = user;
       deps.publisher.userChanged(summary);
       deps.publisher.resyncFinished(result);
+      await deps.audit?.record(operator.email, 'resync', userId, { result: outcome.result, changedFields: outcome.changedFields });
       return result;
     },
   };
