@@ -6,7 +6,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:http';
 import { pino } from 'pino';
-import { project, type Projector } from '../../server/src/sync/projector.ts';
 import { parseConfig } from '../../server/src/config.ts';
 import { startServer } from '../../server/src/server.ts';
 import { generateSecretKey, generateSigningSecret, startEmulator } from '../../server/src/clerk/emulator/emulator.ts';
@@ -46,11 +45,10 @@ const config = parseConfig({
 // Fault injection for the journeys: while `storageDownUntil` is ahead, the apply step fails the way an
 // unreachable database does (the pipeline answers 503 and logs the delivery as unavailable).
 let storageDownUntil = 0;
-const projector: Projector = async (repos, event, svixId) => {
+const onApplied = () => {
   if (Date.now() < storageDownUntil) {
     throw Object.assign(new Error('connect ECONNREFUSED (e2e storage outage)'), { code: 'ECONNREFUSED' });
   }
-  return project(repos, event, svixId);
 };
 const faults = createServer((req, res) => {
   const match = req.method === 'POST' && /^\/storage-outage\/(\d+)$/.exec(req.url ?? '');
@@ -65,7 +63,7 @@ await new Promise<void>((r) => faults.listen(Number(new URL(E2E.faultsUrl).port)
 
 const server = await startServer(config, {
   logger: pino({ level: 'error' }),
-  projector,
+  onApplied,
   clientDir,
   emulatorUrl: emulator.url,
   version: 'e2e',

@@ -15,17 +15,7 @@ export function createSessionsRepository(db: DbClient) {
     },
 
     async putVersion(s: Record<string, unknown>, svixId: string | null): Promise<SessionRow> {
-      const fields = {
-        userId: String(s.user_id),
-        clientId: str(s.client_id),
-        status: String(s.status),
-        clerkUpdatedAt: new Date(s.updated_at as number),
-        clerkCreatedAt: date(s.created_at),
-        lastActiveAt: date(s.last_active_at),
-        expireAt: date(s.expire_at),
-        data: JSON.stringify(s),
-        lastEventSvixId: svixId,
-      };
+      const fields = { ...sessionColumnsOf(s), lastEventSvixId: svixId };
       return db.session.upsert({ where: { id: String(s.id) }, create: { id: String(s.id), ...fields }, update: fields });
     },
 
@@ -33,6 +23,20 @@ export function createSessionsRepository(db: DbClient) {
       const rows = await db.session.findMany({ where: { userId }, orderBy: { clerkUpdatedAt: 'desc' }, take: 100 });
       return rows.map(toSessionDto);
     },
+  };
+}
+
+/** The columns derived from a Clerk session JSON; `data` keeps all of it. */
+export function sessionColumnsOf(s: Record<string, unknown>) {
+  return {
+    userId: String(s.user_id),
+    clientId: str(s.client_id),
+    status: String(s.status),
+    clerkUpdatedAt: new Date(s.updated_at as number),
+    clerkCreatedAt: date(s.created_at),
+    lastActiveAt: date(s.last_active_at),
+    expireAt: date(s.expire_at),
+    data: JSON.stringify(s),
   };
 }
 

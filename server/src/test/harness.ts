@@ -8,9 +8,12 @@ import { createTestDb, type TestProvider } from './db.ts';
 import { startServer, type RunningServer } from '../server.ts';
 import { parseConfig } from '../config.ts';
 import { recordingPublisher } from '../realtime/publisher.ts';
-import type { Projector } from '../sync/projector.ts';
+import type { ParsedEvent } from '../webhooks/clerk-event.ts';
 import type { ClerkClient } from '../clerk/clerk-client.ts';
-import type { Services } from '../services.ts';
+import type { ReconcileOptions, Services } from '../services.ts';
+import type { RetentionOptions } from '../retention/retention.service.ts';
+import type { LoginLimiter } from '../auth/login-limiter.ts';
+import type { Logger } from '../lib/logger.ts';
 import { clerkId } from '../clerk/factories.ts';
 
 export const newSecret = () => `whsec_${randomBytes(24).toString('base64')}`;
@@ -29,7 +32,15 @@ export interface TestServer {
   api(path: string, init?: RequestInit): Promise<Response>;
   /** the admin's session cookie (`csm_session=…`) */
   cookie(): Promise<string>;
+  /** signs in as anyone: their cookie, CSRF token and a fetch that carries both */
+  signInAs(creds: { email: string; password: string }): Promise<OperatorSession>;
   close(): Promise<void>;
+}
+
+export interface OperatorSession {
+  cookie: string;
+  csrfToken: string;
+  api(path: string, init?: RequestInit): Promise<Response>;
 }
 
 export interface DeliverOptions {
@@ -53,13 +64,23 @@ export function signHeaders(secret: string, body: string, opts: { svixId?: strin
 
 export interface TestServerOptions {
   secrets?: string[];
-  projector?: Projector;
+  onApplied?: (event: ParsedEvent) => void;
   /** Backend API the server resyncs from (e.g. an emulator) */
   clerkApiUrl?: string;
   clerkSecretKey?: string;
   clerk?: ClerkClient;
   /** share a database (e.g. two instances); the caller closes it */
   db?: Db;
+  /** reconcile budget and timings (page size, rate window, lock TTL, …) */
+  reconcile?: ReconcileOptions;
+  /** retention settings and timings */
+  retention?: Partial<RetentionOptions>;
+  loginLimiter?: LoginLimiter;
+  sessionRecheckMs?: number;
+  /** a logger other than a silent one (tests that read the logs) */
+  logger?: Logger;
+  /** extra environment for parseConfig */
+  env?: Record<string, string>;
 }
 
 export async function startTestServer(provider: TestProvider, opts: TestServerOptions = {}): Promise<TestServer> {
@@ -76,28 +97,48 @@ export async function startTestServer(provider: TestProvider, opts: TestServerOp
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_PASSWORD: ADMIN.password,
     LOG_LEVEL: 'silent',
+    ...opts.env,
   });
   const server = await startServer(config, {
-    logger: pino({ level: 'silent' }),
+    logger: opts.logger ?? pino({ level: 'silent' }),
     db,
     tap,
-    ...(opts.projector ? { projector: opts.projector } : {}),
+    ...(opts.retention ? { retention: opts.retention } : {}),
+    ...(opts.loginLimiter ? { loginLimiter: opts.loginLimiter } : {}),
+    ...(opts.sessionRecheckMs ? { sessionRecheckMs: opts.sessionRecheckMs } : {}),
+    ...(opts.onApplied ? { onApplied: opts.onApplied } : {}),
     ...(opts.clerk ? { clerk: opts.clerk } : {}),
+    ...(opts.reconcile ? { reconcile: opts.reconcile } : {}),
     version: 'test',
   });
   const { url } = server;
 
-  let cookie: string | null = null;
-  async function signIn() {
+  async function signInAs(creds: { email: string; password: string }): Promise<OperatorSession> {
     const res = await fetch(`${url}/api/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(ADMIN),
+      body: JSON.stringify(creds),
     });
     if (res.status !== 200) throw new Error(`sign-in failed: ${res.status} ${await res.text()}`);
-    cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-    return cookie;
+    const c = res.headers.getSetCookie().map((v) => v.split(';')[0]).join('; ');
+    const { csrfToken } = (await res.json()) as { csrfToken: string };
+    return {
+      cookie: c,
+      csrfToken,
+      api: (path, init = {}) =>
+        fetch(`${url}${path}`, {
+          ...init,
+          headers: {
+            ...(init.body ? { 'content-type': 'application/json' } : {}),
+            'x-csrf-token': csrfToken,
+            ...(init.headers as Record<string, string>),
+            cookie: c,
+          },
+        }),
+    };
   }
+  let admin: Promise<OperatorSession> | null = null;
+  const signIn = () => (admin ??= signInAs(ADMIN).catch((err: unknown) => ((admin = null), Promise.reject(err))));
 
   return {
     url,
@@ -117,13 +158,10 @@ export async function startTestServer(provider: TestProvider, opts: TestServerOp
       return fetch(`${url}/api/webhooks/clerk`, { method: 'POST', headers, body: text });
     },
     async api(path, init = {}) {
-      const c = cookie ?? (await signIn());
-      return fetch(`${url}${path}`, {
-        ...init,
-        headers: { ...(init.body ? { 'content-type': 'application/json' } : {}), ...(init.headers as Record<string, string>), cookie: c },
-      });
+      return (await signIn()).api(path, init);
     },
-    cookie: async () => cookie ?? (await signIn()),
+    cookie: async () => (await signIn()).cookie,
+    signInAs,
     async close() {
       await server.close();
       if (!opts.db) await db.close();

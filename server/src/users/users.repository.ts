@@ -28,7 +28,7 @@ export function createUsersRepository(db: DbClient) {
       user: Record<string, unknown>,
       meta: { svixId: string | null; source: UserSource; syncStatus?: SyncStatus; comparedAt?: Date },
     ): Promise<UserRow> {
-      const fields = columnsOf(user);
+      const fields = userColumnsOf(user);
       const status = meta.syncStatus ? { syncStatus: meta.syncStatus, lastComparedAt: meta.comparedAt ?? null } : {};
       return db.user.upsert({
         where: { id: fields.id },
@@ -88,7 +88,7 @@ const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const date = (v: unknown): Date | null => (typeof v === 'number' ? new Date(v) : null);
 
 /** The searchable columns derived from a Clerk user JSON (CLERK.md §5); `data` keeps all of it. */
-function columnsOf(u: Record<string, unknown>) {
+export function userColumnsOf(u: Record<string, unknown>) {
   const emails = Array.isArray(u.email_addresses)
     ? (u.email_addresses as { id?: unknown; email_address?: unknown }[])
     : [];

@@ -5,7 +5,6 @@ import { newSecret, signHeaders, startTestServer, type TestServer } from '../tes
 import { clerkId, makeDeletedUser, makeEvent, makeSession, makeUser } from '../clerk/factories.ts';
 import type { ClerkUserJson } from '../clerk/factories.ts';
 import type { DeliveryDetail, DeliverySummary, EventDetail, OverviewStats, Page, UserDetail } from '../contract.ts';
-import { project, type Projector } from '../sync/projector.ts';
 
 const userEvent = (type: 'user.created' | 'user.updated', user: ClerkUserJson) => makeEvent(type, user, user.updated_at);
 const at = (user: ClerkUserJson, updatedAt: number, changes: Partial<ClerkUserJson> = {}): ClerkUserJson => ({
@@ -281,15 +280,13 @@ describe.each(TEST_PROVIDERS)('secret rotation on %s', (provider) => {
   });
 });
 
-/** Wraps the real projector: applies the event, then throws (to prove the transaction rolls back). */
-function failingAfterApply(error: () => Error): { projector: Projector; fail: { on: boolean } } {
+/** Throws after the event was applied, inside the transaction (to prove what a failure rolls back). */
+function failingAfterApply(error: () => Error): { onApplied: () => void; fail: { on: boolean } } {
   const fail = { on: true };
   return {
     fail,
-    projector: async (repos, e, svixId) => {
-      const result = await project(repos, e, svixId);
+    onApplied: () => {
       if (fail.on) throw error();
-      return result;
     },
   };
 }
@@ -297,8 +294,8 @@ function failingAfterApply(error: () => Error): { projector: Projector; fail: { 
 describe.each(TEST_PROVIDERS)('2xx only after commit on %s', (provider) => {
   it('answers 503 and writes nothing when storage fails mid-transaction, then applies the retry', async () => {
     const storageDown = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
-    const { projector, fail } = failingAfterApply(storageDown);
-    const s = await startTestServer(provider, { projector });
+    const { onApplied, fail } = failingAfterApply(storageDown);
+    const s = await startTestServer(provider, { onApplied });
     try {
       const user = makeUser();
       const body = JSON.stringify(userEvent('user.created', user));
@@ -320,8 +317,8 @@ describe.each(TEST_PROVIDERS)('2xx only after commit on %s', (provider) => {
   });
 
   it('keeps the event of a failed apply (500, replayable) and re-applies on retry', async () => {
-    const { projector, fail } = failingAfterApply(() => new Error('projection bug'));
-    const s = await startTestServer(provider, { projector });
+    const { onApplied, fail } = failingAfterApply(() => new Error('projection bug'));
+    const s = await startTestServer(provider, { onApplied });
     try {
       const user = makeUser();
       const body = JSON.stringify(userEvent('user.created', user));

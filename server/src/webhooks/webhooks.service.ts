@@ -4,18 +4,13 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { DeliveryOutcome } from '../contract.ts';
 import type { Logger } from '../lib/logger.ts';
-import type { UnitOfWork } from '../lib/unit-of-work.ts';
 import type { Publisher } from '../realtime/publisher.ts';
 import type { DeliveryLog } from '../deliveries/delivery-log.ts';
-import type { NewDelivery } from '../deliveries/deliveries.repository.ts';
-import { toDeliverySummary } from '../deliveries/deliveries.repository.ts';
-import { toEventSummary } from '../events/events.repository.ts';
-import { toUserSummary } from '../users/users.repository.ts';
+import type { IngestResult, IngestStore, RequestFacts } from '../ingest/ingest-store.ts';
 import { AppError } from '../lib/errors.ts';
-import { isStorageUnavailable, isUniqueViolation } from '../lib/db/errors.ts';
+import { isStorageUnavailable } from '../lib/db/errors.ts';
 import { claimedSvixId, type Verifier } from './verify.ts';
-import { eventObjectId, eventUserId, parseClerkEvent, type ParsedEvent } from './clerk-event.ts';
-import { project, type Projector } from '../sync/projector.ts';
+import { parseClerkEvent, type ParsedEvent } from './clerk-event.ts';
 
 export const STORED_BODY_LIMIT = 64 * 1024;
 
@@ -35,17 +30,15 @@ export interface WebhookAnswer {
 }
 
 export interface WebhooksDeps {
-  uow: UnitOfWork;
+  store: IngestStore;
   verify: Verifier;
   publisher: Publisher;
   deliveryLog: DeliveryLog;
   logger: Logger;
-  projector?: Projector;
   now?: () => number; // performance clock, for durations
 }
 
 export function createWebhooksService(deps: WebhooksDeps) {
-  const projector = deps.projector ?? project;
   const now = deps.now ?? (() => performance.now());
 
   /** Logs a refused request and builds its answer; nothing but the delivery row is written. */
@@ -87,122 +80,28 @@ export function createWebhooksService(deps: WebhooksDeps) {
     return ingest(req, svixId, parsed);
   }
 
-  /** Store and apply a verified event; also the path a replay takes (`replayOf`). */
+  /** Store and apply a verified event (group commit); also the path a replay takes (`replayOf`). */
   async function ingest(req: WebhookRequest, svixId: string, e: ParsedEvent, replayOf: number | null = null): Promise<WebhookAnswer> {
-    const delivery = (outcome: DeliveryOutcome, httpStatus: number, eventId: number | null, error: string | null = null): NewDelivery => ({
-      ...requestFacts(req),
-      eventType: e.type,
-      outcome,
-      httpStatus,
-      errorCode: error ? (outcome === 'unavailable' ? 'storage_unavailable' : 'apply_failed') : null,
-      error,
-      durationMs: now() - req.startedAt,
-      verified: true,
-      eventId,
-      replayOf,
-    });
-    const ok = (outcome: DeliveryOutcome, deliveryId: number | null): WebhookAnswer => ({
-      status: 200,
-      body: { ok: true, svixId, outcome },
-      deliveryId,
-    });
-    const lockKeys = [eventObjectId(e), svixId].filter((k): k is string => k !== null);
-
+    let r: IngestResult;
     try {
-      const existing = await deps.uow.repos.events.findBySvixId(svixId);
-      // At-least-once delivery: a retry of an event already handled is acknowledged, never re-applied.
-      // A replay or a retry of a *failed* apply runs the apply path again.
-      if (existing && existing.outcome !== 'failed' && replayOf === null) {
-        const row = await deps.deliveryLog.record(delivery('duplicate', 200, existing.id));
-        return ok('duplicate', row?.id ?? null);
-      }
-      const committed = await deps.uow.transaction(async (repos) => {
-        const applied = await projector(repos, e, svixId);
-        // A replay of an event that applied fine records its own outcome on the delivery only.
-        const event = existing
-          ? existing.outcome === 'failed'
-            ? await repos.events.setOutcome(existing.id, applied.outcome, null, new Date())
-            : await repos.events.getById(existing.id)
-          : await repos.events.insert({
-              svixId,
-              type: e.type,
-              objectId: eventObjectId(e),
-              userId: eventUserId(e),
-              occurredAt: e.envelope.timestamp !== undefined ? new Date(e.envelope.timestamp) : null,
-              payload: req.rawBody.toString('utf8'),
-              outcome: applied.outcome,
-              error: null,
-              receivedAt: req.receivedAt,
-              appliedAt: new Date(),
-            });
-        const row = await repos.deliveries.insert(delivery(applied.outcome, 200, event.id));
-        const user = applied.userChanged ? await repos.users.get(applied.userChanged) : null;
-        return { event, row, user, outcome: applied.outcome };
-      }, lockKeys);
-      deps.publisher.eventReceived(toEventSummary(committed.event));
-      deps.publisher.deliveryRecorded(toDeliverySummary(committed.row));
-      if (committed.user) deps.publisher.userChanged(toUserSummary(committed.user));
-      return ok(committed.outcome, committed.row.id);
+      r = await deps.store.ingest({ svixId, event: e, payload: req.rawBody.toString('utf8'), request: requestFacts(req), startedAt: req.startedAt, replayOf });
     } catch (err) {
-      if (isUniqueViolation(err) && replayOf === null) {
-        // Another request stored the same svix-id a moment ago (two endpoints, or a retry racing).
-        const other = await deps.uow.repos.events.findBySvixId(svixId).catch(() => null);
-        const row = await deps.deliveryLog.record(delivery('duplicate', 200, other?.id ?? null));
-        return ok('duplicate', row?.id ?? null);
-      }
-      if (isStorageUnavailable(err)) {
-        deps.logger.warn({ err, svixId }, 'storage unavailable, asking Svix to retry');
-        return reject(req, new AppError('storage_unavailable', 503, 'Storage is unavailable; retry later'), true, e.type, replayOf);
-      }
-      return recordApplyFailure(req, svixId, e, err, delivery, replayOf);
+      // The batch's transaction rolled back: nothing of this event is stored, so Svix must retry it.
+      const unavailable = isStorageUnavailable(err);
+      deps.logger.warn({ err, svixId }, unavailable ? 'storage unavailable, asking Svix to retry' : 'ingest transaction failed, asking Svix to retry');
+      const appErr = unavailable
+        ? new AppError('storage_unavailable', 503, 'Storage is unavailable; retry later')
+        : new AppError('ingest_failed', 503, 'The event could not be stored; retry later');
+      return reject(req, appErr, true, e.type, replayOf);
     }
-  }
-
-  /**
-   * The apply step threw for a reason other than storage: keep the event (so nothing acknowledged is
-   * lost and an operator can replay it) and answer 500, so Svix's retries re-run the apply.
-   */
-  async function recordApplyFailure(
-    req: WebhookRequest,
-    svixId: string,
-    e: ParsedEvent,
-    err: unknown,
-    delivery: (o: DeliveryOutcome, s: number, id: number | null, error?: string | null) => NewDelivery,
-    replayOf: number | null,
-  ): Promise<WebhookAnswer> {
-    const message = err instanceof Error ? err.message.slice(0, 2000) : String(err);
-    deps.logger.error({ err, svixId, type: e.type }, 'applying event failed');
-    try {
-      const committed = await deps.uow.transaction(async (repos) => {
-        const existing = await repos.events.findBySvixId(svixId);
-        const event = existing
-          ? await repos.events.setOutcome(existing.id, 'failed', message, null)
-          : await repos.events.insert({
-              svixId,
-              type: e.type,
-              objectId: eventObjectId(e),
-              userId: eventUserId(e),
-              occurredAt: e.envelope.timestamp !== undefined ? new Date(e.envelope.timestamp) : null,
-              payload: req.rawBody.toString('utf8'),
-              outcome: 'failed',
-              error: message,
-              receivedAt: req.receivedAt,
-              appliedAt: null,
-            });
-        const row = await repos.deliveries.insert(delivery('failed', 500, event.id, message));
-        return { event, row };
-      });
-      deps.publisher.eventReceived(toEventSummary(committed.event));
-      deps.publisher.deliveryRecorded(toDeliverySummary(committed.row));
-      return {
-        status: 500,
-        body: { error: { code: 'apply_failed', message: `Stored, but applying it failed: ${message}` } },
-        deliveryId: committed.row.id,
-      };
-    } catch (err2) {
-      if (!isStorageUnavailable(err2)) deps.logger.error({ err: err2, svixId }, 'recording the failed apply failed');
-      return reject(req, new AppError('storage_unavailable', 503, 'Storage is unavailable; retry later'), true, e.type, replayOf);
+    if (r.event) deps.publisher.eventReceived(r.event);
+    deps.publisher.deliveryRecorded(r.delivery);
+    if (r.user) deps.publisher.userChanged(r.user);
+    if (r.httpStatus === 500) {
+      deps.logger.error({ svixId, type: e.type, error: r.error }, 'applying event failed');
+      return { status: 500, body: { error: { code: 'apply_failed', message: `Stored, but applying it failed: ${r.error}` } }, deliveryId: r.delivery.id };
     }
+    return { status: 200, body: { ok: true, svixId, outcome: r.outcome }, deliveryId: r.delivery.id };
   }
 
   return { receive, reject, ingest };
@@ -213,7 +112,7 @@ export type WebhooksService = ReturnType<typeof createWebhooksService>;
 const REDACTED_HEADERS = new Set(['svix-signature', 'webhook-signature', 'authorization', 'cookie']);
 
 /** What every delivery row records about the request itself: headers (secrets redacted) and a capped body. */
-function requestFacts(req: WebhookRequest): Pick<NewDelivery, 'receivedAt' | 'svixId' | 'headers' | 'body' | 'bodyBytes' | 'bodyTruncated'> {
+function requestFacts(req: WebhookRequest): RequestFacts {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined) continue;

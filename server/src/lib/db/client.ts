@@ -20,6 +20,8 @@ export interface Db {
   prisma: PrismaDb;
   provider: Provider;
   url: string;
+  /** what it was opened with (the ingest store opens its own connection the same way) */
+  options: CreateDbOptions;
   close(): Promise<void>;
 }
 
@@ -39,6 +41,7 @@ export async function createDb(databaseUrl: string, opts: CreateDbOptions = {}):
     prisma,
     provider,
     url: databaseUrl,
+    options: opts,
     close: () => prisma.$disconnect(),
   };
 }
