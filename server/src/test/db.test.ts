@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { clearTestDb, createTestDb, TEST_PROVIDERS } from './db.ts';
 import type { Db } from '../lib/db/client.ts';
+import type * as DbModule from './db.ts';
 
 describe.each(TEST_PROVIDERS)('createTestDb(%s)', (provider) => {
   let a: Db;
@@ -36,7 +37,7 @@ describe('createTestDb(postgresql) without a server', () => {
     const before = process.env.TEST_PG_URL;
     process.env.TEST_PG_URL = 'postgresql://root@127.0.0.1:1/postgres';
     try {
-      const fresh = (await import('./db.ts')) as typeof import('./db.ts');
+      const fresh = (await import('./db.ts')) as typeof DbModule;
       await expect(fresh.createTestDb('postgresql')).rejects.toThrow(/PostgreSQL is required for these tests.*pg_ctlcluster/s);
     } finally {
       if (before === undefined) delete process.env.TEST_PG_URL;

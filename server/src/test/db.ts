@@ -63,6 +63,7 @@ export function pgAdminUrl(): Promise<string> {
       const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
       try {
         await client.connect();
+        await dropStaleTestDatabases(client).catch(() => {});
         await client.end();
         return url;
       } catch (err) {
@@ -77,6 +78,28 @@ export function pgAdminUrl(): Promise<string> {
     );
   })();
   return adminUrl;
+}
+
+// Test database names carry their creation time (base 36 ms), so a crashed run's leftovers can be recognised.
+const TEST_DB_PREFIX = 'csm_t_';
+const STALE_AFTER_MS = 60 * 60 * 1000;
+
+function testDatabaseName(): string {
+  return `${TEST_DB_PREFIX}${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+}
+
+/** Drops test databases older than an hour that nobody is connected to (left by killed test runs). */
+async function dropStaleTestDatabases(client: pg.Client): Promise<void> {
+  const { rows } = await client.query<{ datname: string }>(
+    `SELECT datname FROM pg_database d WHERE datname LIKE 'csm\\_t\\_%'
+       AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname)`,
+  );
+  for (const { datname } of rows) {
+    const born = parseInt(datname.slice(TEST_DB_PREFIX.length).split('_')[0] ?? '', 36);
+    if (Number.isFinite(born) && Date.now() - born > STALE_AFTER_MS) {
+      await client.query(`DROP DATABASE IF EXISTS "${datname}"`).catch(() => {});
+    }
+  }
 }
 
 function withDatabase(url: string, database: string): string {
@@ -97,7 +120,7 @@ async function adminQuery(url: string, sql: string): Promise<void> {
 
 async function createPostgresTestDb(opts: CreateDbOptions): Promise<Db> {
   const admin = await pgAdminUrl();
-  const name = `csm_t_${randomBytes(6).toString('hex')}`;
+  const name = testDatabaseName();
   await adminQuery(admin, `CREATE DATABASE "${name}"`);
   const url = withDatabase(admin, name);
   const drop = () => adminQuery(admin, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);

@@ -2,7 +2,7 @@
 // engine. scripts/prisma-schema-engine.mjs runs this as the executable named by PRISMA_SCHEMA_ENGINE_BINARY, so the
 // official CLI (`prisma migrate deploy/status/diff/dev`, `db push/execute`) works without the native engine.
 // Each request gets a fresh engine (commands are stateless; connections are closed after each).
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { dirname } from 'node:path';
 import pg from 'pg';
@@ -11,6 +11,7 @@ import {
   providerFromUrl,
   sqlitePathFromUrl,
   withSchemaEngine,
+  type MigrationList,
   type Provider,
   type SchemaEngine,
 } from './schema-engine.ts';
@@ -106,6 +107,36 @@ export class RpcServer {
         if (result.stdout) this.print(result.stdout.replace(/\n$/, ''));
         return { exitCode: result.exitCode, stdout: null };
       }
+      case 'devDiagnostic':
+        return this.run(params, async (e) => {
+          // The wasm engine fails on a database without `_prisma_migrations` (the native one treats it as an
+          // empty history). Applying an empty migration list only creates that table, as `migrate dev` would next.
+          const list = params.migrationsList as unknown as MigrationList;
+          const filters = params.filters as { externalTables: string[]; externalEnums: string[] };
+          await e.applyMigrations({ migrationsList: { ...list, migrationDirectories: [] }, filters });
+          return e.devDiagnostic(params as unknown as Parameters<SchemaEngine['devDiagnostic']>[0]);
+        });
+      case 'evaluateDataLoss': {
+        // Refused by the wasm engine like createMigration. The CLI only needs the step count to decide whether
+        // to create a migration; the data-loss warnings are not available this way (documented limitation).
+        const { script } = await this.diffToSchema(params);
+        const steps = isEmptyMigration(script) ? 0 : script.split('\n').filter((l) => /^-- [A-Z]/.test(l)).length || 1;
+        return { migrationSteps: steps, unexecutableSteps: [], warnings: [] };
+      }
+      case 'reset': {
+        // On SQLite the wasm engine's reset only deletes rows; `migrate reset` means an empty database.
+        const url = this.urlFor(params);
+        if (providerFromUrl(url) === 'sqlite') {
+          const path = sqlitePathFromUrl(url);
+          if (path !== ':memory:') {
+            writeFileSync(path, '');
+            rmSync(`${path}-wal`, { force: true });
+            rmSync(`${path}-shm`, { force: true });
+          }
+          return {};
+        }
+        return this.run(params, async (e) => (await e.reset(params as unknown as Parameters<SchemaEngine['reset']>[0])) ?? {});
+      }
       case 'debugPanic':
         return this.run(params, async (e) => e.debugPanic());
       default: {
@@ -121,26 +152,24 @@ export class RpcServer {
     }
   }
 
-  /** The wasm engine refuses createMigration; a diff from the migrations gives the same script. */
-  private async createMigration(params: Params): Promise<unknown> {
-    const migrationsList = params.migrationsList as Parameters<SchemaEngine['diff']>[0]['from'] & {
-      migrationDirectories: unknown[];
-    };
+  /** SQL from the migrations in params.migrationsList to the schema in params.schema, via the wasm `diff`. */
+  private async diffToSchema(params: Params): Promise<{ script: string; provider: Provider }> {
+    type DiffParams = Parameters<SchemaEngine['diff']>[0];
+    const migrationsList = params.migrationsList as unknown as MigrationList;
     const files = params.schema?.files ?? [];
     const provider = providerFromSchemas(files) ?? providerFromUrl(this.urlFor(params));
+    const from: DiffParams['from'] =
+      migrationsList.migrationDirectories.length === 0 ? { tag: 'empty' } : { tag: 'migrations', ...migrationsList };
+    const filters = (params.filters as DiffParams['filters'] | undefined) ?? { externalTables: [], externalEnums: [] };
     const { stdout } = await this.run(params, (e) =>
-      e.diff({
-        from: migrationsList.migrationDirectories.length === 0 ? { tag: 'empty' } : { ...migrationsList, tag: 'migrations' },
-        to: { tag: 'schemaDatamodel', files },
-        script: true,
-        exitCode: null,
-        filters: (params.filters as { externalTables: string[]; externalEnums: string[] }) ?? {
-          externalTables: [],
-          externalEnums: [],
-        },
-      }),
+      e.diff({ from, to: { tag: 'schemaDatamodel', files }, script: true, exitCode: null, filters }),
     );
-    const script = stdout ?? '';
+    return { script: stdout ?? '', provider };
+  }
+
+  /** The wasm engine refuses createMigration; a diff from the migrations gives the same script. */
+  private async createMigration(params: Params): Promise<unknown> {
+    const { script, provider } = await this.diffToSchema(params);
     const empty = isEmptyMigration(script);
     return {
       connectorType: provider,
@@ -171,6 +200,58 @@ async function createDatabase(url: string): Promise<{ databaseName: string }> {
   return { databaseName: name };
 }
 
+/**
+ * `schema-engine --datasource {url} cli <command>`: the CLI runs these one-shot (e.g. `migrate deploy` makes sure
+ * the database exists). Failure = non-zero exit with an ERROR log line on stderr, as the native engine does.
+ */
+async function runCliCommand(command: string | undefined, url: string | undefined, output: NodeJS.WritableStream): Promise<void> {
+  const fail = (errorCode: string, message: string): never => {
+    // The CLI skips the first stderr line (the native engine's start-up log), so write one.
+    process.stderr.write(
+      `${JSON.stringify({ level: 'INFO', target: 'schema_engine::logger', fields: { message: 'Starting schema engine CLI (wasm)' } })}\n`,
+    );
+    process.stderr.write(
+      `${JSON.stringify({ level: 'ERROR', target: 'schema_engine::logger', fields: { error_code: errorCode, message } })}\n`,
+    );
+    process.exit(1);
+  };
+  if (!url) return fail('P1012', 'no datasource url');
+  const provider = providerFromUrl(url);
+  switch (command) {
+    case 'can-connect-to-database': {
+      if (provider === 'sqlite') {
+        const path = sqlitePathFromUrl(url);
+        if (path !== ':memory:' && !existsSync(path)) fail('P1003', `Database ${path} does not exist`);
+        return;
+      }
+      const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+      try {
+        await client.connect();
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        const message = err instanceof Error ? err.message : String(err);
+        if (code === '3D000') fail('P1003', message);
+        if (code === '28P01' || code === '28000') fail('P1000', message);
+        fail('P1001', `Can't reach database server: ${message}`);
+      } finally {
+        await client.end().catch(() => {});
+      }
+      return;
+    }
+    case 'create-database': {
+      try {
+        const { databaseName } = await createDatabase(url);
+        output.write(`Database '${databaseName}' was successfully created.\n`);
+      } catch (err) {
+        fail('P1001', err instanceof Error ? err.message : String(err));
+      }
+      return;
+    }
+    default:
+      fail('P1000', `unsupported schema engine cli command ${command ?? '(none)'}`);
+  }
+}
+
 function toRpcError(err: unknown): { code: number; message: string; data: Record<string, unknown> } {
   const message = err instanceof Error ? err.message : String(err);
   const isPanic = /schema engine panicked|unreachable/i.test(message);
@@ -189,6 +270,11 @@ export async function serve(argv: string[], input: NodeJS.ReadableStream, output
     return;
   }
   let printId = 1_000_000; // ids of our own requests to the CLI; its replies are ignored below
+  const cli = argv.indexOf('cli');
+  if (cli >= 0) {
+    await runCliCommand(argv[cli + 1], parseArgs(argv.slice(0, cli)).url, output);
+    return;
+  }
   const server = new RpcServer(parseArgs(argv), (content) => {
     output.write(`${JSON.stringify({ jsonrpc: '2.0', id: printId++, method: 'print', params: { content } })}\n`);
   });

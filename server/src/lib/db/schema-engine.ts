@@ -12,10 +12,12 @@ import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
 import type {
+  ErrorRegistry,
   SqlDriverAdapter,
   SqlMigrationAwareDriverAdapterFactory,
   SqlQuery,
 } from '@prisma/driver-adapter-utils';
+import type * as EngineModuleNamespace from '@prisma/schema-engine-wasm';
 import type { MigrationList, SchemaEngine } from '@prisma/schema-engine-wasm';
 
 export type Provider = 'sqlite' | 'postgresql';
@@ -51,7 +53,7 @@ export function sqlitePathFromUrl(url: string): string {
 
 // ---- loading the wasm module ----------------------------------------------------------------------------
 
-type EngineModule = typeof import('@prisma/schema-engine-wasm');
+type EngineModule = typeof EngineModuleNamespace;
 
 // The server's tsconfig has no DOM/WebAssembly lib; these are the two constructors used.
 const Wasm = (
@@ -93,11 +95,23 @@ export function loadSchemaEngineModule(): Promise<EngineModule> {
   return loaded;
 }
 
-/** Adds the panic message (if the engine panicked) to an error thrown by an engine call. */
-function explain(err: unknown): Error {
+/**
+ * Makes an engine error say what happened: adds the panic message (if the engine panicked), and replaces
+ * "External error id#N" (an adapter error the engine only knows by number) with the driver's error, which then
+ * also becomes the `cause` (so errors.ts can classify it).
+ */
+function explain(err: unknown, registry?: ErrorRegistry): Error {
   const panic = lastPanic;
   lastPanic = undefined;
   const e = err instanceof Error ? err : new Error(typeof err === 'string' ? err : JSON.stringify(err));
+  const external = /External error id#(\d+)/.exec(e.message);
+  const record = external ? registry?.consumeError(Number(external[1])) : undefined;
+  if (external && record) {
+    const inner = record.error as { message?: string; cause?: { originalMessage?: string; kind?: string } };
+    const detail = inner.cause?.originalMessage ?? inner.message ?? inner.cause?.kind ?? String(record.error);
+    e.message = e.message.replace(external[0], `${external[0]}: ${detail}`);
+    (e as Error & { cause?: unknown }).cause ??= record.error;
+  }
   if (panic && !e.message.includes(panic)) e.message = `${e.message} (schema engine panicked: ${panic})`;
   return e;
 }
@@ -143,7 +157,7 @@ function routeScriptsToExecuteScript(adapter: SqlDriverAdapter): SqlDriverAdapte
 }
 
 function sqliteFactory(url: string): SqlMigrationAwareDriverAdapterFactory {
-  const base = new PrismaBetterSqlite3({ url });
+  const base = new PrismaBetterSqlite3({ url: sqlitePathFromUrl(url) });
   return {
     provider: base.provider,
     adapterName: base.adapterName,
@@ -307,9 +321,13 @@ export async function withSchemaEngine<T>(
     engine = await mod.SchemaEngine.new({ datamodels }, (line: string) => opts.log?.(line), factory);
     return await fn(engine);
   } catch (err) {
-    throw explain(err);
+    throw explain(err, factory.errorRegistry);
   } finally {
-    engine?.free();
+    try {
+      engine?.free();
+    } catch {
+      // after a panic the engine is still marked as borrowed and cannot be freed; the instance is lost anyway
+    }
     for (const adapter of [...open]) {
       open.delete(adapter);
       await adapter.dispose().catch(() => {});
