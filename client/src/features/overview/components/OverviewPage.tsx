@@ -5,9 +5,39 @@ import { DataState, Loading } from '../../../components/DataState.tsx';
 import { RelativeTime } from '../../../components/RelativeTime.tsx';
 import { formatDateTime, formatNumber, formatPercent } from '../../../lib/time.ts';
 import { useOverview } from '../api/overview.ts';
+import { useDriftHistory } from '../api/drift-history.ts';
 
 // the charting library loads with the chart, not with the page shell
 const EventsChart = lazy(() => import('./EventsChart.tsx').then((m) => ({ default: m.EventsChart })));
+const DriftChart = lazy(() => import('./DriftChart.tsx').then((m) => ({ default: m.DriftChart })));
+
+function DriftOverTime() {
+  const history = useDriftHistory();
+  const points = history.data ?? [];
+  const last = points.at(-1);
+  return (
+    <section className="card" aria-labelledby="drift-chart-heading">
+      <h2 id="drift-chart-heading">Drift found over time</h2>
+      <DataState
+        isPending={history.isPending}
+        error={history.error}
+        hasData={!!history.data}
+        onRetry={() => void history.refetch()}
+        isEmpty={points.length === 0}
+        empty={<>No reconcile has completed yet. <Link to="/drift">Run one</Link> to find drift webhooks missed.</>}
+      >
+        <p className={last ? undefined : 'visually-hidden'}>
+          {last &&
+            `Last reconcile (${formatDateTime(last.finishedAt)}): ${formatNumber(last.missing)} missing, ${formatNumber(last.stale)} stale, ${formatNumber(last.deleted)} deleted in Clerk. `}
+          <Link to="/drift">Drift page</Link>
+        </p>
+        <Suspense fallback={<Loading label="Loading chart…" />}>
+          <DriftChart points={points} />
+        </Suspense>
+      </DataState>
+    </section>
+  );
+}
 
 function Stat({ label, value, detail, tone, to }: { label: string; value: ReactNode; detail?: ReactNode; tone?: 'ok' | 'warn' | 'bad'; to?: string }) {
   return (
@@ -60,6 +90,17 @@ function Stats({ s }: { s: OverviewStats }) {
           detail={s.lastEventAt ? formatDateTime(s.lastEventAt) : 'No event has arrived yet.'}
         />
         <Stat label="Events (last hour)" value={formatNumber(lastHourEvents)} detail={`${formatNumber(lastHourFailedEvents)} failed`} to="/events" />
+        {s.retention && (
+          <Stat
+            label={`Purged (retention ${formatNumber(s.retention.days)} days)`}
+            value={formatNumber(s.retention.purgedDeliveries + s.retention.purgedPayloads)}
+            detail={
+              `${formatNumber(s.retention.purgedDeliveries)} delivery rows, ${formatNumber(s.retention.purgedPayloads)} payloads, ` +
+              `${formatNumber(s.retention.purgedUsers)} users erased` +
+              (s.retention.lastPurgeAt ? ` · last ${formatDateTime(s.retention.lastPurgeAt)}` : ' · nothing purged yet')
+            }
+          />
+        )}
       </dl>
       <section className="card" aria-labelledby="chart-heading">
         <h2 id="chart-heading">Events per minute</h2>
@@ -70,6 +111,7 @@ function Stats({ s }: { s: OverviewStats }) {
           <EventsChart series={s.eventsPerMinute} />
         </Suspense>
       </section>
+      <DriftOverTime />
     </>
   );
 }

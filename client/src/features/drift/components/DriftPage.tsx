@@ -1,0 +1,319 @@
+import { useMemo, useState } from 'react';
+import { Link, useSearchParams } from 'react-router';
+import { DRIFT_CLASSES, type DriftClass, type ReconcileFindingDto, type ReconcileFixResult, type ReconcileRunDto } from '@contract/contract.ts';
+import { DataState } from '../../../components/DataState.tsx';
+import { DiffTable } from '../../../components/DiffTable.tsx';
+import { ErrorMessage } from '../../../components/ErrorMessage.tsx';
+import { ListFooter } from '../../../components/ListFooter.tsx';
+import { RelativeTime } from '../../../components/RelativeTime.tsx';
+import { fromFieldDiffs } from '../../../lib/diff.ts';
+import { formatNumber, formatPercent } from '../../../lib/time.ts';
+import { pickEnum } from '../../../lib/use-search-filters.ts';
+import { useCancelRun, useFindings, useFixFindings, useRun, useRuns, useStartReconcile } from '../api/reconcile.ts';
+import { usePermissions } from '../../../lib/session.ts';
+import { ReadOnlyNotice } from '../../../components/ReadOnlyNotice.tsx';
+
+export const CLASS_LABEL: Record<DriftClass, string> = { missing: 'Missing locally', stale: 'Stale', deleted: 'Deleted in Clerk' };
+const CLASS_HELP: Record<DriftClass, string> = {
+  missing: 'Clerk has the user, the local copy never received it: a fix backfills it.',
+  stale: 'Both have the user but fields differ (Clerk is newer): a fix writes Clerk’s version.',
+  deleted: 'Alive here, but Clerk answers 404: a fix keeps a tombstone.',
+};
+const STATUS_TONE = { running: 'info', completed: 'ok', failed: 'bad', cancelled: 'neutral' } as const;
+
+function formatEta(seconds: number | null): string {
+  if (seconds === null) return 'estimating…';
+  if (seconds < 60) return `about ${Math.max(1, seconds)} s left`;
+  return `about ${Math.round(seconds / 60)} min left`;
+}
+
+function RunProgress({ run }: { run: ReconcileRunDto }) {
+  const cancel = useCancelRun();
+  const { canOperate } = usePermissions();
+  const running = run.status === 'running';
+  const total = run.totalEstimate;
+  const drift = run.found.missing + run.found.stale + run.found.deleted;
+  return (
+    <section className="card" aria-labelledby="run-heading">
+      <div className="toolbar">
+        <h2 id="run-heading">
+          Run #{run.id} <span className={`badge badge--${STATUS_TONE[run.status]}`}>{run.status}</span>
+        </h2>
+        {running && (
+          <button type="button" className="button" onClick={() => cancel.mutate(run.id)} disabled={cancel.isPending || !canOperate}>
+            Cancel
+          </button>
+        )}
+      </div>
+      <p className="muted">
+        Started by {run.startedBy} <RelativeTime iso={run.startedAt} />
+        {run.finishedAt && (
+          <>
+            {' '}
+            · finished <RelativeTime iso={run.finishedAt} />
+          </>
+        )}
+      </p>
+      <div className="progress-field">
+        <progress max={1} value={run.progress ?? undefined} aria-label="Reconcile progress" aria-valuetext={`${formatNumber(run.checked)} of ${total === null ? 'unknown' : formatNumber(total)} users checked`} />
+      </div>
+      <p aria-live="polite">
+        {formatNumber(run.checked)} of {total === null ? '…' : formatNumber(total)} users checked
+        {run.progress !== null && ` (${formatPercent(run.progress)})`} · {formatNumber(run.pages)} page{run.pages === 1 ? '' : 's'}
+        {running && ` · ${formatEta(run.etaSeconds)}`}
+      </p>
+      {run.error && <ErrorMessage error={new Error(run.error)} title="The run failed" />}
+      {cancel.error && <ErrorMessage error={cancel.error} title="Could not cancel" />}
+      <dl className="stats" aria-label="Found by class">
+        {DRIFT_CLASSES.map((k) => (
+          <div key={k} className={`stat${run.found[k] ? ' stat--warn' : ' stat--ok'}`}>
+            <dt className="stat__label">{CLASS_LABEL[k]}</dt>
+            <dd className="stat__value" data-testid={`found-${k}`}>{formatNumber(run.found[k])}</dd>
+          </div>
+        ))}
+        <div className="stat stat--ok">
+          <dt className="stat__label">In sync</dt>
+          <dd className="stat__value">{formatNumber(run.inSync)}</dd>
+        </div>
+        <div className={`stat${run.unfixed ? ' stat--warn' : ' stat--ok'}`}>
+          <dt className="stat__label">Drift left to fix</dt>
+          <dd className="stat__value" data-testid="unfixed">{formatNumber(run.unfixed)}</dd>
+          <dd className="stat__detail">of {formatNumber(drift)} found</dd>
+        </div>
+      </dl>
+    </section>
+  );
+}
+
+function FindingRow({ f, selected, onToggle }: { f: ReconcileFindingDto; selected: boolean; onToggle: () => void }) {
+  const fixed = f.fixedAt !== null;
+  return (
+    <li className={`finding${fixed ? ' finding--fixed' : ''}`}>
+      <div className="finding__head">
+        <input type="checkbox" checked={selected} disabled={fixed} onChange={onToggle} aria-label={`Select ${f.label ?? f.userId}`} />
+        <span className={`badge badge--${f.class === 'stale' ? 'warn' : f.class === 'missing' ? 'info' : 'neutral'}`}>{CLASS_LABEL[f.class]}</span>
+        <Link to={`/users/${encodeURIComponent(f.userId)}`} className="mono">
+          {f.userId}
+        </Link>
+        {f.label && <span className="muted">{f.label}</span>}
+        <span className={`badge badge--${fixed ? 'ok' : 'warn'}`}>{fixed ? `fixed: ${f.fixResult}` : 'not fixed'}</span>
+      </div>
+      {f.diff.length > 0 && (
+        <details>
+          <summary>
+            {f.diff.length} field{f.diff.length === 1 ? '' : 's'} differ
+          </summary>
+          <DiffTable rows={fromFieldDiffs(f.diff)} caption={`Differences for ${f.userId}`} beforeLabel="Local copy" afterLabel="Clerk" />
+        </details>
+      )}
+    </li>
+  );
+}
+
+function fixSummary(r: ReconcileFixResult): string {
+  const parts = Object.entries(r.results)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${n} ${k}`);
+  return `Fixed ${formatNumber(r.fixed)} user${r.fixed === 1 ? '' : 's'}${parts.length ? ` (${parts.join(', ')})` : ''}. ${formatNumber(r.unfixed)} left.`;
+}
+
+function Findings({ run }: { run: ReconcileRunDto }) {
+  const [params, setParams] = useSearchParams();
+  const driftClass = pickEnum(params.get('class'), DRIFT_CLASSES);
+  const query = useFindings(run.id, driftClass);
+  const fix = useFixFindings();
+  const { canOperate } = usePermissions();
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const items = useMemo(() => query.data?.pages.flatMap((p) => p.items) ?? [], [query.data]);
+  const toggle = (id: string) =>
+    setSelected((s) => {
+      const next = new Set(s);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return next;
+    });
+  const setClass = (k: DriftClass | null) => {
+    const next = new URLSearchParams(params);
+    if (k) next.set('class', k);
+    else next.delete('class');
+    setParams(next, { replace: true });
+  };
+  const running = run.status === 'running';
+
+  return (
+    <section className="card" aria-labelledby="findings-heading">
+      <h2 id="findings-heading">Results</h2>
+      <div className="toolbar toolbar--wrap">
+        <div role="group" aria-label="Class" className="segmented">
+          <button type="button" className="button button--toggle" aria-pressed={!driftClass} onClick={() => setClass(null)}>
+            All
+          </button>
+          {DRIFT_CLASSES.map((k) => (
+            <button key={k} type="button" className="button button--toggle" aria-pressed={driftClass === k} onClick={() => setClass(k)} title={CLASS_HELP[k]}>
+              {CLASS_LABEL[k]} ({formatNumber(run.found[k])})
+            </button>
+          ))}
+        </div>
+        <div className="toolbar__actions">
+          <button
+            type="button"
+            className="button"
+            disabled={selected.size === 0 || fix.isPending || !canOperate}
+            onClick={() => fix.mutate({ runId: run.id, userIds: [...selected] }, { onSuccess: () => setSelected(new Set()) })}
+          >
+            Fix selected ({selected.size})
+          </button>
+          <button
+            type="button"
+            className="button button--primary"
+            disabled={run.unfixed === 0 || fix.isPending || !canOperate}
+            onClick={() => fix.mutate({ runId: run.id }, { onSuccess: () => setSelected(new Set()) })}
+          >
+            {fix.isPending ? 'Fixing…' : `Fix all (${formatNumber(run.unfixed)})`}
+          </button>
+        </div>
+      </div>
+      {running && <p className="muted">Findings so far; the run is still going. Fixing now is safe.</p>}
+      {fix.data && (
+        <p role="status" className="callout callout--ok">
+          {fixSummary(fix.data)}
+        </p>
+      )}
+      {fix.error && <ErrorMessage error={fix.error} title="The fix stopped" />}
+      {driftClass && <p className="muted">{CLASS_HELP[driftClass]}</p>}
+      <DataState
+        isPending={query.isPending}
+        error={query.isFetchNextPageError ? null : query.error}
+        hasData={!!query.data}
+        onRetry={() => void query.refetch()}
+        isEmpty={items.length === 0}
+        empty={running ? 'Nothing found yet.' : 'No drift: the local copy matches Clerk.'}
+      >
+        <ul className="findings" aria-label="Findings">
+          {items.map((f) => (
+            <FindingRow key={f.id} f={f} selected={selected.has(f.userId)} onToggle={() => toggle(f.userId)} />
+          ))}
+        </ul>
+        <ListFooter
+          noun="findings"
+          count={items.length}
+          hasNextPage={query.hasNextPage}
+          isFetchingNextPage={query.isFetchingNextPage}
+          fetchNextPage={() => void query.fetchNextPage()}
+        />
+      </DataState>
+    </section>
+  );
+}
+
+function History({ runs, current, onPick }: { runs: ReconcileRunDto[]; current: number | null; onPick: (id: number) => void }) {
+  return (
+    <section className="card" aria-labelledby="history-heading">
+      <h2 id="history-heading">Past runs</h2>
+      <div className="table-scroll">
+        <table className="table">
+          <caption className="visually-hidden">Reconcile runs, newest first</caption>
+          <thead>
+            <tr>
+              <th scope="col">Run</th>
+              <th scope="col">Started</th>
+              <th scope="col">By</th>
+              <th scope="col">Status</th>
+              <th scope="col" className="num">Checked</th>
+              <th scope="col" className="num">Missing</th>
+              <th scope="col" className="num">Stale</th>
+              <th scope="col" className="num">Deleted</th>
+              <th scope="col" className="num">Unfixed</th>
+            </tr>
+          </thead>
+          <tbody>
+            {runs.map((r) => (
+              <tr key={r.id} aria-current={r.id === current ? 'true' : undefined}>
+                <th scope="row">
+                  <button type="button" className="button button--link" onClick={() => onPick(r.id)}>
+                    #{r.id}
+                  </button>
+                </th>
+                <td>
+                  <RelativeTime iso={r.startedAt} />
+                </td>
+                <td>{r.startedBy}</td>
+                <td>
+                  <span className={`badge badge--${STATUS_TONE[r.status]}`}>{r.status}</span>
+                </td>
+                <td className="num">{formatNumber(r.checked)}</td>
+                <td className="num">{formatNumber(r.found.missing)}</td>
+                <td className="num">{formatNumber(r.found.stale)}</td>
+                <td className="num">{formatNumber(r.found.deleted)}</td>
+                <td className="num">{formatNumber(r.unfixed)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
+
+export function DriftPage() {
+  const [params, setParams] = useSearchParams();
+  const runs = useRuns();
+  const start = useStartReconcile();
+  const { canOperate } = usePermissions();
+  const items = runs.data?.items ?? [];
+  const picked = Number(params.get('run')) || null;
+  const currentId = picked ?? start.data?.id ?? items[0]?.id ?? null;
+  const run = useRun(currentId);
+  const anyRunning = items.some((r) => r.status === 'running') || run.data?.status === 'running';
+  const pick = (id: number) => {
+    const next = new URLSearchParams(params);
+    next.set('run', String(id));
+    next.delete('class');
+    setParams(next);
+  };
+
+  return (
+    <>
+      <title>Drift · Clerk Sync Monitor</title>
+      <div className="page-header">
+        <h1>Drift</h1>
+        <button
+          type="button"
+          className="button button--primary"
+          disabled={anyRunning || start.isPending || !canOperate}
+          onClick={() =>
+            start.mutate(undefined, {
+              onSuccess: (r) => {
+                const next = new URLSearchParams(params);
+                next.set('run', String(r.id));
+                next.delete('class');
+                setParams(next);
+              },
+            })
+          }
+        >
+          {anyRunning ? 'Reconcile running…' : 'Start reconcile'}
+        </button>
+      </div>
+      <p className="muted">
+        A reconcile pages through every Clerk user and compares it with the local copy, within its share of Clerk’s rate limit. It finds what webhooks
+        never delivered: users missing here, stale copies and users Clerk deleted.
+      </p>
+      {!canOperate && <ReadOnlyNotice action="start or fix a reconcile" />}
+      {start.error && <ErrorMessage error={start.error} title="Could not start a reconcile" />}
+      <DataState
+        isPending={runs.isPending}
+        error={runs.error}
+        hasData={!!runs.data}
+        onRetry={() => void runs.refetch()}
+        isEmpty={items.length === 0 && !start.data}
+        empty="No reconcile has run yet. Start one to find drift."
+      >
+        {run.data && <RunProgress run={run.data} />}
+        {run.error && <ErrorMessage error={run.error} onRetry={() => void run.refetch()} />}
+        {run.data && <Findings key={run.data.id} run={run.data} />}
+        {items.length > 0 && <History runs={items} current={currentId} onPick={pick} />}
+      </DataState>
+    </>
+  );
+}

@@ -1,0 +1,308 @@
+// Reconcile through the operator API against the emulator (real HTTP both ways, real database): drift of every
+// class made on purpose, classified exactly, fixed to zero; resumability across a restart; one run at a time
+// across two instances on one database.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_PROVIDERS, createTestDb } from '../test/db.ts';
+import { startTestServer, type TestServer } from '../test/harness.ts';
+import { createEmulator, generateSecretKey, generateSigningSecret, type Emulator } from '../clerk/emulator/emulator.ts';
+import { createClerkClient, type ClerkClient, type ListUsersParams } from '../clerk/clerk-client.ts';
+import type { AuditEntryDto, DriftClass, Page, ReconcileFindingDto, ReconcileFixResult, ReconcileRunDto } from '../contract.ts';
+import { allFindings, json, reconcile, sleep, waitForRun } from './test-support.ts';
+import type { Db } from '../lib/db/client.ts';
+
+const idsOf = (findings: ReconcileFindingDto[], k: DriftClass) => findings.filter((f) => f.class === k).map((f) => f.userId).sort();
+
+/** A client that waits before each list call (to stop a run mid-way) and records what it asked. */
+function slowClient(inner: ClerkClient, delayMs: number, calls: ListUsersParams[] = []): ClerkClient {
+  return {
+    ...inner,
+    async listUsers(p) {
+      calls.push(p ?? {});
+      await sleep(delayMs);
+      return inner.listUsers(p);
+    },
+  };
+}
+
+describe.each(TEST_PROVIDERS)('reconcile on %s', (provider) => {
+  let s: TestServer;
+  let clerk: Emulator;
+  beforeAll(async () => {
+    clerk = createEmulator({ signingSecret: generateSigningSecret(), secretKey: generateSecretKey(), targets: [], rateLimit: null, timeFactor: 0.001, seed: 5 });
+    const { url } = await clerk.listen(0);
+    // small pages: the run crosses many page boundaries (and created_at ties between them)
+    s = await startTestServer(provider, {
+      secrets: [clerk.signingSecret],
+      clerkApiUrl: url,
+      clerkSecretKey: clerk.secretKey,
+      reconcile: { pageSize: 3, rateLimit: 1_000_000, budgetShare: 1 },
+    });
+    clerk.addTarget(`${s.url}/api/webhooks/clerk`);
+  });
+  afterAll(async () => {
+    await clerk?.close();
+    await s?.close();
+  });
+
+  it('classifies drift of every class exactly, and a fix brings it to zero', async () => {
+    const expected: Record<DriftClass, string[]> = { missing: [], stale: [], deleted: [] };
+    // in sync: delivered normally, including one deleted with its webhook (a tombstone here, gone in Clerk)
+    const synced = Array.from({ length: 8 }, () => clerk.createUser());
+    const gone = clerk.createUser();
+    await clerk.settled();
+    clerk.deleteUser(gone.id);
+    await clerk.settled();
+
+    // 1. drift through the control API: changes Clerk never announced
+    expected.missing.push(...Array.from({ length: 3 }, (_, i) => clerk.createUser({ first_name: `Silent${i}` }, { sendWebhook: false }).id));
+    clerk.updateUser(synced[0]!.id, { first_name: 'Renamed' }, { sendWebhook: false });
+    clerk.updateUser(synced[1]!.id, { public_metadata: { plan: 'pro' } }, { sendWebhook: false });
+    expected.stale.push(synced[0]!.id, synced[1]!.id);
+    clerk.deleteUser(synced[2]!.id, { sendWebhook: false });
+    expected.deleted.push(synced[2]!.id);
+
+    // 2. dropped deliveries
+    clerk.setFaults({ drop: 1 });
+    expected.missing.push(clerk.createUser().id, clerk.createUser().id);
+    clerk.updateUser(synced[3]!.id, { last_name: 'Dropped' });
+    expected.stale.push(synced[3]!.id);
+    clerk.deleteUser(synced[4]!.id);
+    expected.deleted.push(synced[4]!.id);
+    await clerk.settled();
+    clerk.setFaults({ drop: 0 });
+
+    // 3. an outage longer than Svix's retries (the schedule scaled to ~1 s)
+    clerk.setTimeFactor(0.00001);
+    clerk.outage(5_000);
+    expected.missing.push(clerk.createUser().id);
+    clerk.updateUser(synced[5]!.id, { username: 'outage_victim' });
+    expected.stale.push(synced[5]!.id);
+    clerk.deleteUser(synced[6]!.id);
+    expected.deleted.push(synced[6]!.id);
+    await clerk.settled();
+    expect(clerk.messages().filter((m) => m.state === 'failed')).toHaveLength(3);
+    clerk.outage(0);
+    clerk.setTimeFactor(0.001);
+
+    const run = await reconcile(s);
+    expect(run).toMatchObject({ status: 'completed', startedBy: 'admin@test.local', error: null, progress: 1, etaSeconds: null });
+    const alive = clerk.store.users().length;
+    expect(run.checked).toBe(alive);
+    expect(run.totalEstimate).toBe(alive);
+    expect(run.found).toEqual({ missing: expected.missing.length, stale: expected.stale.length, deleted: expected.deleted.length });
+    expect(run.inSync).toBe(alive - expected.missing.length - expected.stale.length);
+    expect(run.pages).toBe(Math.ceil(alive / 3));
+
+    const findings = await allFindings(s, run.id);
+    expect(idsOf(findings, 'missing')).toEqual([...expected.missing].sort());
+    expect(idsOf(findings, 'stale')).toEqual([...expected.stale].sort());
+    expect(idsOf(findings, 'deleted')).toEqual([...expected.deleted].sort());
+    expect(findings.find((f) => f.userId === synced[0]!.id)?.diff).toEqual(
+      expect.arrayContaining([{ path: 'first_name', kind: 'changed', local: synced[0]!.first_name, clerk: 'Renamed' }]),
+    );
+    const byClass = await json<Page<ReconcileFindingDto>>(s.api(`/api/reconcile/runs/${run.id}/findings?class=deleted`));
+    expect(byClass.items.map((f) => f.userId).sort()).toEqual([...expected.deleted].sort());
+    // the users list shows what the run found
+    expect((await s.db.prisma.user.findUniqueOrThrow({ where: { id: synced[1]!.id } })).syncStatus).toBe('drifted');
+
+    // fix one selected, then all the rest
+    const one = await json<ReconcileFixResult>(
+      s.api(`/api/reconcile/runs/${run.id}/fix`, { method: 'POST', body: JSON.stringify({ userIds: [expected.missing[0]] }) }),
+    );
+    expect(one).toMatchObject({ fixed: 1, results: { created: 1 }, unfixed: findings.length - 1 });
+    const all = await json<ReconcileFixResult>(s.api(`/api/reconcile/runs/${run.id}/fix`, { method: 'POST', body: '{}' }));
+    expect(all).toMatchObject({
+      fixed: findings.length - 1,
+      unfixed: 0,
+      results: { created: expected.missing.length - 1, updated: expected.stale.length, tombstoned: expected.deleted.length, unchanged: 0 },
+    });
+    expect((await allFindings(s, run.id)).every((f) => f.fixedAt && f.fixResult)).toBe(true);
+
+    // zero drift, and every local user equals Clerk's
+    const again = await reconcile(s);
+    expect(again).toMatchObject({ status: 'completed', found: { missing: 0, stale: 0, deleted: 0 }, inSync: alive, unfixed: 0 });
+    for (const u of clerk.store.users()) {
+      const row = await s.db.prisma.user.findUniqueOrThrow({ where: { id: u.id } });
+      expect(row.deleted).toBe(false);
+      expect(JSON.parse(row.data!)).toEqual(u);
+    }
+    for (const id of clerk.store.deletedUserIds()) {
+      expect((await s.db.prisma.user.findUniqueOrThrow({ where: { id } })).deleted).toBe(true);
+    }
+
+    // history, drift over time, audit trail
+    const runs = await json<Page<ReconcileRunDto>>(s.api('/api/reconcile/runs'));
+    expect(runs.items.slice(0, 2).map((r) => r.id)).toEqual([again.id, run.id]);
+    const history = await json<{ runId: number; missing: number }[]>(s.api('/api/reconcile/drift-history'));
+    expect(history.slice(-2)).toEqual([
+      expect.objectContaining({ runId: run.id, missing: expected.missing.length, stale: expected.stale.length, deleted: expected.deleted.length }),
+      expect.objectContaining({ runId: again.id, missing: 0, stale: 0, deleted: 0 }),
+    ]);
+    const fixes = await json<Page<AuditEntryDto>>(s.api('/api/audit?action=reconcile_fix'));
+    expect(fixes.items).toHaveLength(2);
+    expect(fixes.items[0]).toMatchObject({ actor: 'admin@test.local', target: String(run.id), summary: { fixed: findings.length - 1, requested: 'all' } });
+    const starts = await json<Page<AuditEntryDto>>(s.api('/api/audit?action=reconcile_start&actor=admin@test.local'));
+    expect(starts.items.map((e) => e.target)).toEqual([String(again.id), String(run.id)]);
+    // progress went out live, and the end
+    expect(s.published.reconcile.some((r) => r.id === run.id && r.status === 'running')).toBe(true);
+    expect(s.published.reconcile.some((r) => r.id === run.id && r.status === 'completed')).toBe(true);
+  });
+
+  it('audits resyncs and replays', async () => {
+    const u = clerk.createUser();
+    await clerk.settled();
+    await json(s.api(`/api/users/${u.id}/resync`, { method: 'POST' }));
+    const entries = await json<Page<AuditEntryDto>>(s.api('/api/audit?action=resync'));
+    expect(entries.items[0]).toMatchObject({ actor: 'admin@test.local', action: 'resync', target: u.id, summary: { result: 'unchanged' } });
+    const delivery = await s.db.prisma.delivery.findFirstOrThrow({ where: { verified: true }, orderBy: { id: 'desc' } });
+    await json(s.api(`/api/deliveries/${delivery.id}/replay`, { method: 'POST' }));
+    await json(s.api('/api/deliveries/replay', { method: 'POST', body: JSON.stringify({ filter: { outcome: 'failed' } }) }));
+    const replays = await json<Page<AuditEntryDto>>(s.api('/api/audit?limit=2'));
+    expect(replays.items.map((e) => e.action)).toEqual(['replay_bulk', 'replay']);
+    expect(replays.items[1]).toMatchObject({ target: String(delivery.id), summary: { outcome: 'duplicate' } });
+    expect((await s.api('/api/audit?action=nope')).status).toBe(400);
+  });
+
+  it('answers 404 and 409 where it should', async () => {
+    expect((await s.api('/api/reconcile/runs/999999')).status).toBe(404);
+    expect((await s.api('/api/reconcile/runs/abc')).status).toBe(400);
+    const last = (await json<Page<ReconcileRunDto>>(s.api('/api/reconcile/runs?limit=1'))).items[0]!;
+    expect((await s.api(`/api/reconcile/runs/${last.id}/cancel`, { method: 'POST' })).status).toBe(409);
+    expect((await s.api(`/api/reconcile/runs/${last.id}/fix`, { method: 'POST', body: JSON.stringify({ userIds: [] }) })).status).toBe(400);
+  });
+});
+
+describe.each(TEST_PROVIDERS)('reconcile across restarts and instances on %s', (provider) => {
+  let clerk: Emulator;
+  let db: Db;
+  const servers: TestServer[] = [];
+  const start = async (client: ClerkClient, opts: { pageSize?: number; lockTtlMs?: number } = {}) => {
+    const s = await startTestServer(provider, {
+      db,
+      secrets: [clerk.signingSecret],
+      clerk: client,
+      reconcile: { pageSize: opts.pageSize ?? 4, rateLimit: 1_000_000, budgetShare: 1, heartbeatMs: 50, lockTtlMs: opts.lockTtlMs ?? 2_000, watchMs: 50 },
+    });
+    servers.push(s);
+    return s;
+  };
+  const client = () => createClerkClient({ apiUrl: clerk.url!, secretKey: clerk.secretKey });
+
+  beforeAll(async () => {
+    clerk = createEmulator({ signingSecret: generateSigningSecret(), secretKey: generateSecretKey(), targets: [], rateLimit: null, timeFactor: 0.001, seed: 7 });
+    await clerk.listen(0);
+  });
+  afterEach(async () => {
+    for (const s of servers.splice(0)) await s.close();
+    await db?.close();
+  });
+  afterAll(async () => {
+    await clerk?.close();
+  });
+
+  it('a restart resumes from the cursor, and the totals are right', async () => {
+    db = await createTestDb(provider);
+    const a = await start(slowClient(client(), 100), { pageSize: 2 });
+    clerk.addTarget(`${a.url}/api/webhooks/clerk`);
+    const users = Array.from({ length: 30 }, () => clerk.createUser());
+    await clerk.settled();
+    clerk.removeTarget(`${a.url}/api/webhooks/clerk`);
+    for (let i = 0; i < 6; i++) clerk.createUser({}, { sendWebhook: false });
+    for (const u of users.slice(0, 5)) clerk.updateUser(u.id, { first_name: 'Later' }, { sendWebhook: false });
+    for (const u of users.slice(5, 9)) clerk.deleteUser(u.id, { sendWebhook: false });
+    const alive = clerk.store.users().length; // 32
+
+    const started = await json<ReconcileRunDto>(a.api('/api/reconcile', { method: 'POST' }));
+    // one at a time: a second start is refused while this one runs
+    expect((await a.api('/api/reconcile', { method: 'POST' })).status).toBe(409);
+    for (;;) {
+      const run = await json<ReconcileRunDto>(a.api(`/api/reconcile/runs/${started.id}`));
+      if (run.pages >= 3) break;
+      await sleep(10);
+    }
+    servers.splice(servers.indexOf(a), 1);
+    await a.close(); // pauses at a page boundary: still `running`, lock released
+    const paused = await db.prisma.reconcileRun.findUniqueOrThrow({ where: { id: started.id } });
+    expect(paused.status).toBe('running');
+    expect(paused.cursor).not.toBeNull();
+    expect(paused.pages).toBeGreaterThanOrEqual(3);
+    expect(paused.pages).toBeLessThan(Math.ceil(alive / 2));
+
+    const calls: ListUsersParams[] = [];
+    const b = await start(slowClient(client(), 0, calls), { pageSize: 2 });
+    const done = await waitForRun(b, started.id);
+    // B continued after A's cursor, never from the start of the list
+    const pageCalls = calls.filter((c) => !c.userIds);
+    expect(pageCalls[0]?.startingAfter).toBe(paused.cursor);
+    expect(pageCalls.every((c) => c.startingAfter)).toBe(true);
+    expect(done).toMatchObject({ status: 'completed', checked: alive, pages: Math.ceil(alive / 2), found: { missing: 6, stale: 5, deleted: 4 }, inSync: alive - 11 });
+    expect(await db.prisma.reconcileFinding.count({ where: { runId: started.id } })).toBe(15);
+    expect(await db.prisma.reconcileRun.count()).toBe(1);
+  });
+
+  it('carries on when Clerk deletes the cursor user between two pages', async () => {
+    db = await createTestDb(provider);
+    const before = clerk.store.users().length;
+    for (let i = 0; i < 7; i++) clerk.createUser({}, { sendWebhook: false });
+    const total = before + 7;
+    const inner = client();
+    let first = true;
+    const deleting: ClerkClient = {
+      ...inner,
+      async listUsers(p) {
+        const page = await inner.listUsers(p);
+        if (first && !p?.userIds && !p?.startingAfter) {
+          first = false;
+          clerk.deleteUser(page.at(-1)!.id, { sendWebhook: false }); // starting_after now points at nobody
+        }
+        return page;
+      },
+    };
+    const s = await start(deleting, { pageSize: 3 });
+    const run = await reconcile(s);
+    // every user listed exactly once: the deleted cursor user was checked (alive then), the rest after it too
+    expect(run).toMatchObject({ status: 'completed', checked: total, found: { missing: total, stale: 0, deleted: 0 } });
+    expect(await db.prisma.reconcileFinding.count({ where: { runId: run.id } })).toBe(total);
+  });
+
+  it('RECONCILE_INTERVAL starts runs on its own, audited as the schedule', async () => {
+    db = await createTestDb(provider);
+    const s = await startTestServer(provider, {
+      db,
+      secrets: [clerk.signingSecret],
+      clerk: client(),
+      reconcile: { rateLimit: 1_000_000, budgetShare: 1, watchMs: 50, intervalMs: 60_000 },
+    });
+    servers.push(s);
+    await expect.poll(async () => (await db.prisma.reconcileRun.findFirst({ where: { status: 'completed' } }))?.startedBy, { timeout: 10_000 }).toBe('schedule');
+    await sleep(200); // several watch ticks: the interval has not passed, no second run
+    expect(await db.prisma.reconcileRun.count()).toBe(1);
+    const audit = await json<Page<AuditEntryDto>>(s.api('/api/audit?actor=schedule'));
+    expect(audit.items).toEqual([expect.objectContaining({ action: 'reconcile_start', actor: 'schedule' })]);
+  });
+
+  it('two instances on one database run one reconcile at a time', async () => {
+    db = await createTestDb(provider);
+    for (let i = 0; i < 12; i++) clerk.createUser({}, { sendWebhook: false });
+    const a = await start(slowClient(client(), 30));
+    const b = await start(slowClient(client(), 30));
+    const [ra, rb] = await Promise.all([a.api('/api/reconcile', { method: 'POST' }), b.api('/api/reconcile', { method: 'POST' })]);
+    expect([ra.status, rb.status].sort()).toEqual([202, 409]);
+    const winner = ra.status === 202 ? a : b;
+    const loser = ra.status === 202 ? b : a;
+    const refused = (await (ra.status === 202 ? rb : ra).json()) as { error: { code: string } };
+    expect(refused.error.code).toBe('reconcile_running');
+    const run = (await (ra.status === 202 ? ra : rb).json()) as ReconcileRunDto;
+    // the other instance sees it running, and can cancel it through the database
+    expect((await json<ReconcileRunDto>(loser.api(`/api/reconcile/runs/${run.id}`))).status).toBe('running');
+    expect((await loser.api('/api/reconcile', { method: 'POST' })).status).toBe(409);
+    const cancelled = await json<ReconcileRunDto>(loser.api(`/api/reconcile/runs/${run.id}/cancel`, { method: 'POST' }));
+    expect(cancelled.status).toBe('cancelled');
+    await winner.services.reconcile.idle(); // the holder noticed at its next heartbeat and let go
+    expect((await db.prisma.reconcileLock.findFirst())?.holder ?? null).toBeNull();
+    // now either may start the next one
+    const next = await json<ReconcileRunDto>(loser.api('/api/reconcile', { method: 'POST' }));
+    expect((await waitForRun(loser, next.id)).status).toBe('completed');
+    expect(await db.prisma.reconcileRun.count()).toBe(2);
+  });
+});

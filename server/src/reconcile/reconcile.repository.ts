@@ -1,0 +1,232 @@
+// Prisma access for reconcile: runs, findings, the single-row lock, and the reads of local users a page
+// needs. Everything a page changes is written in one transaction (commitPage), so a restart resumes from
+// a cursor that matches the counters exactly.
+import type { Prisma } from '../generated/sqlite/client.ts';
+import type { PrismaDb } from '../lib/db/client.ts';
+import type { DbClient } from '../lib/unit-of-work.ts';
+import type { DriftClass, DriftPoint, FieldDiff, Page, ReconcileFindingDto, ReconcileStatus } from '../contract.ts';
+import type { ResyncResult } from '../contract.ts';
+import { toPage } from '../lib/cursor.ts';
+import { iso } from '../lib/iso.ts';
+
+export type RunRow = Prisma.ReconcileRunGetPayload<object>;
+export type FindingRow = Prisma.ReconcileFindingGetPayload<object>;
+
+const LOCK_ID = 'reconcile';
+
+export interface NewFinding {
+  userId: string;
+  class: DriftClass;
+  diff: FieldDiff[];
+  label: string | null;
+}
+
+export interface PageCommit {
+  /** the page's Clerk users (0 for the final window check after an empty page) */
+  checked: number;
+  inSync: number;
+  findings: NewFinding[];
+  /** local users to mark drifted / in sync (status columns of the users list) */
+  driftedIds: string[];
+  inSyncIds: string[];
+  /** where the next page starts; unchanged when null */
+  cursor: { id: string; createdAt: Date; anchors: string[] } | null;
+  instance: string;
+  at: Date;
+}
+
+export function createReconcileRepository(prisma: PrismaDb) {
+  const db = prisma as unknown as DbClient & {
+    $transaction<T>(fn: (tx: DbClient) => Promise<T>, opts?: { maxWait?: number; timeout?: number }): Promise<T>;
+  };
+
+  return {
+    // ---- runs ----
+    createRun(data: { startedBy: string; instance: string; at: Date }): Promise<RunRow> {
+      return db.reconcileRun.create({
+        data: { status: 'running', startedBy: data.startedBy, startedAt: data.at, lockedBy: data.instance, heartbeatAt: data.at },
+      });
+    },
+    getRun: (id: number) => db.reconcileRun.findUnique({ where: { id } }),
+    findRunning: () => db.reconcileRun.findFirst({ where: { status: 'running' }, orderBy: { id: 'desc' } }),
+    latestRun: () => db.reconcileRun.findFirst({ orderBy: { id: 'desc' } }),
+    async listRuns(cursor: number | null, limit: number): Promise<{ rows: RunRow[]; nextCursor: number | null }> {
+      const rows = await db.reconcileRun.findMany({
+        where: cursor !== null ? { id: { lt: cursor } } : {},
+        orderBy: { id: 'desc' },
+        take: limit + 1,
+      });
+      const more = rows.length > limit;
+      const kept = more ? rows.slice(0, limit) : rows;
+      return { rows: kept, nextCursor: more ? kept[kept.length - 1]!.id : null };
+    },
+    setTotalEstimate: (id: number, totalEstimate: number) => db.reconcileRun.update({ where: { id }, data: { totalEstimate } }),
+    /** Claims a run for this instance (start or resume). */
+    claimRun: (id: number, instance: string, at: Date) =>
+      db.reconcileRun.update({ where: { id }, data: { lockedBy: instance, heartbeatAt: at } }),
+    /** false when the run is no longer running (cancelled from another instance) */
+    async heartbeatRun(id: number, instance: string, at: Date): Promise<boolean> {
+      const r = await db.reconcileRun.updateMany({ where: { id, status: 'running' }, data: { lockedBy: instance, heartbeatAt: at } });
+      return r.count === 1;
+    },
+    /** Ends a running run; false when it had ended already. */
+    async finishRun(id: number, status: Exclude<ReconcileStatus, 'running'>, at: Date, error: string | null = null): Promise<boolean> {
+      const r = await db.reconcileRun.updateMany({ where: { id, status: 'running' }, data: { status, finishedAt: at, error } });
+      return r.count === 1;
+    },
+    async unfixedCounts(runIds: number[]): Promise<Map<number, number>> {
+      if (runIds.length === 0) return new Map();
+      const groups = await db.reconcileFinding.groupBy({ by: ['runId'], where: { runId: { in: runIds }, fixedAt: null }, _count: { _all: true } });
+      return new Map(groups.map((g) => [g.runId, g._count._all]));
+    },
+    async driftHistory(limit: number): Promise<DriftPoint[]> {
+      const rows = await db.reconcileRun.findMany({
+        where: { status: 'completed', finishedAt: { not: null } },
+        orderBy: { finishedAt: 'desc' },
+        take: limit,
+        select: { id: true, finishedAt: true, missing: true, stale: true, deleted: true },
+      });
+      return rows.reverse().map((r) => ({ runId: r.id, finishedAt: r.finishedAt!.toISOString(), missing: r.missing, stale: r.stale, deleted: r.deleted }));
+    },
+
+    // ---- one page, atomically ----
+    commitPage(runId: number, c: PageCommit): Promise<RunRow> {
+      return db.$transaction(
+        async (tx) => {
+          // A user can fall into two windows (ties at a page boundary after a resume): count it once.
+          const ids = c.findings.map((f) => f.userId);
+          const known = ids.length
+            ? new Set((await tx.reconcileFinding.findMany({ where: { runId, userId: { in: ids } }, select: { userId: true } })).map((f) => f.userId))
+            : new Set<string>();
+          const fresh = c.findings.filter((f) => !known.has(f.userId));
+          if (fresh.length) {
+            await tx.reconcileFinding.createMany({
+              data: fresh.map((f) => ({ runId, userId: f.userId, class: f.class, diff: JSON.stringify(f.diff), label: f.label })),
+            });
+          }
+          const count = (k: DriftClass) => fresh.filter((f) => f.class === k).length;
+          if (c.driftedIds.length) {
+            await tx.user.updateMany({ where: { id: { in: c.driftedIds }, deleted: false, syncStatus: { not: 'drifted' } }, data: { syncStatus: 'drifted', lastComparedAt: c.at } });
+          }
+          if (c.inSyncIds.length) {
+            await tx.user.updateMany({ where: { id: { in: c.inSyncIds }, syncStatus: { not: 'in_sync' } }, data: { syncStatus: 'in_sync', lastComparedAt: c.at } });
+          }
+          return tx.reconcileRun.update({
+            where: { id: runId },
+            data: {
+              pages: { increment: c.checked > 0 ? 1 : 0 },
+              checked: { increment: c.checked },
+              inSync: { increment: c.inSync },
+              missing: { increment: count('missing') },
+              stale: { increment: count('stale') },
+              deleted: { increment: count('deleted') },
+              heartbeatAt: c.at,
+              lockedBy: c.instance,
+              ...(c.cursor ? { cursor: c.cursor.id, cursorCreatedAt: c.cursor.createdAt, anchors: JSON.stringify(c.cursor.anchors) } : {}),
+            },
+          });
+        },
+        { maxWait: 15_000, timeout: 30_000 },
+      );
+    },
+
+    // ---- local users ----
+    localUsers: (ids: string[]) =>
+      db.user.findMany({ where: { id: { in: ids } }, select: { id: true, deleted: true, data: true, clerkUpdatedAt: true, primaryEmail: true } }),
+    /**
+     * Local users alive here whose Clerk created_at falls in [from, to) (null: open end; an open upper end
+     * also takes users without a created_at), minus `exclude`, in id order after `afterId`.
+     */
+    aliveInWindow(w: { from: Date | null; to: Date | null; exclude: string[]; afterId: string | null; take: number }) {
+      const created: Prisma.UserWhereInput =
+        w.to === null
+          ? { OR: [{ clerkCreatedAt: null }, ...(w.from ? [{ clerkCreatedAt: { gte: w.from } }] : [{ clerkCreatedAt: { not: null } }])] }
+          : { clerkCreatedAt: { ...(w.from ? { gte: w.from } : {}), lt: w.to } };
+      return db.user.findMany({
+        where: {
+          AND: [
+            { deleted: false },
+            created,
+            ...(w.exclude.length ? [{ id: { notIn: w.exclude } }] : []),
+            ...(w.afterId ? [{ id: { gt: w.afterId } }] : []),
+          ],
+        },
+        orderBy: { id: 'asc' },
+        take: w.take,
+        select: { id: true, primaryEmail: true },
+      });
+    },
+    userSummaries: (ids: string[]) => db.user.findMany({ where: { id: { in: ids } }, omit: { data: true } }),
+
+    // ---- findings ----
+    async listFindings(runId: number, filter: { class?: DriftClass; unfixed?: boolean }, cursor: number | null, limit: number): Promise<Page<ReconcileFindingDto>> {
+      const rows = await db.reconcileFinding.findMany({
+        where: {
+          runId,
+          ...(filter.class ? { class: filter.class } : {}),
+          ...(filter.unfixed ? { fixedAt: null } : {}),
+          ...(cursor !== null ? { id: { gt: cursor } } : {}),
+        },
+        orderBy: { id: 'asc' },
+        take: limit + 1,
+      });
+      return toPage(rows, limit, toFindingDto, (r) => [r.id]);
+    },
+    unfixedBatch: (runId: number, userIds: string[] | null, afterId: number, take: number) =>
+      db.reconcileFinding.findMany({
+        where: { runId, fixedAt: null, id: { gt: afterId }, ...(userIds ? { userId: { in: userIds } } : {}) },
+        orderBy: { id: 'asc' },
+        take,
+      }),
+    async markFixed(byResult: Map<ResyncResult['result'], number[]>, at: Date): Promise<void> {
+      for (const [result, ids] of byResult) {
+        if (ids.length) await db.reconcileFinding.updateMany({ where: { id: { in: ids } }, data: { fixedAt: at, fixResult: result } });
+      }
+    },
+
+    // ---- the lock: one row, taken by a conditional update (works the same on SQLite and PostgreSQL) ----
+    async acquireLock(instance: string, runId: number | null, at: Date, ttlMs: number): Promise<boolean> {
+      const exists = await db.reconcileLock.findUnique({ where: { id: LOCK_ID }, select: { id: true } });
+      if (!exists) {
+        try {
+          await db.reconcileLock.create({ data: { id: LOCK_ID } });
+        } catch {
+          // another instance created it first: fine, compete below
+        }
+      }
+      const expired = new Date(at.getTime() - ttlMs);
+      const r = await db.reconcileLock.updateMany({
+        where: { id: LOCK_ID, OR: [{ holder: null }, { holder: instance }, { heartbeatAt: null }, { heartbeatAt: { lt: expired } }] },
+        data: { holder: instance, runId, heartbeatAt: at },
+      });
+      return r.count === 1;
+    },
+    async setLockRun(instance: string, runId: number): Promise<void> {
+      await db.reconcileLock.updateMany({ where: { id: LOCK_ID, holder: instance }, data: { runId } });
+    },
+    /** false when another instance took the lock over (this one stalled past the TTL) */
+    async heartbeatLock(instance: string, at: Date): Promise<boolean> {
+      const r = await db.reconcileLock.updateMany({ where: { id: LOCK_ID, holder: instance }, data: { heartbeatAt: at } });
+      return r.count === 1;
+    },
+    async releaseLock(instance: string): Promise<void> {
+      await db.reconcileLock.updateMany({ where: { id: LOCK_ID, holder: instance }, data: { holder: null, runId: null, heartbeatAt: null } });
+    },
+    getLock: () => db.reconcileLock.findUnique({ where: { id: LOCK_ID } }),
+  };
+}
+
+export type ReconcileRepository = ReturnType<typeof createReconcileRepository>;
+
+export function toFindingDto(r: FindingRow): ReconcileFindingDto {
+  return {
+    id: r.id,
+    runId: r.runId,
+    userId: r.userId,
+    class: r.class as DriftClass,
+    label: r.label,
+    diff: JSON.parse(r.diff) as FieldDiff[],
+    fixedAt: iso(r.fixedAt),
+    fixResult: (r.fixResult as ReconcileFindingDto['fixResult']) ?? null,
+  };
+}
