@@ -6,6 +6,8 @@ test('a bad-signature delivery and an outage show under failed deliveries, and a
   // 1. Clerk signs one message with a wrong secret: refused, logged, not replayable
   await clerk.setFaults({ badSignature: 1 });
   const forged = await clerk.createUser({ first_name: unique('Forged') });
+  // the signature is chosen when the emulator sends: keep the fault on until that attempt was refused
+  await expect.poll(async () => (await clerk.deliveries()).some((d) => d.badSignature && d.status === 401)).toBe(true);
   await clerk.setFaults({ badSignature: 0 });
 
   // 2. our storage is down while Clerk delivers: answered 503, logged; Svix's next retry is minutes away

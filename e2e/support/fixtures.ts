@@ -21,6 +21,8 @@ export const clerk = {
     control<ClerkUserJson>('PATCH', `/users/${id}${opts.webhook === false ? '?webhook=false' : ''}`, patch),
   setFaults: (faults: Record<string, number | null>) => control('PUT', '/faults', faults),
   setTimeFactor: (timeFactor: number) => control('PUT', '/time-factor', { timeFactor }),
+  /** every delivery attempt the emulator made (status null = no answer) */
+  deliveries: () => control<{ svixId: string; type: string; status: number | null; badSignature: boolean }[]>('GET', '/deliveries'),
 };
 
 /** Makes the e2e server's storage fail for `ms` (its deliveries are answered 503 meanwhile). */

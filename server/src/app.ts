@@ -2,24 +2,61 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import express from 'express';
+import { pinoHttp } from 'pino-http';
+import type { Registry } from 'prom-client';
 import type { Services } from './services.ts';
 import { webhookRoutes } from './webhooks/webhooks.routes.ts';
 import { authRoutes } from './auth/auth.routes.ts';
-import { requireOperator } from './auth/auth.middleware.ts';
+import { requireCsrfToken, requireOperator, requireRole, sameOriginChanges, viewersReadOnly } from './auth/auth.middleware.ts';
+import { adminRoutes } from './admin/admin.routes.ts';
+import { securityHeaders } from './lib/security-headers.ts';
 import { eventRoutes } from './events/events.routes.ts';
 import { deliveryRoutes } from './deliveries/deliveries.routes.ts';
 import { userRoutes } from './users/users.routes.ts';
-import { errorMiddleware } from './lib/http.ts';
+import { requestId, errorMiddleware } from './lib/http.ts';
+import { reconcileRoutes } from './reconcile/reconcile.routes.ts';
+import { auditRoutes } from './audit/audit.routes.ts';
 
 export interface AppOptions {
   cookieSecure: boolean;
+  /** Express `trust proxy` (TRUST_PROXY): behind a proxy, req.ip must be the client's for the sign-in limits */
+  trustProxy?: boolean | number | string;
   /** built dashboard to serve (dist/client); omitted in tests and in `npm run dev` (Vite serves it) */
   clientDir?: string;
+  /** Prometheus registry served at GET /metrics */
+  metrics?: Registry;
 }
 
 export function createApp(services: Services, opts: AppOptions) {
   const app = express();
   app.disable('x-powered-by');
+  if (opts.trustProxy !== undefined) app.set('trust proxy', opts.trustProxy);
+
+  // The webhook comes first: it is the hot path (thousands a second), Svix needs no browser security headers,
+  // and its outcome is logged per delivery in the database; it still gets a request id. It reads its body
+  // raw (signatures cover the exact bytes), so it is also mounted before the JSON parser.
+  app.use('/api/webhooks/clerk', (req, res, next) => {
+    requestId(req, res);
+    next();
+  }, webhookRoutes(services.webhooks));
+
+  // A request id on every log line and answer (X-Request-Id); successes log at debug, so polling costs no
+  // log I/O at the default level.
+  app.use(
+    pinoHttp({
+      logger: services.logger,
+      genReqId: requestId,
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'debug'),
+    }),
+  );
+  if (opts.metrics) {
+    const registry = opts.metrics;
+    app.get('/metrics', async (_req, res) => {
+      res.setHeader('content-type', registry.contentType);
+      res.send(await registry.metrics());
+    });
+  }
+  app.use(securityHeaders({ https: opts.cookieSecure }));
 
   app.get('/healthz', async (_req, res) => {
     try {
@@ -30,12 +67,12 @@ export function createApp(services: Services, opts: AppOptions) {
     }
   });
 
-  // The webhook reads its body raw (signatures cover exact bytes): mounted before the JSON parser.
-  app.use('/api/webhooks/clerk', webhookRoutes(services.webhooks));
 
   app.use('/api', express.json({ limit: '100kb' }));
+  // Every change below: no cross-site browser request; with a cookie session also the CSRF token; never a viewer.
+  app.use('/api', sameOriginChanges());
   app.use('/api/auth', authRoutes(services.auth, { cookieSecure: opts.cookieSecure }));
-  app.use('/api', requireOperator(services.auth));
+  app.use('/api', requireOperator(services.auth), requireCsrfToken(), viewersReadOnly());
   app.get('/api/meta', (_req, res) => {
     res.json(services.meta);
   });
@@ -45,6 +82,9 @@ export function createApp(services: Services, opts: AppOptions) {
   app.use('/api/events', eventRoutes(services.events));
   app.use('/api/deliveries', deliveryRoutes(services.deliveries));
   app.use('/api/users', userRoutes(services.users, services.resync));
+  app.use('/api/reconcile', reconcileRoutes(services.reconcile));
+  app.use('/api/audit', auditRoutes(services.audit));
+  app.use('/api/admin', requireRole('admin'), adminRoutes(services.admin, services.retention));
   app.use('/api', (req, res) => {
     res.status(404).json({ error: { code: 'not_found', message: `No route ${req.method} ${req.originalUrl}` } });
   });

@@ -36,6 +36,45 @@ const EnvSchema = z
     /** demo mode only: the port of the built-in emulator (0 picks a free one) */
     EMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(0),
     EMULATOR_ACTIVITY_PER_SECOND: z.coerce.number().min(0).default(1),
+    /** Clerk's rate limit for this secret key, requests per 10 s: 100 development, 1000 production */
+    RECONCILE_RATE_LIMIT: z.coerce
+      .number({ message: 'must be a number of requests per 10 s (100 for a development instance, 1000 for production)' })
+      .int('must be a whole number of requests per 10 s')
+      .min(1, 'must be at least 1 request per 10 s')
+      .default(100),
+    /** the share of that limit reconcile may spend; the rest is left to the application using the key */
+    RECONCILE_BUDGET_SHARE: z.coerce
+      .number({ message: 'must be a number between 0 and 1, e.g. 0.5' })
+      .gt(0, 'must be more than 0 (e.g. 0.5 = half of the rate limit)')
+      .max(1, 'must be at most 1 (the whole rate limit)')
+      .default(0.5),
+    /** e.g. 15m, 6h, 1d; off (default) = only when an operator starts one */
+    RECONCILE_INTERVAL: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .regex(/^(off|\d+\s*(s|m|h|d))$/i, 'must be off or a duration like 30s, 15m, 6h, 1d')
+        .refine((v) => durationMs(v) === null || durationMs(v)! >= 60_000, 'must be at least 1m')
+        .optional(),
+    ),
+    /** Clerk users per page (Clerk allows up to 500) */
+    RECONCILE_PAGE_SIZE: z.coerce.number().int().min(1, 'must be 1..500').max(500, 'must be 1..500 (Clerk\'s maximum page)').default(500),
+    /** delivery-log rows and event payloads older than this many days are purged (event rows stay for dedupe) */
+    /** several instances: Socket.IO fans out through Redis pub/sub */
+    REDIS_URL: z.preprocess(emptyAsUndefined, z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional()),
+    /** prefix of the Redis channels, so several deployments can share one Redis */
+    REDIS_CHANNEL_PREFIX: z.string().min(1).default('clerk-sync-monitor'),
+    RETENTION_DAYS: z.coerce.number({ message: 'must be a number of days' }).min(1, 'must be at least 1 day').max(36_500).default(30),
+    /** erase a user's stored payloads when Clerk deletes the user (only the tombstone stays) */
+    /** Express `trust proxy`: false, true, a hop count, or addresses (e.g. loopback) — so req.ip is the client's */
+    TRUST_PROXY: z
+      .string()
+      .default('false')
+      .transform((v): boolean | number | string => (v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v)),
+    PURGE_DELETED_USER_PAYLOADS: z
+      .enum(['true', 'false'], { message: 'must be true or false' })
+      .default('false')
+      .transform((v) => v === 'true'),
   })
   .superRefine((env, ctx) => {
     const real = Boolean(env.CLERK_WEBHOOK_SIGNING_SECRET) || Boolean(env.CLERK_SECRET_KEY);
@@ -66,6 +105,30 @@ export interface Config {
   cookieSecure: boolean;
   emulatorPort: number;
   emulatorActivityPerSecond: number;
+  redisUrl: string | undefined;
+  redisChannelPrefix: string;
+  reconcile: {
+    /** Clerk's limit, requests per 10 s */
+    rateLimit: number;
+    budgetShare: number;
+    /** null: no schedule */
+    intervalMs: number | null;
+    pageSize: number;
+  };
+  /** Express `trust proxy` (sign-in limits count per client IP) */
+  trustProxy: boolean | number | string;
+  retention: {
+    days: number;
+    purgeDeletedUserPayloads: boolean;
+  };
+}
+
+/** "15m" → 900000; "off" → null */
+export function durationMs(v: string): number | null {
+  const m = /^(\d+)\s*(s|m|h|d)$/i.exec(v.trim());
+  if (!m) return null;
+  const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2]!.toLowerCase() as 's' | 'm' | 'h' | 'd'];
+  return Number(m[1]) * unit;
 }
 
 export const DEMO_ADMIN_PASSWORD = 'demo-password';
@@ -99,6 +162,16 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     cookieSecure: e.COOKIE_SECURE,
     emulatorPort: e.EMULATOR_PORT,
     emulatorActivityPerSecond: e.EMULATOR_ACTIVITY_PER_SECOND,
+    redisUrl: e.REDIS_URL,
+    redisChannelPrefix: e.REDIS_CHANNEL_PREFIX,
+    reconcile: {
+      rateLimit: e.RECONCILE_RATE_LIMIT,
+      budgetShare: e.RECONCILE_BUDGET_SHARE,
+      intervalMs: e.RECONCILE_INTERVAL ? durationMs(e.RECONCILE_INTERVAL) : null,
+      pageSize: e.RECONCILE_PAGE_SIZE,
+    },
+    trustProxy: e.TRUST_PROXY,
+    retention: { days: e.RETENTION_DAYS, purgeDeletedUserPayloads: e.PURGE_DELETED_USER_PAYLOADS },
   };
 }
 

@@ -30,6 +30,70 @@ export interface OperatorDto {
   role: Role;
 }
 
+/** /api/auth/me and /api/auth/login: the operator plus the session's CSRF token (send it as X-CSRF-Token). */
+export interface MeDto extends OperatorDto {
+  csrfToken: string;
+}
+
+// ---- Administration (issue #7): operators and API tokens ----
+
+export const ROLES = ['admin', 'operator', 'viewer'] as const;
+
+export interface OperatorAdminDto extends OperatorDto {
+  disabled: boolean;
+  createdAt: string; // ISO
+}
+
+export interface CreateOperatorRequest {
+  email: string;
+  role: Role;
+  /** absent: a one-time password is generated and answered once */
+  password?: string;
+}
+
+export interface CreateOperatorResult {
+  operator: OperatorAdminDto;
+  /** only when the admin set no password: shown once, never stored in clear */
+  oneTimePassword: string | null;
+}
+
+export interface UpdateOperatorRequest {
+  role?: Role;
+  /** disabling also signs the operator out everywhere */
+  disabled?: boolean;
+}
+
+export interface ApiTokenDto {
+  id: number;
+  name: string;
+  role: Role;
+  createdBy: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface CreateApiTokenRequest {
+  name: string;
+  role: Role;
+}
+
+export interface CreatedApiToken {
+  token: ApiTokenDto;
+  /** the bearer secret: shown once, only its hash is stored */
+  secret: string;
+}
+
+/** POST /api/admin/users/:id/purge: what was erased of one user's stored payloads. */
+export interface PurgeUserResult {
+  userId: string;
+  eventPayloads: number;
+  deliveryBodies: number;
+  sessions: number;
+  /** the tombstone's personal fields were cleared (deleted users only) */
+  tombstoneCleared: boolean;
+}
+
 export interface EventSummary {
   id: number;
   svixId: string;
@@ -72,6 +136,8 @@ export interface EventDetail extends EventSummary {
   deliveries: DeliverySummary[];
   /** for user.* events: the user JSON this event replaced (the previous version seen), if any */
   previousUser: unknown | null;
+  /** the payload was erased by retention or a privacy purge (payload is null then) */
+  payloadPurged?: boolean;
 }
 
 export interface UserSummary {
@@ -146,6 +212,17 @@ export interface OverviewStats {
   users: { total: number; deleted: number; drifted: number };
   lastEventAt: string | null;
   demo: boolean;
+  /** what retention and privacy purges removed so far */
+  retention: RetentionStats;
+}
+
+export interface RetentionStats {
+  days: number;
+  purgeDeletedUsers: boolean;
+  purgedDeliveries: number;
+  purgedPayloads: number;
+  purgedUsers: number;
+  lastPurgeAt: string | null;
 }
 
 export interface BulkReplayRequest {
@@ -230,7 +307,19 @@ export interface DriftPoint {
   deleted: number;
 }
 
-export const AUDIT_ACTIONS = ['resync', 'replay', 'replay_bulk', 'reconcile_start', 'reconcile_fix'] as const;
+export const AUDIT_ACTIONS = [
+  'resync',
+  'replay',
+  'replay_bulk',
+  'reconcile_start',
+  'reconcile_fix',
+  // issue #7: administration and privacy
+  'operator_create',
+  'operator_update',
+  'token_create',
+  'token_revoke',
+  'user_purge',
+] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 export interface AuditEntryDto {

@@ -5,14 +5,19 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.ts';
 import type { Logger } from './lib/logger.ts';
-import type { Projector } from './sync/projector.ts';
+import type { ParsedEvent } from './webhooks/clerk-event.ts';
 import { createDb, type Db } from './lib/db/client.ts';
 import { migrate } from './lib/db/migrate.ts';
 import { createServices, type Services } from './services.ts';
 import { createApp } from './app.ts';
 import { createSocketPublisher, attachRealtime } from './realtime/socket.ts';
+import { attachRedisAdapter } from './realtime/redis.ts';
+import { createMetrics } from './metrics/metrics.ts';
 import { createClerkClient, type ClerkClient } from './clerk/clerk-client.ts';
 import { fanOut, type Publisher } from './realtime/publisher.ts';
+import type { ReconcileOptions } from './services.ts';
+import type { RetentionOptions } from './retention/retention.service.ts';
+import type { LoginLimiter } from './auth/login-limiter.ts';
 
 export interface RunningServer {
   url: string;
@@ -26,7 +31,8 @@ export interface RunningServer {
 export interface StartOptions {
   logger: Logger;
   clientDir?: string;
-  projector?: Projector;
+  /** fault injection (tests): see ServiceDeps.onApplied */
+  onApplied?: (event: ParsedEvent) => void;
   /** also receives everything published (tests observe the pipeline through it) */
   tap?: Publisher;
   /** an already migrated database to use (tests); the caller closes it */
@@ -36,6 +42,14 @@ export interface StartOptions {
   version?: string;
   /** demo mode: what the emulator told us */
   emulatorUrl?: string | null;
+  /** overrides of config.reconcile and the job's timings (tests) */
+  reconcile?: ReconcileOptions;
+  /** overrides of config.retention's batches and timings (tests) */
+  retention?: Partial<RetentionOptions>;
+  /** sign-in brute-force limits (tests) */
+  loginLimiter?: LoginLimiter;
+  /** how often sockets re-check their session (default 60 s; tests shorten it) */
+  sessionRecheckMs?: number;
 }
 
 export async function startServer(config: Config, opts: StartOptions): Promise<RunningServer> {
@@ -49,11 +63,12 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
   const ownDb = !opts.db;
 
   const socketPublisher = createSocketPublisher();
+  const metrics = createMetrics();
   const services = createServices({
     db,
     logger,
-    publisher: opts.tap ? fanOut(socketPublisher.publisher, opts.tap) : socketPublisher.publisher,
-    clerk: opts.clerk ?? createClerkClient({ apiUrl: config.clerkApiUrl, secretKey: config.clerkSecretKey ?? '' }),
+    publisher: fanOut(socketPublisher.publisher, metrics.publisher, ...(opts.tap ? [opts.tap] : [])),
+    clerk: opts.clerk ?? createClerkClient({ apiUrl: config.clerkApiUrl, secretKey: config.clerkSecretKey ?? '', onResponse: metrics.clerkResponse }),
     webhookSecrets: config.webhookSecrets,
     sessionTtlMs: config.sessionTtlMs,
     meta: {
@@ -63,20 +78,34 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
       clerkApiUrl: config.clerkApiUrl,
       version: opts.version ?? '0.1.0',
     },
-    ...(opts.projector ? { projector: opts.projector } : {}),
+    ...(opts.onApplied ? { onApplied: opts.onApplied } : {}),
+    reconcile: { ...config.reconcile, ...opts.reconcile },
+    retention: { days: config.retention.days, purgeDeletedUsers: config.retention.purgeDeletedUserPayloads, ...opts.retention },
+    ...(opts.loginLimiter ? { loginLimiter: opts.loginLimiter } : {}),
   });
   await services.auth.ensureAdmin(config.adminEmail, config.adminPassword);
 
-  const app = createApp(services, { cookieSecure: config.cookieSecure, ...(opts.clientDir ? { clientDir: opts.clientDir } : {}) });
+  const app = createApp(services, { cookieSecure: config.cookieSecure, trustProxy: config.trustProxy, metrics: metrics.registry, ...(opts.clientDir ? { clientDir: opts.clientDir } : {}) });
   const http = createServer(app);
+  metrics.gauge('csm_ingest_queue_depth', 'Verified events waiting for the next group commit', () => services.ingest.pending);
+  metrics.gauge('csm_delivery_log_buffered', 'Delivery-log rows waiting for the database to come back', () => services.deliveryLog.buffered);
+  const io = attachRealtime(http, services, socketPublisher, opts.sessionRecheckMs ? { sessionRecheckMs: opts.sessionRecheckMs } : {});
+  // Fan-out is in place before the first dashboard can connect.
+  metrics.gauge('csm_dashboards_connected', 'Dashboards connected to this instance over Socket.IO', () => io.engine.clientsCount);
+  const closeRedis = config.redisUrl
+    ? await attachRedisAdapter(io, { url: config.redisUrl, prefix: config.redisChannelPrefix, logger })
+    : null;
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(config.port, config.host, () => resolve());
   });
-  const io = attachRealtime(http, services, socketPublisher);
   const port = (http.address() as AddressInfo).port;
   const flushTimer = setInterval(() => void services.deliveryLog.flush(), 5_000);
   flushTimer.unref();
+  // resumes a reconcile a stopped server left running, and runs RECONCILE_INTERVAL
+  services.reconcile.startBackground();
+  // purges the delivery log and payloads past RETENTION_DAYS, in small batches, every few minutes
+  services.retention.start();
 
   return {
     url: `http://${config.host}:${port}`,
@@ -86,6 +115,9 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     io,
     async close() {
       clearInterval(flushTimer);
+      // pause a running reconcile at a page boundary (it stays `running`; the next start resumes it)
+      await services.reconcile.stop();
+      await services.retention.stop();
       socketPublisher.flush();
       // Stop taking requests, let in-flight webhooks finish (they answer only after their commit).
       // io.close() also closes the HTTP server and waits for in-flight requests.
@@ -94,6 +126,8 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
       http.closeIdleConnections();
       await closed;
       await services.deliveryLog.flush();
+      await closeRedis?.();
+      await services.ingest.close();
       if (ownDb) await services.db.close();
     },
   };

@@ -3,7 +3,8 @@
 import type { Db } from './lib/db/client.ts';
 import type { Logger } from './lib/logger.ts';
 import type { Publisher } from './realtime/publisher.ts';
-import type { Projector } from './sync/projector.ts';
+import type { ParsedEvent } from './webhooks/clerk-event.ts';
+import { createIngestStore } from './ingest/ingest-store.ts';
 import type { MetaDto } from './contract.ts';
 import { createUnitOfWork } from './lib/unit-of-work.ts';
 import { createDeliveryLog } from './deliveries/delivery-log.ts';
@@ -17,6 +18,26 @@ import { createUsersService } from './users/users.service.ts';
 import { createOverviewService } from './overview/overview.service.ts';
 import { createResyncService } from './resync/resync.service.ts';
 import type { ClerkClient } from './clerk/clerk-client.ts';
+import type { DbClient } from './lib/unit-of-work.ts';
+import { createAuditRepository } from './audit/audit.repository.ts';
+import { createAuditService } from './audit/audit.service.ts';
+import { createReconcileRepository } from './reconcile/reconcile.repository.ts';
+import { createReconcileService, type ReconcileSettings } from './reconcile/reconcile.service.ts';
+import { createRateBudget } from './reconcile/rate-budget.ts';
+import { createApiTokensRepository } from './auth/api-tokens.repository.ts';
+import { createAdminService } from './admin/admin.service.ts';
+import { createRetentionRepository } from './retention/retention.repository.ts';
+import { createRetentionService, withDeletionHook, type RetentionOptions } from './retention/retention.service.ts';
+import type { LoginLimiter } from './auth/login-limiter.ts';
+
+export interface ReconcileOptions extends Partial<ReconcileSettings> {
+  /** Clerk's limit for the key, requests per window (default 100, a development instance) */
+  rateLimit?: number;
+  /** share of it reconcile may use (default 0.5) */
+  budgetShare?: number;
+  /** the limit's window (Clerk: 10 s; tests scale it down) */
+  windowMs?: number;
+}
 
 export interface ServiceDeps {
   db: Db;
@@ -26,26 +47,62 @@ export interface ServiceDeps {
   sessionTtlMs: number;
   meta: MetaDto;
   clerk: ClerkClient;
-  projector?: Projector;
+  /** fault injection: called inside the ingest transaction after each applied event; a throw fails it */
+  onApplied?: (event: ParsedEvent) => void;
+  reconcile?: ReconcileOptions;
+  /** RETENTION_DAYS / PURGE_DELETED_USER_PAYLOADS (default 30 days, no purge of deleted users) */
+  retention?: RetentionOptions;
+  /** sign-in brute-force limits (tests use small ones) */
+  loginLimiter?: LoginLimiter;
 }
 
 export function createServices(deps: ServiceDeps) {
   const uow = createUnitOfWork(deps.db);
   const { repos } = uow;
+  // A user deletion, once committed and published, also reaches retention (PURGE_DELETED_USER_PAYLOADS).
+  const publisher = withDeletionHook(deps.publisher, (u) => retention.userChanged(u));
   const deliveryLog = createDeliveryLog({
     deliveries: repos.deliveries,
     logger: deps.logger,
     onRecorded: (row) => deps.publisher.deliveryRecorded(toDeliverySummary(row)),
   });
+  const store = createIngestStore(deps.db, deps.onApplied ? { onApplied: deps.onApplied } : {});
   const webhooks = createWebhooksService({
-    uow,
+    store,
     verify: createVerifier(deps.webhookSecrets),
-    publisher: deps.publisher,
+    publisher,
     deliveryLog,
     logger: deps.logger,
-    ...(deps.projector ? { projector: deps.projector } : {}),
   });
   const users = createUsersService({ repos });
+  const audit = createAuditService({ repo: createAuditRepository(deps.db.prisma as unknown as DbClient), logger: deps.logger });
+  const resync = createResyncService({ uow, clerk: deps.clerk, users, publisher, logger: deps.logger, audit });
+  const apiTokens = createApiTokensRepository(deps.db.prisma as unknown as DbClient);
+  const auth = createAuthService({
+    repos,
+    apiTokens,
+    sessionTtlMs: deps.sessionTtlMs,
+    logger: deps.logger,
+    ...(deps.loginLimiter ? { loginLimiter: deps.loginLimiter } : {}),
+  });
+  const retention = createRetentionService({
+    repo: createRetentionRepository(deps.db.prisma as unknown as DbClient),
+    operators: repos.operators,
+    logger: deps.logger,
+    audit,
+    options: deps.retention ?? { days: 30, purgeDeletedUsers: false },
+  });
+  const { rateLimit = 100, budgetShare = 0.5, windowMs, ...reconcileSettings } = deps.reconcile ?? {};
+  const rateBudget = createRateBudget({ requestsPerWindow: rateLimit, share: budgetShare, ...(windowMs ? { windowMs } : {}) });
+  const reconcile = createReconcileService({
+    repo: createReconcileRepository(deps.db.prisma),
+    clerk: rateBudget.wrap(deps.clerk),
+    resync,
+    audit,
+    publisher: deps.publisher,
+    logger: deps.logger,
+    settings: reconcileSettings,
+  });
   return {
     db: deps.db,
     meta: deps.meta,
@@ -53,13 +110,19 @@ export function createServices(deps: ServiceDeps) {
     repos,
     uow,
     deliveryLog,
+    ingest: store,
     webhooks,
-    auth: createAuthService({ repos, sessionTtlMs: deps.sessionTtlMs, logger: deps.logger }),
+    auth,
+    admin: createAdminService({ repos, apiTokens, auth, audit }),
+    retention,
     events: createEventsService(repos),
-    deliveries: createDeliveriesService({ repos, webhooks }),
+    deliveries: createDeliveriesService({ repos, webhooks, audit }),
     users,
-    resync: createResyncService({ uow, clerk: deps.clerk, users, publisher: deps.publisher, logger: deps.logger }),
-    overview: createOverviewService({ repos, demo: deps.meta.demo }),
+    resync,
+    audit,
+    rateBudget,
+    reconcile,
+    overview: createOverviewService({ repos, demo: deps.meta.demo, retention }),
   };
 }
 

@@ -11,6 +11,8 @@ const NAV = [
   { to: '/events', label: 'Live events' },
   { to: '/deliveries', label: 'Deliveries' },
   { to: '/users', label: 'Users' },
+  { to: '/drift', label: 'Drift' },
+  { to: '/audit', label: 'Audit' },
 ];
 
 const STATUS_TEXT = {
@@ -37,6 +39,7 @@ export function Layout() {
   const navigation = useNavigation();
   const navigate = useNavigate();
   const logout = useLogout();
+  const logoutAll = useLogout(true);
   const mainRef = useRef<HTMLElement>(null);
   const firstPath = useRef(true);
 
@@ -60,7 +63,7 @@ export function Layout() {
   if (!me.data) {
     // signed out on purpose: plain sign-in page; session lost: come back here after signing in
     const next = location.pathname + location.search;
-    const to = logout.status !== 'idle' || next === '/' ? '/sign-in' : `/sign-in?next=${encodeURIComponent(next)}`;
+    const to = logout.status !== 'idle' || logoutAll.status !== 'idle' || next === '/' ? '/sign-in' : `/sign-in?next=${encodeURIComponent(next)}`;
     return <Navigate to={to} replace />;
   }
 
@@ -74,7 +77,7 @@ export function Layout() {
         <div className="topbar__brand">Clerk Sync Monitor</div>
         <nav aria-label="Main" className="topbar__nav">
           <ul>
-            {NAV.map((item) => (
+            {[...NAV, ...(me.data.role === 'admin' ? [{ to: '/admin', label: 'Admin', end: false }] : [])].map((item) => (
               <li key={item.to}>
                 <NavLink to={item.to} end={item.end} className="nav-link">
                   {item.label}
@@ -97,6 +100,20 @@ export function Layout() {
           >
             Sign out
           </button>
+          <details className="user-menu">
+            <summary className="button button--small">Account</summary>
+            <div className="user-menu__panel">
+              <p className="small">Signed in on other browsers or devices too? End every session of this account at once.</p>
+              <button
+                type="button"
+                className="button button--small"
+                disabled={logoutAll.isPending}
+                onClick={() => logoutAll.mutate(undefined, { onSettled: () => navigate('/sign-in', { replace: true }) })}
+              >
+                Sign out everywhere
+              </button>
+            </div>
+          </details>
         </div>
       </header>
       <main id="main" ref={mainRef} className="page" tabIndex={-1} aria-busy={navigation.state === 'loading'}>

@@ -1,7 +1,7 @@
 // Sockets notify, React Query owns server state: every message lands in the query cache (setQueryData for the
 // live lists, invalidation elsewhere). Nothing here keeps its own copy of server data.
 import type { Query, QueryClient } from '@tanstack/react-query';
-import type { DeliverySummary, EventSummary, Page, ResyncResult, UserDetail, UserSummary } from '@contract/contract.ts';
+import type { DeliverySummary, EventSummary, Page, ReconcileRunDto, ResyncResult, UserDetail, UserSummary } from '@contract/contract.ts';
 import type { CatchUpRequest, ClientToServerEvents, ServerToClientEvents } from '@contract/realtime/contract.ts';
 import {
   createBatcher,
@@ -146,6 +146,24 @@ export function applyResync(queryClient: QueryClient, result: ResyncResult): voi
   void queryClient.invalidateQueries({ queryKey: queryKeys.overview });
 }
 
+/**
+ * A reconcile's figures: the run's own query and its row in the history take them as they are (≤ 4 a second);
+ * when it ends, what it found (findings, drift history, users' statuses, overview) is refetched.
+ */
+export function applyReconcile(queryClient: QueryClient, run: ReconcileRunDto, finished: boolean): void {
+  queryClient.setQueryData<ReconcileRunDto>(queryKeys.reconcile.run(run.id), run);
+  queryClient.setQueryData<Page<ReconcileRunDto>>(queryKeys.reconcile.runs, (old) => {
+    if (!old) return old;
+    const known = old.items.some((r) => r.id === run.id);
+    return { ...old, items: known ? old.items.map((r) => (r.id === run.id ? run : r)) : [run, ...old.items] };
+  });
+  if (!finished) return;
+  void queryClient.invalidateQueries({ queryKey: queryKeys.reconcile.findingsOf(run.id) });
+  void queryClient.invalidateQueries({ queryKey: queryKeys.reconcile.driftHistory });
+  void queryClient.invalidateQueries({ queryKey: queryKeys.users.lists });
+  void queryClient.invalidateQueries({ queryKey: queryKeys.overview });
+}
+
 /** Run `fn` at most once per `ms`: the first call waits out the rest of the interval, later calls join it. */
 export function throttle(fn: () => void, ms: number): { (): void; cancel(): void } {
   let last = 0;
@@ -247,9 +265,11 @@ export function attachRealtime(socket: RealtimeSocket, queryClient: QueryClient,
   socket.on('delivery:recorded', (items) => deliveries.push(items));
   socket.on('user:changed', (items) => users.push(items));
   socket.on('resync:finished', (result) => applyResync(queryClient, result));
+  socket.on('reconcile:progress', (run) => applyReconcile(queryClient, run, false));
+  socket.on('reconcile:finished', (run) => applyReconcile(queryClient, run, true));
 
   return () => {
-    for (const e of ['connect', 'disconnect', 'connect_error', 'event:received', 'delivery:recorded', 'user:changed', 'resync:finished']) {
+    for (const e of ['connect', 'disconnect', 'connect_error', 'event:received', 'delivery:recorded', 'user:changed', 'resync:finished', 'reconcile:progress', 'reconcile:finished']) {
       socket.off(e);
     }
     events.cancel();

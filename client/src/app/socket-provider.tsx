@@ -1,6 +1,7 @@
 import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { createSocket } from '../lib/socket.ts';
+import { queryKeys } from '../lib/query-keys.ts';
 import { attachRealtime, type RealtimeStatus } from './realtime.ts';
 
 const RealtimeStatusContext = createContext<RealtimeStatus>('connecting');
@@ -19,11 +20,18 @@ export function SocketProvider({ children }: { children: ReactNode }) {
       clearTimeout(retry);
       retry = setTimeout(() => socket.connect(), 5000);
     };
+    // The server closes a socket whose session ended (sign-out elsewhere, disabled, expired): ask who is
+    // signed in, so a dead session goes to the sign-in page instead of retrying forever.
+    const recheckSession = () => void queryClient.invalidateQueries({ queryKey: queryKeys.me });
     socket.on('disconnect', (reason) => {
       setStatus('reconnecting');
-      if (reason === 'io server disconnect') retryLater();
+      if (reason === 'io server disconnect') {
+        recheckSession();
+        retryLater();
+      }
     });
-    socket.on('connect_error', () => {
+    socket.on('connect_error', (err) => {
+      if (err.message === 'unauthorized') recheckSession();
       if (!socket.active) retryLater();
     });
     socket.connect();

@@ -39,6 +39,23 @@ interface RequestOptions {
   signal?: AbortSignal;
 }
 
+/** The session's CSRF token: the server sets it in the readable `csm_csrf` cookie at sign-in (and on /me). */
+export function csrfToken(cookie: string = typeof document === 'undefined' ? '' : document.cookie): string | null {
+  for (const part of cookie.split(';')) {
+    const [name, ...value] = part.trim().split('=');
+    if (name === 'csm_csrf') return decodeURIComponent(value.join('='));
+  }
+  return null;
+}
+
+/** The headers of a request: JSON, and the CSRF token on every change (the server refuses a change without it). */
+export function requestHeaders(method: string, hasBody: boolean, token: string | null = csrfToken()): Record<string, string> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (hasBody) headers['content-type'] = 'application/json';
+  if (method !== 'GET' && token) headers['x-csrf-token'] = token;
+  return headers;
+}
+
 /** fetch for the operator API: same-origin cookie session, JSON in and out, errors thrown as ApiError. */
 export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
   const { method = 'GET', body, query, signal } = options;
@@ -47,7 +64,7 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
     res = await fetch(path + (query ? toQueryString(query) : ''), {
       method,
       credentials: 'same-origin',
-      headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+      headers: requestHeaders(method, body !== undefined),
       body: body === undefined ? undefined : JSON.stringify(body),
       signal,
     });

@@ -1,6 +1,6 @@
 // Every React Query key in one place: the realtime layer (app/) and the features agree on them without
 // importing each other.
-import type { DeliveryOutcome, EventOutcome, SyncStatus } from '@contract/contract.ts';
+import type { AuditAction, DeliveryOutcome, DriftClass, EventOutcome, SyncStatus } from '@contract/contract.ts';
 
 export interface EventFilters {
   type?: string;
@@ -20,6 +20,11 @@ export interface DeliveryFilters {
 export interface UserFilters {
   q?: string;
   status?: SyncStatus;
+}
+
+export interface AuditFilters {
+  action?: AuditAction;
+  actor?: string;
 }
 
 export const queryKeys = {
@@ -45,5 +50,21 @@ export const queryKeys = {
     detail: (id: string) => ['users', 'detail', id] as const,
     compare: (id: string) => ['users', 'compare', id] as const,
     timeline: (id: string) => ['users', 'timeline', id] as const,
+  },
+  reconcile: {
+    all: ['reconcile'] as const,
+    runs: ['reconcile', 'runs'] as const,
+    run: (id: number) => ['reconcile', 'run', id] as const,
+    findings: (id: number, driftClass?: DriftClass) => ['reconcile', 'findings', id, driftClass ?? 'all'] as const,
+    findingsOf: (id: number) => ['reconcile', 'findings', id] as const,
+    driftHistory: ['reconcile', 'drift-history'] as const,
+  },
+  audit: {
+    all: ['audit'] as const,
+    list: (filters: AuditFilters) => ['audit', 'list', filters] as const,
+  },
+  admin: {
+    operators: ['admin', 'operators'] as const,
+    tokens: ['admin', 'tokens'] as const,
   },
 };

@@ -1,17 +1,21 @@
-import { Router } from 'express';
+import { Router, type Response } from 'express';
 import { z } from 'zod';
+import type { MeDto } from '../contract.ts';
 import type { AuthService } from './auth.service.ts';
-import { SESSION_COOKIE, sessionToken } from './auth.middleware.ts';
+import { CSRF_COOKIE, SESSION_COOKIE, checkCsrf, sessionToken } from './auth.middleware.ts';
 import { parseBody } from '../lib/http.ts';
+import { AppError } from '../lib/errors.ts';
 
 const Login = z.object({ email: z.string().email().max(320), password: z.string().min(1).max(1000) });
 
 export function authRoutes(auth: AuthService, opts: { cookieSecure: boolean }) {
   const r = Router();
+  const setCsrfCookie = (res: Response, csrfToken: string, expires?: Date) =>
+    res.cookie(CSRF_COOKIE, csrfToken, { httpOnly: false, sameSite: 'strict', secure: opts.cookieSecure, path: '/', ...(expires ? { expires } : {}) });
 
   r.post('/login', async (req, res) => {
     const { email, password } = parseBody(Login, req.body);
-    const { token, operator, expiresAt } = await auth.login(email, password);
+    const { token, operator, expiresAt, csrfToken } = await auth.login(email, password, req.ip ?? req.socket.remoteAddress ?? 'unknown');
     res.cookie(SESSION_COOKIE, token, {
       httpOnly: true,
       sameSite: 'lax',
@@ -19,22 +23,39 @@ export function authRoutes(auth: AuthService, opts: { cookieSecure: boolean }) {
       path: '/',
       expires: expiresAt,
     });
-    res.json(operator);
+    setCsrfCookie(res, csrfToken, expiresAt);
+    res.json({ ...operator, csrfToken } satisfies MeDto);
   });
 
+  // Exempt from the CSRF token (the Origin / Sec-Fetch-Site check still applies): signing yourself out
+  // is harmless, and a stale page must always be able to do it.
   r.post('/logout', async (req, res) => {
     await auth.logout(sessionToken(req.headers.cookie));
     res.clearCookie(SESSION_COOKIE, { path: '/' });
+    res.clearCookie(CSRF_COOKIE, { path: '/' });
+    res.status(204).end();
+  });
+
+  /** Sign out everywhere: every session of this operator, on every device, and their live sockets. */
+  r.post('/logout-all', async (req, res) => {
+    const principal = await auth.principal(sessionToken(req.headers.cookie), undefined);
+    if (!principal) throw new AppError('unauthorized', 401, 'Sign in first');
+    checkCsrf(req, principal.csrfToken);
+    await auth.logoutAll(principal.operator.id);
+    res.clearCookie(SESSION_COOKIE, { path: '/' });
+    res.clearCookie(CSRF_COOKIE, { path: '/' });
     res.status(204).end();
   });
 
   r.get('/me', async (req, res) => {
-    const operator = await auth.authenticate(sessionToken(req.headers.cookie));
-    if (!operator) {
+    const principal = await auth.principal(sessionToken(req.headers.cookie), undefined);
+    if (!principal) {
       res.status(401).json({ error: { code: 'unauthorized', message: 'Sign in first' } });
       return;
     }
-    res.json(operator);
+    const csrfToken = principal.csrfToken!;
+    setCsrfCookie(res, csrfToken);
+    res.json({ ...principal.operator, csrfToken } satisfies MeDto);
   });
 
   return r;

@@ -1,61 +1,163 @@
 // Operator sign-in: bcrypt-hashed passwords, opaque random session tokens (only their SHA-256 is stored,
-// so a database leak does not leak live sessions).
-import { createHash, randomBytes } from 'node:crypto';
+// so a database leak does not leak live sessions), API tokens for automation (same roles, also stored
+// hashed), per-session CSRF tokens, and revocation that also reaches open sockets.
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import bcrypt from 'bcryptjs';
 import type { OperatorDto, Role } from '../contract.ts';
 import type { Repositories } from '../lib/unit-of-work.ts';
 import type { Logger } from '../lib/logger.ts';
+import type { ApiTokensRepository } from './api-tokens.repository.ts';
+import { createLoginLimiter, type LoginLimiter } from './login-limiter.ts';
 import { AppError } from '../lib/errors.ts';
+import { isUniqueViolation } from '../lib/db/errors.ts';
 
-const BCRYPT_COST = 10;
+export const BCRYPT_COST = 10;
 // Compared against when the email is unknown, so both paths take the same time.
 const DUMMY_HASH = bcrypt.hashSync('not-a-password', BCRYPT_COST);
+/** API tokens start with this, so a leaked one is recognisable (secret scanners, logs). */
+export const API_TOKEN_PREFIX = 'csm_';
+// lastUsedAt is informative: write it at most once a minute per token, not on every request.
+const TOUCH_EVERY_MS = 60_000;
 
-const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
-export function createAuthService(deps: { repos: Repositories; sessionTtlMs: number; logger: Logger; clock?: () => Date }) {
+/**
+ * The CSRF token of a session: an HMAC keyed by the session token itself. Only someone holding the
+ * (httpOnly) session cookie's value can compute it, so it needs no storage and dies with the session.
+ */
+export const csrfTokenFor = (sessionToken: string) => createHmac('sha256', sessionToken).update('csrf').digest('base64url');
+
+/** Who is making a request: a signed-in operator (cookie) or an API token (Bearer). */
+export interface Principal {
+  operator: OperatorDto;
+  via: 'session' | 'token';
+  /** session: SHA-256 of the cookie token (sockets are keyed by it) */
+  sessionHash?: string;
+  /** session: the CSRF token the request must carry for a change */
+  csrfToken?: string;
+}
+
+export type RevokedListener = (tokenHashes: string[]) => void;
+
+export function createAuthService(deps: {
+  repos: Repositories;
+  apiTokens: ApiTokensRepository;
+  sessionTtlMs: number;
+  logger: Logger;
+  clock?: () => Date;
+  loginLimiter?: LoginLimiter;
+}) {
   const clock = deps.clock ?? (() => new Date());
   const { operators } = deps.repos;
+  const limiter = deps.loginLimiter ?? createLoginLimiter();
+  const listeners = new Set<RevokedListener>();
+  const touched = new Map<number, number>();
+
+  const revoked = (hashes: string[]) => {
+    if (hashes.length === 0) return;
+    for (const l of listeners) l(hashes);
+  };
+
+  async function sessionByHash(tokenHash: string): Promise<OperatorDto | null> {
+    const session = await operators.findSession(tokenHash);
+    if (!session) return null;
+    if (session.expiresAt <= clock() || session.operator.disabled) {
+      await operators.deleteSession(session.tokenHash);
+      revoked([session.tokenHash]);
+      return null;
+    }
+    return toOperatorDto(session.operator);
+  }
 
   return {
     /** Creates the first admin from ADMIN_EMAIL / ADMIN_PASSWORD when there is no operator yet. */
     async ensureAdmin(email: string, password: string): Promise<boolean> {
       if ((await operators.count()) > 0) return false;
-      await operators.create({ email: email.toLowerCase(), passwordHash: await bcrypt.hash(password, BCRYPT_COST), role: 'admin' });
+      try {
+        await operators.create({ email: email.toLowerCase(), passwordHash: await bcrypt.hash(password, BCRYPT_COST), role: 'admin' });
+      } catch (err) {
+        // Two instances starting together on one database: the other one created the admin first.
+        if (isUniqueViolation(err)) return false;
+        throw err;
+      }
       deps.logger.info({ email }, 'created the first admin operator');
       return true;
     },
 
-    async login(email: string, password: string): Promise<{ token: string; operator: OperatorDto; expiresAt: Date }> {
-      const op = await operators.findByEmail(email.toLowerCase());
+    async login(
+      email: string,
+      password: string,
+      ip = 'unknown',
+    ): Promise<{ token: string; operator: OperatorDto; expiresAt: Date; csrfToken: string }> {
+      const key = email.toLowerCase();
+      await limiter.check(key, ip);
+      const op = await operators.findByEmail(key);
       const ok = await bcrypt.compare(password, op?.passwordHash ?? DUMMY_HASH);
-      if (!op || !ok || op.disabled) throw new AppError('invalid_credentials', 401, 'Email or password is wrong');
+      if (!op || !ok || op.disabled) {
+        await limiter.failed(key, ip);
+        deps.logger.info({ email: key, ip }, 'failed sign-in');
+        throw new AppError('invalid_credentials', 401, 'Email or password is wrong');
+      }
+      await limiter.succeeded(key);
       const token = randomBytes(32).toString('base64url');
       const expiresAt = new Date(clock().getTime() + deps.sessionTtlMs);
       await operators.createSession(hashToken(token), op.id, expiresAt);
-      return { token, operator: toOperatorDto(op), expiresAt };
+      return { token, operator: toOperatorDto(op), expiresAt, csrfToken: csrfTokenFor(token) };
     },
 
     /** The operator behind a session token, or null when missing, unknown, expired or disabled. */
     async authenticate(token: string | undefined): Promise<OperatorDto | null> {
       if (!token) return null;
-      const session = await operators.findSession(hashToken(token));
-      if (!session) return null;
-      if (session.expiresAt <= clock() || session.operator.disabled) {
-        await operators.deleteSession(session.tokenHash);
-        return null;
+      return sessionByHash(hashToken(token));
+    },
+
+    /** Re-checks a session by its hash (sockets hold the hash, not the token). */
+    sessionByHash,
+
+    /** A cookie session or a Bearer API token → who is asking, or null. */
+    async principal(sessionToken: string | undefined, bearer: string | undefined): Promise<Principal | null> {
+      if (bearer !== undefined) {
+        if (!bearer.startsWith(API_TOKEN_PREFIX)) return null;
+        const row = await deps.apiTokens.findByHash(hashToken(bearer));
+        if (!row || row.revokedAt) return null;
+        const now = clock();
+        if (now.getTime() - (touched.get(row.id) ?? 0) > TOUCH_EVERY_MS) {
+          touched.set(row.id, now.getTime());
+          await deps.apiTokens.touch(row.id, now);
+        }
+        // Negative ids keep tokens apart from operators wherever an id is shown or compared.
+        return { via: 'token', operator: { id: -row.id, email: `token:${row.name}`, role: row.role as Role } };
       }
-      return toOperatorDto(session.operator);
+      if (!sessionToken) return null;
+      const sessionHash = hashToken(sessionToken);
+      const operator = await sessionByHash(sessionHash);
+      return operator ? { via: 'session', operator, sessionHash, csrfToken: csrfTokenFor(sessionToken) } : null;
     },
 
     async logout(token: string | undefined): Promise<void> {
-      if (token) await operators.deleteSession(hashToken(token));
+      if (!token) return;
+      const hash = hashToken(token);
+      await operators.deleteSession(hash);
+      revoked([hash]);
+    },
+
+    /** Sign out everywhere: every session of the operator, and their open sockets. */
+    async logoutAll(operatorId: number): Promise<number> {
+      const hashes = await operators.deleteSessionsOf(operatorId);
+      revoked(hashes);
+      return hashes.length;
+    },
+
+    /** Sockets subscribe: a revoked session's sockets are disconnected at once. */
+    onRevoked(listener: RevokedListener): () => void {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
   };
 }
 
 export type AuthService = ReturnType<typeof createAuthService>;
 
-function toOperatorDto(op: { id: number; email: string; role: string }): OperatorDto {
+export function toOperatorDto(op: { id: number; email: string; role: string }): OperatorDto {
   return { id: op.id, email: op.email, role: op.role as Role };
 }

@@ -110,7 +110,12 @@ export function createClerkClient(opts: ClerkClientOptions) {
   return {
     /** The user as Clerk holds it now, or null when Clerk answers 404 (deleted or unknown). */
     async getUser(userId: string): Promise<ClerkUserJson | null> {
-      return (await request<ClerkUserJson>(`/users/${encodeURIComponent(userId)}`)).json;
+      const user = (await request<ClerkUserJson>(`/users/${encodeURIComponent(userId)}`)).json;
+      // A 200 that is not this user (a proxy's page, a wrong id) must never be written as the local copy.
+      if (user !== null && (typeof user !== 'object' || user.id !== userId || typeof user.updated_at !== 'number')) {
+        throw new AppError('clerk_bad_response', 502, `Clerk answered GET /users/${userId} with something other than that user`);
+      }
+      return user;
     },
 
     async listUsers(p: ListUsersParams = {}): Promise<ClerkUserJson[]> {

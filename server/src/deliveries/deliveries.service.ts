@@ -6,6 +6,7 @@ import type { WebhooksService } from '../webhooks/webhooks.service.ts';
 import type { DeliveryFilter, DeliveryRow } from './deliveries.repository.ts';
 import { toDeliveryDetail } from './deliveries.repository.ts';
 import { parseClerkEvent } from '../webhooks/clerk-event.ts';
+import { STORED_BODY_LIMIT } from '../webhooks/webhooks.service.ts';
 import { AppError, notFound } from '../lib/errors.ts';
 import type { AuditRecorder } from '../audit/audit.service.ts';
 
@@ -39,6 +40,9 @@ export function createDeliveriesService(deps: { repos: Repositories; webhooks: W
     const reason = replayBlockedReason(row);
     if (reason) throw new AppError('not_replayable', 409, `Delivery ${row.id} cannot be replayed. ${reason}`);
     const { svixId, payload } = await payloadOf(row);
+    if (payload === '') {
+      throw new AppError('not_replayable', 409, `Delivery ${row.id} cannot be replayed. Its payload was purged (retention or privacy).`);
+    }
     const rawBody = Buffer.from(payload, 'utf8');
     const receivedAt = new Date();
     const request = {
@@ -67,6 +71,12 @@ export function createDeliveriesService(deps: { repos: Repositories; webhooks: W
     async get(id: number): Promise<DeliveryDetail> {
       const row = await repos.deliveries.get(id);
       if (!row) throw notFound(`Delivery ${id}`);
+      // Deliveries that stored an event keep their body once, as the event's payload.
+      if (row.eventId !== null && row.body === '' && row.bodyBytes > 0) {
+        const event = await repos.events.getById(row.eventId);
+        row.body = event.payload.slice(0, STORED_BODY_LIMIT);
+        row.bodyTruncated = event.payload.length > STORED_BODY_LIMIT;
+      }
       return toDeliveryDetail(row, replayBlockedReason(row));
     },
 

@@ -21,7 +21,9 @@ export function createEventsService(repos: Repositories) {
       }
       return {
         ...toEventSummary(row),
-        payload: JSON.parse(row.payload) as unknown,
+        // '' = erased by retention or a privacy purge (the row stays for dedupe and the timeline)
+        payload: row.payload === '' ? null : (JSON.parse(row.payload) as unknown),
+        ...(row.payload === '' ? { payloadPurged: true } : {}),
         appliedAt: row.appliedAt?.toISOString() ?? null,
         deliveries,
         previousUser,

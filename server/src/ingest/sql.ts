@@ -118,6 +118,14 @@ function openPostgres(db: Db): SqlConn {
   return {
     async transaction(fn) {
       const client = await pool.connect();
+      // A checked-out client has no pool listener: the server going away while it is held (between two
+      // statements) would otherwise be an uncaught 'error' event and end the process. The next query
+      // fails instead, the batch answers 503, and the broken connection is discarded on release.
+      let broken = false;
+      const onError = () => {
+        broken = true;
+      };
+      client.on('error', onError);
       let depth = 0;
       const query = async <T>(sql: string, params: unknown[] = []) =>
         (await client.query({ ...toPg(sql), values: params })).rows as T[];
@@ -151,7 +159,6 @@ function openPostgres(db: Db): SqlConn {
         bool: (b) => b,
         dateText: (column) => `to_char("${column}", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
       };
-      let broken = false;
       try {
         await client.query('BEGIN');
         const r = await fn(tx);
@@ -161,6 +168,7 @@ function openPostgres(db: Db): SqlConn {
         await client.query('ROLLBACK').catch(() => (broken = true));
         throw err;
       } finally {
+        client.off('error', onError);
         client.release(broken);
       }
     },

@@ -1,4 +1,6 @@
 // Small helpers the thin routes share: zod parsing into AppError 400, and the error middleware.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorRequestHandler } from 'express';
 import type { z } from 'zod';
 import type { Logger } from './logger.ts';
@@ -18,6 +20,14 @@ function parseWith<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
   if (r.success) return r.data;
   const problems = r.error.issues.map((i) => `${i.path.join('.') || where}: ${i.message}`);
   throw new AppError('invalid_request', 400, `Invalid ${where}: ${problems.join('; ')}`, { details: problems });
+}
+
+/** The request's id: a sane X-Request-Id the caller sent, else a new UUID; echoed as X-Request-Id. */
+export function requestId(req: IncomingMessage, res: ServerResponse): string {
+  const given = req.headers['x-request-id'];
+  const id = typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
+  res.setHeader('x-request-id', id);
+  return id;
 }
 
 /** One place turns errors into `{ error: { code, message } }`; stacks never leave the server. */

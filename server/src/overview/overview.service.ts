@@ -1,10 +1,16 @@
-import type { OverviewStats } from '../contract.ts';
+import type { OverviewStats, RetentionStats } from '../contract.ts';
 import type { Repositories } from '../lib/unit-of-work.ts';
 
 const MINUTE = 60_000;
 const FAILING_NOW_WINDOW = 5;
 
-export function createOverviewService(deps: { repos: Repositories; demo: boolean; clock?: () => Date }) {
+export function createOverviewService(deps: {
+  repos: Repositories;
+  demo: boolean;
+  clock?: () => Date;
+  /** what retention purged (issue #7) */
+  retention?: { stats(): Promise<RetentionStats> };
+}) {
   const clock = deps.clock ?? (() => new Date());
   const { repos } = deps;
 
@@ -12,13 +18,15 @@ export function createOverviewService(deps: { repos: Repositories; demo: boolean
     async get(): Promise<OverviewStats> {
       const now = clock();
       const hourAgo = new Date(Math.floor(now.getTime() / MINUTE) * MINUTE - 59 * MINUTE);
-      const [recent, total, failed, latest, users, lastEventAt] = await Promise.all([
+      const [recent, total, failed, latest, users, lastEventAt, retention] = await Promise.all([
         repos.deliveries.receivedSince(hourAgo),
         repos.deliveries.count({}),
         repos.deliveries.count({ failed: true }),
         repos.deliveries.latest(FAILING_NOW_WINDOW),
         repos.users.counts(),
         repos.events.latestReceivedAt(),
+        deps.retention?.stats() ??
+          Promise.resolve<RetentionStats>({ days: 0, purgeDeletedUsers: false, purgedDeliveries: 0, purgedPayloads: 0, purgedUsers: 0, lastPurgeAt: null }),
       ]);
       const buckets = Array.from({ length: 60 }, (_, i) => ({
         minute: new Date(hourAgo.getTime() + i * MINUTE).toISOString(),
@@ -44,6 +52,7 @@ export function createOverviewService(deps: { repos: Repositories; demo: boolean
         users,
         lastEventAt: lastEventAt?.toISOString() ?? null,
         demo: deps.demo,
+        retention,
       };
     },
   };

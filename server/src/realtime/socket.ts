@@ -45,7 +45,8 @@ export function createSocketPublisher(minIntervalMs = 2) {
   const schedule = () => {
     if (!io || timer) return;
     const wait = lastFlush + minIntervalMs - performance.now();
-    timer = wait > 0 ? setTimeout(flush, wait) : setImmediate(flush);
+    // setTimeout truncates fractions of a millisecond: round up so frames never come closer than the interval.
+    timer = wait > 0 ? setTimeout(flush, Math.ceil(wait)) : setImmediate(flush);
   };
 
   const publisher: Publisher = {

@@ -84,8 +84,11 @@ export function createResyncService(deps: {
       const comparedAt = clock();
       if (local) {
         await repos.users.setSyncStatus(userId, status, comparedAt);
-        const updated = await repos.users.get(userId);
-        if (updated) deps.publisher.userChanged(toUserSummary(updated));
+        // Only a changed status is news for other dashboards (a compare is not a change of the user).
+        if (local.syncStatus !== status) {
+          const updated = await repos.users.get(userId);
+          if (updated) deps.publisher.userChanged(toUserSummary(updated));
+        }
       }
       return {
         userId,

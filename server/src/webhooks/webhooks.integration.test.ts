@@ -440,6 +440,14 @@ describe.each(TEST_PROVIDERS)('operator API on %s', (provider) => {
     expect(byUser.items.map((e) => e.svixId)).toEqual(['msg_op_3', 'msg_op_2', 'msg_op_1']);
     const future = await json<Page<unknown>>(s.api(`/api/events?from=${new Date(Date.now() + 60_000).toISOString()}`));
     expect(future.items).toEqual([]);
+    // text: ids anywhere, payload text in the newest events
+    const byText = await json<Page<{ svixId: string }>>(s.api(`/api/events?q=${encodeURIComponent('"last_name":"King"')}`));
+    expect(byText.items.map((e) => e.svixId)).toEqual(['msg_op_2']);
+    const bySvixId = await json<Page<{ svixId: string }>>(s.api('/api/events?q=msg_op_1'));
+    expect(bySvixId.items.map((e) => e.svixId)).toEqual(['msg_op_1']);
+    const byUserId = await json<Page<{ svixId: string }>>(s.api(`/api/events?q=${user.id}&limit=2`));
+    expect(byUserId.items.map((e) => e.svixId)).toEqual(['msg_op_3', 'msg_op_2']);
+    expect(byUserId.nextCursor).toBeTruthy();
     expect((await s.api('/api/events?outcome=bogus')).status).toBe(400);
     expect((await s.api('/api/events?cursor=garbage')).status).toBe(400);
   });
@@ -470,6 +478,16 @@ describe.each(TEST_PROVIDERS)('operator API on %s', (provider) => {
     expect((await answer(replay)).error?.code).toBe('not_replayable');
     expect((await s.api('/api/deliveries/abc')).status).toBe(400);
     expect((await s.api('/api/deliveries/999999')).status).toBe(404);
+  });
+
+  it('shows the exact body of an accepted delivery (kept once, with its event)', async () => {
+    const first = await json<EventDetail>(s.api('/api/events/msg_op_1'));
+    const applied = first.deliveries.find((d) => d.outcome === 'applied')!;
+    const detail = await json<DeliveryDetail>(s.api(`/api/deliveries/${applied.id}`));
+    expect(JSON.parse(detail.body)).toEqual(first.payload);
+    expect(detail.bodyBytes).toBe(Buffer.byteLength(detail.body));
+    expect(detail.bodyTruncated).toBe(false);
+    expect(detail.replayBlockedReason).toBeNull();
   });
 
   it('searches users by id, email and name, and shows one with its sessions', async () => {

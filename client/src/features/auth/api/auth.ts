@@ -1,25 +1,20 @@
 import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { MetaDto, OperatorDto } from '@contract/contract.ts';
-import { api, isApiError } from '../../../lib/api.ts';
+import type { MeDto, MetaDto } from '@contract/contract.ts';
+import { api } from '../../../lib/api.ts';
 import { queryKeys } from '../../../lib/query-keys.ts';
+import { fetchMe, meQueryOptions } from '../../../lib/session.ts';
+
+export { fetchMe, meQueryOptions };
 
 export interface Credentials {
   email: string;
   password: string;
 }
 
-/** The signed-in operator, or null when nobody is (401). */
-export async function fetchMe(signal?: AbortSignal): Promise<OperatorDto | null> {
-  try {
-    return await api<OperatorDto>('/api/auth/me', { signal });
-  } catch (err) {
-    if (isApiError(err) && err.status === 401) return null;
-    throw err;
-  }
-}
-
-export const login = (credentials: Credentials) => api<OperatorDto>('/api/auth/login', { method: 'POST', body: credentials });
+export const login = (credentials: Credentials) => api<MeDto>('/api/auth/login', { method: 'POST', body: credentials });
 export const logout = () => api<void>('/api/auth/logout', { method: 'POST' });
+/** Ends every session of the signed-in operator, on every device (their live connections close too). */
+export const logoutAll = () => api<void>('/api/auth/logout-all', { method: 'POST' });
 export const fetchMeta = (signal?: AbortSignal) => api<MetaDto>('/api/meta', { signal });
 
 /** /healthz is public: it tells the sign-in page whether this is a demo before anyone signs in. */
@@ -27,9 +22,6 @@ export const fetchHealth = (signal?: AbortSignal) => api<{ ok: boolean; demo?: b
 export const healthQueryOptions = () =>
   queryOptions({ queryKey: ['health'] as const, queryFn: ({ signal }) => fetchHealth(signal), staleTime: Infinity, retry: false });
 export const useHealth = (enabled = true) => useQuery({ ...healthQueryOptions(), enabled });
-
-export const meQueryOptions = () =>
-  queryOptions({ queryKey: queryKeys.me, queryFn: ({ signal }) => fetchMe(signal), staleTime: 60_000, retry: 1 });
 
 export const metaQueryOptions = () =>
   queryOptions({ queryKey: queryKeys.meta, queryFn: ({ signal }) => fetchMeta(signal), staleTime: Infinity, retry: 1 });
@@ -49,10 +41,10 @@ export function useLogin() {
   });
 }
 
-export function useLogout() {
+export function useLogout(everywhere = false) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: logout,
+    mutationFn: everywhere ? logoutAll : logout,
     onSettled: () => {
       queryClient.removeQueries({ predicate: (q) => q.queryKey[0] !== 'meta' && q.queryKey[0] !== 'health' });
       queryClient.setQueryData(queryKeys.me, null);

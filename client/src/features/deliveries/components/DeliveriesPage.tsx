@@ -16,6 +16,8 @@ import { usePausedFeed } from '../../../lib/use-paused-feed.ts';
 import { useDebouncedParam, useSearchParamsState } from '../../../lib/use-search-filters.ts';
 import { parseDeliveryFilters, useDeliveriesList, useReplayMatching } from '../api/deliveries.ts';
 import { BulkReplayOutcome } from './ReplayResults.tsx';
+import { usePermissions } from '../../../lib/session.ts';
+import { ReadOnlyNotice } from '../../../components/ReadOnlyNotice.tsx';
 
 const COLUMNS: Column<DeliverySummary>[] = [
   {
@@ -89,6 +91,7 @@ export function DeliveriesPage() {
   const items = useMemo(() => flattenFeed(query.data), [query.data]);
   const feed = usePausedFeed(items);
   const bulk = useReplayMatching();
+  const { canOperate } = usePermissions();
   const { hasNextPage, isFetchingNextPage, fetchNextPage } = query;
   const loadMore = useCallback(() => {
     if (hasNextPage && !isFetchingNextPage) void fetchNextPage();
@@ -115,7 +118,7 @@ export function DeliveriesPage() {
             type="button"
             className="button"
             aria-describedby="replay-scope"
-            disabled={bulk.isPending}
+            disabled={bulk.isPending || !canOperate}
             onClick={() => bulk.mutate({ filter: filters })}
           >
             {bulk.isPending ? 'Replaying…' : 'Replay all matching'}
@@ -125,6 +128,7 @@ export function DeliveriesPage() {
           </span>
         </div>
       </div>
+      {!canOperate && <ReadOnlyNotice action="replay deliveries" />}
       {bulk.error && <ErrorMessage error={bulk.error} title="Replay failed" />}
       {bulk.data && <BulkReplayOutcome result={bulk.data} onClose={() => bulk.reset()} />}
       <DataState

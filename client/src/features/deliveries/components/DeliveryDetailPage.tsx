@@ -8,6 +8,8 @@ import { HttpStatus, StatusBadge } from '../../../components/StatusBadge.tsx';
 import { formatDuration } from '../../../lib/time.ts';
 import { useDeliveryDetail, useReplayDelivery } from '../api/deliveries.ts';
 import { ReplayOutcome } from './ReplayResults.tsx';
+import { usePermissions } from '../../../lib/session.ts';
+import { ReadOnlyNotice } from '../../../components/ReadOnlyNotice.tsx';
 
 // Signatures are secrets-adjacent: never shown, even if a server build forgot to redact them.
 const SIGNATURE_HEADERS = new Set(['svix-signature', 'webhook-signature']);
@@ -26,6 +28,7 @@ export function DeliveryDetailPage() {
   const valid = Number.isInteger(deliveryId) && deliveryId > 0;
   const query = useDeliveryDetail(valid ? deliveryId : -1);
   const replay = useReplayDelivery();
+  const { canOperate } = usePermissions();
   const d = query.data;
   const parsed = useMemo(() => (d ? parseBody(d.body) : null), [d]);
 
@@ -58,7 +61,7 @@ export function DeliveryDetailPage() {
                 <button
                   type="button"
                   className="button button--primary"
-                  disabled={!!blocked || replay.isPending}
+                  disabled={!!blocked || replay.isPending || !canOperate}
                   aria-describedby={blocked ? 'replay-blocked' : undefined}
                   onClick={() => replay.mutate(d.id)}
                 >
@@ -66,6 +69,7 @@ export function DeliveryDetailPage() {
                 </button>
               </div>
             </div>
+            {!canOperate && <ReadOnlyNotice action="replay deliveries" />}
             {blocked && (
               <p id="replay-blocked" className="callout callout--warn">
                 <strong>Cannot be replayed:</strong> {blocked}

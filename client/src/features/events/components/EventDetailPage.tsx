@@ -145,7 +145,11 @@ export function EventDetailPage() {
             <DeliveriesOfEvent deliveries={event.deliveries} />
             <section aria-labelledby="payload-heading" className="card">
               <h2 id="payload-heading">Payload</h2>
-              <JsonView data={event.payload} label="Event payload" />
+              {event.payloadPurged ? (
+                <p className="muted">The payload was erased by retention or a privacy purge; the event itself stays for deduplication.</p>
+              ) : (
+                <JsonView data={event.payload} label="Event payload" />
+              )}
             </section>
           </>
         )}

@@ -38,7 +38,7 @@ export function EventFiltersBar() {
       </label>
       <label className="field field--grow">
         <span>Text</span>
-        <input type="search" value={q} onChange={(e) => setQ(e.target.value)} placeholder="svix id, error, object id…" />
+        <input type="search" value={q} onChange={(e) => setQ(e.target.value)} placeholder="svix id, user or object id, text in the newest 50,000 payloads" />
       </label>
       {active && (
         <button

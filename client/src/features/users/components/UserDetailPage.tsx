@@ -9,6 +9,8 @@ import { StatusBadge } from '../../../components/StatusBadge.tsx';
 import { isApiError } from '../../../lib/api.ts';
 import { compareSideBySide } from '../../../lib/diff.ts';
 import { displayName, useResyncUser, useUserComparison, useUserDetail, useUserTimeline } from '../api/users.ts';
+import { usePermissions } from '../../../lib/session.ts';
+import { ReadOnlyNotice } from '../../../components/ReadOnlyNotice.tsx';
 
 const RESYNC_TEXT: Record<ResyncResult['result'], string> = {
   created: 'Clerk’s state was written as a new local copy.',
@@ -147,6 +149,7 @@ export function UserDetailPage() {
   const { id: userId = '' } = useParams();
   const query = useUserDetail(userId);
   const resync = useResyncUser();
+  const { canOperate } = usePermissions();
   const user = query.data;
   const noLocalCopy = isApiError(query.error) && query.error.status === 404;
 
@@ -164,8 +167,8 @@ export function UserDetailPage() {
           type="button"
           className="button button--primary"
           onClick={() => resync.mutate(userId)}
-          disabled={resync.isPending}
-          aria-describedby="resync-help"
+          disabled={resync.isPending || !canOperate}
+          aria-describedby={canOperate ? 'resync-help' : 'resync-help resync-readonly'}
         >
           {resync.isPending ? 'Resyncing…' : 'Resync'}
         </button>
@@ -173,6 +176,7 @@ export function UserDetailPage() {
       <p id="resync-help" className="muted small">
         Resync fetches this user from Clerk’s Backend API and writes Clerk’s state to the local copy.
       </p>
+      {!canOperate && <ReadOnlyNotice id="resync-readonly" action="resync users" />}
       {resync.error && <ErrorMessage error={resync.error} title="Resync failed" />}
       {resync.data && <ResyncOutcome result={resync.data} />}
 

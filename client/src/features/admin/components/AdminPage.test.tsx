@@ -1,0 +1,60 @@
+// @vitest-environment happy-dom
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { cleanup, fireEvent, render, screen } from '@testing-library/react';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { AdminPage } from './AdminPage.tsx';
+
+afterEach(() => {
+  cleanup();
+  vi.unstubAllGlobals();
+});
+
+const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+
+function setup(role: 'admin' | 'viewer') {
+  const operators = [{ id: 1, email: 'admin@example.com', role: 'admin', disabled: false, createdAt: '2026-01-01T00:00:00.000Z' }];
+  const calls: { url: string; method: string; body: unknown; csrf: string | null }[] = [];
+  document.cookie = 'csm_csrf=tok123';
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (url: string, init?: RequestInit) => {
+      const method = init?.method ?? 'GET';
+      const headers = (init?.headers ?? {}) as Record<string, string>;
+      calls.push({ url, method, body: init?.body ? JSON.parse(String(init.body)) : undefined, csrf: headers['x-csrf-token'] ?? null });
+      if (url === '/api/auth/me') return json(200, { id: 1, email: 'admin@example.com', role, csrfToken: 'tok123' });
+      if (url === '/api/admin/operators' && method === 'GET') return json(200, operators);
+      if (url === '/api/admin/operators' && method === 'POST') {
+        const op = { id: 2, email: 'new@example.com', role: 'viewer', disabled: false, createdAt: '2026-01-02T00:00:00.000Z' };
+        operators.push(op as (typeof operators)[number]);
+        return json(201, { operator: op, oneTimePassword: 'one-time-secret' });
+      }
+      if (url === '/api/admin/tokens') return json(200, []);
+      return json(404, { error: { code: 'not_found', message: 'no' } });
+    }),
+  );
+  render(
+    <QueryClientProvider client={new QueryClient({ defaultOptions: { queries: { retry: false } } })}>
+      <AdminPage />
+    </QueryClientProvider>,
+  );
+  return calls;
+}
+
+describe('AdminPage', () => {
+  it('invites an operator and shows the one-time password once, sending the CSRF token', async () => {
+    const calls = setup('admin');
+    expect(await screen.findByText('admin@example.com')).toBeTruthy();
+    fireEvent.change(screen.getByLabelText('Email'), { target: { value: 'new@example.com' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Invite' }));
+    expect(await screen.findByLabelText('One-time password for new@example.com')).toBeTruthy();
+    expect(screen.getByText('one-time-secret')).toBeTruthy();
+    const post = calls.find((c) => c.method === 'POST')!;
+    expect(post).toMatchObject({ url: '/api/admin/operators', body: { email: 'new@example.com', role: 'viewer' }, csrf: 'tok123' });
+    expect(await screen.findByRole('button', { name: 'Disable new@example.com' })).toBeTruthy();
+  });
+
+  it('tells a non-admin the page is not for them', async () => {
+    setup('viewer');
+    expect(await screen.findByText('Only admins manage operators and API tokens.')).toBeTruthy();
+  });
+});
