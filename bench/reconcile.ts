@@ -14,7 +14,10 @@ import type { ReconcileRunDto } from '../server/src/contract.ts';
 const USERS = Number(process.argv[2] ?? 25_000);
 const DRIFT = Number(process.argv[3] ?? 0.03);
 const SHARE = Number(process.argv[4] ?? 1);
-const limit = DEV_INSTANCE_RATE_LIMIT;
+// requests per 10 s the emulator allows: 100 = a development instance, 1000 = production
+const limit = process.argv[5] ? { requests: Number(process.argv[5]), windowMs: 10_000 } : DEV_INSTANCE_RATE_LIMIT;
+let peakRss = 0;
+const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
 
 const clerk = createEmulator({ signingSecret: generateSigningSecret(), secretKey: generateSecretKey(), targets: [], rateLimit: null, seed: 6 });
 const { url } = await clerk.listen(0);
@@ -56,6 +59,7 @@ for (;;) {
   if (run.status !== 'running') break;
   await new Promise((r) => setTimeout(r, 50));
 }
+clearInterval(sampler);
 const durationMs = new Date(run.finishedAt!).getTime() - new Date(run.startedAt).getTime();
 const minimumMs = ((requests - 1) * limit.windowMs) / limit.requests;
 // what the budget share allows (the rest of the limit is left to the application)
@@ -80,6 +84,20 @@ console.log(
     null,
     2,
   ),
+);
+// one line for `npm run bench` (bench/run.ts) to read
+console.log(
+  `JSON ${JSON.stringify({
+    users: clerk.store.users().length,
+    seconds: durationMs / 1000,
+    floorSeconds: budgetMinimumMs / 1000,
+    ratio: durationMs / budgetMinimumMs,
+    throttled: throttled,
+    requests,
+    share: SHARE,
+    limit: limit.requests,
+    peakRssMiB: Math.round(peakRss / 2 ** 20),
+  })}`,
 );
 await clerk.close();
 await s.close();

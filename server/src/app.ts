@@ -67,7 +67,6 @@ export function createApp(services: Services, opts: AppOptions) {
     }
   });
 
-
   app.use('/api', express.json({ limit: '100kb' }));
   // Every change below: no cross-site browser request; with a cookie session also the CSRF token; never a viewer.
   app.use('/api', sameOriginChanges());

@@ -18,15 +18,11 @@ import { createUsersService } from './users/users.service.ts';
 import { createOverviewService } from './overview/overview.service.ts';
 import { createResyncService } from './resync/resync.service.ts';
 import type { ClerkClient } from './clerk/clerk-client.ts';
-import type { DbClient } from './lib/unit-of-work.ts';
-import { createAuditRepository } from './audit/audit.repository.ts';
 import { createAuditService } from './audit/audit.service.ts';
 import { createReconcileRepository } from './reconcile/reconcile.repository.ts';
 import { createReconcileService, type ReconcileSettings } from './reconcile/reconcile.service.ts';
 import { createRateBudget } from './reconcile/rate-budget.ts';
-import { createApiTokensRepository } from './auth/api-tokens.repository.ts';
 import { createAdminService } from './admin/admin.service.ts';
-import { createRetentionRepository } from './retention/retention.repository.ts';
 import { createRetentionService, withDeletionHook, type RetentionOptions } from './retention/retention.service.ts';
 import type { LoginLimiter } from './auth/login-limiter.ts';
 
@@ -75,9 +71,9 @@ export function createServices(deps: ServiceDeps) {
     logger: deps.logger,
   });
   const users = createUsersService({ repos });
-  const audit = createAuditService({ repo: createAuditRepository(deps.db.prisma as unknown as DbClient), logger: deps.logger });
+  const audit = createAuditService({ repo: repos.audit, logger: deps.logger });
   const resync = createResyncService({ uow, clerk: deps.clerk, users, publisher, logger: deps.logger, audit });
-  const apiTokens = createApiTokensRepository(deps.db.prisma as unknown as DbClient);
+  const { apiTokens } = repos;
   const auth = createAuthService({
     repos,
     apiTokens,
@@ -86,7 +82,7 @@ export function createServices(deps: ServiceDeps) {
     ...(deps.loginLimiter ? { loginLimiter: deps.loginLimiter } : {}),
   });
   const retention = createRetentionService({
-    repo: createRetentionRepository(deps.db.prisma as unknown as DbClient),
+    repo: repos.retention,
     operators: repos.operators,
     logger: deps.logger,
     audit,

@@ -7,6 +7,9 @@ import { createEventsRepository } from '../events/events.repository.ts';
 import { createUsersRepository } from '../users/users.repository.ts';
 import { createSessionsRepository } from '../sessions/sessions.repository.ts';
 import { createOperatorsRepository } from '../auth/operators.repository.ts';
+import { createApiTokensRepository } from '../auth/api-tokens.repository.ts';
+import { createAuditRepository } from '../audit/audit.repository.ts';
+import { createRetentionRepository } from '../retention/retention.repository.ts';
 
 /** A PrismaClient or a transaction client: both carry the model delegates. */
 export type DbClient = Prisma.TransactionClient;
@@ -18,6 +21,9 @@ export function createRepositories(client: DbClient) {
     users: createUsersRepository(client),
     sessions: createSessionsRepository(client),
     operators: createOperatorsRepository(client),
+    apiTokens: createApiTokensRepository(client),
+    audit: createAuditRepository(client),
+    retention: createRetentionRepository(client),
   };
 }
 
