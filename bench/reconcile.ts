@@ -89,6 +89,8 @@ console.log(
 console.log(
   `JSON ${JSON.stringify({
     users: clerk.store.users().length,
+    status: run.status,
+    error: run.error,
     seconds: durationMs / 1000,
     floorSeconds: budgetMinimumMs / 1000,
     ratio: durationMs / budgetMinimumMs,

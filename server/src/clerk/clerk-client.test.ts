@@ -96,10 +96,17 @@ describe('Clerk Backend API client', () => {
     expect(fake.seen).toHaveLength(2);
   });
 
-  it('reports a body that is not JSON', async () => {
+  it('retries a body that is not JSON, then reports it', async () => {
     const fake = await fakeClerk([{ status: 200, raw: '<html>gateway</html>' }]);
-    const c = createClerkClient({ apiUrl: fake.url, secretKey: 'sk' });
+    const c = createClerkClient({ apiUrl: fake.url, secretKey: 'sk', retries: 2, minBackoffMs: 1 });
     await expect(c.getUser('user_1')).rejects.toMatchObject({ code: 'clerk_bad_response', status: 502 });
+    expect(fake.seen).toHaveLength(3);
+  });
+
+  it('recovers when a garbled body is followed by a good one', async () => {
+    const fake = await fakeClerk([{ status: 200, raw: '{"id": "user_1", "trunc' }, { status: 200, body: user }]);
+    const c = createClerkClient({ apiUrl: fake.url, secretKey: 'sk', minBackoffMs: 1 });
+    expect(await c.getUser('user_1')).toEqual(user);
   });
 
   it('reports an unreachable Clerk', async () => {

@@ -54,7 +54,7 @@ export function createClerkClient(opts: ClerkClientOptions) {
   const maxRetryAfterMs = opts.maxRetryAfterMs ?? 60_000;
   const sleep = opts.sleep ?? defaultSleep;
 
-  async function attempt(path: string): Promise<Response> {
+  async function attempt<T>(path: string): Promise<{ status: number; json: T | null }> {
     let res: Response;
     try {
       res = await fetch(`${base}${path}`, {
@@ -68,7 +68,16 @@ export function createClerkClient(opts: ClerkClientOptions) {
         : new AppError('clerk_unreachable', 502, `Clerk's Backend API is unreachable: ${(err as Error).message}`);
     }
     opts.onResponse?.(res.status);
-    if (res.ok || res.status === 404) return res;
+    if (res.status === 404) return { status: 404, json: null };
+    if (res.ok) {
+      // Parsed inside the attempt: a truncated or garbled body is retried with backoff like a 5xx.
+      const text = await res.text();
+      try {
+        return { status: res.status, json: JSON.parse(text) as T };
+      } catch {
+        throw new AppError('clerk_bad_response', 502, `Clerk answered ${res.status} with a body that is not JSON (${path})`);
+      }
+    }
     const body = (await res.json().catch(() => ({}))) as ClerkErrorBody;
     const first = body.errors?.[0];
     const retryAfterMs = res.status === 429 ? parseRetryAfter(res.headers.get('retry-after')) : undefined;
@@ -85,7 +94,7 @@ export function createClerkClient(opts: ClerkClientOptions) {
   }
 
   async function request<T>(path: string): Promise<{ status: number; json: T | null }> {
-    const res = await pRetry(() => attempt(path), {
+    return pRetry(() => attempt<T>(path), {
       retries: opts.retries ?? 4,
       minTimeout: opts.minBackoffMs ?? 250,
       factor: 2,
@@ -98,13 +107,6 @@ export function createClerkClient(opts: ClerkClientOptions) {
         await sleep(retryAfter);
       },
     });
-    if (res.status === 404) return { status: 404, json: null };
-    const text = await res.text();
-    try {
-      return { status: res.status, json: JSON.parse(text) as T };
-    } catch {
-      throw new AppError('clerk_bad_response', 502, `Clerk answered ${res.status} with a body that is not JSON (${path})`);
-    }
   }
 
   return {

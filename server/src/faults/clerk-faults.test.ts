@@ -65,7 +65,7 @@ describe('fault suite: Clerk API faults during resync', () => {
   const failures: { name: string; script: Scripted[]; status: number; code: string; traceId?: string }[] = [
     { name: '500 on every attempt', script: Array.from({ length: 3 }, () => ({ status: 500, body: clerkError('internal_error', 'trace_500') })), status: 502, code: 'clerk_api_error', traceId: 'trace_500' },
     { name: 'no answer (timeout)', script: Array.from({ length: 3 }, () => ({ hang: true })), status: 504, code: 'clerk_timeout' },
-    { name: 'malformed JSON', script: [{ status: 200, body: '{"id": "user_' }], status: 502, code: 'clerk_bad_response' },
+    { name: 'malformed JSON on every attempt', script: Array.from({ length: 3 }, () => ({ status: 200, body: '{"id": "user_' })), status: 502, code: 'clerk_bad_response' },
     { name: '429 longer than the client waits', script: Array.from({ length: 3 }, () => ({ status: 429, headers: { 'retry-after': '3600' }, body: clerkError('too_many_requests', 'trace_429') })), status: 502, code: 'clerk_rate_limited', traceId: 'trace_429' },
     { name: '401 (revoked key), not retried', script: [{ status: 401, body: clerkError('authentication_invalid', 'trace_401') }], status: 502, code: 'clerk_api_error', traceId: 'trace_401' },
   ];

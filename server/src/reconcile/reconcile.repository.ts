@@ -1,6 +1,7 @@
 // Prisma access for reconcile: runs, findings, the single-row lock, and the reads of local users a page
 // needs. Everything a page changes is written in one transaction (commitPage), so a restart resumes from
 // a cursor that matches the counters exactly.
+import { findInChunks, updateInChunks } from '../lib/chunks.ts';
 import type { Prisma } from '../generated/sqlite/client.ts';
 import type { PrismaDb } from '../lib/db/client.ts';
 import type { DbClient } from '../lib/unit-of-work.ts';
@@ -96,7 +97,7 @@ export function createReconcileRepository(prisma: PrismaDb) {
           // A user can fall into two windows (ties at a page boundary after a resume): count it once.
           const ids = c.findings.map((f) => f.userId);
           const known = ids.length
-            ? new Set((await tx.reconcileFinding.findMany({ where: { runId, userId: { in: ids } }, select: { userId: true } })).map((f) => f.userId))
+            ? new Set((await findInChunks(ids, (part) => tx.reconcileFinding.findMany({ where: { runId, userId: { in: part } }, select: { userId: true } }))).map((f) => f.userId))
             : new Set<string>();
           const fresh = c.findings.filter((f) => !known.has(f.userId));
           if (fresh.length) {
@@ -106,10 +107,14 @@ export function createReconcileRepository(prisma: PrismaDb) {
           }
           const count = (k: DriftClass) => fresh.filter((f) => f.class === k).length;
           if (c.driftedIds.length) {
-            await tx.user.updateMany({ where: { id: { in: c.driftedIds }, deleted: false, syncStatus: { not: 'drifted' } }, data: { syncStatus: 'drifted', lastComparedAt: c.at } });
+            await updateInChunks(c.driftedIds, (part) =>
+              tx.user.updateMany({ where: { id: { in: part }, deleted: false, syncStatus: { not: 'drifted' } }, data: { syncStatus: 'drifted', lastComparedAt: c.at } }),
+            );
           }
           if (c.inSyncIds.length) {
-            await tx.user.updateMany({ where: { id: { in: c.inSyncIds }, syncStatus: { not: 'in_sync' } }, data: { syncStatus: 'in_sync', lastComparedAt: c.at } });
+            await updateInChunks(c.inSyncIds, (part) =>
+              tx.user.updateMany({ where: { id: { in: part }, syncStatus: { not: 'in_sync' } }, data: { syncStatus: 'in_sync', lastComparedAt: c.at } }),
+            );
           }
           return tx.reconcileRun.update({
             where: { id: runId },
@@ -132,7 +137,9 @@ export function createReconcileRepository(prisma: PrismaDb) {
 
     // ---- local users ----
     localUsers: (ids: string[]) =>
-      db.user.findMany({ where: { id: { in: ids } }, select: { id: true, deleted: true, data: true, clerkUpdatedAt: true, primaryEmail: true } }),
+      findInChunks(ids, (part) =>
+        db.user.findMany({ where: { id: { in: part } }, select: { id: true, deleted: true, data: true, clerkUpdatedAt: true, primaryEmail: true } }),
+      ),
     /**
      * Local users alive here whose Clerk created_at falls in [from, to) (null: open end; an open upper end
      * also takes users without a created_at), minus `exclude`, in id order after `afterId`.
@@ -156,7 +163,7 @@ export function createReconcileRepository(prisma: PrismaDb) {
         select: { id: true, primaryEmail: true },
       });
     },
-    userSummaries: (ids: string[]) => db.user.findMany({ where: { id: { in: ids } }, omit: { data: true } }),
+    userSummaries: (ids: string[]) => findInChunks(ids, (part) => db.user.findMany({ where: { id: { in: part } }, omit: { data: true } })),
 
     // ---- findings ----
     async listFindings(runId: number, filter: { class?: DriftClass; unfixed?: boolean }, cursor: number | null, limit: number): Promise<Page<ReconcileFindingDto>> {
@@ -180,7 +187,7 @@ export function createReconcileRepository(prisma: PrismaDb) {
       }),
     async markFixed(byResult: Map<ResyncResult['result'], number[]>, at: Date): Promise<void> {
       for (const [result, ids] of byResult) {
-        if (ids.length) await db.reconcileFinding.updateMany({ where: { id: { in: ids } }, data: { fixedAt: at, fixResult: result } });
+        if (ids.length) await updateInChunks(ids, (part) => db.reconcileFinding.updateMany({ where: { id: { in: part } }, data: { fixedAt: at, fixResult: result } }));
       }
     },
 
