@@ -8,7 +8,6 @@ import { createIngestStore } from './ingest/ingest-store.ts';
 import type { MetaDto } from './contract.ts';
 import { createUnitOfWork } from './lib/unit-of-work.ts';
 import { createDeliveryLog } from './deliveries/delivery-log.ts';
-import { toDeliverySummary } from './deliveries/deliveries.repository.ts';
 import { createWebhooksService } from './webhooks/webhooks.service.ts';
 import { createVerifier } from './webhooks/verify.ts';
 import { createAuthService } from './auth/auth.service.ts';
@@ -57,12 +56,12 @@ export function createServices(deps: ServiceDeps) {
   const { repos } = uow;
   // A user deletion, once committed and published, also reaches retention (PURGE_DELETED_USER_PAYLOADS).
   const publisher = withDeletionHook(deps.publisher, (u) => retention.userChanged(u));
-  const deliveryLog = createDeliveryLog({
-    deliveries: repos.deliveries,
-    logger: deps.logger,
-    onRecorded: (row) => deps.publisher.deliveryRecorded(toDeliverySummary(row)),
-  });
   const store = createIngestStore(deps.db, deps.onApplied ? { onApplied: deps.onApplied } : {});
+  const deliveryLog = createDeliveryLog({
+    write: store.logDelivery,
+    logger: deps.logger,
+    onRecorded: (row) => deps.publisher.deliveryRecorded(row),
+  });
   const webhooks = createWebhooksService({
     store,
     verify: createVerifier(deps.webhookSecrets),

@@ -35,29 +35,6 @@ export const FAILED_OUTCOMES: ReadonlySet<DeliveryOutcome> = new Set(['failed', 
 
 export function createDeliveriesRepository(db: DbClient) {
   return {
-    async insert(d: NewDelivery): Promise<DeliveryRow> {
-      return db.delivery.create({
-        data: {
-          receivedAt: d.receivedAt,
-          svixId: d.svixId,
-          eventId: d.eventId,
-          eventType: d.eventType,
-          outcome: d.outcome,
-          failed: FAILED_OUTCOMES.has(d.outcome),
-          httpStatus: d.httpStatus,
-          errorCode: d.errorCode,
-          error: d.error,
-          durationMs: d.durationMs,
-          headers: JSON.stringify(d.headers),
-          body: d.body,
-          bodyBytes: d.bodyBytes,
-          bodyTruncated: d.bodyTruncated,
-          verified: d.verified,
-          replayOf: d.replayOf ?? null,
-        },
-      });
-    },
-
     async list(filter: DeliveryFilter, cursor: number | null, limit: number): Promise<Page<DeliverySummary>> {
       const rows = await db.delivery.findMany({
         where: {

@@ -1,16 +1,18 @@
 // Records requests that did not store an event (rejected, or storage unavailable) — accepted ones are
-// written inside the ingest transaction. A row that cannot be written while the database is down waits
-// in a bounded buffer and is written when it is back, so the log survives an outage.
+// written inside the ingest transaction. Rows go through the ingest store's group commit too (one write
+// path for the log, and a flood of hostile requests costs what accepted ones do). A row that cannot be
+// written while the database is down waits in a bounded buffer and is written when it is back.
 import type { Logger } from '../lib/logger.ts';
-import type { DeliveriesRepository, DeliveryRow, NewDelivery } from './deliveries.repository.ts';
+import type { DeliverySummary } from '../contract.ts';
+import type { NewDelivery } from './deliveries.repository.ts';
 import { isStorageUnavailable } from '../lib/db/errors.ts';
 
 const MAX_BUFFERED = 10_000;
 
 export function createDeliveryLog(deps: {
-  deliveries: DeliveriesRepository;
+  write: (d: NewDelivery) => Promise<DeliverySummary>;
   logger: Logger;
-  onRecorded: (row: DeliveryRow) => void;
+  onRecorded: (row: DeliverySummary) => void;
 }) {
   const pending: NewDelivery[] = [];
   let flushing: Promise<void> | null = null;
@@ -18,7 +20,7 @@ export function createDeliveryLog(deps: {
   async function flush(): Promise<void> {
     while (pending.length > 0) {
       const next = pending[0]!;
-      const row = await deps.deliveries.insert(next);
+      const row = await deps.write(next);
       pending.shift();
       deps.onRecorded(row);
     }
@@ -26,10 +28,10 @@ export function createDeliveryLog(deps: {
 
   return {
     /** Never throws: the answer to the request does not depend on the log. */
-    async record(d: NewDelivery): Promise<DeliveryRow | null> {
+    async record(d: NewDelivery): Promise<DeliverySummary | null> {
       try {
         if (pending.length > 0) await (flushing ??= flush().finally(() => (flushing = null)));
-        const row = await deps.deliveries.insert(d);
+        const row = await deps.write(d);
         deps.onRecorded(row);
         return row;
       } catch (err) {

@@ -6,19 +6,6 @@ import { toPage } from '../lib/cursor.ts';
 
 export type EventRow = Prisma.EventGetPayload<object>;
 
-export interface NewEvent {
-  svixId: string;
-  type: string;
-  objectId: string | null;
-  userId: string | null;
-  occurredAt: Date | null;
-  payload: string;
-  outcome: EventOutcome;
-  error: string | null;
-  receivedAt: Date;
-  appliedAt: Date | null;
-}
-
 export interface EventFilter {
   type?: string;
   outcome?: EventOutcome;
@@ -32,18 +19,6 @@ export const USER_VERSION_TYPES = ['user.created', 'user.updated'];
 
 export function createEventsRepository(db: DbClient) {
   return {
-    async findBySvixId(svixId: string): Promise<Pick<EventRow, 'id' | 'outcome'> | null> {
-      return db.event.findUnique({ where: { svixId }, select: { id: true, outcome: true } });
-    },
-
-    async insert(e: NewEvent): Promise<EventRow> {
-      return db.event.create({ data: e });
-    },
-
-    async setOutcome(id: number, outcome: EventOutcome, error: string | null, appliedAt: Date | null): Promise<EventRow> {
-      return db.event.update({ where: { id }, data: { outcome, error, appliedAt } });
-    },
-
     async getById(id: number): Promise<EventRow> {
       return db.event.findUniqueOrThrow({ where: { id } });
     },

@@ -9,7 +9,7 @@ import { decideSessionVersion, decideUserDeletion, decideUserVersion } from '../
 import { eventObjectId, eventUserId } from '../webhooks/clerk-event.ts';
 import { userColumnsOf } from '../users/users.repository.ts';
 import { sessionColumnsOf } from '../sessions/sessions.repository.ts';
-import { FAILED_OUTCOMES } from '../deliveries/deliveries.repository.ts';
+import { FAILED_OUTCOMES, type NewDelivery } from '../deliveries/deliveries.repository.ts';
 import { isStorageUnavailable } from '../lib/db/errors.ts';
 import { createGroupCommit } from './group-commit.ts';
 import { openSql, type SqlTx } from './sql.ts';
@@ -54,15 +54,18 @@ export interface IngestStoreOptions {
   now?: () => number;
 }
 
+/** A batch holds verified events to store and apply, and delivery-log rows of requests that stored none. */
+type Work = { kind: 'event'; item: IngestItem } | { kind: 'log'; delivery: NewDelivery };
+
 export function createIngestStore(db: Db, opts: IngestStoreOptions = {}) {
   const sql = openSql(db);
   const now = opts.now ?? (() => performance.now());
   const commit = createGroupCommit(
-    (items: IngestItem[]) =>
+    (work: Work[]) =>
       sql.transaction(async (tx) => {
-        await tx.lock(items.flatMap((i) => [i.svixId, eventObjectId(i.event)].filter((k): k is string => k !== null)));
-        const results: IngestResult[] = [];
-        for (const item of items) results.push(await ingestOne(tx, item));
+        await tx.lock(work.flatMap((w) => (w.kind === 'event' ? [w.item.svixId, eventObjectId(w.item.event)] : [])).filter((k): k is string => k !== null));
+        const results: (IngestResult | DeliverySummary)[] = [];
+        for (const w of work) results.push(w.kind === 'event' ? await ingestOne(tx, w.item) : await writeDelivery(tx, w.delivery));
         return results;
       }),
     { maxBatch: opts.maxBatch ?? 256 },
@@ -110,7 +113,9 @@ export function createIngestStore(db: Db, opts: IngestStoreOptions = {}) {
   }
 
   return {
-    ingest: (item: IngestItem) => commit.submit(item),
+    ingest: (item: IngestItem) => commit.submit({ kind: 'event', item }) as Promise<IngestResult>,
+    /** the delivery-log row of a request that stored no event (rejected, or refused while storage was down) */
+    logDelivery: (delivery: NewDelivery) => commit.submit({ kind: 'log', delivery }) as Promise<DeliverySummary>,
     get pending() {
       return commit.pending;
     },
@@ -227,7 +232,7 @@ export function createIngestStore(db: Db, opts: IngestStoreOptions = {}) {
     };
   }
 
-  async function insertDelivery(
+  function insertDelivery(
     tx: SqlTx,
     item: IngestItem,
     outcome: DeliveryOutcome,
@@ -236,31 +241,46 @@ export function createIngestStore(db: Db, opts: IngestStoreOptions = {}) {
     error: string | null,
   ): Promise<DeliverySummary> {
     const r = item.request;
-    const durationMs = now() - item.startedAt;
-    const failed = FAILED_OUTCOMES.has(outcome);
-    const errorCode = outcome === 'failed' ? 'apply_failed' : null;
+    return writeDelivery(tx, {
+      ...r,
+      // The body is not copied: this delivery carried a stored event whose payload holds those exact bytes
+      // (the delivery detail reads it from there). One copy of ~2 KB less per event on the hot path.
+      body: '',
+      eventType: item.event.type,
+      outcome,
+      httpStatus,
+      errorCode: outcome === 'failed' ? 'apply_failed' : null,
+      error,
+      durationMs: now() - item.startedAt,
+      verified: true,
+      replayOf: item.replayOf,
+      eventId,
+    });
+  }
+
+  /** The one place a Delivery row is written. */
+  async function writeDelivery(tx: SqlTx, d: NewDelivery): Promise<DeliverySummary> {
+    const failed = FAILED_OUTCOMES.has(d.outcome);
     const row = await tx.get<{ id: number }>(
       `INSERT INTO "Delivery" ("receivedAt", "svixId", "eventType", "outcome", "failed", "httpStatus", "errorCode", "error", "durationMs",
          "headers", "body", "bodyBytes", "bodyTruncated", "verified", "replayOf", "eventId")
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING "id"`,
-      // The body is not copied: this delivery carried a stored event whose payload holds those exact bytes
-      // (the delivery detail reads it from there). One copy of ~2 KB less per event on the hot path.
-      [tx.date(r.receivedAt), r.svixId, item.event.type, outcome, tx.bool(failed), httpStatus, errorCode, error, durationMs,
-        JSON.stringify(r.headers), '', r.bodyBytes, tx.bool(r.bodyTruncated), tx.bool(true), item.replayOf, eventId],
+      [tx.date(d.receivedAt), d.svixId, d.eventType, d.outcome, tx.bool(failed), d.httpStatus, d.errorCode, d.error, d.durationMs,
+        JSON.stringify(d.headers), d.body, d.bodyBytes, tx.bool(d.bodyTruncated), tx.bool(d.verified), d.replayOf ?? null, d.eventId],
     );
     return {
-      id: row!.id,
-      receivedAt: r.receivedAt.toISOString(),
-      svixId: r.svixId,
-      eventType: item.event.type,
-      outcome,
+      id: Number(row!.id),
+      receivedAt: d.receivedAt.toISOString(),
+      svixId: d.svixId,
+      eventType: d.eventType,
+      outcome: d.outcome,
       failed,
-      httpStatus,
-      errorCode,
-      error,
-      durationMs,
-      verified: true,
-      replayOf: item.replayOf,
+      httpStatus: d.httpStatus,
+      errorCode: d.errorCode,
+      error: d.error,
+      durationMs: d.durationMs,
+      verified: d.verified,
+      replayOf: d.replayOf ?? null,
     };
   }
 

@@ -10,15 +10,6 @@ const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
 export function createSessionsRepository(db: DbClient) {
   return {
-    async findVersion(id: string): Promise<{ clerkUpdatedAt: Date } | null> {
-      return db.session.findUnique({ where: { id }, select: { clerkUpdatedAt: true } });
-    },
-
-    async putVersion(s: Record<string, unknown>, svixId: string | null): Promise<SessionRow> {
-      const fields = { ...sessionColumnsOf(s), lastEventSvixId: svixId };
-      return db.session.upsert({ where: { id: String(s.id) }, create: { id: String(s.id), ...fields }, update: fields });
-    },
-
     async listForUser(userId: string): Promise<SessionDto[]> {
       const rows = await db.session.findMany({ where: { userId }, orderBy: { clerkUpdatedAt: 'desc' }, take: 100 });
       return rows.map(toSessionDto);

@@ -1,7 +1,6 @@
 import type { Prisma } from '../generated/sqlite/client.ts';
 import type { DbClient } from '../lib/unit-of-work.ts';
 import type { Page, SyncStatus, UserSummary } from '../contract.ts';
-import type { StoredVersion } from '../sync/rules.ts';
 import { iso } from '../lib/iso.ts';
 import { toPage } from '../lib/cursor.ts';
 
@@ -15,10 +14,6 @@ export interface UserFilter {
 
 export function createUsersRepository(db: DbClient) {
   return {
-    async findVersion(id: string): Promise<StoredVersion | null> {
-      return db.user.findUnique({ where: { id }, select: { deleted: true, clerkUpdatedAt: true } });
-    },
-
     async get(id: string): Promise<UserRow | null> {
       return db.user.findUnique({ where: { id } });
     },
