@@ -64,8 +64,8 @@ export function createIngestStore(db: Db, opts: IngestStoreOptions = {}) {
     (work: Work[]) =>
       sql.transaction(async (tx) => {
         await tx.lock(work.flatMap((w) => (w.kind === 'event' ? [w.item.svixId, eventObjectId(w.item.event)] : [])).filter((k): k is string => k !== null));
-        const results: (IngestResult | DeliverySummary)[] = [];
-        for (const w of work) results.push(w.kind === 'event' ? await ingestOne(tx, w.item) : await writeDelivery(tx, w.delivery));
+        const results: (IngestResult | DeliverySummary | Error)[] = [];
+        for (const w of work) results.push(w.kind === 'event' ? await ingestOne(tx, w.item) : await logOne(tx, w.delivery));
         return results;
       }),
     { maxBatch: opts.maxBatch ?? 256 },
@@ -115,7 +115,11 @@ export function createIngestStore(db: Db, opts: IngestStoreOptions = {}) {
   return {
     ingest: (item: IngestItem) => commit.submit({ kind: 'event', item }) as Promise<IngestResult>,
     /** the delivery-log row of a request that stored no event (rejected, or refused while storage was down) */
-    logDelivery: (delivery: NewDelivery) => commit.submit({ kind: 'log', delivery }) as Promise<DeliverySummary>,
+    async logDelivery(delivery: NewDelivery): Promise<DeliverySummary> {
+      const r = (await commit.submit({ kind: 'log', delivery })) as DeliverySummary | Error;
+      if (r instanceof Error) throw r;
+      return r;
+    },
     get pending() {
       return commit.pending;
     },
@@ -256,6 +260,16 @@ export function createIngestStore(db: Db, opts: IngestStoreOptions = {}) {
       replayOf: item.replayOf,
       eventId,
     });
+  }
+
+  /** A log row that cannot be written fails alone (its caller is told), never the events batched with it. */
+  async function logOne(tx: SqlTx, d: NewDelivery): Promise<DeliverySummary | Error> {
+    try {
+      return await tx.savepoint(() => writeDelivery(tx, d));
+    } catch (err) {
+      if (isStorageUnavailable(err)) throw err;
+      return err instanceof Error ? err : new Error(String(err));
+    }
   }
 
   /** The one place a Delivery row is written. */
