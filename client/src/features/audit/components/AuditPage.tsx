@@ -1,4 +1,4 @@
-import { useCallback, useMemo } from 'react';
+import { useMemo } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { AUDIT_ACTIONS, type AuditAction, type AuditEntryDto } from '@contract/contract.ts';
 import { DataState } from '../../../components/DataState.tsx';
@@ -6,6 +6,8 @@ import { ListFooter } from '../../../components/ListFooter.tsx';
 import { RelativeTime } from '../../../components/RelativeTime.tsx';
 import { useDebouncedParam, useSearchParamsState } from '../../../lib/use-search-filters.ts';
 import { parseAuditFilters, useAuditList } from '../api/audit.ts';
+import { useLoadMore } from '../../../lib/use-load-more.ts';
+import { flattenFeed } from '../../../lib/live-feed.ts';
 
 export const ACTION_LABEL: Partial<Record<AuditAction, string>> = {
   resync: 'Resync',
@@ -63,11 +65,9 @@ export function AuditPage() {
   const [params] = useSearchParams();
   const filters = useMemo(() => parseAuditFilters(params), [params]);
   const query = useAuditList(filters);
-  const items = useMemo(() => query.data?.pages.flatMap((p) => p.items) ?? [], [query.data]);
-  const { hasNextPage, isFetchingNextPage, fetchNextPage } = query;
-  const loadMore = useCallback(() => {
-    if (hasNextPage && !isFetchingNextPage) void fetchNextPage();
-  }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
+  const items = useMemo(() => flattenFeed(query.data), [query.data]);
+  const { hasNextPage, isFetchingNextPage } = query;
+  const loadMore = useLoadMore(query);
 
   return (
     <>

@@ -1,4 +1,4 @@
-import { useCallback, useMemo } from 'react';
+import { useMemo } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
 import { DELIVERY_OUTCOMES, type DeliverySummary } from '@contract/contract.ts';
@@ -18,6 +18,7 @@ import { parseDeliveryFilters, useDeliveriesList, useReplayMatching } from '../a
 import { BulkReplayOutcome } from './ReplayResults.tsx';
 import { usePermissions } from '../../../lib/session.ts';
 import { ReadOnlyNotice } from '../../../components/ReadOnlyNotice.tsx';
+import { useLoadMore } from '../../../lib/use-load-more.ts';
 
 const COLUMNS: Column<DeliverySummary>[] = [
   {
@@ -92,10 +93,8 @@ export function DeliveriesPage() {
   const feed = usePausedFeed(items);
   const bulk = useReplayMatching();
   const { canOperate } = usePermissions();
-  const { hasNextPage, isFetchingNextPage, fetchNextPage } = query;
-  const loadMore = useCallback(() => {
-    if (hasNextPage && !isFetchingNextPage) void fetchNextPage();
-  }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
+  const { hasNextPage, isFetchingNextPage } = query;
+  const loadMore = useLoadMore(query);
   const filtered = Object.keys(filters).length > 0;
   const filterText = filtered
     ? [filters.failed && 'failed', filters.outcome && `outcome ${statusLabel(filters.outcome)}`, filters.status && `status ${filters.status}`]

@@ -12,6 +12,7 @@ import { pickEnum } from '../../../lib/use-search-filters.ts';
 import { useCancelRun, useFindings, useFixFindings, useRun, useRuns, useStartReconcile } from '../api/reconcile.ts';
 import { usePermissions } from '../../../lib/session.ts';
 import { ReadOnlyNotice } from '../../../components/ReadOnlyNotice.tsx';
+import { flattenFeed } from '../../../lib/live-feed.ts';
 
 export const CLASS_LABEL: Record<DriftClass, string> = { missing: 'Missing locally', stale: 'Stale', deleted: 'Deleted in Clerk' };
 const CLASS_HELP: Record<DriftClass, string> = {
@@ -124,7 +125,7 @@ function Findings({ run }: { run: ReconcileRunDto }) {
   const fix = useFixFindings();
   const { canOperate } = usePermissions();
   const [selected, setSelected] = useState<Set<string>>(new Set());
-  const items = useMemo(() => query.data?.pages.flatMap((p) => p.items) ?? [], [query.data]);
+  const items = useMemo(() => flattenFeed(query.data), [query.data]);
   const toggle = (id: string) =>
     setSelected((s) => {
       const next = new Set(s);

@@ -1,4 +1,4 @@
-import { useCallback, useMemo } from 'react';
+import { useMemo } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
 import type { EventSummary } from '@contract/contract.ts';
@@ -14,6 +14,7 @@ import { usePausedFeed } from '../../../lib/use-paused-feed.ts';
 import { useEventsList } from '../api/events.ts';
 import { parseEventFilters } from '../api/filters.ts';
 import { EventFiltersBar } from './EventFiltersBar.tsx';
+import { useLoadMore } from '../../../lib/use-load-more.ts';
 
 const COLUMNS: Column<EventSummary>[] = [
   { key: 'received', header: 'Received', width: '7.5rem', render: (e) => <RelativeTime iso={e.receivedAt} /> },
@@ -46,10 +47,8 @@ export function EventsPage() {
   const query = useEventsList(filters);
   const items = useMemo(() => flattenFeed(query.data), [query.data]);
   const feed = usePausedFeed(items);
-  const { hasNextPage, isFetchingNextPage, fetchNextPage } = query;
-  const loadMore = useCallback(() => {
-    if (hasNextPage && !isFetchingNextPage) void fetchNextPage();
-  }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
+  const { hasNextPage, isFetchingNextPage } = query;
+  const loadMore = useLoadMore(query);
   const filtered = Object.keys(filters).length > 0;
 
   return (

@@ -1,4 +1,4 @@
-import { useCallback, useMemo } from 'react';
+import { useMemo } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { SYNC_STATUSES, type UserSummary } from '@contract/contract.ts';
 import { DataState } from '../../../components/DataState.tsx';
@@ -8,6 +8,8 @@ import { StatusBadge, statusLabel } from '../../../components/StatusBadge.tsx';
 import { VirtualTable, type Column } from '../../../components/VirtualTable.tsx';
 import { useDebouncedParam, useSearchParamsState } from '../../../lib/use-search-filters.ts';
 import { displayName, parseUserFilters, useUsersList } from '../api/users.ts';
+import { useLoadMore } from '../../../lib/use-load-more.ts';
+import { flattenFeed } from '../../../lib/live-feed.ts';
 
 const COLUMNS: Column<UserSummary>[] = [
   {
@@ -59,11 +61,9 @@ export function UsersPage() {
   const [params] = useSearchParams();
   const filters = useMemo(() => parseUserFilters(params), [params]);
   const query = useUsersList(filters);
-  const items = useMemo(() => query.data?.pages.flatMap((p) => p.items) ?? [], [query.data]);
-  const { hasNextPage, isFetchingNextPage, fetchNextPage } = query;
-  const loadMore = useCallback(() => {
-    if (hasNextPage && !isFetchingNextPage) void fetchNextPage();
-  }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
+  const items = useMemo(() => flattenFeed(query.data), [query.data]);
+  const { hasNextPage, isFetchingNextPage } = query;
+  const loadMore = useLoadMore(query);
 
   return (
     <>
