@@ -2,6 +2,7 @@
 import autocannon from 'autocannon';
 import { Webhook } from 'svix';
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
 import { makeEvent, makeUser, clerkId } from '../server/src/clerk/factories.ts';
 
 export interface LoadResult {
@@ -62,6 +63,46 @@ export async function load(url: string, opts: { connections: number; durationSec
     errors: result.errors,
     total: result.requests.total,
   };
+}
+
+/**
+ * A steady stream: one request every 1000/rate ms on keep-alive connections (autocannon's overallRate starts
+ * every connection's timer together, so 20 connections send in bursts of 20 — queueing the latency figure
+ * measures). Returns how many were sent and how many answered non-2xx.
+ */
+export async function paced(url: string, opts: { rate: number; durationSec: number; next: () => { body: string; headers: Record<string, string> }; onSent?: (svixId: string) => void }) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const target = new URL(url);
+  const total = Math.round(opts.rate * opts.durationSec);
+  const interval = 1000 / opts.rate;
+  const start = performance.now();
+  let non2xx = 0;
+  const inFlight: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = start + i * interval;
+    const wait = due - performance.now();
+    // Timers are ~1 ms coarse: a request is sent up to that late, never early, and never in a catch-up burst
+    // larger than what fell due meanwhile. (No busy-waiting: on 2 cores it would take the server's CPU.)
+    if (wait > 0) await new Promise((r) => setTimeout(r, Math.ceil(wait)));
+    const r = opts.next();
+    opts.onSent?.(r.headers['svix-id']!);
+    inFlight.push(
+      new Promise<void>((resolve, reject) => {
+        const req = http.request(
+          { agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { ...r.headers, 'content-length': Buffer.byteLength(r.body) } },
+          (res) => {
+            if (res.statusCode! < 200 || res.statusCode! >= 300) non2xx++;
+            res.resume().on('end', resolve);
+          },
+        );
+        req.on('error', reject);
+        req.end(r.body);
+      }),
+    );
+  }
+  await Promise.all(inFlight);
+  agent.destroy();
+  return { sent: total, non2xx };
 }
 
 export const newSecret = () => `whsec_${randomBytes(24).toString('base64')}`;

@@ -50,3 +50,29 @@ describe('group commit', () => {
     expect(await gc.submit(3)).toBe(3);
   });
 });
+
+describe('group commit with concurrency', () => {
+  it('writes up to `concurrency` batches at once, never more, and answers every item', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const gates: (() => void)[] = [];
+    const gc = createGroupCommit(
+      async (items: number[]) => {
+        peak = Math.max(peak, ++inFlight);
+        await new Promise<void>((r) => gates.push(r));
+        inFlight--;
+        return items.map((i) => i * 10);
+      },
+      { concurrency: 2, maxBatch: 2 },
+    );
+    const all = Promise.all(Array.from({ length: 7 }, (_, i) => gc.submit(i)));
+    // open gates one at a time until every batch is through
+    for (let open = 0; open < 4; open++) {
+      await expect.poll(() => gates.length).toBeGreaterThan(0);
+      expect(inFlight).toBeLessThanOrEqual(2);
+      gates.shift()!();
+    }
+    expect(await all).toEqual([0, 10, 20, 30, 40, 50, 60]);
+    expect(peak).toBe(2);
+  });
+});

@@ -4,31 +4,37 @@
 
 export interface GroupCommitOptions {
   maxBatch?: number;
+  /**
+   * Batches written at once. 1 for SQLite (one writer anyway); more for PostgreSQL, where a batch spends
+   * most of its time waiting on round trips another batch can overlap (the caller's locks keep two batches
+   * off the same keys).
+   */
+  concurrency?: number;
 }
 
 export function createGroupCommit<I, R>(write: (items: I[]) => Promise<R[]>, opts: GroupCommitOptions = {}) {
   const maxBatch = opts.maxBatch ?? 256;
+  const concurrency = opts.concurrency ?? 1;
   const queue: { item: I; resolve: (r: R) => void; reject: (e: unknown) => void }[] = [];
-  let writing = false;
+  let writing = 0;
   let scheduled = false;
 
-  async function drain() {
+  function drain() {
     scheduled = false;
-    if (writing) return;
-    writing = true;
+    while (queue.length > 0 && writing < concurrency) void writeBatch(queue.splice(0, maxBatch));
+  }
+
+  async function writeBatch(batch: typeof queue) {
+    writing++;
     try {
-      while (queue.length > 0) {
-        const batch = queue.splice(0, maxBatch);
-        try {
-          const results = await write(batch.map((b) => b.item));
-          batch.forEach((b, i) => b.resolve(results[i]!));
-        } catch (err) {
-          // The whole transaction rolled back: nothing of this batch is stored.
-          for (const b of batch) b.reject(err);
-        }
-      }
+      const results = await write(batch.map((b) => b.item));
+      batch.forEach((b, i) => b.resolve(results[i]!));
+    } catch (err) {
+      // The whole transaction rolled back: nothing of this batch is stored.
+      for (const b of batch) b.reject(err);
     } finally {
-      writing = false;
+      writing--;
+      drain(); // what arrived meanwhile is the next batch
     }
   }
 
@@ -37,9 +43,9 @@ export function createGroupCommit<I, R>(write: (items: I[]) => Promise<R[]>, opt
       return new Promise<R>((resolve, reject) => {
         queue.push({ item, resolve, reject });
         // Wait for the current I/O turn so requests parsed in the same tick share the batch.
-        if (!writing && !scheduled) {
+        if (writing < concurrency && !scheduled) {
           scheduled = true;
-          setImmediate(() => void drain());
+          setImmediate(drain);
         }
       });
     },

@@ -1,7 +1,9 @@
 // The ingest store on its own, on both providers: what one bad item in a batch may and may not undo.
+import { statSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Db } from '../lib/db/client.ts';
 import { createTestDb, TEST_PROVIDERS } from '../test/db.ts';
+import { sqlitePathFromUrl } from '../lib/db/schema-engine.ts';
 import { createIngestStore, type IngestItem } from './ingest-store.ts';
 import type { NewDelivery } from '../deliveries/deliveries.repository.ts';
 import { parseClerkEvent } from '../webhooks/clerk-event.ts';
@@ -64,5 +66,23 @@ describe.each(TEST_PROVIDERS)('ingest store on %s', (provider) => {
     expect(await db.prisma.event.count({ where: { svixId: item.svixId } })).toBe(1);
     expect(await db.prisma.delivery.count()).toBe(1);
     await store.close();
+  });
+});
+
+describe('ingest store on sqlite: checkpoints', () => {
+  let db: Db;
+  afterEach(async () => db?.close());
+
+  it('leaves WAL checkpoints to its worker thread, which copies committed pages into the database file', async () => {
+    db = await createTestDb('sqlite');
+    const file = sqlitePathFromUrl(db.url);
+    const store = createIngestStore(db);
+    const before = statSync(file).size;
+    // ~2 KB payloads: a few hundred events are many pages more than the empty database holds
+    for (let i = 0; i < 4; i++) await Promise.all(Array.from({ length: 100 }, () => store.ingest(eventItem())));
+    // Only a checkpoint writes the database file itself; the ingest connection no longer runs them.
+    await expect.poll(() => statSync(file).size, { timeout: 5000 }).toBeGreaterThan(before + 400 * 2000);
+    await store.close(); // also stops the worker: a left-over thread would keep vitest from exiting
+    expect(await db.prisma.event.count()).toBe(400);
   });
 });

@@ -68,7 +68,9 @@ export function createIngestStore(db: Db, opts: IngestStoreOptions = {}) {
         for (const w of work) results.push(w.kind === 'event' ? await ingestOne(tx, w.item) : await logOne(tx, w.delivery));
         return results;
       }),
-    { maxBatch: opts.maxBatch ?? 256 },
+    // PostgreSQL: up to 3 batches overlap their round trips (the pool holds 4 connections); the advisory
+    // locks above keep two batches off the same svix-id or object, and take keys in one order (no deadlock).
+    { maxBatch: opts.maxBatch ?? 256, concurrency: db.provider === 'postgresql' ? 3 : 1 },
   );
 
   async function ingestOne(tx: SqlTx, item: IngestItem): Promise<IngestResult> {

@@ -27,7 +27,8 @@ export function createVerifier(secrets: string[]) {
   if (secrets.length === 0) throw new Error('createVerifier needs at least one whsec_ secret');
   const webhooks = secrets.map((s) => new Webhook(s));
 
-  return function verify(rawBody: Buffer, headers: Headers): Verified {
+  /** `body` as received: the exact bytes, or their UTF-8 text (svix would decode a Buffer on every try). */
+  return function verify(body: Buffer | string, headers: Headers): Verified {
     const id = header(headers, 'svix-id') ?? header(headers, 'webhook-id');
     const timestamp = header(headers, 'svix-timestamp') ?? header(headers, 'webhook-timestamp');
     const signature = header(headers, 'svix-signature') ?? header(headers, 'webhook-signature');
@@ -44,7 +45,7 @@ export function createVerifier(secrets: string[]) {
     let lastError: unknown;
     for (const wh of webhooks) {
       try {
-        return { svixId: id!, json: wh.verify(rawBody, svixHeaders) };
+        return { svixId: id!, json: wh.verify(body, svixHeaders) };
       } catch (err) {
         if (err instanceof SyntaxError) {
           throw new AppError('invalid_json', 400, 'The signature is valid but the body is not JSON');

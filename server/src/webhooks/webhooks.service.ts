@@ -68,8 +68,10 @@ export function createWebhooksService(deps: WebhooksDeps) {
     let svixId: string;
     let parsed: ParsedEvent;
     let verified = false;
+    // Decoded once: the signature check, the parse and the stored payload all use this text.
+    const text = req.rawBody.toString('utf8');
     try {
-      const v = deps.verify(req.rawBody, req.headers);
+      const v = deps.verify(text, req.headers);
       verified = true;
       svixId = v.svixId;
       parsed = parseClerkEvent(v.json, req.receivedAt);
@@ -77,14 +79,21 @@ export function createWebhooksService(deps: WebhooksDeps) {
       if (err instanceof AppError) return reject(req, err, verified);
       throw err;
     }
-    return ingest(req, svixId, parsed);
+    return ingest(req, svixId, parsed, null, text);
   }
 
   /** Store and apply a verified event (group commit); also the path a replay takes (`replayOf`). */
-  async function ingest(req: WebhookRequest, svixId: string, e: ParsedEvent, replayOf: number | null = null): Promise<WebhookAnswer> {
+  async function ingest(
+    req: WebhookRequest,
+    svixId: string,
+    e: ParsedEvent,
+    replayOf: number | null = null,
+    payload = req.rawBody.toString('utf8'),
+  ): Promise<WebhookAnswer> {
     let r: IngestResult;
     try {
-      r = await deps.store.ingest({ svixId, event: e, payload: req.rawBody.toString('utf8'), request: requestFacts(req), startedAt: req.startedAt, replayOf });
+      // No body in the request facts: the delivery of a stored event reads it from the event's payload.
+      r = await deps.store.ingest({ svixId, event: e, payload, request: requestFacts(req, false), startedAt: req.startedAt, replayOf });
     } catch (err) {
       // The batch's transaction rolled back: nothing of this event is stored, so Svix must retry it.
       const unavailable = isStorageUnavailable(err);
@@ -112,7 +121,7 @@ export type WebhooksService = ReturnType<typeof createWebhooksService>;
 const REDACTED_HEADERS = new Set(['svix-signature', 'webhook-signature', 'authorization', 'cookie']);
 
 /** What every delivery row records about the request itself: headers (secrets redacted) and a capped body. */
-function requestFacts(req: WebhookRequest): RequestFacts {
+function requestFacts(req: WebhookRequest, withBody = true): RequestFacts {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined) continue;
@@ -124,7 +133,7 @@ function requestFacts(req: WebhookRequest): RequestFacts {
     receivedAt: req.receivedAt,
     svixId: claimedSvixId(req.headers),
     headers,
-    body: clean(req.rawBody.subarray(0, STORED_BODY_LIMIT).toString('utf8')),
+    body: withBody ? clean(req.rawBody.subarray(0, STORED_BODY_LIMIT).toString('utf8')) : '',
     bodyBytes: req.rawBody.length,
     bodyTruncated: truncated,
   };
