@@ -11,13 +11,13 @@ import { migrate } from './lib/db/migrate.ts';
 import { createServices, type Services } from './services.ts';
 import { createApp } from './app.ts';
 import { createSocketPublisher, attachRealtime } from './realtime/socket.ts';
-import { attachRedisAdapter } from './realtime/redis.ts';
+import { attachRedisAdapter, connectRedis } from './realtime/redis.ts';
 import { createMetrics } from './metrics/metrics.ts';
 import { createClerkClient, type ClerkClient } from './clerk/clerk-client.ts';
 import { fanOut, type Publisher } from './realtime/publisher.ts';
 import type { ReconcileOptions } from './services.ts';
 import type { RetentionOptions } from './retention/retention.service.ts';
-import type { LoginLimiter } from './auth/login-limiter.ts';
+import { createLoginLimiter, DEFAULT_LOGIN_LIMITS, type LoginLimiter } from './auth/login-limiter.ts';
 
 export interface RunningServer {
   url: string;
@@ -61,6 +61,9 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     db = await createDb(config.databaseUrl);
   }
   const ownDb = !opts.db;
+  // Several instances: one Redis for the dashboards' fan-out and the shared sign-in limits.
+  const redis = config.redisUrl ? await connectRedis(config.redisUrl, logger) : null;
+  const loginLimiter = opts.loginLimiter ?? (redis ? createLoginLimiter(DEFAULT_LOGIN_LIMITS, { redis: redis.pub, prefix: config.redisChannelPrefix }) : undefined);
 
   const socketPublisher = createSocketPublisher();
   const metrics = createMetrics();
@@ -81,7 +84,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     ...(opts.onApplied ? { onApplied: opts.onApplied } : {}),
     reconcile: { ...config.reconcile, ...opts.reconcile },
     retention: { days: config.retention.days, purgeDeletedUsers: config.retention.purgeDeletedUserPayloads, ...opts.retention },
-    ...(opts.loginLimiter ? { loginLimiter: opts.loginLimiter } : {}),
+    ...(loginLimiter ? { loginLimiter } : {}),
   });
   await services.auth.ensureAdmin(config.adminEmail, config.adminPassword);
 
@@ -92,9 +95,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
   const io = attachRealtime(http, services, socketPublisher, opts.sessionRecheckMs ? { sessionRecheckMs: opts.sessionRecheckMs } : {});
   // Fan-out is in place before the first dashboard can connect.
   metrics.gauge('csm_dashboards_connected', 'Dashboards connected to this instance over Socket.IO', () => io.engine.clientsCount);
-  const closeRedis = config.redisUrl
-    ? await attachRedisAdapter(io, { url: config.redisUrl, prefix: config.redisChannelPrefix, logger })
-    : null;
+  if (redis) attachRedisAdapter(io, redis, config.redisChannelPrefix);
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(config.port, config.host, () => resolve());
@@ -126,7 +127,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
       http.closeIdleConnections();
       await closed;
       await services.deliveryLog.flush();
-      await closeRedis?.();
+      await redis?.close();
       await services.ingest.close();
       if (ownDb) await services.db.close();
     },

@@ -1,8 +1,10 @@
 // Brute-force protection for sign-in (ADR 007): failures are counted per email (any IP: a lockout) and
-// per IP (any email: a rate limit). In memory, so each instance counts on its own; the limits are low
-// enough that N instances still stop guessing.
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+// per IP (any email: a rate limit). With REDIS_URL the counts live in Redis, shared by every instance (N
+// instances must not mean N times the guesses); should Redis fail, each instance counts in memory meanwhile
+// (rate-limiter-flexible's insurance limiter) rather than letting sign-in through unlimited or refusing it.
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { AppError } from '../lib/errors.ts';
+import type { RedisClient } from '../realtime/redis.ts';
 
 export interface LoginLimits {
   /** consecutive failures for one email before it is locked */
@@ -16,12 +18,29 @@ export interface LoginLimits {
 
 export const DEFAULT_LOGIN_LIMITS: LoginLimits = { maxFailuresPerEmail: 5, maxFailuresPerIp: 30, windowSeconds: 15 * 60, blockSeconds: 15 * 60 };
 
-export function createLoginLimiter(limits: LoginLimits = DEFAULT_LOGIN_LIMITS) {
-  const byEmail = new RateLimiterMemory({ keyPrefix: 'login_email', points: limits.maxFailuresPerEmail, duration: limits.windowSeconds, blockDuration: limits.blockSeconds });
-  const byIp = new RateLimiterMemory({ keyPrefix: 'login_ip', points: limits.maxFailuresPerIp, duration: limits.windowSeconds, blockDuration: limits.blockSeconds });
+export interface SharedCounts {
+  redis: RedisClient;
+  /** key prefix, e.g. REDIS_CHANNEL_PREFIX: deployments sharing one Redis keep their own counts */
+  prefix: string;
+}
+
+export function createLoginLimiter(limits: LoginLimits = DEFAULT_LOGIN_LIMITS, shared?: SharedCounts) {
+  const limiter = (name: string, points: number): RateLimiterAbstract => {
+    const opts = { keyPrefix: name, points, duration: limits.windowSeconds, blockDuration: limits.blockSeconds };
+    if (!shared) return new RateLimiterMemory(opts);
+    return new RateLimiterRedis({
+      ...opts,
+      keyPrefix: `${shared.prefix}:${name}`,
+      storeClient: shared.redis,
+      useRedisPackage: true,
+      insuranceLimiter: new RateLimiterMemory(opts),
+    });
+  };
+  const byEmail = limiter('login_email', limits.maxFailuresPerEmail);
+  const byIp = limiter('login_ip', limits.maxFailuresPerIp);
 
   // The failure that reaches the limit starts the block (blockSeconds from now, not the window's end).
-  const hit = async (limiter: RateLimiterMemory, key: string, max: number) => {
+  const hit = async (limiter: RateLimiterAbstract, key: string, max: number) => {
     try {
       const r = await limiter.consume(key);
       if (r.consumedPoints >= max) await limiter.block(key, limits.blockSeconds);

@@ -1,5 +1,5 @@
 // Two server processes on one PostgreSQL database, fanned out through Redis: a dashboard on either sees
-// everything, and the same svix-id sent to both at once is applied once.
+// everything, the same svix-id sent to both at once is applied once, and sign-in limits are shared.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -140,5 +140,17 @@ describe('several instances on PostgreSQL + Redis', () => {
     expect(await db.prisma.event.count()).toBe(sent.length);
     expect(await db.prisma.user.count({ where: { id: u.id } })).toBe(1);
     for (const s of sockets) s.close();
+  });
+
+  it('counts failed sign-ins across instances: guesses spread over both still lock the account', async () => {
+    const [a, b] = instances as [Instance, Instance];
+    const attempt = (url: string) =>
+      fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: ADMIN.email, password: 'wrong guess' }) });
+    // the default limit is 5 consecutive failures per email: 3 on one instance, 2 on the other
+    for (const url of [a.url, b.url, a.url, b.url, a.url]) expect((await attempt(url)).status).toBe(401);
+    for (const url of [a.url, b.url]) expect((await attempt(url)).status).toBe(429);
+    // the right password is refused too while the lock lasts, on either instance
+    const right = await fetch(`${b.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) });
+    expect(right.status).toBe(429);
   });
 });
