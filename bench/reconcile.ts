@@ -1,85 +1,140 @@
-// Reconcile duration against Clerk's rate limit (issue #5): the emulator enforces a development instance's
-// 100 requests / 10 s, reconcile gets the whole limit (RECONCILE_BUDGET_SHARE=1 here), and the run's duration
-// is compared with the least the limit allows for the requests it made when they are spread evenly:
-// (requests − 1) × 10 s / 100. Also counts 429s (there should be none). Usage:
-//   npx tsx bench/reconcile.ts [users=25000] [drift share=0.03] [budget share=1]
-import { startTestServer } from '../server/src/test/harness.ts';
-import { createEmulator, generateSecretKey, generateSigningSecret } from '../server/src/clerk/emulator/emulator.ts';
-import { DEV_INSTANCE_RATE_LIMIT } from '../server/src/clerk/emulator/rate-limit.ts';
-import { createClerkClient } from '../server/src/clerk/clerk-client.ts';
-import { createUsersRepository } from '../server/src/users/users.repository.ts';
-import type { DbClient } from '../server/src/lib/unit-of-work.ts';
+// Reconcile duration against Clerk's rate limit (issues #5, #6). Three processes, as in production: Clerk (the
+// emulator, bench/targets/clerk.ts), the monitor (bench/targets/monitor.ts, configured through RECONCILE_* like
+// `npm start`) and this driver, which seeds both sides and starts the run through the API. The emulator
+// enforces the limit; the run's duration is compared with the least the budget allows for the requests it
+// made when they are spread evenly: (requests − 1) × window / (limit × share). Counts 429s at the emulator
+// (there should be none) and reports the monitor's peak RSS. Usage:
+//   node --import tsx bench/reconcile.ts [users=25000] [drift share=0.03] [budget share=1] [limit per 10 s=100]
+// BENCH_CPU_PROFILE=<file> writes the monitor's CPU profile (the run, not its start-up) there.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startTarget } from './lib.ts';
+import { generateSecretKey } from '../server/src/clerk/emulator/emulator.ts';
+import { createDb } from '../server/src/lib/db/client.ts';
+import { migrate } from '../server/src/lib/db/migrate.ts';
+import { userColumnsOf } from '../server/src/users/users.repository.ts';
+import type { ClerkUserJson } from '../server/src/clerk/factories.ts';
 import type { ReconcileRunDto } from '../server/src/contract.ts';
 
 const USERS = Number(process.argv[2] ?? 25_000);
 const DRIFT = Number(process.argv[3] ?? 0.03);
 const SHARE = Number(process.argv[4] ?? 1);
 // requests per 10 s the emulator allows: 100 = a development instance, 1000 = production
-const limit = process.argv[5] ? { requests: Number(process.argv[5]), windowMs: 10_000 } : DEV_INSTANCE_RATE_LIMIT;
-let peakRss = 0;
-const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+const LIMIT = Number(process.argv[5] ?? 100);
+const WINDOW_MS = 10_000;
 
-const clerk = createEmulator({ signingSecret: generateSigningSecret(), secretKey: generateSecretKey(), targets: [], rateLimit: null, seed: 6 });
-const { url } = await clerk.listen(0);
-let requests = 0;
-let throttled = 0;
-const s = await startTestServer('sqlite', {
-  secrets: [clerk.signingSecret],
-  clerk: createClerkClient({
-    apiUrl: url,
-    secretKey: clerk.secretKey,
-    onResponse: (status) => {
-      requests++;
-      if (status === 429) throttled++;
-    },
-  }),
-  reconcile: { rateLimit: limit.requests, windowMs: limit.windowMs, budgetShare: SHARE },
-});
-
-// Clerk holds USERS users; the local copy holds them too (written directly: the bench is about the run),
-// then a few drift: silent updates, deletions and sign-ups.
-const users = Array.from({ length: USERS }, () => clerk.createUser({}, { sendWebhook: false }));
-for (let i = 0; i < users.length; i += 500) {
-  await s.db.prisma.$transaction(async (tx) => {
-    const r = createUsersRepository(tx as unknown as DbClient);
-    for (const u of users.slice(i, i + 500)) await r.putVersion(u as unknown as Record<string, unknown>, { svixId: null, source: 'webhook' });
+const secretKey = generateSecretKey();
+const dir = mkdtempSync(path.join(tmpdir(), 'bench-reconcile-'));
+const databaseUrl = `file:${dir}/reconcile.db`;
+const clerk = await startTarget('bench/targets/clerk.ts', { BENCH_CLERK_USERS: String(USERS), BENCH_CLERK_SECRET_KEY: secretKey });
+const backend = (p: string) => fetch(`${clerk.url}/v1${p}`, { headers: { authorization: `Bearer ${secretKey}` } });
+const control = async (p: string, method: string, body?: unknown) => {
+  const res = await fetch(`${clerk.url}/control${p}`, {
+    method,
+    ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
   });
-}
-const n = Math.round((USERS * DRIFT) / 3);
-for (const u of users.slice(0, n)) clerk.updateUser(u.id, { first_name: 'Drifted' }, { sendWebhook: false });
-for (const u of users.slice(n, 2 * n)) clerk.deleteUser(u.id, { sendWebhook: false });
-for (let i = 0; i < n; i++) clerk.createUser({}, { sendWebhook: false });
+  if (!res.ok) throw new Error(`control ${method} ${p}: ${res.status} ${await res.text()}`);
+  return res.json() as Promise<unknown>;
+};
 
-clerk.setRateLimit(limit);
-requests = 0;
-const started = (await (await s.api('/api/reconcile', { method: 'POST' })).json()) as ReconcileRunDto;
+// The local copy holds every Clerk user (written straight into the database, page by page: the bench is
+// about the run), then a few drift: silent updates, deletions and sign-ups.
+await migrate(databaseUrl);
+const db = await createDb(databaseUrl);
+const ids: string[] = [];
+for (let after: string | null = null; ; ) {
+  const res = await backend(`/users?limit=500&order_by=%2Bcreated_at${after ? `&starting_after=${after}` : ''}`);
+  const page = (await res.json()) as ClerkUserJson[];
+  if (page.length === 0) break;
+  await db.prisma.user.createMany({ data: page.map((u) => ({ ...userColumnsOf(u as unknown as Record<string, unknown>), source: 'webhook' })) });
+  for (const u of page) ids.push(u.id);
+  after = page.at(-1)!.id;
+}
+await db.close();
+const n = Math.round((USERS * DRIFT) / 3);
+const inParallel = async (items: string[], fn: (id: string) => Promise<unknown>) => {
+  for (let i = 0; i < items.length; i += 16) await Promise.all(items.slice(i, i + 16).map(fn));
+};
+await inParallel(ids.slice(0, n), (id) => control(`/users/${id}?webhook=false`, 'PATCH', { first_name: 'Drifted' }));
+await inParallel(ids.slice(n, 2 * n), (id) => control(`/users/${id}?webhook=false`, 'DELETE'));
+await inParallel(ids.slice(0, n), () => control('/users?webhook=false', 'POST', {}));
+const users = (await (await backend('/users/count')).json()) as { total_count: number };
+// The emulator keeps its created_at order like an index, rebuilt after users come or go: build it now, as
+// Clerk's own index would be, rather than inside the first request the run makes.
+await backend('/users?limit=1&order_by=%2Bcreated_at');
+
+await control('/rate-limit', 'PUT', { requests: LIMIT, windowMs: WINDOW_MS });
+const monitor = await startTarget('bench/targets/monitor.ts', {
+  BENCH_DATABASE_URL: databaseUrl,
+  BENCH_CLERK_API_URL: clerk.url,
+  BENCH_CLERK_SECRET_KEY: secretKey,
+  RECONCILE_RATE_LIMIT: String(LIMIT),
+  RECONCILE_BUDGET_SHARE: String(SHARE),
+});
+const login = await fetch(`${monitor.url}/api/auth/login`, {
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ email: 'bench@bench.local', password: 'bench-password' }),
+});
+const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+const { csrfToken } = (await login.json()) as { csrfToken: string };
+const api = (p: string, method = 'GET') => fetch(`${monitor.url}${p}`, { method, headers: { cookie, 'x-csrf-token': csrfToken } });
+
+/** CPU seconds the process has used so far (all its threads: user + system) */
+const cpuSeconds = (pid: number) => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (100 per second)
+};
+const rssMiB = (pid: number) => Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
+const monitorIdleRssMiB = rssMiB(monitor.proc.pid!);
+const cpuBefore = { monitor: cpuSeconds(monitor.proc.pid!), clerk: cpuSeconds(clerk.proc.pid!) };
+await fetch(`${clerk.url}/bench/counts`, { method: 'POST' });
+const started = (await (await api('/api/reconcile', 'POST')).json()) as ReconcileRunDto;
 let run: ReconcileRunDto;
 for (;;) {
-  run = (await (await s.api(`/api/reconcile/runs/${started.id}`)).json()) as ReconcileRunDto;
+  // an operator's dashboard gets progress pushed; polling here only finds the end (the run's own timestamps time it)
+  await new Promise((r) => setTimeout(r, 100));
+  run = (await (await api(`/api/reconcile/runs/${started.id}`)).json()) as ReconcileRunDto;
   if (run.status !== 'running') break;
-  await new Promise((r) => setTimeout(r, 50));
 }
-clearInterval(sampler);
+const cpu = {
+  monitor: Number((cpuSeconds(monitor.proc.pid!) - cpuBefore.monitor).toFixed(2)),
+  clerk: Number((cpuSeconds(clerk.proc.pid!) - cpuBefore.clerk).toFixed(2)),
+};
+const { requests, throttled } = (await (await fetch(`${clerk.url}/bench/counts`)).json()) as { requests: number; throttled: number };
+/** the process' peak resident set (VmHWM), MiB */
+const peakRss = (pid: number) => Math.round(Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
+const monitorPeakRssMiB = peakRss(monitor.proc.pid!);
+const clerkPeakRssMiB = peakRss(clerk.proc.pid!);
+await monitor.stop();
+await clerk.stop();
+rmSync(dir, { recursive: true, force: true });
+
 const durationMs = new Date(run.finishedAt!).getTime() - new Date(run.startedAt).getTime();
-const minimumMs = ((requests - 1) * limit.windowMs) / limit.requests;
+const minimumMs = ((requests - 1) * WINDOW_MS) / LIMIT;
 // what the budget share allows (the rest of the limit is left to the application)
 const budgetMinimumMs = minimumMs / SHARE;
 console.log(
   JSON.stringify(
     {
-      users: clerk.store.users().length,
+      users: users.total_count,
       status: run.status,
       pages: run.pages,
       found: run.found,
       requests,
       throttled429: throttled,
-      limit: `${limit.requests} / ${limit.windowMs / 1000} s`,
+      limit: `${LIMIT} / ${WINDOW_MS / 1000} s`,
       durationMs,
       minimumMs,
       ratio: Number((durationMs / minimumMs).toFixed(3)),
       budgetShare: SHARE,
       budgetMinimumMs,
       ratioToBudget: Number((durationMs / budgetMinimumMs).toFixed(3)),
+      monitorPeakRssMiB,
+      monitorRssBeforeRunMiB: monitorIdleRssMiB,
+      clerkPeakRssMiB,
+      cpuSecondsDuringRun: cpu,
     },
     null,
     2,
@@ -88,18 +143,19 @@ console.log(
 // one line for `npm run bench` (bench/run.ts) to read
 console.log(
   `JSON ${JSON.stringify({
-    users: clerk.store.users().length,
+    users: users.total_count,
     status: run.status,
     error: run.error,
     seconds: durationMs / 1000,
     floorSeconds: budgetMinimumMs / 1000,
     ratio: durationMs / budgetMinimumMs,
-    throttled: throttled,
+    throttled,
     requests,
     share: SHARE,
-    limit: limit.requests,
-    peakRssMiB: Math.round(peakRss / 2 ** 20),
+    limit: LIMIT,
+    peakRssMiB: monitorPeakRssMiB,
+    clerkPeakRssMiB,
+    cpuSeconds: cpu,
   })}`,
 );
-await clerk.close();
-await s.close();
+process.exit(0);

@@ -203,12 +203,12 @@ function reconcile() {
     rows.push(['reconcile', 'not measured', (r.stdout ?? '').trim().split('\n').slice(-1)[0] ?? `exit ${r.status}`]);
     return;
   }
-  const m = JSON.parse(json) as { users: number; status: string; error: string | null; seconds: number; floorSeconds: number; ratio: number; throttled: number; requests: number; peakRssMiB: number };
+  const m = JSON.parse(json) as { users: number; status: string; error: string | null; seconds: number; floorSeconds: number; ratio: number; throttled: number; requests: number; peakRssMiB: number; clerkPeakRssMiB: number };
   results.reconcile = m;
   rows.push([
     `reconcile of ${fmt(m.users)} users @ 1000 req / 10 s, share 0.5${m.status === 'completed' ? '' : ` — run ${m.status}: ${m.error}`}`,
     `${fmt(m.seconds, 1)} s = ${fmt(m.ratio, 2)}× the floor (${fmt(m.floorSeconds, 1)} s for ${m.requests} requests)`,
-    `429s: ${m.throttled}, peak RSS ${fmt(m.peakRssMiB)} MiB (emulator + server, one process)`,
+    `429s: ${m.throttled}, monitor peak RSS ${fmt(m.peakRssMiB)} MiB (emulator in its own process: ${fmt(m.clerkPeakRssMiB)} MiB)`,
   ]);
 }
 

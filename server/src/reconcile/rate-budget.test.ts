@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createRateBudget } from './rate-budget.ts';
 import { parseConfig, ConfigError } from '../config.ts';
 
@@ -14,25 +14,100 @@ describe('rate budget', () => {
     expect(createRateBudget({ requestsPerWindow: 1, share: 0.1 }).perWindow).toBe(1);
   });
 
-  it('runs one request at a time, in order', async () => {
-    const b = createRateBudget({ requestsPerWindow: 1000, share: 1, windowMs: 100 });
-    const order: string[] = [];
-    let inFlight = 0;
-    let maxInFlight = 0;
-    const fake = {
-      getUser: async (id: string) => {
-        inFlight++;
-        maxInFlight = Math.max(maxInFlight, inFlight);
-        await new Promise((r) => setTimeout(r, 2));
-        order.push(id);
-        inFlight--;
-        return null;
+  // Bottleneck's clock is Date.now and setTimeout: under fake timers, starts are exact instants. It spaces
+  // the launches of jobs; a job's function runs a tick after its launch, so two calls can be 1 ms closer
+  // than minTime (the 5 % margin covers that: ≥ 1 ms at the shortest spacing, 21 ms).
+  const spacedAtLeast = (starts: { at: number }[], ms: number) => {
+    const gaps = starts.slice(1).map((s, i) => s.at - starts[i]!.at);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(ms - 1);
+  };
+  /** advances one spacing at a time, so that every timer's follow-ups run before the next */
+  const elapse = async (ms: number, step: number) => {
+    for (let t = 0; t < ms; t += step) await vi.advanceTimersByTimeAsync(step);
+  };
+  function fakeClerk() {
+    const starts: { id: string; at: number }[] = [];
+    const open = new Set<string>();
+    const answers: (() => void)[] = [];
+    let mostOpen = 0;
+    const client = {
+      getUser: (id: string) => {
+        starts.push({ id, at: Date.now() });
+        open.add(id);
+        mostOpen = Math.max(mostOpen, open.size);
+        return new Promise<null>((resolve) =>
+          answers.push(() => {
+            open.delete(id);
+            resolve(null);
+          }),
+        );
       },
-    } as unknown as Parameters<typeof b.wrap>[0];
-    const client = b.wrap(fake);
-    await Promise.all(['a', 'b', 'c'].map((id) => client.getUser(id)));
-    expect(order).toEqual(['a', 'b', 'c']);
-    expect(maxInFlight).toBe(1);
+    } as unknown as Parameters<ReturnType<typeof createRateBudget>['wrap']>[0];
+    return { client, starts, answerAll: () => answers.splice(0).forEach((a) => a()), mostOpen: () => mostOpen };
+  }
+
+  it('starts requests in order, one per spacing, with several open at once', async () => {
+    vi.useFakeTimers();
+    try {
+      const b = createRateBudget({ requestsPerWindow: 10, share: 1, windowMs: 1_000 });
+      const clerk = fakeClerk();
+      const client = b.wrap(clerk.client);
+      const done = ['a', 'b', 'c', 'd', 'e'].map((id) => client.getUser(id));
+      await elapse(b.minTimeMs * 5, b.minTimeMs);
+      expect(clerk.starts.map((s) => s.id)).toEqual(['a', 'b', 'c', 'd', 'e']);
+      spacedAtLeast(clerk.starts, b.minTimeMs);
+      // none answered yet, all open: Clerk's latency does not hold the next start back
+      expect(clerk.mostOpen()).toBe(5);
+      clerk.answerAll();
+      await elapse(b.minTimeMs, b.minTimeMs);
+      await Promise.all(done);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('never opens more than maxInFlight, and keeps the spacing for requests made ahead', async () => {
+    vi.useFakeTimers();
+    try {
+      const b = createRateBudget({ requestsPerWindow: 10, share: 1, windowMs: 1_000, maxInFlight: 3 });
+      const clerk = fakeClerk();
+      const ahead = b.wrap(clerk.client, { ahead: true });
+      const done = Array.from({ length: 6 }, (_, i) => ahead.getUser(`p${i}`));
+      await elapse(b.minTimeMs * 10, b.minTimeMs);
+      expect(clerk.starts).toHaveLength(3);
+      clerk.answerAll();
+      await elapse(b.minTimeMs * 10, b.minTimeMs);
+      clerk.answerAll();
+      await elapse(b.minTimeMs, b.minTimeMs);
+      await Promise.all(done);
+      expect(clerk.starts.map((s) => s.id)).toEqual(['p0', 'p1', 'p2', 'p3', 'p4', 'p5']);
+      expect(clerk.mostOpen()).toBe(3);
+      spacedAtLeast(clerk.starts, b.minTimeMs);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('does not queue a request something waits on behind the pages requested ahead', async () => {
+    vi.useFakeTimers();
+    try {
+      const b = createRateBudget({ requestsPerWindow: 10, share: 1, windowMs: 1_000 });
+      const clerk = fakeClerk();
+      const ahead = b.wrap(clerk.client, { ahead: true });
+      const needed = b.wrap(clerk.client);
+      const done = Array.from({ length: 8 }, (_, i) => ahead.getUser(`page${i}`));
+      done.push(needed.getUser('needed'));
+      await elapse(b.minTimeMs * 12, b.minTimeMs);
+      const order = clerk.starts.map((s) => s.id);
+      expect(order).toHaveLength(9);
+      // at most the two pages already holding a start go first
+      expect(order.indexOf('needed')).toBeLessThanOrEqual(2);
+      clerk.answerAll();
+      await elapse(b.minTimeMs, b.minTimeMs);
+      await Promise.all(done);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

@@ -306,3 +306,84 @@ describe.each(TEST_PROVIDERS)('reconcile across restarts and instances on %s', (
     expect(await db.prisma.reconcileRun.count()).toBe(2);
   });
 });
+
+describe.each(TEST_PROVIDERS)('reconcile with pages requested ahead on %s', (provider) => {
+  let clerk: Emulator;
+  let s: TestServer;
+  const calls: ListUsersParams[] = [];
+  /** users Clerk deletes (silently) while the run pages: either class is right for them */
+  const changed = new Set<string>();
+  let pool: string[] = [];
+  beforeAll(async () => {
+    clerk = createEmulator({ signingSecret: generateSigningSecret(), secretKey: generateSecretKey(), targets: [], rateLimit: null, timeFactor: 0.001, seed: 17 });
+    await clerk.listen(0);
+    const inner = createClerkClient({ apiUrl: clerk.url!, secretKey: clerk.secretKey });
+    // Clerk changes while the run pages: every other request by offset, a user already paged past is
+    // deleted (the list moves under the offsets), and a third of the time a bigger batch than the overlap
+    const changing: ClerkClient = {
+      ...inner,
+      async listUsers(p) {
+        calls.push(p ?? {});
+        if (p?.offset !== undefined && pool.length > 0 && calls.length % 2 === 0) {
+          for (let i = calls.length % 3 === 0 ? 6 : 1; i > 0 && pool.length > 0; i--) {
+            const id = pool.shift()!;
+            changed.add(id);
+            clerk.deleteUser(id, { sendWebhook: false });
+          }
+        }
+        return inner.listUsers(p);
+      },
+    };
+    // pages of 25: large enough to be requested ahead by offset
+    s = await startTestServer(provider, { secrets: [clerk.signingSecret], clerk: changing, reconcile: { pageSize: 25, rateLimit: 1_000_000, budgetShare: 1 } });
+    clerk.addTarget(`${s.url}/api/webhooks/clerk`);
+  });
+  afterAll(async () => {
+    await clerk?.close();
+    await s?.close();
+  });
+
+  it('classifies exactly while Clerk changes under the offsets, and converges after a fix', async () => {
+    const synced = Array.from({ length: 400 }, () => clerk.createUser());
+    await clerk.settled();
+    clerk.removeTarget(`${s.url}/api/webhooks/clerk`);
+    const expected: Record<DriftClass, string[]> = { missing: [], stale: [], deleted: [] };
+    expected.missing.push(...Array.from({ length: 12 }, () => clerk.createUser({}, { sendWebhook: false }).id));
+    for (const u of synced.slice(0, 12)) clerk.updateUser(u.id, { first_name: 'Quiet' }, { sendWebhook: false });
+    expected.stale.push(...synced.slice(0, 12).map((u) => u.id));
+    for (const u of synced.slice(12, 24)) clerk.deleteUser(u.id, { sendWebhook: false });
+    expected.deleted.push(...synced.slice(12, 24).map((u) => u.id));
+    // deleted during the run: users spread over the list
+    pool = synced.slice(24).filter((_, i) => i % 7 === 3).map((u) => u.id);
+
+    const run = await reconcile(s);
+    pool = [];
+    expect(run.status).toBe('completed');
+    expect(calls.filter((c) => c.offset !== undefined).length).toBeGreaterThan(10);
+    // the bigger batches moved the list further than the requests overlap: those pages came by cursor
+    expect(calls.some((c) => c.startingAfter)).toBe(true);
+    expect(changed.size).toBeGreaterThan(10);
+    const findings = await allFindings(s, run.id);
+    for (const k of ['missing', 'stale', 'deleted'] as const) {
+      const found = idsOf(findings, k);
+      expect(found.filter((id) => !changed.has(id))).toEqual([...expected[k]].sort());
+    }
+    expect(findings.filter((f) => changed.has(f.userId)).every((f) => f.class === 'deleted')).toBe(true);
+    // every user Clerk held throughout was classified: found drifted, or marked in sync
+    const drift = new Set(findings.map((f) => f.userId));
+    for (const u of clerk.store.users()) {
+      if (drift.has(u.id)) continue;
+      expect((await s.db.prisma.user.findUniqueOrThrow({ where: { id: u.id } })).syncStatus, u.id).toBe('in_sync');
+    }
+
+    await json(s.api(`/api/reconcile/runs/${run.id}/fix`, { method: 'POST', body: '{}' }));
+    const again = await reconcile(s);
+    expect(again.found.missing + again.found.stale).toBe(0);
+    // what the second run finds deleted is only what the first run paged past before Clerk deleted it
+    expect(idsOf(await allFindings(s, again.id), 'deleted').every((id) => changed.has(id))).toBe(true);
+    await json(s.api(`/api/reconcile/runs/${again.id}/fix`, { method: 'POST', body: '{}' }));
+    const last = await reconcile(s);
+    expect(last).toMatchObject({ status: 'completed', found: { missing: 0, stale: 0, deleted: 0 }, inSync: clerk.store.users().length });
+    for (const u of clerk.store.users()) expect(JSON.parse((await s.db.prisma.user.findUniqueOrThrow({ where: { id: u.id } })).data!)).toEqual(u);
+  });
+});

@@ -1,9 +1,9 @@
-// Reconcile: page through Clerk's users (GET /v1/users, +created_at, starting_after) and classify each
-// against the local copy — missing (backfill), stale (fields differ), deleted (alive here, gone in Clerk) —
-// then fix findings in bulk with the single-resync rules. Runs in the background of one server at a time
-// (a single-row lock with a heartbeat), commits page by page so a restart resumes at the cursor, and
-// spends only its share of Clerk's rate limit (the client it gets is wrapped by rate-budget.ts).
-// Memory stays flat: one page of Clerk users and ≤ 100 local ids at a time. See docs/decisions/006-reconcile.md.
+// Reconcile: page through Clerk's users (GET /v1/users, +created_at; pager.ts keeps several pages in flight)
+// and classify each against the local copy — missing (backfill), stale (fields differ), deleted (alive here,
+// gone in Clerk) — then fix findings in bulk with the single-resync rules. Runs in the background of one
+// server at a time (a single-row lock with a heartbeat), commits page by page so a restart resumes at the
+// cursor, and spends only its share of Clerk's rate limit (the clients it gets are wrapped by rate-budget.ts).
+// Memory stays flat: the pages requested ahead, and ≤ 1,000 local rows at a time. See docs/decisions/006-reconcile.md.
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { DriftClass, DriftPoint, FieldDiff, Page, ReconcileFindingDto, ReconcileFixResult, ReconcileRunDto, ReconcileStatus, ResyncResult } from '../contract.ts';
@@ -14,7 +14,8 @@ import type { Logger } from '../lib/logger.ts';
 import type { AuditRecorder } from '../audit/audit.service.ts';
 import type { ResyncService } from '../resync/resync.service.ts';
 import type { NewFinding, PageCommit, ReconcileRepository, RunRow } from './reconcile.repository.ts';
-import { ClerkApiError } from '../clerk/clerk-client.ts';
+import type { LocalUser, PageStore } from './page-store.ts';
+import { createUserPager, type UserPage } from './pager.ts';
 import { diffUsers } from '../resync/diff.ts';
 import { toUserSummary } from '../users/users.repository.ts';
 import { AppError, notFound } from '../lib/errors.ts';
@@ -32,6 +33,8 @@ export interface ReconcileSettings {
   progressEveryMs: number;
   /** how often an idle server looks for a run to resume or a scheduled one to start */
   watchMs: number;
+  /** page requests issued ahead of the page being classified (hides Clerk's latency; each held page is ~1 MB of JSON) */
+  pagesAhead: number;
 }
 
 export const DEFAULT_RECONCILE_SETTINGS: ReconcileSettings = {
@@ -41,26 +44,15 @@ export const DEFAULT_RECONCILE_SETTINGS: ReconcileSettings = {
   intervalMs: null,
   progressEveryMs: 250,
   watchMs: 10_000,
+  pagesAhead: 8,
 };
 
 /** user_id[] accepts at most 100 values (CLERK.md §6) */
 const ID_BATCH = 100;
-/** last ids of a page kept as fallback cursors, in case Clerk deletes the cursor user between pages */
-const ANCHORS = 20;
-
-type PageResult = { users: ClerkUserJson[]; last: ClerkUserJson | undefined; full: boolean; anchors: string[] };
-
-/**
- * What the next page's window must not ask about again: the page's last ANCHORS ids, and every user sharing
- * the last created_at (the next window starts at that instant, inclusive).
- */
-function anchorsOf(page: ClerkUserJson[]): string[] {
-  const last = page.at(-1);
-  if (!last) return [];
-  const tied = page.filter((u) => u.created_at === last.created_at).map((u) => u.id);
-  return [...new Set([...page.slice(-ANCHORS).map((u) => u.id), ...tied])];
-}
-
+/** user_id[] requests a page keeps open at once (candidates are unbounded after a mass deletion; memory is not) */
+const ASKS_AT_ONCE = 8;
+/** local rows read per query of a page's window (a page's worth, and room for users Clerk no longer lists) */
+const WINDOW_BATCH = 1000;
 type StopReason = 'pause' | 'cancel' | 'cancelled_elsewhere' | 'lock_lost';
 
 interface Job {
@@ -75,6 +67,8 @@ export function createReconcileService(deps: {
   repo: ReconcileRepository;
   /** already behind the reconcile's rate budget */
   clerk: ClerkClient;
+  /** the same behind the same budget, for requests made ahead of need (queued behind `clerk`'s); default `clerk` */
+  clerkAhead?: ClerkClient;
   resync: Pick<ResyncService, 'applyClerkState'>;
   audit: AuditRecorder;
   publisher: Publisher;
@@ -174,38 +168,6 @@ export function createReconcileService(deps: {
       details: { runId: runId ?? null },
     });
 
-  // ---- paging through Clerk ----
-  const isClientError = (err: unknown) => err instanceof ClerkApiError && err.httpStatus >= 400 && err.httpStatus < 500 && err.httpStatus !== 429;
-  const list = (after: string | null) =>
-    clerk.listUsers({ limit: settings.pageSize, orderBy: '+created_at', ...(after ? { startingAfter: after } : {}) });
-
-  /** The next page after `cursor`, the page's last user (where to continue) and whether it was full. */
-  async function nextPage(cursor: string | null, anchors: string[]): Promise<PageResult> {
-    let users: ClerkUserJson[];
-    try {
-      users = await list(cursor);
-    } catch (err) {
-      if (!cursor || !isClientError(err)) throw err;
-      users = [];
-    }
-    if (users.length > 0 || !cursor) return { users, last: users.at(-1), full: users.length === settings.pageSize, anchors: anchorsOf(users) };
-    // Empty after a cursor: the end — unless Clerk deleted the cursor user meanwhile, leaving starting_after
-    // nothing to start after. Then continue from an earlier user of that page, skipping what was done.
-    if (await clerk.getUser(cursor)) return { users: [], last: undefined, full: false, anchors: [] };
-    for (const anchor of [...anchors].reverse()) {
-      if (anchor === cursor) continue;
-      const page = await list(anchor).catch((err: unknown) => {
-        if (isClientError(err)) return [] as ClerkUserJson[];
-        throw err;
-      });
-      if (page.length > 0) {
-        const done = new Set(anchors);
-        return { users: page.filter((u) => !done.has(u.id)), last: page.at(-1), full: page.length === settings.pageSize, anchors: anchorsOf(page) };
-      }
-    }
-    return { users: [], last: undefined, full: false, anchors: [] };
-  }
-
   const parse = (data: string | null) => (data ? (JSON.parse(data) as Record<string, unknown>) : null);
   const labelOf = (u: ClerkUserJson): string | null =>
     u.email_addresses.find((e) => e.id === u.primary_email_address_id)?.email_address ??
@@ -214,15 +176,68 @@ export function createReconcileService(deps: {
 
   /**
    * Classifies one page, and finds the local users alive here that Clerk no longer has: those whose
-   * created_at falls in this page's stretch of the list [from, to] but that the page did not return are
-   * asked about with user_id[] (≤ 100 per request); absent from the answer = deleted in Clerk.
+   * created_at falls in this page's stretch of the list [from, to) but that the page did not return are
+   * asked about with user_id[] (≤ 100 per request); absent from the answer = deleted in Clerk. One read of
+   * the window [from, to] gives both the page's users as held here and those candidates.
    */
-  async function classify(users: ClerkUserJson[], w: { from: Date | null; to: Date | null; exclude: string[] }, at: Date): Promise<PageCommit> {
-    const ids = users.map((u) => u.id);
-    const locals = new Map((ids.length ? await repo.localUsers(ids) : []).map((l) => [l.id, l]));
+  async function classify(
+    store: PageStore,
+    users: ClerkUserJson[],
+    w: { from: Date | null; to: Date | null; exclude: string[] },
+    at: Date,
+  ): Promise<{ commit: PageCommit; inSyncIds: string[] }> {
+    const page = new Map(users.map((u) => [u.id, u]));
+    const skip = new Set(w.exclude);
     const findings: NewFinding[] = [];
     const driftedIds: string[] = [];
     const inSyncIds: string[] = [];
+    const locals = new Map<string, LocalUser>();
+    // Candidates are asked about ID_BATCH at a time, a few requests open at once so their latency overlaps
+    // (the budget still spaces them); answers are used in the order asked.
+    const asked: Promise<NewFinding[]>[] = [];
+    const ask = async (batch: { id: string; primaryEmail: string | null }[]) => {
+      if (asked.length >= ASKS_AT_ONCE) await asked[asked.length - ASKS_AT_ONCE];
+      const answer = clerk.listUsers({ userIds: batch.map((b) => b.id), limit: ID_BATCH }).then((found) => {
+        const present = new Set(found.map((u) => u.id));
+        return batch.filter((b) => !present.has(b.id)).map((b): NewFinding => ({ userId: b.id, class: 'deleted', diff: [], label: b.primaryEmail }));
+      });
+      answer.catch(() => undefined); // rethrown below, where they are all awaited
+      asked.push(answer);
+    };
+    let candidates: { id: string; primaryEmail: string | null }[] = [];
+    const take = async (rows: LocalUser[]) => {
+      for (const r of rows) {
+        if (page.has(r.id)) locals.set(r.id, r);
+        // the window is half-open for this question: a user created at `to` belongs to the next one
+        else if (!r.deleted && !skip.has(r.id) && !(w.to && r.clerkCreatedAt && r.clerkCreatedAt.getTime() >= w.to.getTime())) {
+          candidates.push({ id: r.id, primaryEmail: r.primaryEmail });
+          if (candidates.length === ID_BATCH) {
+            await ask(candidates);
+            candidates = [];
+          }
+        }
+      }
+      return rows.length === WINDOW_BATCH ? rows.at(-1) : undefined;
+    };
+    let after: { createdAt: Date; id: string } | null = null;
+    for (;;) {
+      const last = await take(await store.usersInWindow({ from: w.from, to: w.to, after, take: WINDOW_BATCH }));
+      if (!last) break;
+      after = { createdAt: last.clerkCreatedAt!, id: last.id };
+    }
+    // the last window is open: it also holds the users kept here without a created_at
+    for (let afterId: string | null = null; w.to === null; ) {
+      const last = await take(await store.usersWithoutCreatedAt(afterId, WINDOW_BATCH));
+      if (!last) break;
+      afterId = last.id;
+    }
+    if (candidates.length) await ask(candidates);
+    const gone = (await Promise.all(asked)).flat();
+    for (const g of gone) driftedIds.push(g.userId);
+    // page users the window did not hold: not here at all, or held with another created_at
+    const rest = users.filter((u) => !locals.has(u.id)).map((u) => u.id);
+    if (rest.length) for (const r of await store.localUsers(rest)) locals.set(r.id, r);
+
     let inSync = 0;
     for (const u of users) {
       const local = locals.get(u.id);
@@ -240,7 +255,9 @@ export function createReconcileService(deps: {
         inSync++;
         continue;
       }
-      const diff = diffUsers(parse(local.data), u as unknown as Record<string, unknown>);
+      // The same bytes are the same user: only a copy that differs is parsed and diffed (most of a page is
+      // neither stale nor touched since its copy was written, and parse + diff cost 4× the comparison).
+      const diff = local.data === JSON.stringify(u) ? [] : diffUsers(parse(local.data), u as unknown as Record<string, unknown>);
       if (diff.length === 0) {
         inSync++;
         inSyncIds.push(u.id);
@@ -249,22 +266,8 @@ export function createReconcileService(deps: {
         driftedIds.push(u.id);
       }
     }
-
-    const exclude = [...ids, ...w.exclude];
-    let afterId: string | null = null;
-    for (;;) {
-      const batch = await repo.aliveInWindow({ from: w.from, to: w.to, exclude, afterId, take: ID_BATCH });
-      if (batch.length === 0) break;
-      const present = new Set((await clerk.listUsers({ userIds: batch.map((b) => b.id), limit: ID_BATCH })).map((u) => u.id));
-      for (const b of batch) {
-        if (present.has(b.id)) continue;
-        findings.push({ userId: b.id, class: 'deleted', diff: [], label: b.primaryEmail });
-        driftedIds.push(b.id);
-      }
-      if (batch.length < ID_BATCH) break;
-      afterId = batch[batch.length - 1]!.id;
-    }
-    return { checked: users.length, inSync, findings, driftedIds, inSyncIds, cursor: null, instance, at };
+    findings.push(...gone);
+    return { commit: { checked: users.length, inSync, findings, driftedIds, cursor: null, instance, at }, inSyncIds };
   }
 
   // ---- the job ----
@@ -282,35 +285,64 @@ export function createReconcileService(deps: {
         .catch((err: unknown) => logger.warn({ err }, 'reconcile heartbeat failed'));
     }, settings.heartbeatMs);
     heartbeat.unref();
+    // opened first: its worker threads start while Clerk counts
+    const store = repo.openPageStore();
     try {
       if (run.totalEstimate === null) run = await repo.setTotalEstimate(run.id, await clerk.countUsers());
       let from = run.cursorCreatedAt;
       let anchors = JSON.parse(run.anchors) as string[];
       progress(run);
-      // The next page is fetched while this one is classified and committed, so the rate budget, not the
-      // local work, sets the pace.
-      let pending: Promise<PageResult> | null = self.stop ? null : nextPage(run.cursor, anchors);
+      // Pages are requested ahead (several in flight, the budget spacing their starts) while this one is
+      // classified and committed, so the rate budget, not Clerk's latency or the local work, sets the pace.
+      const pager = createUserPager(
+        { ahead: deps.clerkAhead ?? clerk, now: clerk },
+        {
+          pageSize: settings.pageSize,
+          ahead: settings.pagesAhead,
+          cursor: run.cursor,
+          anchors,
+          position: Math.max(0, run.checked - 1),
+          total: run.totalEstimate ?? 0,
+        },
+      );
+      // A page classified, its in-sync marks being written, and not committed yet: it is committed once the
+      // next page is classified, so the marks' writing overlaps that (page-store.ts).
+      let held: { commit: PageCommit; marked: Promise<void> } | null = null;
+      const commitHeld = async () => {
+        if (!held) return;
+        const { commit, marked } = held;
+        held = null;
+        await marked;
+        run = await repo.commitPage(run.id, commit);
+        progress(run);
+      };
+      let pending: Promise<UserPage> | null = self.stop ? null : pager.next();
       try {
         while (pending) {
           const page = await pending;
           pending = null;
           if (self.stop) break; // not committed: fetched again on resume
-          if (page.full && page.last) pending = nextPage(page.last.id, page.anchors);
+          if (page.full && page.last) pending = pager.next();
           // half-open windows [from, to): a user created at `to` belongs to the next window
           const to = pending && page.last ? new Date(page.last.created_at) : null;
-          const commit = await classify(page.users, { from, to, exclude: anchors }, clock());
-          if (page.last) commit.cursor = { id: page.last.id, createdAt: new Date(page.last.created_at), anchors: page.anchors };
-          run = await repo.commitPage(run.id, commit);
-          if (commit.cursor) {
+          const { commit, inSyncIds } = await classify(store, page.users, { from, to, exclude: anchors }, clock());
+          if (page.last) {
+            commit.cursor = { id: page.last.id, createdAt: new Date(page.last.created_at), anchors: page.anchors };
             from = commit.cursor.createdAt;
             anchors = commit.cursor.anchors;
           }
-          progress(run);
+          await commitHeld();
+          held = { commit, marked: store.markInSync(inSyncIds, commit.at) };
+          // a page's marks that fail must not leave the page "committed" without them: commitHeld rethrows
+          held.marked.catch(() => undefined);
           if (self.stop) break;
         }
+        // the last page classified — unless this server no longer owns the run
+        if (self.stop !== 'lock_lost' && self.stop !== 'cancelled_elsewhere') await commitHeld();
       } finally {
-        // a page fetched ahead and not used: let it settle quietly (resume fetches it again)
-        await (pending as Promise<PageResult> | null)?.catch(() => undefined);
+        // pages requested ahead and not used: let them settle quietly (resume asks again)
+        pager.close();
+        await (pending as Promise<UserPage> | null)?.catch(() => undefined);
       }
       if (!self.stop) status = 'completed';
       else if (self.stop === 'cancel') status = 'cancelled';
@@ -321,6 +353,7 @@ export function createReconcileService(deps: {
       logger.error({ err, runId: run.id }, 'reconcile failed');
     } finally {
       clearInterval(heartbeat);
+      await store.close();
     }
     if (status) await repo.finishRun(run.id, status, clock(), error);
     if (self.stop !== 'lock_lost') await repo.releaseLock(instance);

@@ -10,21 +10,19 @@ import type { FieldDiff } from '../contract.ts';
 export const VOLATILE_FIELDS = new Set(['last_active_at', 'last_sign_in_at']);
 
 export function diffUsers(local: Record<string, unknown> | null, clerk: Record<string, unknown> | null): FieldDiff[] {
-  const l = withoutVolatile(local ?? {});
-  const c = withoutVolatile(clerk ?? {});
-  return diff(l, c).map((d) => {
+  // Volatile fields are dropped from the result rather than from copies of both users, and both are parsed
+  // JSON (no cycles to guard against): copying every user twice and tracking cycles was most of a reconcile
+  // page's compare time (500 users per page).
+  return diff(local ?? {}, clerk ?? {}, { cyclesFix: false }).flatMap((d): FieldDiff[] => {
+    if (VOLATILE_FIELDS.has(String(d.path[0]))) return [];
     const path = d.path.join('.');
     switch (d.type) {
       case 'CREATE':
-        return { path, kind: 'added', local: undefined, clerk: d.value } as FieldDiff;
+        return [{ path, kind: 'added', local: undefined, clerk: d.value }];
       case 'REMOVE':
-        return { path, kind: 'removed', local: d.oldValue, clerk: undefined } as FieldDiff;
+        return [{ path, kind: 'removed', local: d.oldValue, clerk: undefined }];
       case 'CHANGE':
-        return { path, kind: 'changed', local: d.oldValue, clerk: d.value } as FieldDiff;
+        return [{ path, kind: 'changed', local: d.oldValue, clerk: d.value }];
     }
   });
-}
-
-function withoutVolatile(u: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(u).filter(([k]) => !VOLATILE_FIELDS.has(k)));
 }

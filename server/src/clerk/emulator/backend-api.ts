@@ -121,8 +121,8 @@ export function createBackendApiRouter(deps: { store: Store; secretKey: () => st
     if ((startingAfter || endingBefore) && order.field !== 'created_at') {
       throw new ParamError(startingAfter ? 'starting_after' : 'ending_before', 'can only be used when ordering by created_at');
     }
-    const users = store.listUsers({ ...userFilter(req), limit, offset, orderBy: order, startingAfter, endingBefore });
-    sendClerkJson(res, 200, users);
+    res.status(200).setHeader('Content-Type', 'application/json');
+    res.end(store.listUsersJson({ ...userFilter(req), limit, offset, orderBy: order, startingAfter, endingBefore }));
   });
 
   router.get('/users/count', (req, res) => {
