@@ -9,26 +9,33 @@ import { createClerkClient, type ClerkClient } from '../clerk/clerk-client.ts';
 import type { ReconcileFixResult } from '../contract.ts';
 import { json, reconcile } from './test-support.ts';
 
+/** The emulator enforcing 10 requests / 1 s, and a server whose reconcile may use all of it. */
+async function limited(seed: number, pageSize: number, wrap: (c: ClerkClient) => ClerkClient = (c) => c) {
+  const clerk = createEmulator({
+    signingSecret: generateSigningSecret(),
+    secretKey: generateSecretKey(),
+    targets: [],
+    rateLimit: { requests: 10, windowMs: 1_000 },
+    timeFactor: 0.001,
+    seed,
+  });
+  const { url } = await clerk.listen(0);
+  const statuses: number[] = [];
+  const s = await startTestServer('sqlite', {
+    secrets: [clerk.signingSecret],
+    clerk: wrap(createClerkClient({ apiUrl: url, secretKey: clerk.secretKey, onResponse: (status) => statuses.push(status) })),
+    reconcile: { rateLimit: 10, windowMs: 1_000, budgetShare: 1, pageSize },
+  });
+  clerk.addTarget(`${s.url}/api/webhooks/clerk`);
+  return { clerk, s, statuses };
+}
+
 describe('reconcile within the rate limit', () => {
   let s: TestServer;
   let clerk: Emulator;
-  const statuses: number[] = [];
+  let statuses: number[];
   beforeAll(async () => {
-    clerk = createEmulator({
-      signingSecret: generateSigningSecret(),
-      secretKey: generateSecretKey(),
-      targets: [],
-      rateLimit: { requests: 10, windowMs: 1_000 },
-      timeFactor: 0.001,
-      seed: 11,
-    });
-    const { url } = await clerk.listen(0);
-    s = await startTestServer('sqlite', {
-      secrets: [clerk.signingSecret],
-      clerk: createClerkClient({ apiUrl: url, secretKey: clerk.secretKey, onResponse: (status) => statuses.push(status) }),
-      reconcile: { rateLimit: 10, windowMs: 1_000, budgetShare: 1, pageSize: 10 },
-    });
-    clerk.addTarget(`${s.url}/api/webhooks/clerk`);
+    ({ clerk, s, statuses } = await limited(11, 10));
   });
   afterAll(async () => {
     await clerk?.close();
@@ -59,20 +66,10 @@ describe('reconcile within the rate limit', () => {
 describe('reconcile with pages requested ahead, within the rate limit', () => {
   let s: TestServer;
   let clerk: Emulator;
-  const statuses: number[] = [];
+  let statuses: number[];
   let open = 0;
   let mostOpen = 0;
   beforeAll(async () => {
-    clerk = createEmulator({
-      signingSecret: generateSigningSecret(),
-      secretKey: generateSecretKey(),
-      targets: [],
-      rateLimit: { requests: 10, windowMs: 1_000 },
-      timeFactor: 0.001,
-      seed: 12,
-    });
-    const { url } = await clerk.listen(0);
-    const inner = createClerkClient({ apiUrl: url, secretKey: clerk.secretKey, onResponse: (status) => statuses.push(status) });
     // Clerk answers slower than the spacing (250 ms against 105): the budget has to keep several requests open
     const slow = <A extends unknown[], R>(fn: (...a: A) => Promise<R>) => async (...a: A): Promise<R> => {
       open++;
@@ -84,13 +81,12 @@ describe('reconcile with pages requested ahead, within the rate limit', () => {
         open--;
       }
     };
-    const client: ClerkClient = { ...inner, listUsers: slow(inner.listUsers), countUsers: slow(inner.countUsers), getUser: slow(inner.getUser) };
-    s = await startTestServer('sqlite', {
-      secrets: [clerk.signingSecret],
-      clerk: client,
-      reconcile: { rateLimit: 10, windowMs: 1_000, budgetShare: 1, pageSize: 20 },
-    });
-    clerk.addTarget(`${s.url}/api/webhooks/clerk`);
+    ({ clerk, s, statuses } = await limited(12, 20, (inner) => ({
+      ...inner,
+      listUsers: slow(inner.listUsers),
+      countUsers: slow(inner.countUsers),
+      getUser: slow(inner.getUser),
+    })));
   });
   afterAll(async () => {
     await clerk?.close();
