@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 // One runner for the unit and integration tiers of both sides; Playwright owns e2e/.
 export default defineConfig({
   test: {
-    include: ['server/**/*.test.ts', 'client/src/**/*.test.{ts,tsx}', 'scripts/**/*.test.ts'],
+    include: ['server/**/*.test.ts', 'emulator/**/*.test.ts', 'client/src/**/*.test.{ts,tsx}', 'scripts/**/*.test.ts'],
     exclude: ['**/node_modules/**', 'e2e/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,

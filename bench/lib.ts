@@ -3,7 +3,7 @@ import autocannon from 'autocannon';
 import { Webhook } from 'svix';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
-import { makeEvent, makeUser, clerkId } from '../server/src/clerk/factories.ts';
+import { makeEvent, makeUser, clerkId } from '../emulator/factories.ts';
 
 export interface LoadResult {
   requestsPerSec: number;

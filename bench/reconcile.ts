@@ -10,11 +10,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startTarget } from './lib.ts';
-import { generateSecretKey } from '../server/src/clerk/emulator/emulator.ts';
+import { generateSecretKey } from '../emulator/emulator.ts';
 import { createDb } from '../server/src/lib/db/client.ts';
 import { migrate } from '../server/src/lib/db/migrate.ts';
 import { userColumnsOf } from '../server/src/users/users.repository.ts';
-import type { ClerkUserJson } from '../server/src/clerk/factories.ts';
+import type { ClerkUserJson } from '../server/src/clerk/clerk-json.ts';
 import type { ReconcileRunDto } from '../server/src/contract.ts';
 
 const USERS = Number(process.argv[2] ?? 25_000);

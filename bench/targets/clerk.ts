@@ -4,7 +4,7 @@
 // answered: GET /bench/counts (POST resets), since Clerk counts requests where they arrive.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createEmulator, generateSigningSecret } from '../../server/src/clerk/emulator/emulator.ts';
+import { createEmulator, generateSigningSecret } from '../../emulator/emulator.ts';
 
 const emulator = createEmulator({
   signingSecret: generateSigningSecret(),

@@ -7,7 +7,7 @@ import { Session } from 'node:inspector/promises';
 import { pino } from 'pino';
 import { parseConfig } from '../../server/src/config.ts';
 import { startServer } from '../../server/src/server.ts';
-import { generateSigningSecret } from '../../server/src/clerk/emulator/emulator.ts';
+import { generateSigningSecret } from '../../emulator/emulator.ts';
 
 const server = await startServer(
   parseConfig({

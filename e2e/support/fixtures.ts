@@ -1,6 +1,6 @@
 // What the journeys share: signing in, and talking to the emulator's control API (Clerk's side).
 import { test as base, expect, type Page } from '@playwright/test';
-import type { ClerkUserJson } from '../../server/src/clerk/factories.ts';
+import type { ClerkUserJson } from '../../server/src/clerk/clerk-json.ts';
 import { E2E } from './ports.ts';
 
 async function control<T>(method: string, path: string, body?: unknown): Promise<T> {

@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import { pino } from 'pino';
 import { parseConfig } from '../../server/src/config.ts';
 import { startServer } from '../../server/src/server.ts';
-import { generateSecretKey, generateSigningSecret, startEmulator } from '../../server/src/clerk/emulator/emulator.ts';
+import { generateSecretKey, generateSigningSecret, startEmulator } from '../../emulator/emulator.ts';
 import { E2E } from './ports.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

@@ -4,7 +4,6 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createLogger } from './lib/logger.ts';
 import { startServer } from './server.ts';
-import { generateSecretKey, generateSigningSecret, startEmulator } from './clerk/emulator/emulator.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -21,11 +20,13 @@ async function main() {
   }
   const logger = createLogger(config.logLevel);
 
-  // Demo mode: no Clerk configured, so the built-in emulator plays Clerk + Svix on its own port.
-  const emulator = config.demo
-    ? await startEmulator({
-        signingSecret: generateSigningSecret(),
-        secretKey: generateSecretKey(),
+  // Demo mode: no Clerk configured, so the built-in emulator plays Clerk + Svix on its own port. It is loaded
+  // only here, so a production start never loads the emulator or faker.
+  const emulatorModule = config.demo ? await import('../../emulator/emulator.ts') : null;
+  const emulator = emulatorModule
+    ? await emulatorModule.startEmulator({
+        signingSecret: emulatorModule.generateSigningSecret(),
+        secretKey: emulatorModule.generateSecretKey(),
         targets: [],
         port: config.emulatorPort,
         host: '127.0.0.1',

@@ -3,7 +3,7 @@
 // and turns Clerk's error body and trace id into an AppError the operator can read.
 import pRetry, { AbortError } from 'p-retry';
 import { AppError } from '../lib/errors.ts';
-import type { ClerkSessionJson, ClerkUserJson } from './factories.ts';
+import type { ClerkSessionJson, ClerkUserJson } from './clerk-json.ts';
 
 export interface ClerkClientOptions {
   apiUrl: string; // e.g. https://api.clerk.com (the /v1 prefix is added here)

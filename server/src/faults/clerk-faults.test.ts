@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../test/harness.ts';
 import { createClerkClient } from '../clerk/clerk-client.ts';
-import { makeEvent, makeUser, type ClerkUserJson } from '../clerk/factories.ts';
+import { makeEvent, makeUser, type ClerkUserJson } from '../../../emulator/factories.ts';
 import type { ApiError, ResyncResult } from '../contract.ts';
 
 interface Scripted {

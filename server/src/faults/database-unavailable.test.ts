@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { createTestDb } from '../test/db.ts';
 import { startTestServer, type TestServer } from '../test/harness.ts';
 import { createDb } from '../lib/db/client.ts';
-import { makeEvent, makeUser } from '../clerk/factories.ts';
+import { makeEvent, makeUser } from '../../../emulator/factories.ts';
 
 const EVENTS = 40;
 

@@ -5,7 +5,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, newSecret, type TestServer } from '../test/harness.ts';
-import { makeEvent, makeUser } from '../clerk/factories.ts';
+import { makeEvent, makeUser } from '../../../emulator/factories.ts';
 
 const REQUESTS = 10_000;
 const CONCURRENCY = 24;

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startTestServer, type TestServer } from '../test/harness.ts';
-import { createEmulator, generateSecretKey, generateSigningSecret, type Emulator } from '../clerk/emulator/emulator.ts';
+import { createEmulator, generateSecretKey, generateSigningSecret, type Emulator } from '../../../emulator/emulator.ts';
 import { createClerkClient } from '../clerk/clerk-client.ts';
 import { reconcile, allFindings, json } from '../reconcile/test-support.ts';
 import type { ReconcileFixResult } from '../contract.ts';

@@ -7,7 +7,7 @@ import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startTestServer, ADMIN, type TestServer } from '../test/harness.ts';
 import { createLogger } from '../lib/logger.ts';
-import { createEmulator, generateSecretKey, generateSigningSecret, type Emulator } from '../clerk/emulator/emulator.ts';
+import { createEmulator, generateSecretKey, generateSigningSecret, type Emulator } from '../../../emulator/emulator.ts';
 import type { CreateOperatorResult, CreatedApiToken, DeliverySummary, Page } from '../contract.ts';
 
 describe('fault suite: secrets never leak', () => {

@@ -7,7 +7,7 @@ import { sqlitePathFromUrl } from '../lib/db/schema-engine.ts';
 import { createIngestStore, type IngestItem } from './ingest-store.ts';
 import type { NewDelivery } from '../deliveries/deliveries.repository.ts';
 import { parseClerkEvent } from '../webhooks/clerk-event.ts';
-import { clerkId, makeEvent, makeUser } from '../clerk/factories.ts';
+import { clerkId, makeEvent, makeUser } from '../../../emulator/factories.ts';
 
 function eventItem(): IngestItem {
   const u = makeUser();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, newSecret, type TestServer } from '../test/harness.ts';
-import { makeEvent, makeUser } from '../clerk/factories.ts';
+import { makeEvent, makeUser } from '../../../emulator/factories.ts';
 
 describe('operations: metrics and request ids', () => {
   let s: TestServer;

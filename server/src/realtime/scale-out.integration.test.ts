@@ -9,7 +9,7 @@ import type { ClientToServerEvents, ServerToClientEvents } from './contract.ts';
 import type { Db } from '../lib/db/client.ts';
 import { createTestDb } from '../test/db.ts';
 import { newSecret, signHeaders, ADMIN } from '../test/harness.ts';
-import { clerkId, makeEvent, makeUser } from '../clerk/factories.ts';
+import { clerkId, makeEvent, makeUser } from '../../../emulator/factories.ts';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 

@@ -5,7 +5,7 @@ import type { ClientToServerEvents, ServerToClientEvents } from './contract.ts';
 import type { EventSummary } from '../contract.ts';
 import { TEST_PROVIDERS } from '../test/db.ts';
 import { startTestServer, type TestServer } from '../test/harness.ts';
-import { makeEvent, makeUser } from '../clerk/factories.ts';
+import { makeEvent, makeUser } from '../../../emulator/factories.ts';
 
 type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 

@@ -4,7 +4,7 @@
 // during requests, with seeded randomness (and answers that arrive in a different order than asked).
 import { describe, expect, it } from 'vitest';
 import type { ClerkClient, ListUsersParams } from '../clerk/clerk-client.ts';
-import type { ClerkUserJson } from '../clerk/factories.ts';
+import type { ClerkUserJson } from '../clerk/clerk-json.ts';
 import { ClerkApiError } from '../clerk/clerk-client.ts';
 import { createUserPager, type PagerOptions } from './pager.ts';
 

@@ -11,7 +11,7 @@
 // when they do not (the list moved by more than a page), the rest of the run goes by cursor. Either way the
 // pages are the ones cursor paging gives: each a contiguous stretch of Clerk's list, none missed or repeated.
 import type { ClerkClient } from '../clerk/clerk-client.ts';
-import type { ClerkUserJson } from '../clerk/factories.ts';
+import type { ClerkUserJson } from '../clerk/clerk-json.ts';
 import { ClerkApiError } from '../clerk/clerk-client.ts';
 
 export interface UserPage {

@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TEST_PROVIDERS } from '../test/db.ts';
 import { startTestServer, type TestServer } from '../test/harness.ts';
-import { createEmulator, generateSecretKey, generateSigningSecret, type Emulator } from '../clerk/emulator/emulator.ts';
+import { createEmulator, generateSecretKey, generateSigningSecret, type Emulator } from '../../../emulator/emulator.ts';
 import type { ReconcileFixResult, ReconcileRunDto } from '../contract.ts';
 import { reconcile } from './test-support.ts';
 

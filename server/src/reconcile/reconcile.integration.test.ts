@@ -4,7 +4,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PROVIDERS, createTestDb } from '../test/db.ts';
 import { startTestServer, type TestServer } from '../test/harness.ts';
-import { createEmulator, generateSecretKey, generateSigningSecret, type Emulator } from '../clerk/emulator/emulator.ts';
+import { createEmulator, generateSecretKey, generateSigningSecret, type Emulator } from '../../../emulator/emulator.ts';
 import { createClerkClient, type ClerkClient, type ListUsersParams } from '../clerk/clerk-client.ts';
 import type { AuditEntryDto, DriftClass, Page, ReconcileFindingDto, ReconcileFixResult, ReconcileRunDto } from '../contract.ts';
 import { allFindings, json, reconcile, sleep, waitForRun } from './test-support.ts';

@@ -4,7 +4,7 @@
 // are open at once. No timing assertions (the duration ratio is measured by bench/reconcile.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../test/harness.ts';
-import { createEmulator, generateSecretKey, generateSigningSecret, type Emulator } from '../clerk/emulator/emulator.ts';
+import { createEmulator, generateSecretKey, generateSigningSecret, type Emulator } from '../../../emulator/emulator.ts';
 import { createClerkClient, type ClerkClient } from '../clerk/clerk-client.ts';
 import type { ReconcileFixResult } from '../contract.ts';
 import { json, reconcile } from './test-support.ts';

@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { DriftClass, DriftPoint, FieldDiff, Page, ReconcileFindingDto, ReconcileFixResult, ReconcileRunDto, ReconcileStatus, ResyncResult } from '../contract.ts';
 import type { ClerkClient } from '../clerk/clerk-client.ts';
-import type { ClerkUserJson } from '../clerk/factories.ts';
+import type { ClerkUserJson } from '../clerk/clerk-json.ts';
 import type { Publisher } from '../realtime/publisher.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { AuditRecorder } from '../audit/audit.service.ts';

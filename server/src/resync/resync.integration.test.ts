@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PROVIDERS } from '../test/db.ts';
 import { startTestServer, type TestServer } from '../test/harness.ts';
-import { createEmulator, generateSecretKey, generateSigningSecret, type Emulator } from '../clerk/emulator/emulator.ts';
+import { createEmulator, generateSecretKey, generateSigningSecret, type Emulator } from '../../../emulator/emulator.ts';
 import type { ResyncResult, UserComparison, UserDetail } from '../contract.ts';
 
 const json = async <T,>(r: Response | Promise<Response>): Promise<T> => (await (await r).json()) as T;

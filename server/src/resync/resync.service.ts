@@ -4,7 +4,7 @@ import type { OperatorDto, ResyncResult, SyncStatus, UserComparison } from '../c
 import type { UnitOfWork } from '../lib/unit-of-work.ts';
 import type { Publisher } from '../realtime/publisher.ts';
 import type { ClerkClient } from '../clerk/clerk-client.ts';
-import type { ClerkUserJson } from '../clerk/factories.ts';
+import type { ClerkUserJson } from '../clerk/clerk-json.ts';
 import type { AuditRecorder } from '../audit/audit.service.ts';
 import type { UserSource } from '../users/users.repository.ts';
 import type { UsersService } from '../users/users.service.ts';

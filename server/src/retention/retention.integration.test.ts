@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PROVIDERS } from '../test/db.ts';
 import { ADMIN, startTestServer, type TestServer } from '../test/harness.ts';
-import { makeDeletedUser, makeEvent, makeSession, makeUser } from '../clerk/factories.ts';
+import { makeDeletedUser, makeEvent, makeSession, makeUser } from '../../../emulator/factories.ts';
 import type { EventDetail, OverviewStats, PurgeUserResult } from '../contract.ts';
 
 const DAY = 86_400_000;

@@ -14,7 +14,7 @@ import type { ReconcileOptions, Services } from '../services.ts';
 import type { RetentionOptions } from '../retention/retention.service.ts';
 import type { LoginLimiter } from '../auth/login-limiter.ts';
 import type { Logger } from '../lib/logger.ts';
-import { clerkId } from '../clerk/factories.ts';
+import { clerkId } from '../../../emulator/factories.ts';
 
 export const newSecret = () => `whsec_${randomBytes(24).toString('base64')}`;
 export const ADMIN = { email: 'admin@test.local', password: 'correct horse battery' };

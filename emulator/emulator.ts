@@ -13,7 +13,7 @@ import {
   type ClerkUserJson,
   type Factories,
   type UserOverrides,
-} from '../factories.ts';
+} from './factories.ts';
 import { createStore, type Store } from './store.ts';
 import { createRateLimiter, DEV_INSTANCE_RATE_LIMIT, type RateLimit } from './rate-limit.ts';
 import { createBackendApiRouter } from './backend-api.ts';

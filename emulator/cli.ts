@@ -1,7 +1,7 @@
 // `npm run emulator -- --target http://localhost:3000/api/webhooks/clerk`: the Clerk emulator on its own, so a
 // team can point it at any backend (this monitor or their own) without a Clerk account or a tunnel.
 import { parseArgs } from 'node:util';
-import { createLogger } from '../../lib/logger.ts';
+import { createLogger } from '../server/src/lib/logger.ts';
 import { faultsPatchSchema } from './faults.ts';
 import { generateSecretKey, generateSigningSecret, startEmulator } from './emulator.ts';
 

@@ -4,8 +4,8 @@
 // deleted user a tombstone, every session of a live user in the same status. (Drops are left out on purpose:
 // a dropped message can only be recovered by reconciling against the Backend API, which is another test.)
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TEST_PROVIDERS } from '../../test/db.ts';
-import { startTestServer, type TestServer } from '../../test/harness.ts';
+import { TEST_PROVIDERS } from '../server/src/test/db.ts';
+import { startTestServer, type TestServer } from '../server/src/test/harness.ts';
 import { createEmulator, generateSecretKey, type Emulator } from './emulator.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
