@@ -1,0 +1,216 @@
+// Runs a reconcile on this server: pages through Clerk's users (pager.ts), classifies each page (classify.ts)
+// and commits it with its cursor, so whoever holds the lock next resumes where this run stopped. While it
+// runs it heartbeats the lock and the run (and stops when either turns out to be someone else's), and
+// publishes its progress, throttled. Which run to start or resume, and when, is the scheduler's (scheduler.ts).
+import type { ReconcileStatus } from '../contract.ts';
+import type { ClerkClient } from '../clerk/clerk-client.ts';
+import type { Publisher } from '../realtime/publisher.ts';
+import type { Logger } from '../lib/logger.ts';
+import type { PageCommit, ReconcileRepository, RunRow } from './reconcile.repository.ts';
+import type { Pace, RunView } from './run-view.ts';
+import { createUserPager, type UserPage } from './pager.ts';
+import { classifyPage } from './classify.ts';
+
+export interface JobSettings {
+  /** Clerk users per page (Clerk's maximum is 500) */
+  pageSize: number;
+  heartbeatMs: number;
+  /** at most one progress message per this many ms */
+  progressEveryMs: number;
+  /** page requests issued ahead of the page being classified (hides Clerk's latency; each held page is ~1 MB of JSON) */
+  pagesAhead: number;
+}
+
+type StopReason = 'pause' | 'cancel' | 'cancelled_elsewhere' | 'lock_lost';
+
+export interface Job {
+  runId: number;
+  stop: StopReason | null;
+  done: Promise<void>;
+  /** pace since this server took the run */
+  since: Pace;
+}
+
+/** The job running on this server, if any: the runner fills it; the scheduler and the run view read it. */
+export interface JobSlot {
+  current: Job | null;
+}
+
+/** Publishes a run's progress at most once per `everyMs`: the newest row waiting wins. */
+function createProgress(deps: { everyMs: number; publisher: Publisher; view: Pick<RunView, 'toDto'>; logger: Logger }) {
+  let lastEmit = 0;
+  let pendingRow: RunRow | null = null;
+  let emitTimer: NodeJS.Timeout | null = null;
+  function report(row: RunRow) {
+    pendingRow = row;
+    if (emitTimer) return;
+    const wait = lastEmit + deps.everyMs - Date.now();
+    if (wait <= 0) void emit();
+    else emitTimer = setTimeout(() => void emit(), wait);
+  }
+  async function emit() {
+    emitTimer = null;
+    const row = pendingRow;
+    pendingRow = null;
+    if (!row) return;
+    lastEmit = Date.now();
+    try {
+      deps.publisher.reconcileProgress(await deps.view.toDto(row));
+    } catch (err) {
+      deps.logger.warn({ err }, 'reconcile progress not published');
+    }
+  }
+  function drop() {
+    if (emitTimer) clearTimeout(emitTimer);
+    emitTimer = null;
+    pendingRow = null;
+  }
+  return { report, drop };
+}
+
+export function createJobRunner(deps: {
+  repo: ReconcileRepository;
+  /** already behind the reconcile's rate budget */
+  clerk: ClerkClient;
+  /** the same behind the same budget, for requests made ahead of need (queued behind `clerk`'s) */
+  clerkAhead: ClerkClient;
+  publisher: Publisher;
+  logger: Logger;
+  settings: JobSettings;
+  instance: string;
+  clock: () => Date;
+  slot: JobSlot;
+  view: Pick<RunView, 'toDto'>;
+}) {
+  const { repo, clerk, logger, settings, instance, clock, slot, view } = deps;
+  const progress = createProgress({ everyMs: settings.progressEveryMs, publisher: deps.publisher, view, logger });
+
+  async function runJob(initial: RunRow, self: Job): Promise<void> {
+    let run = initial;
+    let status: Exclude<ReconcileStatus, 'running'> | null = null;
+    let error: string | null = null;
+    const heartbeat = setInterval(() => {
+      const at = clock();
+      void Promise.all([repo.heartbeatLock(instance, at), repo.heartbeatRun(run.id, instance, at)])
+        .then(([lock, alive]) => {
+          if (!alive) self.stop ??= 'cancelled_elsewhere';
+          else if (!lock) self.stop ??= 'lock_lost';
+        })
+        .catch((err: unknown) => logger.warn({ err }, 'reconcile heartbeat failed'));
+    }, settings.heartbeatMs);
+    heartbeat.unref();
+    // opened first: its worker threads start while Clerk counts
+    const store = repo.openPageStore();
+    try {
+      if (run.totalEstimate === null) run = await repo.setTotalEstimate(run.id, await clerk.countUsers());
+      let from = run.cursorCreatedAt;
+      let anchors = JSON.parse(run.anchors) as string[];
+      progress.report(run);
+      // Pages are requested ahead (several in flight, the budget spacing their starts) while this one is
+      // classified and committed, so the rate budget, not Clerk's latency or the local work, sets the pace.
+      const pager = createUserPager(
+        { ahead: deps.clerkAhead, now: clerk },
+        {
+          pageSize: settings.pageSize,
+          ahead: settings.pagesAhead,
+          cursor: run.cursor,
+          anchors,
+          position: Math.max(0, run.checked - 1),
+          total: run.totalEstimate ?? 0,
+        },
+      );
+      // A page classified, its in-sync marks being written, and not committed yet: it is committed once the
+      // next page is classified, so the marks' writing overlaps that (page-store.ts).
+      let held: { commit: PageCommit; marked: Promise<void> } | null = null;
+      const commitHeld = async () => {
+        if (!held) return;
+        const { commit, marked } = held;
+        held = null;
+        await marked;
+        run = await repo.commitPage(run.id, commit);
+        progress.report(run);
+      };
+      let pending: Promise<UserPage> | null = self.stop ? null : pager.next();
+      try {
+        while (pending) {
+          const page = await pending;
+          pending = null;
+          if (self.stop) break; // not committed: fetched again on resume
+          if (page.full && page.last) pending = pager.next();
+          // half-open windows [from, to): a user created at `to` belongs to the next window
+          const to = pending && page.last ? new Date(page.last.created_at) : null;
+          const { commit, inSyncIds } = await classifyPage({ clerk, store, instance }, page.users, { from, to, exclude: anchors }, clock());
+          if (page.last) {
+            commit.cursor = { id: page.last.id, createdAt: new Date(page.last.created_at), anchors: page.anchors };
+            from = commit.cursor.createdAt;
+            anchors = commit.cursor.anchors;
+          }
+          await commitHeld();
+          held = { commit, marked: store.markInSync(inSyncIds, commit.at) };
+          // a page's marks that fail must not leave the page "committed" without them: commitHeld rethrows
+          held.marked.catch(() => undefined);
+          if (self.stop) break;
+        }
+        // the last page classified — unless this server no longer owns the run
+        if (self.stop !== 'lock_lost' && self.stop !== 'cancelled_elsewhere') await commitHeld();
+      } finally {
+        // pages requested ahead and not used: let them settle quietly (resume asks again)
+        pager.close();
+        await (pending as Promise<UserPage> | null)?.catch(() => undefined);
+      }
+      if (!self.stop) status = 'completed';
+      else if (self.stop === 'cancel') status = 'cancelled';
+      // pause (shutdown) and a lost lock leave the run `running`: whoever holds the lock next resumes it
+    } catch (err) {
+      status = 'failed';
+      error = err instanceof Error ? err.message : String(err);
+      logger.error({ err, runId: run.id }, 'reconcile failed');
+    } finally {
+      clearInterval(heartbeat);
+      await store.close();
+    }
+    if (status) await repo.finishRun(run.id, status, clock(), error);
+    if (self.stop !== 'lock_lost') await repo.releaseLock(instance);
+    progress.drop();
+    const final = await repo.getRun(run.id);
+    if (final) {
+      const dto = await view.toDto(final);
+      logger.info({ runId: run.id, status: dto.status, checked: dto.checked, found: dto.found, stop: self.stop }, 'reconcile stopped');
+      deps.publisher.reconcileFinished(dto);
+    }
+  }
+
+  return {
+    /** Runs `run` in the background; the caller holds the lock, and the job releases it when it ends. */
+    launch(run: RunRow): void {
+      const self: Job = { runId: run.id, stop: null, done: Promise.resolve(), since: { at: Date.now(), checked: run.checked } };
+      slot.current = self;
+      self.done = runJob(run, self)
+        .catch((err: unknown) => logger.error({ err, runId: run.id }, 'reconcile job crashed'))
+        .finally(() => {
+          if (slot.current === self) slot.current = null;
+        });
+    },
+
+    /** Cancels run `runId` if it is the job here, once it has stopped; false when it is not running here. */
+    async cancel(runId: number): Promise<boolean> {
+      const job = slot.current;
+      if (job?.runId !== runId) return false;
+      job.stop = 'cancel';
+      await job.done;
+      return true;
+    },
+
+    /** Pauses the job here, if any (its run stays `running`, to be resumed), and drops progress not yet sent. */
+    async pause(): Promise<void> {
+      const current = slot.current;
+      if (current) {
+        current.stop ??= 'pause';
+        await current.done;
+      }
+      progress.drop();
+    },
+  };
+}
+
+export type JobRunner = ReturnType<typeof createJobRunner>;
