@@ -1,6 +1,7 @@
 // Background life for demos: sign-ups, profile edits, sign-ins/outs, revocations and deletions at a Poisson rate,
 // each going through the emulator like a real change (store + webhook), so the dashboard moves from the first second.
-import type { ClerkUserJson, Factories, UserOverrides } from './factories.ts';
+import type { ClerkUserJson } from '../server/src/clerk/clerk-json.ts';
+import type { Factories, UserOverrides } from './factories.ts';
 import type { Store } from './store.ts';
 
 export interface ActivityConfig {

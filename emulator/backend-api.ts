@@ -6,13 +6,13 @@ import { Router, type Request, type Response, type NextFunction } from 'express'
 import type { Store, UserFilter, UserOrderField } from './store.ts';
 import { USER_ORDER_FIELDS } from './store.ts';
 import type { RateLimiter } from './rate-limit.ts';
-
-export interface ClerkErrorJson {
-  message: string;
-  long_message: string;
-  code: string;
-  meta?: Record<string, unknown>;
-}
+import type {
+  ClerkErrorJson,
+  ClerkErrorsJson,
+  ClerkPaginatedListJson,
+  ClerkSessionJson,
+  ClerkTotalCountJson,
+} from '../server/src/clerk/clerk-json.ts';
 
 const traceId = () => randomBytes(16).toString('hex');
 
@@ -29,7 +29,8 @@ export function sendClerkJson(res: Response, status: number, body: unknown): voi
 export function sendClerkError(res: Response, status: number, error: ClerkErrorJson): void {
   const id = traceId();
   res.setHeader('X-Clerk-Trace-Id', id);
-  sendClerkJson(res, status, { errors: [error], clerk_trace_id: id });
+  const body: ClerkErrorsJson = { errors: [error], clerk_trace_id: id };
+  sendClerkJson(res, status, body);
 }
 
 export const clerkErrors = {
@@ -126,7 +127,8 @@ export function createBackendApiRouter(deps: { store: Store; secretKey: () => st
   });
 
   router.get('/users/count', (req, res) => {
-    sendClerkJson(res, 200, { object: 'total_count', total_count: store.countUsers(userFilter(req)) });
+    const count: ClerkTotalCountJson = { object: 'total_count', total_count: store.countUsers(userFilter(req)) };
+    sendClerkJson(res, 200, count);
   });
 
   router.get('/users/:id', (req, res) => {
@@ -141,7 +143,10 @@ export function createBackendApiRouter(deps: { store: Store; secretKey: () => st
     const all = store.sessions({ userId: oneParam(req, 'user_id'), status: oneParam(req, 'status') });
     const page = all.slice(offset, offset + limit);
     // `paginated=true` (what @clerk/backend sends) wraps the page with a total; without it Clerk answers an array.
-    if (oneParam(req, 'paginated') === 'true') return sendClerkJson(res, 200, { data: page, total_count: all.length });
+    if (oneParam(req, 'paginated') === 'true') {
+      const paginated: ClerkPaginatedListJson<ClerkSessionJson> = { data: page, total_count: all.length };
+      return sendClerkJson(res, 200, paginated);
+    }
     sendClerkJson(res, 200, page);
   });
 

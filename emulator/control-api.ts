@@ -3,7 +3,8 @@
 // and CI tool, the emulator listens on 127.0.0.1 by default, and this router refuses any non-loopback caller anyway.
 import { Router, json, type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { ClerkUserJson, UserOverrides } from './factories.ts';
+import type { ClerkUserJson } from '../server/src/clerk/clerk-json.ts';
+import type { UserOverrides } from './factories.ts';
 import type { Emulator } from './emulator.ts';
 import { faultsPatchSchema } from './faults.ts';
 import { StoreError } from './store.ts';

@@ -4,7 +4,7 @@
 // svix-timestamp each attempt; a `webhook-delivery: abort-message` response header stops the retries.
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'svix';
-import type { ClerkEvent } from './factories.ts';
+import type { ClerkEvent } from '../server/src/clerk/clerk-json.ts';
 import type { Faults } from './faults.ts';
 
 /** Delay before each attempt: immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h (8 attempts, ~27.5 h). */

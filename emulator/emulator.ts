@@ -5,15 +5,15 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express, { type Express } from 'express';
-import {
-  createFactories,
-  type ClerkEvent,
-  type ClerkSessionJson,
-  type ClerkSessionStatus,
-  type ClerkUserJson,
-  type Factories,
-  type UserOverrides,
-} from './factories.ts';
+import type {
+  ClerkDeletedUserJson,
+  ClerkEvent,
+  ClerkSessionEventType,
+  ClerkSessionJson,
+  ClerkSessionStatus,
+  ClerkUserJson,
+} from '../server/src/clerk/clerk-json.ts';
+import { createFactories, type Factories, type UserOverrides } from './factories.ts';
 import { createStore, type Store } from './store.ts';
 import { createRateLimiter, DEV_INSTANCE_RATE_LIMIT, type RateLimit } from './rate-limit.ts';
 import { createBackendApiRouter } from './backend-api.ts';
@@ -86,7 +86,7 @@ export interface Emulator {
 
   createUser(partial?: UserOverrides, opts?: WriteOptions): ClerkUserJson;
   updateUser(id: string, patch: UserOverrides, opts?: WriteOptions): ClerkUserJson;
-  deleteUser(id: string, opts?: WriteOptions): { object: 'user'; id: string; deleted: true };
+  deleteUser(id: string, opts?: WriteOptions): ClerkDeletedUserJson;
   createSession(userId: string, overrides?: Partial<ClerkSessionJson>, opts?: WriteOptions): ClerkSessionJson;
   endSession(id: string, opts?: WriteOptions): ClerkSessionJson;
   removeSession(id: string, opts?: WriteOptions): ClerkSessionJson;
@@ -147,7 +147,7 @@ export function createEmulator(options: EmulatorOptions): Emulator {
     dispatcher.enqueue(factories.makeEvent(type, data, timestamp ?? now()));
   };
 
-  const sessionChange = (status: ClerkSessionStatus, type: string) => (id: string, opts?: WriteOptions) => {
+  const sessionChange = (status: ClerkSessionStatus, type: ClerkSessionEventType) => (id: string, opts?: WriteOptions) => {
     const s = store.setSessionStatus(id, status);
     emit(type, s, opts, s.updated_at);
     return s;

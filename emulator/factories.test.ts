@@ -77,7 +77,7 @@ describe('makeSession / makeEvent', () => {
     const e = makeEvent('user.created', u, NOW);
     expect(e).toMatchObject({ object: 'event', type: 'user.created', timestamp: NOW, data: u });
     expect(e.instance_id).toMatch(/^ins_/);
-    expect(e.event_attributes.http_request).toMatchObject({ client_ip: expect.any(String), user_agent: expect.any(String) });
+    expect(e.event_attributes!.http_request).toMatchObject({ client_ip: expect.any(String), user_agent: expect.any(String) });
     expect(makeEvent('user.updated', u).timestamp).toBeGreaterThan(1_600_000_000_000);
   });
 });

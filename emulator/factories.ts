@@ -1,6 +1,6 @@
 // Test-data factories for Clerk objects (faker), shared by tests, the local Clerk emulator and seeding.
-// The JSON mirrors what Clerk sends in webhooks and answers on the Backend API (shared/CLERK.md §3, §5):
-// snake_case, times in epoch milliseconds, ids in Clerk's prefixed KSUID format.
+// The JSON is typed by Clerk's wire schemas (server/src/clerk/clerk-json.ts), and wire-format.test.ts parses what
+// these make with them: snake_case, times in epoch milliseconds, ids in Clerk's prefixed KSUID format.
 import { Faker, base, en } from '@faker-js/faker';
 
 import type {
@@ -9,13 +9,11 @@ import type {
   ClerkPhoneNumberJson,
   ClerkExternalAccountJson,
   ClerkUserJson,
-  ClerkDeletedObjectJson,
+  ClerkDeletedUserJson,
   ClerkSessionJson,
   ClerkEventType,
   ClerkEvent,
 } from '../server/src/clerk/clerk-json.ts';
-export type * from '../server/src/clerk/clerk-json.ts';
-export { SESSION_EVENT_TYPES, USER_EVENT_TYPES } from '../server/src/clerk/clerk-json.ts';
 // ---------------------------------------------------------------------------------------------------------
 // Ids
 // ---------------------------------------------------------------------------------------------------------
@@ -66,7 +64,7 @@ export interface Factories {
   makeUser(overrides?: UserOverrides): ClerkUserJson;
   makeSession(user: Pick<ClerkUserJson, 'id'>, overrides?: SessionOverrides): ClerkSessionJson;
   makeEvent<T>(type: ClerkEventType, data: T, timestampMs?: number): ClerkEvent<T>;
-  makeDeletedUser(id: string): ClerkDeletedObjectJson;
+  makeDeletedUser(id: string): ClerkDeletedUserJson;
 }
 
 const OAUTH_PROVIDERS = [
@@ -308,4 +306,4 @@ export const makeSession = (user: Pick<ClerkUserJson, 'id'>, overrides?: Session
   shared.makeSession(user, overrides);
 export const makeEvent = <T>(type: ClerkEventType, data: T, timestampMs?: number): ClerkEvent<T> =>
   shared.makeEvent(type, data, timestampMs);
-export const makeDeletedUser = (id: string): ClerkDeletedObjectJson => shared.makeDeletedUser(id);
+export const makeDeletedUser = (id: string): ClerkDeletedUserJson => shared.makeDeletedUser(id);

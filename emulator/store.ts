@@ -1,7 +1,8 @@
 // The emulator's "Clerk truth": users and sessions in memory. The Backend API reads it, the control API and the
 // activity generator change it. A deleted user disappears from the API (404) but its id is remembered, so the
 // emulator can tell "deleted" from "never existed" and a convergence check can expect a tombstone.
-import type { ClerkSessionJson, ClerkSessionStatus, ClerkUserJson, Factories, UserOverrides } from './factories.ts';
+import type { ClerkSessionJson, ClerkSessionStatus, ClerkUserJson } from '../server/src/clerk/clerk-json.ts';
+import type { Factories, UserOverrides } from './factories.ts';
 
 export type UserOrderField =
   | 'created_at'

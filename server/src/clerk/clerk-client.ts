@@ -2,8 +2,16 @@
 // network errors with exponential backoff (p-retry), waits out 429 for as long as Retry-After says,
 // and turns Clerk's error body and trace id into an AppError the operator can read.
 import pRetry, { AbortError } from 'p-retry';
+import { z } from 'zod';
 import { AppError } from '../lib/errors.ts';
-import type { ClerkSessionJson, ClerkUserJson } from './clerk-json.ts';
+import {
+  ClerkErrorSchema,
+  ClerkErrorsSchema,
+  ClerkUserSchema,
+  type ClerkSessionJson,
+  type ClerkTotalCountJson,
+  type ClerkUserJson,
+} from './clerk-json.ts';
 
 export interface ClerkClientOptions {
   apiUrl: string; // e.g. https://api.clerk.com (the /v1 prefix is added here)
@@ -28,10 +36,12 @@ export interface ListUsersParams {
   query?: string;
 }
 
-interface ClerkErrorBody {
-  errors?: { message?: string; long_message?: string; code?: string }[];
-  clerk_trace_id?: string;
-}
+// What an answer must hold before it is used: a user's id and version (a resync writes it, a reconcile orders and
+// compares by them). The rest is Clerk's to extend and is returned exactly as Clerk sent it, never re-serialised.
+const UserAnswer = ClerkUserSchema.pick({ id: true, updated_at: true });
+const UserListAnswer = z.array(UserAnswer);
+// Any part of an error body may be missing (a proxy's error page, a truncated body): read what is there.
+const ErrorAnswer = ClerkErrorsSchema.partial().extend({ errors: z.array(ClerkErrorSchema.partial()).optional() });
 
 /** An answer from Clerk that is not a success, kept whole for the operator. */
 export class ClerkApiError extends AppError {
@@ -78,7 +88,7 @@ export function createClerkClient(opts: ClerkClientOptions) {
         throw new AppError('clerk_bad_response', 502, `Clerk answered ${res.status} with a body that is not JSON (${path})`);
       }
     }
-    const body = (await res.json().catch(() => ({}))) as ClerkErrorBody;
+    const body = ErrorAnswer.safeParse(await res.json().catch(() => ({}))).data ?? {};
     const first = body.errors?.[0];
     const retryAfterMs = res.status === 429 ? parseRetryAfter(res.headers.get('retry-after')) : undefined;
     const error = new ClerkApiError(
@@ -114,7 +124,7 @@ export function createClerkClient(opts: ClerkClientOptions) {
     async getUser(userId: string): Promise<ClerkUserJson | null> {
       const user = (await request<ClerkUserJson>(`/users/${encodeURIComponent(userId)}`)).json;
       // A 200 that is not this user (a proxy's page, a wrong id) must never be written as the local copy.
-      if (user !== null && (typeof user !== 'object' || user.id !== userId || typeof user.updated_at !== 'number')) {
+      if (user !== null && (!UserAnswer.safeParse(user).success || user.id !== userId)) {
         throw new AppError('clerk_bad_response', 502, `Clerk answered GET /users/${userId} with something other than that user`);
       }
       return user;
@@ -130,12 +140,14 @@ export function createClerkClient(opts: ClerkClientOptions) {
       for (const id of p.userIds ?? []) q.append('user_id', id);
       for (const e of p.emailAddresses ?? []) q.append('email_address', e);
       const { json } = await request<ClerkUserJson[]>(`/users?${q}`);
-      if (!Array.isArray(json)) throw new AppError('clerk_bad_response', 502, 'Clerk answered GET /users with something other than a list');
+      if (json === null || !UserListAnswer.safeParse(json).success) {
+        throw new AppError('clerk_bad_response', 502, 'Clerk answered GET /users with something other than a list of users');
+      }
       return json;
     },
 
     async countUsers(): Promise<number> {
-      const { json } = await request<{ total_count: number }>('/users/count');
+      const { json } = await request<ClerkTotalCountJson>('/users/count');
       return json?.total_count ?? 0;
     },
 

@@ -1,149 +1,314 @@
-// Clerk's wire format: the JSON Clerk sends in webhooks and answers on the Backend API (shared/CLERK.md §3, §5):
-// snake_case, times in epoch milliseconds, ids in Clerk's prefixed KSUID format. The server, and the emulator, import these.
-export interface ClerkVerificationJson {
-  status: 'verified' | 'unverified' | 'transferable' | 'failed' | 'expired';
-  strategy: string;
-  attempts: number | null;
-  expire_at: number | null;
-}
+// Clerk's wire format, in one place: the JSON Clerk sends in webhooks and answers on the Backend API (shared/CLERK.md
+// §3, §5, §6), as zod schemas and the types inferred from them. Snake_case, times in epoch milliseconds, ids in
+// Clerk's prefixed KSUID format. Written from Clerk's OpenAPI specs (https://github.com/clerk/openapi-specs:
+// bapi/2026-05-12.yml components/schemas, webhooks/2025-04-15.yml x-webhooks):
+// - a field the spec lists as required is required here, any other is optional; `nullable` there is .nullable() here;
+// - every object is loose: Clerk adds fields without a new API version, and what we store must keep them all.
+// The server (webhook parsing, the Backend API client, resync, reconcile) and the emulator import these. Webhook
+// parsing and the client check only the fields they rely on, picked from these schemas: a payload that differs from
+// the spec elsewhere must still be stored, not refused. The whole schemas type the code and the emulator, and its
+// tests hold the emulator and the spec's own examples to them.
+import { z } from 'zod';
 
-export interface ClerkIdentificationLinkJson {
-  type: string;
-  id: string;
-}
+/** Epoch milliseconds inside the range a JavaScript Date can hold (the spec says int64). */
+export const EpochMsSchema = z.number().int().nonnegative().max(8_640_000_000_000_000);
 
-export interface ClerkEmailAddressJson {
-  id: string; // idn_…
-  object: 'email_address';
-  email_address: string;
-  reserved: boolean;
-  verification: ClerkVerificationJson | null;
-  linked_to: ClerkIdentificationLinkJson[];
-  matches_sso_connection: boolean;
-  created_at: number;
-  updated_at: number;
-}
+const MetadataSchema = z.record(z.string(), z.unknown());
 
-export interface ClerkPhoneNumberJson {
-  id: string; // idn_…
-  object: 'phone_number';
-  phone_number: string;
-  reserved_for_second_factor: boolean;
-  default_second_factor: boolean;
-  reserved: boolean;
-  verification: ClerkVerificationJson | null;
-  linked_to: ClerkIdentificationLinkJson[];
-  backup_codes: string[] | null;
-  created_at: number;
-  updated_at: number;
-}
+// ---------------------------------------------------------------------------------------------------------
+// Errors (the body of every non-2xx Backend API answer)
+// ---------------------------------------------------------------------------------------------------------
 
-export interface ClerkExternalAccountJson {
-  id: string; // eac_…
-  object: 'external_account';
-  provider: string; // oauth_google, oauth_github, …
-  identification_id: string; // idn_…
-  provider_user_id: string;
-  approved_scopes: string;
-  email_address: string;
-  first_name: string;
-  last_name: string;
-  image_url: string;
-  username: string | null;
-  phone_number: string | null;
-  public_metadata: Record<string, unknown>;
-  label: string | null;
-  verification: ClerkVerificationJson | null;
-  created_at: number;
-  updated_at: number;
-}
+export const ClerkErrorSchema = z.looseObject({
+  message: z.string(),
+  long_message: z.string(),
+  code: z.string(),
+  meta: MetadataSchema.optional(),
+});
 
-export interface ClerkUserJson {
-  id: string; // user_…
-  object: 'user';
-  external_id: string | null;
-  username: string | null;
-  first_name: string | null;
-  last_name: string | null;
-  image_url: string;
-  has_image: boolean;
-  primary_email_address_id: string | null;
-  primary_phone_number_id: string | null;
-  primary_web3_wallet_id: string | null;
-  email_addresses: ClerkEmailAddressJson[];
-  phone_numbers: ClerkPhoneNumberJson[];
-  external_accounts: ClerkExternalAccountJson[];
-  web3_wallets: unknown[];
-  passkeys: unknown[];
-  saml_accounts: unknown[];
-  enterprise_accounts: unknown[];
-  public_metadata: Record<string, unknown>;
-  private_metadata: Record<string, unknown>;
-  unsafe_metadata: Record<string, unknown>;
-  password_enabled: boolean;
-  two_factor_enabled: boolean;
-  totp_enabled: boolean;
-  backup_code_enabled: boolean;
-  banned: boolean;
-  locked: boolean;
-  lockout_expires_in_seconds: number | null;
-  verification_attempts_remaining: number;
-  delete_self_enabled: boolean;
-  create_organization_enabled: boolean;
-  create_organizations_limit: number | null;
-  legal_accepted_at: number | null;
-  mfa_enabled_at: number | null;
-  mfa_disabled_at: number | null;
-  created_at: number;
-  updated_at: number;
-  last_sign_in_at: number | null;
-  last_active_at: number | null;
-}
+export const ClerkErrorsSchema = z.looseObject({
+  errors: z.array(ClerkErrorSchema),
+  meta: MetadataSchema.optional(),
+  clerk_trace_id: z.string().optional(),
+});
 
-/** `user.deleted` data: no `updated_at`, order it by the envelope timestamp. */
-export interface ClerkDeletedObjectJson {
-  object: 'user';
-  id: string;
-  deleted: true;
-}
+// ---------------------------------------------------------------------------------------------------------
+// User and the identifications it holds
+// ---------------------------------------------------------------------------------------------------------
 
-export type ClerkSessionStatus =
-  | 'active'
-  | 'pending'
-  | 'ended'
-  | 'removed'
-  | 'revoked'
-  | 'expired'
-  | 'abandoned'
-  | 'replaced';
+/**
+ * One schema for the spec's verification variants (verification_otp, _admin, _from_oauth, _oauth, _ticket, _saml,
+ * _email_link, _scim, _web3, _passkey, _google_one_tap): their `object` discriminator is optional, so a payload
+ * cannot be matched to one variant. Status is the union of the variants' enums; strategies are open (the spec
+ * allows unknown values or gives patterns).
+ */
+export const ClerkVerificationSchema = z.looseObject({
+  object: z.string().optional(),
+  status: z.enum(['unverified', 'verified', 'failed', 'expired', 'transferable']),
+  strategy: z.string(),
+  attempts: z.number().int().nullable(),
+  // required by every variant but verification_saml; nullable in all but verification_oauth
+  expire_at: z.number().int().nullable().optional(),
+  error: ClerkErrorSchema.nullable().optional(),
+  verified_at_client: z.string().nullable().optional(),
+});
 
-export interface ClerkSessionActivityJson {
-  id: string; // sess_activity_…
-  object: 'session_activity';
-  device_type: string | null;
-  is_mobile: boolean;
-  browser_name: string | null;
-  browser_version: string | null;
-  ip_address: string | null;
-  city: string | null;
-  country: string | null;
-}
+export const ClerkIdentificationLinkSchema = z.looseObject({
+  type: z.string(), // oauth_google, …
+  id: z.string(), // idn_…
+});
 
-export interface ClerkSessionJson {
-  id: string; // sess_…
-  object: 'session';
-  user_id: string;
-  client_id: string; // client_…
-  status: ClerkSessionStatus;
-  last_active_at: number;
-  last_active_organization_id: string | null;
-  expire_at: number;
-  abandon_at: number;
-  created_at: number;
-  updated_at: number;
-  latest_activity: ClerkSessionActivityJson | null;
-  actor: Record<string, unknown> | null;
-}
+export const ClerkEmailAddressSchema = z.looseObject({
+  id: z.string().optional(), // idn_…
+  object: z.literal('email_address'),
+  email_address: z.string(),
+  reserved: z.boolean(),
+  verification: ClerkVerificationSchema.nullable(),
+  linked_to: z.array(ClerkIdentificationLinkSchema),
+  matches_sso_connection: z.boolean().optional(),
+  created_at: EpochMsSchema,
+  updated_at: EpochMsSchema,
+});
+
+export const ClerkPhoneNumberSchema = z.looseObject({
+  id: z.string().optional(), // idn_…
+  object: z.literal('phone_number'),
+  phone_number: z.string(),
+  reserved_for_second_factor: z.boolean().optional(),
+  default_second_factor: z.boolean().optional(),
+  reserved: z.boolean(),
+  verification: ClerkVerificationSchema.nullable(),
+  linked_to: z.array(ClerkIdentificationLinkSchema),
+  backup_codes: z.array(z.string()).nullable().optional(),
+  created_at: EpochMsSchema,
+  updated_at: EpochMsSchema,
+});
+
+export const ClerkWeb3WalletSchema = z.looseObject({
+  id: z.string().optional(),
+  object: z.literal('web3_wallet'),
+  web3_wallet: z.string(),
+  verification: ClerkVerificationSchema.nullable(),
+  created_at: EpochMsSchema,
+  updated_at: EpochMsSchema,
+});
+
+export const ClerkPasskeySchema = z.looseObject({
+  id: z.string().optional(),
+  object: z.literal('passkey'),
+  name: z.string(),
+  last_used_at: EpochMsSchema,
+  verification: ClerkVerificationSchema.nullable(),
+});
+
+export const ClerkExternalAccountSchema = z.looseObject({
+  id: z.string(), // eac_…
+  object: z.enum(['external_account', 'facebook_account', 'google_account']),
+  provider: z.string(), // oauth_google, oauth_github, …
+  identification_id: z.string(), // idn_…
+  provider_user_id: z.string(),
+  approved_scopes: z.string(),
+  email_address: z.string(),
+  email_address_verified: z.boolean().nullable().optional(),
+  first_name: z.string(),
+  last_name: z.string(),
+  avatar_url: z.string().optional(), // deprecated in favour of image_url
+  image_url: z.string().nullable().optional(),
+  username: z.string().nullable().optional(),
+  phone_number: z.string().nullable().optional(),
+  public_metadata: MetadataSchema,
+  label: z.string().nullable().optional(),
+  verification: ClerkVerificationSchema.nullable(),
+  created_at: EpochMsSchema,
+  updated_at: EpochMsSchema,
+});
+
+/** The connection a SAML or enterprise account signed in through (the spec requires `domain` or `domains`). */
+const AccountConnectionShape = {
+  id: z.string(),
+  name: z.string(),
+  provider: z.string(),
+  active: z.boolean(),
+  domain: z.string().optional(), // deprecated in favour of domains
+  domains: z.array(z.string()).optional(),
+  sync_user_attributes: z.boolean(),
+  allow_subdomains: z.boolean().optional(),
+  allow_idp_initiated: z.boolean().optional(),
+  disable_additional_identifications: z.boolean().optional(),
+  created_at: EpochMsSchema,
+  updated_at: EpochMsSchema,
+};
+
+export const ClerkSamlAccountSchema = z.looseObject({
+  id: z.string(),
+  object: z.literal('saml_account'),
+  provider: z.string(),
+  active: z.boolean(),
+  email_address: z.string(),
+  first_name: z.string().nullable().optional(),
+  last_name: z.string().nullable().optional(),
+  provider_user_id: z.string().nullable().optional(),
+  last_authenticated_at: EpochMsSchema.nullable().optional(),
+  public_metadata: MetadataSchema.optional(),
+  verification: ClerkVerificationSchema.nullable(),
+  saml_connection: z.looseObject(AccountConnectionShape).nullable().optional(),
+});
+
+export const ClerkEnterpriseAccountSchema = z.looseObject({
+  id: z.string(),
+  object: z.literal('enterprise_account'),
+  protocol: z.enum(['oauth', 'saml']).optional(),
+  provider: z.string(),
+  active: z.boolean(),
+  email_address: z.string(),
+  first_name: z.string().nullable().optional(),
+  last_name: z.string().nullable().optional(),
+  provider_user_id: z.string().nullable().optional(),
+  enterprise_connection_id: z.string().nullable().optional(),
+  public_metadata: MetadataSchema.optional(),
+  verification: ClerkVerificationSchema.nullable(),
+  enterprise_connection: z
+    .looseObject({
+      ...AccountConnectionShape,
+      protocol: z.string(),
+      logo_public_url: z.string().nullable(),
+      allow_subdomains: z.boolean(),
+      allow_idp_initiated: z.boolean(),
+      disable_additional_identifications: z.boolean(),
+    })
+    .nullable()
+    .optional(),
+  last_authenticated_at: EpochMsSchema.nullable().optional(),
+});
+
+export const ClerkUserSchema = z.looseObject({
+  id: z.string(), // user_…
+  object: z.literal('user'),
+  external_id: z.string().nullable(),
+  primary_email_address_id: z.string().nullable(),
+  primary_phone_number_id: z.string().nullable(),
+  primary_web3_wallet_id: z.string().nullable(),
+  username: z.string().nullable(),
+  first_name: z.string().nullable(),
+  last_name: z.string().nullable(),
+  locale: z.string().nullable().optional(),
+  profile_image_url: z.string().optional(), // deprecated in favour of image_url
+  image_url: z.string().optional(),
+  has_image: z.boolean(),
+  public_metadata: MetadataSchema,
+  private_metadata: MetadataSchema.nullable().optional(),
+  unsafe_metadata: MetadataSchema.optional(),
+  email_addresses: z.array(ClerkEmailAddressSchema),
+  phone_numbers: z.array(ClerkPhoneNumberSchema),
+  web3_wallets: z.array(ClerkWeb3WalletSchema),
+  passkeys: z.array(ClerkPasskeySchema),
+  password_enabled: z.boolean(),
+  two_factor_enabled: z.boolean(),
+  totp_enabled: z.boolean(),
+  backup_code_enabled: z.boolean(),
+  mfa_enabled_at: EpochMsSchema.nullable(),
+  mfa_disabled_at: EpochMsSchema.nullable(),
+  password_last_updated_at: EpochMsSchema.nullable().optional(),
+  external_accounts: z.array(ClerkExternalAccountSchema),
+  saml_accounts: z.array(ClerkSamlAccountSchema),
+  enterprise_accounts: z.array(ClerkEnterpriseAccountSchema),
+  // organization memberships carry whole organizations; nothing here reads them, so they are kept unchecked
+  organization_memberships: z.array(MetadataSchema).optional(),
+  last_sign_in_at: EpochMsSchema.nullable(),
+  banned: z.boolean(),
+  locked: z.boolean(),
+  deprovisioned: z.boolean().optional(),
+  lockout_expires_in_seconds: z.number().int().nullable(),
+  verification_attempts_remaining: z.number().int().nullable(),
+  updated_at: EpochMsSchema,
+  created_at: EpochMsSchema,
+  delete_self_enabled: z.boolean(),
+  create_organization_enabled: z.boolean(),
+  create_organizations_limit: z.number().int().nullable().optional(),
+  last_active_at: EpochMsSchema.nullable(),
+  legal_accepted_at: EpochMsSchema.nullable(),
+  bypass_client_trust: z.boolean().optional(),
+  scim: z
+    .looseObject({ directory_id: z.string(), directory_enabled: z.boolean().optional(), external_id: z.string().nullable() })
+    .nullable()
+    .optional(),
+});
+
+/** What a delete answers and what `*.deleted` events carry: no `updated_at`, so order it by the envelope timestamp. */
+export const ClerkDeletedObjectSchema = z.looseObject({
+  object: z.string(),
+  id: z.string().optional(),
+  slug: z.string().optional(),
+  deleted: z.boolean(),
+  external_id: z.string().optional(),
+});
+
+/** `user.deleted` data: `{ object: 'user', id, deleted: true }` (shared/CLERK.md §5). */
+export const ClerkDeletedUserSchema = ClerkDeletedObjectSchema.extend({
+  object: z.literal('user'),
+  id: z.string(), // user_…
+  deleted: z.literal(true),
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// Session
+// ---------------------------------------------------------------------------------------------------------
+
+/** The Backend API's enum; the webhooks spec's copy lacks `pending`, though it defines session.pending. */
+export const CLERK_SESSION_STATUSES = ['active', 'pending', 'ended', 'removed', 'revoked', 'expired', 'abandoned', 'replaced'] as const;
+
+export const ClerkSessionActivitySchema = z.looseObject({
+  id: z.string(), // sess_activity_…
+  object: z.string(), // session_activity
+  device_type: z.string().optional(),
+  is_mobile: z.boolean(),
+  browser_name: z.string().optional(),
+  browser_version: z.string().optional(),
+  ip_address: z.string().optional(),
+  city: z.string().optional(),
+  country: z.string().optional(),
+});
+
+export const ClerkSessionSchema = z.looseObject({
+  id: z.string(), // sess_…
+  object: z.literal('session'),
+  user_id: z.string(),
+  client_id: z.string(), // client_…
+  actor: MetadataSchema.nullable().optional(),
+  status: z.enum(CLERK_SESSION_STATUSES),
+  last_active_organization_id: z.string().nullable().optional(),
+  last_active_at: EpochMsSchema,
+  latest_activity: ClerkSessionActivitySchema.nullable().optional(),
+  expire_at: EpochMsSchema,
+  abandon_at: EpochMsSchema,
+  updated_at: EpochMsSchema,
+  created_at: EpochMsSchema,
+  tasks: z.array(z.looseObject({ key: z.string() })).nullable().optional(),
+});
+
+/** session.* data: the session plus its whole user (required by the webhooks spec, private_metadata included). */
+export const ClerkSessionEventDataSchema = ClerkSessionSchema.extend({ user: ClerkUserSchema });
+
+// ---------------------------------------------------------------------------------------------------------
+// List answers the server reads
+// ---------------------------------------------------------------------------------------------------------
+
+/** GET /v1/users: a bare array. */
+export const ClerkUserListSchema = z.array(ClerkUserSchema);
+/** GET /v1/users/count */
+export const ClerkTotalCountSchema = z.looseObject({ object: z.literal('total_count'), total_count: z.number().int().nonnegative() });
+/** GET /v1/sessions: a bare array in the spec. */
+export const ClerkSessionListSchema = z.array(ClerkSessionSchema);
+/**
+ * GET /v1/sessions?paginated=true: not in the spec, but what @clerk/backend asks for and reads
+ * (`{ data, total_count }` becomes its PaginatedResourceResponse).
+ */
+export const clerkPaginatedListSchema = <T extends z.ZodType>(item: T) =>
+  z.looseObject({ data: z.array(item), total_count: z.number().int().nonnegative() });
+
+// ---------------------------------------------------------------------------------------------------------
+// Webhook events
+// ---------------------------------------------------------------------------------------------------------
 
 export const USER_EVENT_TYPES = ['user.created', 'user.updated', 'user.deleted'] as const;
 export const SESSION_EVENT_TYPES = [
@@ -153,21 +318,65 @@ export const SESSION_EVENT_TYPES = [
   'session.removed',
   'session.revoked',
 ] as const;
+
+/** The envelope around every event's `data` (webhooks spec WebhookEventPayload; `object` is always "event"). */
+export const ClerkEventEnvelopeSchema = z.looseObject({
+  object: z.literal('event'),
+  type: z.string(),
+  timestamp: EpochMsSchema,
+  instance_id: z.string(), // ins_…
+  event_attributes: z
+    .looseObject({
+      http_request: z.looseObject({ client_ip: z.string().optional(), user_agent: z.string().optional() }).optional(),
+    })
+    .optional(),
+});
+
+/** An event whose `data` has the given shape. */
+export const clerkEventSchema = <T extends z.ZodType>(data: T) => ClerkEventEnvelopeSchema.extend({ data });
+
+/** Any event: handlers must accept (and store) types they do not project (shared/CLERK.md §3). */
+export const ClerkEventSchema = clerkEventSchema(MetadataSchema);
+
+export const ClerkUserEventSchema = z.discriminatedUnion('type', [
+  clerkEventSchema(ClerkUserSchema).extend({ type: z.enum(['user.created', 'user.updated']) }),
+  clerkEventSchema(ClerkDeletedUserSchema).extend({ type: z.literal('user.deleted') }),
+]);
+
+export const ClerkSessionEventSchema = clerkEventSchema(ClerkSessionEventDataSchema).extend({ type: z.enum(SESSION_EVENT_TYPES) });
+
+// ---------------------------------------------------------------------------------------------------------
+// Types
+// ---------------------------------------------------------------------------------------------------------
+
+export type ClerkErrorJson = z.infer<typeof ClerkErrorSchema>;
+export type ClerkErrorsJson = z.infer<typeof ClerkErrorsSchema>;
+export type ClerkVerificationJson = z.infer<typeof ClerkVerificationSchema>;
+export type ClerkIdentificationLinkJson = z.infer<typeof ClerkIdentificationLinkSchema>;
+export type ClerkEmailAddressJson = z.infer<typeof ClerkEmailAddressSchema>;
+export type ClerkPhoneNumberJson = z.infer<typeof ClerkPhoneNumberSchema>;
+export type ClerkWeb3WalletJson = z.infer<typeof ClerkWeb3WalletSchema>;
+export type ClerkPasskeyJson = z.infer<typeof ClerkPasskeySchema>;
+export type ClerkExternalAccountJson = z.infer<typeof ClerkExternalAccountSchema>;
+export type ClerkSamlAccountJson = z.infer<typeof ClerkSamlAccountSchema>;
+export type ClerkEnterpriseAccountJson = z.infer<typeof ClerkEnterpriseAccountSchema>;
+export type ClerkUserJson = z.infer<typeof ClerkUserSchema>;
+export type ClerkDeletedObjectJson = z.infer<typeof ClerkDeletedObjectSchema>;
+export type ClerkDeletedUserJson = z.infer<typeof ClerkDeletedUserSchema>;
+export type ClerkSessionStatus = (typeof CLERK_SESSION_STATUSES)[number];
+export type ClerkSessionActivityJson = z.infer<typeof ClerkSessionActivitySchema>;
+export type ClerkSessionJson = z.infer<typeof ClerkSessionSchema>;
+export type ClerkSessionEventDataJson = z.infer<typeof ClerkSessionEventDataSchema>;
+export type ClerkTotalCountJson = z.infer<typeof ClerkTotalCountSchema>;
+export type ClerkPaginatedListJson<T> = z.infer<ReturnType<typeof clerkPaginatedListSchema<z.ZodType<T>>>>;
+
 export type ClerkUserEventType = (typeof USER_EVENT_TYPES)[number];
 export type ClerkSessionEventType = (typeof SESSION_EVENT_TYPES)[number];
 /** Known types plus any other string: handlers must accept (and store) types they do not project. */
 export type ClerkEventType = ClerkUserEventType | ClerkSessionEventType | (string & {});
 
-export interface ClerkEvent<T = unknown> {
-  object: 'event';
-  type: ClerkEventType;
-  timestamp: number; // ms
-  instance_id: string; // ins_…
-  event_attributes: { http_request: { client_ip: string; user_agent: string } };
-  data: T;
-}
-
-export type ClerkUserEvent =
-  | (ClerkEvent<ClerkUserJson> & { type: 'user.created' | 'user.updated' })
-  | (ClerkEvent<ClerkDeletedObjectJson> & { type: 'user.deleted' });
-export type ClerkSessionEvent = ClerkEvent<ClerkSessionJson> & { type: ClerkSessionEventType };
+export type ClerkEventEnvelopeJson = z.infer<typeof ClerkEventEnvelopeSchema>;
+/** An event as built or read in code: the envelope with a typed `data`. */
+export type ClerkEvent<T = unknown> = ClerkEventEnvelopeJson & { type: ClerkEventType; data: T };
+export type ClerkUserEvent = z.infer<typeof ClerkUserEventSchema>;
+export type ClerkSessionEvent = z.infer<typeof ClerkSessionEventSchema>;

@@ -6,7 +6,8 @@ import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../test/harness.ts';
 import { createClerkClient } from '../clerk/clerk-client.ts';
-import { makeEvent, makeUser, type ClerkUserJson } from '../../../emulator/factories.ts';
+import { makeEvent, makeUser } from '../../../emulator/factories.ts';
+import type { ClerkUserJson } from '../clerk/clerk-json.ts';
 import type { ApiError, ResyncResult } from '../contract.ts';
 
 interface Scripted {

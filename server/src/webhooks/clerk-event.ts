@@ -1,26 +1,34 @@
-// Step 1b: after verification, check the JSON is a Clerk event (shared/CLERK.md §3-5). Only the fields
-// the projection relies on are required; everything else is kept verbatim in the stored payload.
+// Step 1b: after verification, check the JSON is a Clerk event (shared/CLERK.md §3-5). Only the fields the
+// projection relies on are checked: they are picked from Clerk's wire schemas (clerk/clerk-json.ts) and bounded so a
+// hostile sender cannot exceed the columns they land in. Everything else is kept verbatim in the stored payload
+// (the event is stored from the raw body, not from these results, so they drop what they do not check).
 import { z } from 'zod';
 import { AppError } from '../lib/errors.ts';
+import {
+  ClerkDeletedUserSchema,
+  ClerkEventSchema,
+  ClerkSessionSchema,
+  ClerkUserSchema,
+  SESSION_EVENT_TYPES,
+} from '../clerk/clerk-json.ts';
 
-const epochMs = z.number().int().nonnegative().max(8_640_000_000_000_000); // the Date range
+const objectId = z.string().min(1).max(200);
 
-const Envelope = z.object({
-  type: z.string().min(1).max(200),
-  data: z.record(z.string(), z.unknown()),
-  object: z.literal('event').optional(),
-  timestamp: epochMs.optional(),
-  instance_id: z.string().optional(),
-});
+// Clerk always sends object, timestamp and instance_id; a missing timestamp falls back to the receive time.
+const Envelope = ClerkEventSchema.pick({ type: true, data: true, object: true, timestamp: true, instance_id: true })
+  .partial({ object: true, timestamp: true, instance_id: true })
+  .extend({ type: z.string().min(1).max(200) })
+  .strip();
 
-const UserData = z.object({ id: z.string().min(1).max(200), updated_at: epochMs, created_at: epochMs.optional() });
-const DeletedUserData = z.object({ id: z.string().min(1).max(200), deleted: z.literal(true) });
-const SessionData = z.object({
-  id: z.string().min(1).max(200),
-  user_id: z.string().min(1).max(200),
-  status: z.string().min(1).max(50),
-  updated_at: epochMs,
-});
+const UserData = ClerkUserSchema.pick({ id: true, updated_at: true, created_at: true })
+  .partial({ created_at: true })
+  .extend({ id: objectId })
+  .strip();
+const DeletedUserData = ClerkDeletedUserSchema.pick({ id: true, deleted: true }).extend({ id: objectId }).strip();
+// Any status, not only the spec's enum: an event carrying a status Clerk adds later is still applied, not rejected.
+const SessionData = ClerkSessionSchema.pick({ id: true, user_id: true, status: true, updated_at: true })
+  .extend({ id: objectId, user_id: objectId, status: z.string().min(1).max(50) })
+  .strip();
 
 export type ClerkEnvelope = z.infer<typeof Envelope>;
 
@@ -30,7 +38,7 @@ export type ParsedEvent =
   | { kind: 'session.upsert'; type: string; sessionId: string; userId: string; updatedAt: Date; data: Record<string, unknown>; envelope: ClerkEnvelope }
   | { kind: 'not_projected'; type: string; objectId: string | null; userId: string | null; envelope: ClerkEnvelope };
 
-export const SESSION_TYPES = new Set(['session.created', 'session.pending', 'session.ended', 'session.removed', 'session.revoked']);
+export const SESSION_TYPES: ReadonlySet<string> = new Set(SESSION_EVENT_TYPES);
 
 /** Throws AppError 400 `invalid_event` naming the first problem. `receivedAt` stands in for a missing envelope time. */
 export function parseClerkEvent(json: unknown, receivedAt: Date): ParsedEvent {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, TEST_PROVIDERS } from '../test/db.ts';
 import { newSecret, signHeaders, startTestServer, type TestServer } from '../test/harness.ts';
 import { clerkId, makeDeletedUser, makeEvent, makeSession, makeUser } from '../../../emulator/factories.ts';
-import type { ClerkUserJson } from '../../../emulator/factories.ts';
+import type { ClerkUserJson } from '../clerk/clerk-json.ts';
 import type { DeliveryDetail, DeliverySummary, EventDetail, OverviewStats, Page, UserDetail } from '../contract.ts';
 
 const userEvent = (type: 'user.created' | 'user.updated', user: ClerkUserJson) => makeEvent(type, user, user.updated_at);
