@@ -20,7 +20,21 @@ export default tseslint.config(
   {
     files: ['client/src/**/*.{ts,tsx}'],
     plugins: { 'react-hooks': reactHooks },
-    rules: reactHooks.configs.recommended.rules,
+    rules: {
+      ...reactHooks.configs.recommended.rules,
+      // the dashboard shares only the contracts with the server (the alias resolves nothing else either)
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(@contract/(?!(contract|realtime/contract)\\.ts$)|.*/server/)',
+              message: 'Import from the server only @contract/contract.ts and @contract/realtime/contract.ts.',
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     rules: {

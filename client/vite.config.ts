@@ -4,6 +4,17 @@ import react from '@vitejs/plugin-react';
 
 const clientDir = fileURLToPath(new URL('.', import.meta.url));
 
+/**
+ * The dashboard imports from the server only the API contract and the socket contract; the alias names just
+ * those two files, so any other server import fails to resolve. vitest.config.ts uses it for the client tests.
+ */
+export const contractAlias = [
+  {
+    find: /^@contract\/(contract\.ts|realtime\/contract\.ts)$/,
+    replacement: fileURLToPath(new URL('../server/src/', import.meta.url)) + '$1',
+  },
+];
+
 // The dashboard is served by Express in production (same origin, one port); in development Vite serves it
 // with hot reload and forwards the API and the Socket.IO upgrade to the server.
 export default defineConfig(({ mode }) => {
@@ -12,10 +23,7 @@ export default defineConfig(({ mode }) => {
   return {
     root: clientDir,
     plugins: [react()],
-    resolve: {
-      // Server DTO types are imported type-only; the alias keeps those imports short and depth-independent.
-      alias: { '@contract': fileURLToPath(new URL('../server/src', import.meta.url)) },
-    },
+    resolve: { alias: contractAlias },
     build: {
       outDir: fileURLToPath(new URL('../dist/client', import.meta.url)),
       emptyOutDir: true,

@@ -25,6 +25,30 @@ export function DataState({ isPending, error, hasData = false, isEmpty, empty, o
   );
 }
 
+/** The part of an infinite query that `PagedDataState` reads. */
+interface PagedQuery {
+  isPending: boolean;
+  error: Error | null;
+  isFetchNextPageError: boolean;
+  data: unknown;
+  refetch: () => Promise<unknown>;
+}
+
+type PagedDataStateProps = Omit<DataStateProps, 'isPending' | 'error' | 'hasData' | 'onRetry'> & { query: PagedQuery };
+
+/** DataState for an infinite query: failing to load older pages is not a failed list, so its rows stay on screen. */
+export function PagedDataState({ query, ...rest }: PagedDataStateProps) {
+  return (
+    <DataState
+      isPending={query.isPending}
+      error={query.isFetchNextPageError ? null : query.error}
+      hasData={!!query.data}
+      onRetry={() => void query.refetch()}
+      {...rest}
+    />
+  );
+}
+
 export function Loading({ label = 'Loading…' }: { label?: string }) {
   return (
     <div className="loading" role="status" aria-live="polite">

@@ -1,14 +1,6 @@
 import { useEffect, useRef, type ReactNode } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
-
-export interface Column<T> {
-  key: string;
-  header: string;
-  /** CSS width for the fixed table layout, e.g. '8rem' or '30%' */
-  width?: string;
-  render: (item: T) => ReactNode;
-  className?: string;
-}
+import { Cells, HeaderRow, type Column } from './Table.tsx';
 
 interface VirtualTableProps<T> {
   items: readonly T[];
@@ -57,13 +49,7 @@ export function VirtualTable<T>({ items, columns, getKey, caption, rowHeight = 4
           ))}
         </colgroup>
         <thead>
-          <tr>
-            {columns.map((c) => (
-              <th key={c.key} scope="col">
-                {c.header}
-              </th>
-            ))}
-          </tr>
+          <HeaderRow columns={columns} />
         </thead>
         <tbody>
           {paddingTop > 0 && (
@@ -75,11 +61,7 @@ export function VirtualTable<T>({ items, columns, getKey, caption, rowHeight = 4
             const item = items[row.index]!;
             return (
               <tr key={row.key} style={{ height: rowHeight }} className={rowClassName?.(item)} aria-rowindex={row.index + 2}>
-                {columns.map((c) => (
-                  <td key={c.key} className={c.className}>
-                    {c.render(item)}
-                  </td>
-                ))}
+                <Cells columns={columns} item={item} />
               </tr>
             );
           })}

@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { cleanup, fireEvent, render, screen } from '@testing-library/react';
+import { cleanup, fireEvent, render, screen, within } from '@testing-library/react';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { AdminPage } from './AdminPage.tsx';
 
@@ -51,6 +51,22 @@ describe('AdminPage', () => {
     const post = calls.find((c) => c.method === 'POST')!;
     expect(post).toMatchObject({ url: '/api/admin/operators', body: { email: 'new@example.com', role: 'viewer' }, csrf: 'tok123' });
     expect(await screen.findByRole('button', { name: 'Disable new@example.com' })).toBeTruthy();
+  });
+
+  it('offers the roles least powerful first, and keeps the chosen role but not the typed fields after inviting', async () => {
+    const calls = setup('admin');
+    const invite = await screen.findByRole('form', { name: 'Invite an operator' });
+    const role = within(invite).getByLabelText('Role') as HTMLSelectElement;
+    expect([...role.options].map((o) => o.value)).toEqual(['viewer', 'operator', 'admin']);
+    fireEvent.change(within(invite).getByLabelText('Email'), { target: { value: 'new@example.com' } });
+    fireEvent.change(role, { target: { value: 'operator' } });
+    fireEvent.change(within(invite).getByLabelText('Password (optional)'), { target: { value: 'a-long-password' } });
+    fireEvent.click(within(invite).getByRole('button', { name: 'Invite' }));
+    expect(await screen.findByText('Invited new@example.com as viewer.')).toBeTruthy();
+    expect(calls.find((c) => c.method === 'POST')?.body).toEqual({ email: 'new@example.com', role: 'operator', password: 'a-long-password' });
+    expect((within(invite).getByLabelText('Email') as HTMLInputElement).value).toBe('');
+    expect((within(invite).getByLabelText('Password (optional)') as HTMLInputElement).value).toBe('');
+    expect(role.value).toBe('operator');
   });
 
   it('tells a non-admin the page is not for them', async () => {

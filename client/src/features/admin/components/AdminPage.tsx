@@ -1,17 +1,21 @@
-import { useState, type FormEvent } from 'react';
-import type { CreatedApiToken, CreateOperatorResult, PurgeUserResult, Role } from '@contract/contract.ts';
+import { ROLES, type ApiTokenDto, type OperatorAdminDto, type Role } from '@contract/contract.ts';
 import { DataState } from '../../../components/DataState.tsx';
 import { ErrorMessage } from '../../../components/ErrorMessage.tsx';
 import { DateTime, RelativeTime } from '../../../components/RelativeTime.tsx';
+import { Table, type Column } from '../../../components/Table.tsx';
 import { usePermissions } from '../../../lib/session.ts';
 import { useCreateToken, useInviteOperator, useOperators, usePurgeUser, useRevokeToken, useTokens, useUpdateOperator } from '../api/admin.ts';
+import { AdminForm } from './AdminForm.tsx';
 
-const ROLES: readonly Role[] = ['viewer', 'operator', 'admin'];
+// The contract lists the roles from the most powerful; choices start from the least (the default).
+const ROLES_LEAST_FIRST = [...ROLES].reverse();
 const ROLE_HELP: Record<Role, string> = {
   viewer: 'reads everything, changes nothing',
   operator: 'also resyncs, replays and reconciles',
   admin: 'also manages operators and API tokens',
 };
+const ROLE_CHOICES = ROLES_LEAST_FIRST.map((r) => ({ value: r, label: r }));
+const ROLE_CHOICES_EXPLAINED = ROLES_LEAST_FIRST.map((r) => ({ value: r, label: `${r} — ${ROLE_HELP[r]}` }));
 
 /** A secret the server shows once: say so, and make it easy to copy. */
 function ShownOnce({ label, value }: { label: string; value: string }) {
@@ -26,146 +30,147 @@ function ShownOnce({ label, value }: { label: string; value: string }) {
   );
 }
 
+type InviteValues = { email: string; role: Role; password: string };
+const INVITE: InviteValues = { email: '', role: 'viewer', password: '' };
+
+function InviteOperator() {
+  const invite = useInviteOperator();
+  return (
+    <AdminForm
+      label="Invite an operator"
+      fields={[
+        { name: 'email', label: 'Email', input: { type: 'email', required: true } },
+        { name: 'role', label: 'Role', choices: ROLE_CHOICES_EXPLAINED },
+        {
+          name: 'password',
+          label: 'Password (optional)',
+          input: { type: 'password', minLength: 8, autoComplete: 'new-password', 'aria-describedby': 'password-help' },
+        },
+      ]}
+      initial={INVITE}
+      clearOnSuccess={['email', 'password']}
+      submit={{ label: 'Invite', pending: 'Inviting…', primary: true }}
+      mutation={invite}
+      request={({ email, role, password }) => ({ email, role, ...(password ? { password } : {}) })}
+      errorTitle="Could not invite"
+      done={(invited) => (
+        <>
+          <p role="status">
+            Invited {invited.operator.email} as {invited.operator.role}.
+          </p>
+          {invited.oneTimePassword && <ShownOnce label={`One-time password for ${invited.operator.email}`} value={invited.oneTimePassword} />}
+        </>
+      )}
+      hint={
+        <p id="password-help" className="muted small">
+          Leave the password empty to get a one-time password to hand over.
+        </p>
+      }
+    />
+  );
+}
+
 function Operators() {
   const query = useOperators();
-  const invite = useInviteOperator();
   const update = useUpdateOperator();
-  const [email, setEmail] = useState('');
-  const [role, setRole] = useState<Role>('viewer');
-  const [password, setPassword] = useState('');
-  const [invited, setInvited] = useState<CreateOperatorResult | null>(null);
-
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    invite.mutate(
-      { email, role, ...(password ? { password } : {}) },
-      {
-        onSuccess: (r) => {
-          setInvited(r);
-          setEmail('');
-          setPassword('');
-        },
-      },
-    );
-  };
+  const columns: Column<OperatorAdminDto>[] = [
+    { key: 'email', header: 'Email', render: (op) => op.email },
+    {
+      key: 'role',
+      header: 'Role',
+      render: (op) => (
+        <select aria-label={`Role of ${op.email}`} value={op.role} disabled={update.isPending} onChange={(e) => update.mutate({ id: op.id, role: e.target.value as Role })}>
+          {ROLE_CHOICES.map((c) => (
+            <option key={c.value} value={c.value}>
+              {c.label}
+            </option>
+          ))}
+        </select>
+      ),
+    },
+    {
+      key: 'status',
+      header: 'Status',
+      render: (op) => <span className={`badge badge--${op.disabled ? 'bad' : 'ok'}`}>{op.disabled ? 'disabled' : 'active'}</span>,
+    },
+    { key: 'since', header: 'Since', render: (op) => <DateTime iso={op.createdAt} /> },
+    {
+      key: 'actions',
+      header: 'Actions',
+      headerHidden: true,
+      render: (op) => (
+        <button type="button" className="button button--small" disabled={update.isPending} onClick={() => update.mutate({ id: op.id, disabled: !op.disabled })}>
+          {op.disabled ? `Enable ${op.email}` : `Disable ${op.email}`}
+        </button>
+      ),
+    },
+  ];
 
   return (
     <section className="card" aria-labelledby="operators-heading">
       <h2 id="operators-heading">Operators</h2>
-      <form className="form-row" onSubmit={submit} aria-label="Invite an operator">
-        <label className="field">
-          <span>Email</span>
-          <input type="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
-        </label>
-        <label className="field">
-          <span>Role</span>
-          <select value={role} onChange={(e) => setRole(e.target.value as Role)}>
-            {ROLES.map((r) => (
-              <option key={r} value={r}>
-                {r} — {ROLE_HELP[r]}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field">
-          <span>Password (optional)</span>
-          <input type="password" minLength={8} autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} aria-describedby="password-help" />
-        </label>
-        <button type="submit" className="button button--primary" disabled={invite.isPending}>
-          {invite.isPending ? 'Inviting…' : 'Invite'}
-        </button>
-      </form>
-      <p id="password-help" className="muted small">
-        Leave the password empty to get a one-time password to hand over.
-      </p>
-      {invite.error && <ErrorMessage error={invite.error} title="Could not invite" />}
-      {invited && (
-        <p role="status">
-          Invited {invited.operator.email} as {invited.operator.role}.
-        </p>
-      )}
-      {invited?.oneTimePassword && <ShownOnce label={`One-time password for ${invited.operator.email}`} value={invited.oneTimePassword} />}
+      <InviteOperator />
       {update.error && <ErrorMessage error={update.error} title="Could not change the operator" />}
       <DataState isPending={query.isPending} error={query.error} hasData={!!query.data} onRetry={() => void query.refetch()}>
-        <div className="table-scroll">
-          <table className="table">
-            <caption className="visually-hidden">Operators</caption>
-            <thead>
-              <tr>
-                <th scope="col">Email</th>
-                <th scope="col">Role</th>
-                <th scope="col">Status</th>
-                <th scope="col">Since</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {query.data?.map((op) => (
-                <tr key={op.id}>
-                  <td>{op.email}</td>
-                  <td>
-                    <select
-                      aria-label={`Role of ${op.email}`}
-                      value={op.role}
-                      disabled={update.isPending}
-                      onChange={(e) => update.mutate({ id: op.id, role: e.target.value as Role })}
-                    >
-                      {ROLES.map((r) => (
-                        <option key={r} value={r}>
-                          {r}
-                        </option>
-                      ))}
-                    </select>
-                  </td>
-                  <td>
-                    <span className={`badge badge--${op.disabled ? 'bad' : 'ok'}`}>{op.disabled ? 'disabled' : 'active'}</span>
-                  </td>
-                  <td>
-                    <DateTime iso={op.createdAt} />
-                  </td>
-                  <td>
-                    <button
-                      type="button"
-                      className="button button--small"
-                      disabled={update.isPending}
-                      onClick={() => update.mutate({ id: op.id, disabled: !op.disabled })}
-                    >
-                      {op.disabled ? `Enable ${op.email}` : `Disable ${op.email}`}
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table items={query.data ?? []} columns={columns} getKey={(op) => op.id} caption="Operators" />
         <p className="muted small">Disabling an operator ends all their sessions and live connections at once.</p>
       </DataState>
     </section>
   );
 }
 
+type TokenValues = { name: string; role: Role };
+const TOKEN: TokenValues = { name: '', role: 'viewer' };
+
+function CreateToken() {
+  const create = useCreateToken();
+  return (
+    <AdminForm
+      label="Create an API token"
+      fields={[
+        { name: 'name', label: 'Token name', input: { required: true, maxLength: 100 } },
+        { name: 'role', label: 'Token role', choices: ROLE_CHOICES },
+      ]}
+      initial={TOKEN}
+      clearOnSuccess={['name']}
+      submit={{ label: 'Create token', pending: 'Creating…', primary: true }}
+      mutation={create}
+      request={(values) => values}
+      errorTitle="Could not create the token"
+      done={(created) => <ShownOnce label={`API token ${created.token.name}`} value={created.secret} />}
+    />
+  );
+}
+
 function Tokens() {
   const query = useTokens();
-  const create = useCreateToken();
   const revoke = useRevokeToken();
-  const [name, setName] = useState('');
-  const [role, setRole] = useState<Role>('viewer');
-  const [created, setCreated] = useState<CreatedApiToken | null>(null);
-
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    create.mutate(
-      { name, role },
-      {
-        onSuccess: (r) => {
-          setCreated(r);
-          setName('');
-        },
-      },
-    );
-  };
+  const columns: Column<ApiTokenDto>[] = [
+    { key: 'name', header: 'Name', render: (t) => t.name },
+    { key: 'role', header: 'Role', render: (t) => t.role },
+    {
+      key: 'created',
+      header: 'Created',
+      render: (t) => (
+        <>
+          <RelativeTime iso={t.createdAt} /> by {t.createdBy}
+        </>
+      ),
+    },
+    { key: 'used', header: 'Last used', render: (t) => (t.lastUsedAt ? <RelativeTime iso={t.lastUsedAt} /> : 'never') },
+    {
+      key: 'status',
+      header: 'Status',
+      render: (t) =>
+        t.revokedAt ? (
+          <span className="badge badge--neutral">revoked</span>
+        ) : (
+          <button type="button" className="button button--small" disabled={revoke.isPending} onClick={() => revoke.mutate(t.id)}>
+            Revoke {t.name}
+          </button>
+        ),
+    },
+  ];
 
   return (
     <section className="card" aria-labelledby="tokens-heading">
@@ -173,27 +178,7 @@ function Tokens() {
       <p className="muted small">
         For automation: send <span className="mono">Authorization: Bearer &lt;token&gt;</span>. A token has a role like an operator.
       </p>
-      <form className="form-row" onSubmit={submit} aria-label="Create an API token">
-        <label className="field">
-          <span>Token name</span>
-          <input required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />
-        </label>
-        <label className="field">
-          <span>Token role</span>
-          <select value={role} onChange={(e) => setRole(e.target.value as Role)}>
-            {ROLES.map((r) => (
-              <option key={r} value={r}>
-                {r}
-              </option>
-            ))}
-          </select>
-        </label>
-        <button type="submit" className="button button--primary" disabled={create.isPending}>
-          {create.isPending ? 'Creating…' : 'Create token'}
-        </button>
-      </form>
-      {create.error && <ErrorMessage error={create.error} title="Could not create the token" />}
-      {created && <ShownOnce label={`API token ${created.token.name}`} value={created.secret} />}
+      <CreateToken />
       {revoke.error && <ErrorMessage error={revoke.error} title="Could not revoke the token" />}
       <DataState
         isPending={query.isPending}
@@ -203,41 +188,7 @@ function Tokens() {
         isEmpty={query.data?.length === 0}
         empty="No API tokens yet."
       >
-        <div className="table-scroll">
-          <table className="table">
-            <caption className="visually-hidden">API tokens</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Role</th>
-                <th scope="col">Created</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Status</th>
-              </tr>
-            </thead>
-            <tbody>
-              {query.data?.map((t) => (
-                <tr key={t.id}>
-                  <td>{t.name}</td>
-                  <td>{t.role}</td>
-                  <td>
-                    <RelativeTime iso={t.createdAt} /> by {t.createdBy}
-                  </td>
-                  <td>{t.lastUsedAt ? <RelativeTime iso={t.lastUsedAt} /> : 'never'}</td>
-                  <td>
-                    {t.revokedAt ? (
-                      <span className="badge badge--neutral">revoked</span>
-                    ) : (
-                      <button type="button" className="button button--small" disabled={revoke.isPending} onClick={() => revoke.mutate(t.id)}>
-                        Revoke {t.name}
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table items={query.data ?? []} columns={columns} getKey={(t) => t.id} caption="API tokens" />
       </DataState>
     </section>
   );
@@ -245,8 +196,6 @@ function Tokens() {
 
 function PurgeUser() {
   const purge = usePurgeUser();
-  const [userId, setUserId] = useState('');
-  const [done, setDone] = useState<PurgeUserResult | null>(null);
   return (
     <section className="card" aria-labelledby="purge-heading">
       <h2 id="purge-heading">Erase a user's stored payloads</h2>
@@ -254,29 +203,21 @@ function PurgeUser() {
         Erases the stored webhook payloads and session data of one user (a privacy request). A deleted user keeps only its tombstone. It
         cannot be undone, and it is recorded in the audit trail.
       </p>
-      <form
-        className="form-row"
-        aria-label="Erase a user's payloads"
-        onSubmit={(e) => {
-          e.preventDefault();
-          purge.mutate(userId.trim(), { onSuccess: setDone });
-        }}
-      >
-        <label className="field">
-          <span>User id</span>
-          <input required pattern="\S+" value={userId} onChange={(e) => setUserId(e.target.value)} placeholder="user_…" />
-        </label>
-        <button type="submit" className="button" disabled={purge.isPending}>
-          {purge.isPending ? 'Erasing…' : 'Erase payloads'}
-        </button>
-      </form>
-      {purge.error && <ErrorMessage error={purge.error} title="Could not erase" />}
-      {done && (
-        <p role="status">
-          Erased {done.eventPayloads} event payloads and {done.sessions} sessions of {done.userId}
-          {done.tombstoneCleared ? '; the tombstone keeps no personal field.' : '.'}
-        </p>
-      )}
+      <AdminForm
+        label="Erase a user's payloads"
+        fields={[{ name: 'userId', label: 'User id', input: { required: true, pattern: '\\S+', placeholder: 'user_…' } }]}
+        initial={{ userId: '' }}
+        submit={{ label: 'Erase payloads', pending: 'Erasing…' }}
+        mutation={purge}
+        request={({ userId }) => userId.trim()}
+        errorTitle="Could not erase"
+        done={(erased) => (
+          <p role="status">
+            Erased {erased.eventPayloads} event payloads and {erased.sessions} sessions of {erased.userId}
+            {erased.tombstoneCleared ? '; the tombstone keeps no personal field.' : '.'}
+          </p>
+        )}
+      />
     </section>
   );
 }

@@ -1,7 +1,7 @@
-import { infiniteQueryOptions, useInfiniteQuery } from '@tanstack/react-query';
 import { AUDIT_ACTIONS, type AuditEntryDto, type Page } from '@contract/contract.ts';
 import { api } from '../../../lib/api.ts';
 import { queryKeys, type AuditFilters } from '../../../lib/query-keys.ts';
+import type { ListSpec } from '../../../lib/use-live-list.ts';
 import { pickEnum } from '../../../lib/use-search-filters.ts';
 
 export const fetchAudit = (filters: AuditFilters, cursor: string | null, signal?: AbortSignal) =>
@@ -16,12 +16,8 @@ export function parseAuditFilters(params: URLSearchParams): AuditFilters {
   return filters;
 }
 
-export const auditListOptions = (filters: AuditFilters) =>
-  infiniteQueryOptions({
-    queryKey: queryKeys.audit.list(filters),
-    queryFn: ({ pageParam, signal }) => fetchAudit(filters, pageParam, signal),
-    initialPageParam: null as string | null,
-    getNextPageParam: (last) => last.nextCursor,
-  });
-
-export const useAuditList = (filters: AuditFilters) => useInfiniteQuery(auditListOptions(filters));
+export const auditList: ListSpec<AuditEntryDto, AuditFilters> = {
+  parseFilters: parseAuditFilters,
+  queryKey: queryKeys.audit.list,
+  fetchPage: fetchAudit,
+};

@@ -1,13 +1,10 @@
-import { useMemo } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import { Link } from 'react-router';
 import { AUDIT_ACTIONS, type AuditAction, type AuditEntryDto } from '@contract/contract.ts';
-import { DataState } from '../../../components/DataState.tsx';
-import { ListFooter } from '../../../components/ListFooter.tsx';
+import { FilterBar, filterOptions, type FilterField } from '../../../components/FilterBar.tsx';
+import { ListPageHeader, ListTable, type ListTableSpec } from '../../../components/ListPage.tsx';
 import { RelativeTime } from '../../../components/RelativeTime.tsx';
-import { useDebouncedParam, useSearchParamsState } from '../../../lib/use-search-filters.ts';
-import { parseAuditFilters, useAuditList } from '../api/audit.ts';
-import { useLoadMore } from '../../../lib/use-load-more.ts';
-import { flattenFeed } from '../../../lib/live-feed.ts';
+import { useLiveList } from '../../../lib/use-live-list.ts';
+import { auditList } from '../api/audit.ts';
 
 export const ACTION_LABEL: Partial<Record<AuditAction, string>> = {
   resync: 'Resync',
@@ -32,92 +29,33 @@ function Summary({ summary }: { summary: Record<string, unknown> }) {
   return <span className="mono small break">{parts.length ? parts.join(' · ') : '—'}</span>;
 }
 
-function AuditFiltersBar() {
-  const [params, set] = useSearchParamsState();
-  const [actor, setActor] = useDebouncedParam('actor');
-  return (
-    <form className="filters" role="search" aria-label="Audit filters" onSubmit={(e) => e.preventDefault()}>
-      <label className="field">
-        <span>Action</span>
-        <select value={params.get('action') ?? ''} onChange={(e) => set({ action: e.target.value })}>
-          <option value="">any action</option>
-          {AUDIT_ACTIONS.map((a) => (
-            <option key={a} value={a}>
-              {actionLabel(a)}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label className="field field--grow">
-        <span>Actor</span>
-        <input type="search" value={actor} onChange={(e) => setActor(e.target.value)} placeholder="operator email, or schedule" spellCheck={false} />
-      </label>
-      {(params.has('action') || params.has('actor')) && (
-        <button type="button" className="button button--link" onClick={() => set({ action: null, actor: null })}>
-          Clear filters
-        </button>
-      )}
-    </form>
-  );
-}
+const TABLE: ListTableSpec<AuditEntryDto> = {
+  caption: 'Audit entries, newest first',
+  noun: 'entries',
+  columns: [
+    { key: 'at', header: 'When', render: (e) => <RelativeTime iso={e.at} /> },
+    { key: 'actor', header: 'Who', render: (e) => e.actor },
+    { key: 'action', header: 'Action', render: (e) => actionLabel(e.action) },
+    { key: 'target', header: 'Target', render: (e) => <Target e={e} /> },
+    { key: 'summary', header: 'What changed', render: (e) => <Summary summary={e.summary} /> },
+  ],
+  empty: 'Nothing has been done yet.',
+  emptyFiltered: 'No entries match these filters.',
+  plain: true,
+};
+
+const FILTERS: FilterField[] = [
+  { kind: 'select', param: 'action', label: 'Action', any: 'any action', options: filterOptions(AUDIT_ACTIONS, actionLabel) },
+  { kind: 'text', param: 'actor', label: 'Actor', placeholder: 'operator email, or schedule', search: true, size: 'grow', noSpellCheck: true },
+];
 
 export function AuditPage() {
-  const [params] = useSearchParams();
-  const filters = useMemo(() => parseAuditFilters(params), [params]);
-  const query = useAuditList(filters);
-  const items = useMemo(() => flattenFeed(query.data), [query.data]);
-  const { hasNextPage, isFetchingNextPage } = query;
-  const loadMore = useLoadMore(query);
-
+  const list = useLiveList(auditList);
   return (
     <>
-      <title>Audit · Clerk Sync Monitor</title>
-      <div className="page-header">
-        <h1>Audit trail</h1>
-      </div>
-      <p className="muted">Every resync, replay and reconcile: who started it, when, and what it changed.</p>
-      <AuditFiltersBar />
-      <DataState
-        isPending={query.isPending}
-        error={query.isFetchNextPageError ? null : query.error}
-        hasData={!!query.data}
-        onRetry={() => void query.refetch()}
-        isEmpty={items.length === 0}
-        empty={Object.keys(filters).length ? 'No entries match these filters.' : 'Nothing has been done yet.'}
-      >
-        <div className="table-scroll">
-          <table className="table">
-            <caption className="visually-hidden">Audit entries, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Who</th>
-                <th scope="col">Action</th>
-                <th scope="col">Target</th>
-                <th scope="col">What changed</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((e) => (
-                <tr key={e.id}>
-                  <td>
-                    <RelativeTime iso={e.at} />
-                  </td>
-                  <td>{e.actor}</td>
-                  <td>{actionLabel(e.action)}</td>
-                  <td>
-                    <Target e={e} />
-                  </td>
-                  <td>
-                    <Summary summary={e.summary} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-        <ListFooter noun="entries" count={items.length} hasNextPage={hasNextPage} isFetchingNextPage={isFetchingNextPage} fetchNextPage={loadMore} />
-      </DataState>
+      <ListPageHeader title="Audit" heading="Audit trail" intro="Every resync, replay and reconcile: who started it, when, and what it changed." list={list} />
+      <FilterBar label="Audit filters" fields={FILTERS} />
+      <ListTable list={list} table={TABLE} />
     </>
   );
 }

@@ -1,9 +1,9 @@
-import { infiniteQueryOptions, queryOptions, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { BulkReplayRequest, BulkReplayResult, DeliveryDetail, DeliverySummary, Page, ReplayResult } from '@contract/contract.ts';
 import { DELIVERY_OUTCOMES } from '@contract/contract.ts';
 import { api } from '../../../lib/api.ts';
-import type { LivePage } from '../../../lib/live-feed.ts';
 import { queryKeys, type DeliveryFilters } from '../../../lib/query-keys.ts';
+import type { ListSpec } from '../../../lib/use-live-list.ts';
 import { pickEnum } from '../../../lib/use-search-filters.ts';
 
 export const DELIVERIES_PAGE_SIZE = 100;
@@ -25,21 +25,16 @@ export function parseDeliveryFilters(params: URLSearchParams): DeliveryFilters {
   return filters;
 }
 
-/** The live list: the socket keeps it current (app/realtime.ts), so it is never stale by time. */
-export const deliveriesListOptions = (filters: DeliveryFilters) =>
-  infiniteQueryOptions({
-    queryKey: queryKeys.deliveries.list(filters),
-    queryFn: ({ pageParam, signal }): Promise<LivePage<DeliverySummary>> => fetchDeliveries(filters, pageParam, signal),
-    initialPageParam: null as string | null,
-    getNextPageParam: (last) => last.nextCursor,
-    staleTime: Infinity,
-    refetchOnWindowFocus: false,
-  });
+export const deliveriesList: ListSpec<DeliverySummary, DeliveryFilters> = {
+  parseFilters: parseDeliveryFilters,
+  queryKey: queryKeys.deliveries.list,
+  fetchPage: fetchDeliveries,
+  live: true,
+};
 
 export const deliveryDetailOptions = (id: number) =>
   queryOptions({ queryKey: queryKeys.deliveries.detail(id), queryFn: ({ signal }) => fetchDelivery(id, signal) });
 
-export const useDeliveriesList = (filters: DeliveryFilters) => useInfiniteQuery(deliveriesListOptions(filters));
 export const useDeliveryDetail = (id: number) => useQuery(deliveryDetailOptions(id));
 
 // The new delivery rows a replay records reach the lists through the socket; what else changed is invalidated.

@@ -5,6 +5,7 @@ import { ErrorMessage } from '../../../components/ErrorMessage.tsx';
 import { JsonView } from '../../../components/JsonView.tsx';
 import { DateTime } from '../../../components/RelativeTime.tsx';
 import { HttpStatus, StatusBadge } from '../../../components/StatusBadge.tsx';
+import { Table, type Column } from '../../../components/Table.tsx';
 import { formatDuration } from '../../../lib/time.ts';
 import { useDeliveryDetail, useReplayDelivery } from '../api/deliveries.ts';
 import { ReplayOutcome } from './ReplayResults.tsx';
@@ -13,6 +14,18 @@ import { ReadOnlyNotice } from '../../../components/ReadOnlyNotice.tsx';
 
 // Signatures are secrets-adjacent: never shown, even if a server build forgot to redact them.
 const SIGNATURE_HEADERS = new Set(['svix-signature', 'webhook-signature']);
+
+type Header = readonly [name: string, value: string];
+
+const HEADER_COLUMNS: Column<Header>[] = [
+  { key: 'name', header: 'Header', rowHeader: true, className: 'mono', render: ([name]) => name },
+  {
+    key: 'value',
+    header: 'Value',
+    className: 'mono break',
+    render: ([name, value]) => (SIGNATURE_HEADERS.has(name.toLowerCase()) ? <span className="muted">(redacted)</span> : value),
+  },
+];
 
 function parseBody(body: string): { json: unknown } | null {
   try {
@@ -31,6 +44,7 @@ export function DeliveryDetailPage() {
   const { canOperate } = usePermissions();
   const d = query.data;
   const parsed = useMemo(() => (d ? parseBody(d.body) : null), [d]);
+  const headers = useMemo(() => (d ? Object.entries(d.headers).sort(([a], [b]) => a.localeCompare(b)) : []), [d]);
 
   if (!valid) {
     return (
@@ -138,29 +152,7 @@ export function DeliveryDetailPage() {
 
             <section className="card" aria-labelledby="headers-heading">
               <h2 id="headers-heading">Request headers</h2>
-              <div className="table-scroll">
-                <table className="table">
-                  <caption className="visually-hidden">Request headers</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Header</th>
-                      <th scope="col">Value</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {Object.entries(d.headers)
-                      .sort(([a], [b]) => a.localeCompare(b))
-                      .map(([name, value]) => (
-                        <tr key={name}>
-                          <th scope="row" className="mono">
-                            {name}
-                          </th>
-                          <td className="mono break">{SIGNATURE_HEADERS.has(name.toLowerCase()) ? <span className="muted">(redacted)</span> : value}</td>
-                        </tr>
-                      ))}
-                  </tbody>
-                </table>
-              </div>
+              <Table items={headers} columns={HEADER_COLUMNS} getKey={([name]) => name} caption="Request headers" />
             </section>
 
             <section className="card" aria-labelledby="body-heading">

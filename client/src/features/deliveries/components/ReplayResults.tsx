@@ -1,6 +1,14 @@
 import { Link } from 'react-router';
 import type { BulkReplayResult, ReplayResult } from '@contract/contract.ts';
 import { StatusBadge } from '../../../components/StatusBadge.tsx';
+import { Table, type Column } from '../../../components/Table.tsx';
+
+const RESULT_COLUMNS: Column<ReplayResult>[] = [
+  { key: 'delivery', header: 'New delivery', render: (r) => <Link to={`/deliveries/${r.deliveryId}`}>#{r.deliveryId}</Link> },
+  { key: 'event', header: 'Event', className: 'mono', render: (r) => <Link to={`/events/${encodeURIComponent(r.svixId)}`}>{r.svixId}</Link> },
+  { key: 'outcome', header: 'Outcome', render: (r) => <StatusBadge status={r.outcome} /> },
+  { key: 'error', header: 'Error', className: 'error-text', render: (r) => r.error ?? '' },
+];
 
 export function ReplayOutcome({ result }: { result: ReplayResult }) {
   return (
@@ -34,35 +42,7 @@ export function BulkReplayOutcome({ result, onClose }: { result: BulkReplayResul
         </button>
       </div>
       {result.results.length > 0 && (
-        <div className="table-scroll table-scroll--short">
-          <table className="table">
-            <caption className="visually-hidden">Replay results</caption>
-            <thead>
-              <tr>
-                <th scope="col">New delivery</th>
-                <th scope="col">Event</th>
-                <th scope="col">Outcome</th>
-                <th scope="col">Error</th>
-              </tr>
-            </thead>
-            <tbody>
-              {result.results.map((r) => (
-                <tr key={r.deliveryId}>
-                  <td>
-                    <Link to={`/deliveries/${r.deliveryId}`}>#{r.deliveryId}</Link>
-                  </td>
-                  <td className="mono">
-                    <Link to={`/events/${encodeURIComponent(r.svixId)}`}>{r.svixId}</Link>
-                  </td>
-                  <td>
-                    <StatusBadge status={r.outcome} />
-                  </td>
-                  <td className="error-text">{r.error ?? ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table items={result.results} columns={RESULT_COLUMNS} getKey={(r) => r.deliveryId} caption="Replay results" short />
       )}
     </section>
   );

@@ -1,11 +1,12 @@
 import { useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { DRIFT_CLASSES, type DriftClass, type ReconcileFindingDto, type ReconcileFixResult, type ReconcileRunDto } from '@contract/contract.ts';
-import { DataState } from '../../../components/DataState.tsx';
+import { DataState, PagedDataState } from '../../../components/DataState.tsx';
 import { DiffTable } from '../../../components/DiffTable.tsx';
 import { ErrorMessage } from '../../../components/ErrorMessage.tsx';
 import { ListFooter } from '../../../components/ListFooter.tsx';
 import { RelativeTime } from '../../../components/RelativeTime.tsx';
+import { Table, type Column } from '../../../components/Table.tsx';
 import { fromFieldDiffs } from '../../../lib/diff.ts';
 import { formatNumber, formatPercent } from '../../../lib/time.ts';
 import { pickEnum } from '../../../lib/use-search-filters.ts';
@@ -182,14 +183,7 @@ function Findings({ run }: { run: ReconcileRunDto }) {
       )}
       {fix.error && <ErrorMessage error={fix.error} title="The fix stopped" />}
       {driftClass && <p className="muted">{CLASS_HELP[driftClass]}</p>}
-      <DataState
-        isPending={query.isPending}
-        error={query.isFetchNextPageError ? null : query.error}
-        hasData={!!query.data}
-        onRetry={() => void query.refetch()}
-        isEmpty={items.length === 0}
-        empty={running ? 'Nothing found yet.' : 'No drift: the local copy matches Clerk.'}
-      >
+      <PagedDataState query={query} isEmpty={items.length === 0} empty={running ? 'Nothing found yet.' : 'No drift: the local copy matches Clerk.'}>
         <ul className="findings" aria-label="Findings">
           {items.map((f) => (
             <FindingRow key={f.id} f={f} selected={selected.has(f.userId)} onToggle={() => toggle(f.userId)} />
@@ -202,56 +196,45 @@ function Findings({ run }: { run: ReconcileRunDto }) {
           isFetchingNextPage={query.isFetchingNextPage}
           fetchNextPage={() => void query.fetchNextPage()}
         />
-      </DataState>
+      </PagedDataState>
     </section>
   );
 }
 
+/** A right-aligned column of figures. */
+const countColumn = (key: string, header: string, value: (r: ReconcileRunDto) => number): Column<ReconcileRunDto> => ({
+  key,
+  header,
+  headerClassName: 'num',
+  className: 'num',
+  render: (r) => formatNumber(value(r)),
+});
+
 function History({ runs, current, onPick }: { runs: ReconcileRunDto[]; current: number | null; onPick: (id: number) => void }) {
+  const columns: Column<ReconcileRunDto>[] = [
+    {
+      key: 'run',
+      header: 'Run',
+      rowHeader: true,
+      render: (r) => (
+        <button type="button" className="button button--link" onClick={() => onPick(r.id)}>
+          #{r.id}
+        </button>
+      ),
+    },
+    { key: 'started', header: 'Started', render: (r) => <RelativeTime iso={r.startedAt} /> },
+    { key: 'by', header: 'By', render: (r) => r.startedBy },
+    { key: 'status', header: 'Status', render: (r) => <span className={`badge badge--${STATUS_TONE[r.status]}`}>{r.status}</span> },
+    countColumn('checked', 'Checked', (r) => r.checked),
+    countColumn('missing', 'Missing', (r) => r.found.missing),
+    countColumn('stale', 'Stale', (r) => r.found.stale),
+    countColumn('deleted', 'Deleted', (r) => r.found.deleted),
+    countColumn('unfixed', 'Unfixed', (r) => r.unfixed),
+  ];
   return (
     <section className="card" aria-labelledby="history-heading">
       <h2 id="history-heading">Past runs</h2>
-      <div className="table-scroll">
-        <table className="table">
-          <caption className="visually-hidden">Reconcile runs, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Run</th>
-              <th scope="col">Started</th>
-              <th scope="col">By</th>
-              <th scope="col">Status</th>
-              <th scope="col" className="num">Checked</th>
-              <th scope="col" className="num">Missing</th>
-              <th scope="col" className="num">Stale</th>
-              <th scope="col" className="num">Deleted</th>
-              <th scope="col" className="num">Unfixed</th>
-            </tr>
-          </thead>
-          <tbody>
-            {runs.map((r) => (
-              <tr key={r.id} aria-current={r.id === current ? 'true' : undefined}>
-                <th scope="row">
-                  <button type="button" className="button button--link" onClick={() => onPick(r.id)}>
-                    #{r.id}
-                  </button>
-                </th>
-                <td>
-                  <RelativeTime iso={r.startedAt} />
-                </td>
-                <td>{r.startedBy}</td>
-                <td>
-                  <span className={`badge badge--${STATUS_TONE[r.status]}`}>{r.status}</span>
-                </td>
-                <td className="num">{formatNumber(r.checked)}</td>
-                <td className="num">{formatNumber(r.found.missing)}</td>
-                <td className="num">{formatNumber(r.found.stale)}</td>
-                <td className="num">{formatNumber(r.found.deleted)}</td>
-                <td className="num">{formatNumber(r.unfixed)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table items={runs} columns={columns} getKey={(r) => r.id} caption="Reconcile runs, newest first" isCurrent={(r) => r.id === current} />
     </section>
   );
 }

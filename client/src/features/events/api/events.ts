@@ -1,8 +1,9 @@
-import { infiniteQueryOptions, queryOptions, useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import { queryOptions, useQuery } from '@tanstack/react-query';
 import type { EventDetail, EventSummary, Page } from '@contract/contract.ts';
 import { api } from '../../../lib/api.ts';
-import type { LivePage } from '../../../lib/live-feed.ts';
 import { queryKeys, type EventFilters } from '../../../lib/query-keys.ts';
+import type { ListSpec } from '../../../lib/use-live-list.ts';
+import { parseEventFilters } from './filters.ts';
 
 export const EVENTS_PAGE_SIZE = 100;
 
@@ -13,19 +14,14 @@ export function fetchEvents(filters: EventFilters, cursor: string | null, signal
 export const fetchEvent = (svixId: string, signal?: AbortSignal) =>
   api<EventDetail>(`/api/events/${encodeURIComponent(svixId)}`, { signal });
 
-/** The live list: the socket keeps it current (app/realtime.ts), so it is never stale by time. */
-export const eventsListOptions = (filters: EventFilters) =>
-  infiniteQueryOptions({
-    queryKey: queryKeys.events.list(filters),
-    queryFn: ({ pageParam, signal }): Promise<LivePage<EventSummary>> => fetchEvents(filters, pageParam, signal),
-    initialPageParam: null as string | null,
-    getNextPageParam: (last) => last.nextCursor,
-    staleTime: Infinity,
-    refetchOnWindowFocus: false,
-  });
+export const eventsList: ListSpec<EventSummary, EventFilters> = {
+  parseFilters: parseEventFilters,
+  queryKey: queryKeys.events.list,
+  fetchPage: fetchEvents,
+  live: true,
+};
 
 export const eventDetailOptions = (svixId: string) =>
   queryOptions({ queryKey: queryKeys.events.detail(svixId), queryFn: ({ signal }) => fetchEvent(svixId, signal) });
 
-export const useEventsList = (filters: EventFilters) => useInfiniteQuery(eventsListOptions(filters));
 export const useEventDetail = (svixId: string) => useQuery(eventDetailOptions(svixId));

@@ -6,6 +6,7 @@ import { DiffTable } from '../../../components/DiffTable.tsx';
 import { JsonView } from '../../../components/JsonView.tsx';
 import { DateTime, RelativeTime } from '../../../components/RelativeTime.tsx';
 import { HttpStatus, StatusBadge } from '../../../components/StatusBadge.tsx';
+import { Table, type Column } from '../../../components/Table.tsx';
 import { diffValues } from '../../../lib/diff.ts';
 import { useEventDetail } from '../api/events.ts';
 
@@ -39,6 +40,27 @@ function UserChange({ event }: { event: EventDetail }) {
   );
 }
 
+const DELIVERY_COLUMNS: Column<DeliverySummary>[] = [
+  { key: 'id', header: 'Delivery', render: (d) => <Link to={`/deliveries/${d.id}`}>#{d.id}</Link> },
+  { key: 'received', header: 'Received', render: (d) => <RelativeTime iso={d.receivedAt} /> },
+  { key: 'status', header: 'Status', render: (d) => <HttpStatus code={d.httpStatus} /> },
+  { key: 'outcome', header: 'Outcome', render: (d) => <StatusBadge status={d.outcome} /> },
+  { key: 'signature', header: 'Signature', render: (d) => (d.verified ? 'verified' : <span className="error-text">not verified</span>) },
+  {
+    key: 'note',
+    header: 'Note',
+    className: 'muted',
+    render: (d) =>
+      d.replayOf ? (
+        <>
+          replay of <Link to={`/deliveries/${d.replayOf}`}>#{d.replayOf}</Link>
+        </>
+      ) : (
+        (d.error ?? '')
+      ),
+  },
+];
+
 function DeliveriesOfEvent({ deliveries }: { deliveries: DeliverySummary[] }) {
   return (
     <section aria-labelledby="deliveries-heading" className="card">
@@ -46,41 +68,7 @@ function DeliveriesOfEvent({ deliveries }: { deliveries: DeliverySummary[] }) {
       {deliveries.length === 0 ? (
         <p className="muted">No delivery is recorded for this event.</p>
       ) : (
-        <div className="table-scroll">
-          <table className="table">
-            <caption className="visually-hidden">Deliveries of this event</caption>
-            <thead>
-              <tr>
-                <th scope="col">Delivery</th>
-                <th scope="col">Received</th>
-                <th scope="col">Status</th>
-                <th scope="col">Outcome</th>
-                <th scope="col">Signature</th>
-                <th scope="col">Note</th>
-              </tr>
-            </thead>
-            <tbody>
-              {deliveries.map((d) => (
-                <tr key={d.id}>
-                  <td>
-                    <Link to={`/deliveries/${d.id}`}>#{d.id}</Link>
-                  </td>
-                  <td>
-                    <RelativeTime iso={d.receivedAt} />
-                  </td>
-                  <td>
-                    <HttpStatus code={d.httpStatus} />
-                  </td>
-                  <td>
-                    <StatusBadge status={d.outcome} />
-                  </td>
-                  <td>{d.verified ? 'verified' : <span className="error-text">not verified</span>}</td>
-                  <td className="muted">{d.replayOf ? <>replay of <Link to={`/deliveries/${d.replayOf}`}>#{d.replayOf}</Link></> : d.error ?? ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table items={deliveries} columns={DELIVERY_COLUMNS} getKey={(d) => d.id} caption="Deliveries of this event" />
       )}
     </section>
   );

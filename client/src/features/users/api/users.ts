@@ -1,7 +1,8 @@
-import { infiniteQueryOptions, queryOptions, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { SYNC_STATUSES, type EventSummary, type Page, type ResyncResult, type UserComparison, type UserDetail, type UserSummary } from '@contract/contract.ts';
 import { api } from '../../../lib/api.ts';
 import { queryKeys, type UserFilters } from '../../../lib/query-keys.ts';
+import type { ListSpec } from '../../../lib/use-live-list.ts';
 import { pickEnum } from '../../../lib/use-search-filters.ts';
 
 export const USERS_PAGE_SIZE = 100;
@@ -24,13 +25,12 @@ export function parseUserFilters(params: URLSearchParams): UserFilters {
   return filters;
 }
 
-export const usersListOptions = (filters: UserFilters) =>
-  infiniteQueryOptions({
-    queryKey: queryKeys.users.list(filters),
-    queryFn: ({ pageParam, signal }) => fetchUsers(filters, pageParam, signal),
-    initialPageParam: null as string | null,
-    getNextPageParam: (last) => last.nextCursor,
-  });
+// user:changed invalidates these lists (app/realtime.ts): a change can move a user in or out of a filter
+export const usersList: ListSpec<UserSummary, UserFilters> = {
+  parseFilters: parseUserFilters,
+  queryKey: queryKeys.users.list,
+  fetchPage: fetchUsers,
+};
 
 export const userDetailOptions = (userId: string) =>
   queryOptions({ queryKey: queryKeys.users.detail(userId), queryFn: ({ signal }) => fetchUser(userId, signal) });
@@ -47,7 +47,6 @@ export const userComparisonOptions = (userId: string) =>
 export const userTimelineOptions = (userId: string) =>
   queryOptions({ queryKey: queryKeys.users.timeline(userId), queryFn: ({ signal }) => fetchTimeline(userId, signal) });
 
-export const useUsersList = (filters: UserFilters) => useInfiniteQuery(usersListOptions(filters));
 export const useUserDetail = (userId: string) => useQuery(userDetailOptions(userId));
 export const useUserComparison = (userId: string) => useQuery(userComparisonOptions(userId));
 export const useUserTimeline = (userId: string) => useQuery(userTimelineOptions(userId));

@@ -1,11 +1,12 @@
 import { useMemo } from 'react';
 import { Link, useParams } from 'react-router';
-import type { ResyncResult, UserComparison, UserDetail } from '@contract/contract.ts';
+import type { ResyncResult, SessionDto, UserComparison, UserDetail } from '@contract/contract.ts';
 import { DataState } from '../../../components/DataState.tsx';
 import { CompareTable } from '../../../components/DiffTable.tsx';
 import { ErrorMessage } from '../../../components/ErrorMessage.tsx';
 import { DateTime, RelativeTime } from '../../../components/RelativeTime.tsx';
 import { StatusBadge } from '../../../components/StatusBadge.tsx';
+import { Table, type Column } from '../../../components/Table.tsx';
 import { isApiError } from '../../../lib/api.ts';
 import { compareSideBySide } from '../../../lib/diff.ts';
 import { displayName, useResyncUser, useUserComparison, useUserDetail, useUserTimeline } from '../api/users.ts';
@@ -70,6 +71,13 @@ function Comparison({ userId }: { userId: string }) {
   );
 }
 
+const SESSION_COLUMNS: Column<SessionDto>[] = [
+  { key: 'id', header: 'Session', className: 'mono', render: (s) => s.id },
+  { key: 'status', header: 'Status', render: (s) => <span className={`badge badge--${s.status === 'active' ? 'ok' : 'neutral'}`}>{s.status}</span> },
+  { key: 'active', header: 'Last active', render: (s) => <RelativeTime iso={s.lastActiveAt} /> },
+  { key: 'expires', header: 'Expires', render: (s) => <RelativeTime iso={s.expireAt} /> },
+];
+
 function Sessions({ user }: { user: UserDetail }) {
   return (
     <section className="card" aria-labelledby="sessions-heading">
@@ -77,35 +85,7 @@ function Sessions({ user }: { user: UserDetail }) {
       {user.sessions.length === 0 ? (
         <p className="muted">No sessions in the local copy.</p>
       ) : (
-        <div className="table-scroll">
-          <table className="table">
-            <caption className="visually-hidden">Sessions of this user</caption>
-            <thead>
-              <tr>
-                <th scope="col">Session</th>
-                <th scope="col">Status</th>
-                <th scope="col">Last active</th>
-                <th scope="col">Expires</th>
-              </tr>
-            </thead>
-            <tbody>
-              {user.sessions.map((s) => (
-                <tr key={s.id}>
-                  <td className="mono">{s.id}</td>
-                  <td>
-                    <span className={`badge badge--${s.status === 'active' ? 'ok' : 'neutral'}`}>{s.status}</span>
-                  </td>
-                  <td>
-                    <RelativeTime iso={s.lastActiveAt} />
-                  </td>
-                  <td>
-                    <RelativeTime iso={s.expireAt} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table items={user.sessions} columns={SESSION_COLUMNS} getKey={(s) => s.id} caption="Sessions of this user" />
       )}
     </section>
   );
