@@ -1,9 +1,10 @@
 import { useState, type FormEvent } from 'react';
-import type { CreatedApiToken, CreateOperatorResult, PurgeUserResult, Role } from '@contract/contract.ts';
+import type { ApiTokenDto, CreatedApiToken, CreateOperatorResult, PurgeUserResult, Role } from '@contract/contract.ts';
 import { DataState } from '../../../components/DataState.tsx';
 import { ErrorMessage } from '../../../components/ErrorMessage.tsx';
 import { DateTime, RelativeTime } from '../../../components/RelativeTime.tsx';
 import { usePermissions } from '../../../lib/session.ts';
+import { useNow } from '../../../lib/use-now.ts';
 import { useCreateToken, useInviteOperator, useOperators, usePurgeUser, useRevokeToken, useTokens, useUpdateOperator } from '../api/admin.ts';
 
 const ROLES: readonly Role[] = ['viewer', 'operator', 'admin'];
@@ -12,6 +13,37 @@ const ROLE_HELP: Record<Role, string> = {
   operator: 'also resyncs, replays and reconciles',
   admin: 'also manages operators and API tokens',
 };
+
+/** Expiry choices for a new token, in days; 0 = never (a token then lives until it is revoked). */
+const EXPIRY_CHOICES: readonly { days: number; label: string }[] = [
+  { days: 7, label: '7 days' },
+  { days: 30, label: '30 days' },
+  { days: 90, label: '90 days' },
+  { days: 365, label: '1 year' },
+  { days: 0, label: 'never' },
+];
+
+/** What a token can do now: revoked, expired, or its owner's state, as a badge. */
+function TokenStatus({ token, now, onRevoke, revoking }: { token: ApiTokenDto; now: number; onRevoke: () => void; revoking: boolean }) {
+  if (token.revokedAt) return <span className="badge badge--neutral">revoked</span>;
+  const expired = token.expiresAt !== null && new Date(token.expiresAt).getTime() <= now;
+  return (
+    <>
+      {expired ? (
+        <span className="badge badge--bad">expired</span>
+      ) : token.effectiveRole === null ? (
+        <span className="badge badge--bad">{token.owner ? 'owner disabled' : 'owner deleted'}</span>
+      ) : token.effectiveRole !== token.role ? (
+        <span className="badge badge--warn" title={`${token.owner ?? 'Its owner'} is ${token.effectiveRole} now`}>
+          limited to {token.effectiveRole}
+        </span>
+      ) : null}{' '}
+      <button type="button" className="button button--small" disabled={revoking} onClick={onRevoke}>
+        Revoke {token.name}
+      </button>
+    </>
+  );
+}
 
 /** A secret the server shows once: say so, and make it easy to copy. */
 function ShownOnce({ label, value }: { label: string; value: string }) {
@@ -152,12 +184,14 @@ function Tokens() {
   const revoke = useRevokeToken();
   const [name, setName] = useState('');
   const [role, setRole] = useState<Role>('viewer');
+  const [expiresInDays, setExpiresInDays] = useState(90);
   const [created, setCreated] = useState<CreatedApiToken | null>(null);
+  const now = useNow();
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
     create.mutate(
-      { name, role },
+      { name, role, ...(expiresInDays > 0 ? { expiresInDays } : {}) },
       {
         onSuccess: (r) => {
           setCreated(r);
@@ -171,7 +205,8 @@ function Tokens() {
     <section className="card" aria-labelledby="tokens-heading">
       <h2 id="tokens-heading">API tokens</h2>
       <p className="muted small">
-        For automation: send <span className="mono">Authorization: Bearer &lt;token&gt;</span>. A token has a role like an operator.
+        For automation: send <span className="mono">Authorization: Bearer &lt;token&gt;</span>. A token has a role like an operator, and acts for
+        the admin who creates it: it never does more than they may, and stops working when they are disabled.
       </p>
       <form className="form-row" onSubmit={submit} aria-label="Create an API token">
         <label className="field">
@@ -184,6 +219,16 @@ function Tokens() {
             {ROLES.map((r) => (
               <option key={r} value={r}>
                 {r}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span>Expires after</span>
+          <select value={expiresInDays} onChange={(e) => setExpiresInDays(Number(e.target.value))}>
+            {EXPIRY_CHOICES.map((c) => (
+              <option key={c.days} value={c.days}>
+                {c.label}
               </option>
             ))}
           </select>
@@ -212,6 +257,7 @@ function Tokens() {
                 <th scope="col">Role</th>
                 <th scope="col">Created</th>
                 <th scope="col">Last used</th>
+                <th scope="col">Expires</th>
                 <th scope="col">Status</th>
               </tr>
             </thead>
@@ -222,16 +268,12 @@ function Tokens() {
                   <td>{t.role}</td>
                   <td>
                     <RelativeTime iso={t.createdAt} /> by {t.createdBy}
+                    {t.owner && t.owner !== t.createdBy && <span className="muted"> for {t.owner}</span>}
                   </td>
                   <td>{t.lastUsedAt ? <RelativeTime iso={t.lastUsedAt} /> : 'never'}</td>
+                  <td>{t.expiresAt ? <DateTime iso={t.expiresAt} /> : 'never'}</td>
                   <td>
-                    {t.revokedAt ? (
-                      <span className="badge badge--neutral">revoked</span>
-                    ) : (
-                      <button type="button" className="button button--small" disabled={revoke.isPending} onClick={() => revoke.mutate(t.id)}>
-                        Revoke {t.name}
-                      </button>
-                    )}
+                    <TokenStatus token={t} now={now} revoking={revoke.isPending} onRevoke={() => revoke.mutate(t.id)} />
                   </td>
                 </tr>
               ))}
