@@ -7,7 +7,8 @@ import type { Registry } from 'prom-client';
 import type { Services } from './services.ts';
 import { webhookRoutes } from './webhooks/webhooks.routes.ts';
 import { authRoutes } from './auth/auth.routes.ts';
-import { requireCsrfToken, requireOperator, requireRole, sameOriginChanges, viewersReadOnly } from './auth/auth.middleware.ts';
+import { requireBearerSecret, requireCsrfToken, requireOperator, requireRole, sameOriginChanges, viewersReadOnly } from './auth/auth.middleware.ts';
+import { allowedHostsOnly } from './auth/allowed-hosts.ts';
 import { adminRoutes } from './admin/admin.routes.ts';
 import { securityHeaders } from './lib/security-headers.ts';
 import { eventRoutes } from './events/events.routes.ts';
@@ -25,6 +26,12 @@ export interface AppOptions {
   clientDir?: string;
   /** Prometheus registry served at GET /metrics */
   metrics?: Registry;
+  /** METRICS_TOKEN: GET /metrics then needs `Authorization: Bearer <it>` */
+  metricsToken?: string;
+  /** Host names answered (ALLOWED_HOSTS); null: any. The signed webhook and /healthz answer any Host. */
+  allowedHosts: readonly string[] | null;
+  /** serve the built dashboard's *.map files (demo mode only: they would hand out the source) */
+  serveSourceMaps?: boolean;
 }
 
 export function createApp(services: Services, opts: AppOptions) {
@@ -49,9 +56,12 @@ export function createApp(services: Services, opts: AppOptions) {
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'debug'),
     }),
   );
+  // Before anything else answers: a page that rebound its DNS name to this server gets nothing. Load balancers
+  // probe /healthz by address, and it tells nothing.
+  app.use(allowedHostsOnly(opts.allowedHosts, { exempt: ['/healthz'] }));
   if (opts.metrics) {
     const registry = opts.metrics;
-    app.get('/metrics', async (_req, res) => {
+    app.get('/metrics', ...(opts.metricsToken ? [requireBearerSecret(opts.metricsToken, 'metrics')] : []), async (_req, res) => {
       res.setHeader('content-type', registry.contentType);
       res.send(await registry.metrics());
     });
@@ -88,6 +98,12 @@ export function createApp(services: Services, opts: AppOptions) {
     res.status(404).json({ error: { code: 'not_found', message: `No route ${req.method} ${req.originalUrl}` } });
   });
 
+  // What is not the dashboard answers 404 JSON, never the app shell (a scanner probing /.env or /.git/config
+  // must not get a 200): API-looking paths, dotfiles, and source maps outside demo mode.
+  app.use((req, res, next) => {
+    if (/^\/api\b/i.test(req.path) || hasDotSegment(req.path) || (!opts.serveSourceMaps && /\.map$/i.test(req.path))) return notFound(req, res);
+    next();
+  });
   if (opts.clientDir && existsSync(path.join(opts.clientDir, 'index.html'))) {
     const clientDir = opts.clientDir;
     app.use(express.static(clientDir, { index: false, maxAge: '1h' }));
@@ -96,7 +112,23 @@ export function createApp(services: Services, opts: AppOptions) {
       res.sendFile(path.join(clientDir, 'index.html'), { maxAge: 0 });
     });
   }
+  app.use(notFound);
 
   app.use(errorMiddleware(services.logger));
   return app;
+}
+
+function notFound(req: express.Request, res: express.Response) {
+  res.status(404).json({ error: { code: 'not_found', message: `No route ${req.method} ${req.path}` } });
+}
+
+/** `/.env`, `/a/.git/config`, also percent-encoded (`/%2Eenv`): static files decode the path before looking. */
+function hasDotSegment(p: string): boolean {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(p);
+  } catch {
+    return true; // not a path any file or route has
+  }
+  return decoded.split(/[/\\]/).some((seg) => seg.startsWith('.'));
 }

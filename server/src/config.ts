@@ -29,10 +29,25 @@ const EnvSchema = z
     ADMIN_PASSWORD: z.preprocess(emptyAsUndefined, z.string().min(8, 'at least 8 characters').optional()),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     SESSION_TTL_HOURS: z.coerce.number().positive().default(12),
-    COOKIE_SECURE: z
-      .enum(['true', 'false'])
-      .default('false')
-      .transform((v) => v === 'true'),
+    /** unset: true with a real Clerk instance unless HOST is loopback (see cookieSecureDefault) */
+    COOKIE_SECURE: z.preprocess(
+      emptyAsUndefined,
+      z
+        .enum(['true', 'false'], { message: 'must be true or false' })
+        .transform((v) => v === 'true')
+        .optional(),
+    ),
+    /** host names the dashboard and API answer to (Host header); `*` turns the check off */
+    ALLOWED_HOSTS: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .transform((s) => s.split(/[\s,]+/).filter(Boolean).map(normalizeHostName))
+        .pipe(z.array(z.string().regex(/^(\*|[a-z0-9._:[\]-]+)$/, 'each entry must be a host name or address (no port, no scheme), or *')).min(1))
+        .optional(),
+    ),
+    /** GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>` when set */
+    METRICS_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, 'at least 16 characters').max(200).regex(/^\S+$/, 'no spaces').optional()),
     /** demo mode only: the port of the built-in emulator (0 picks a free one) */
     EMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(0),
     EMULATOR_ACTIVITY_PER_SECOND: z.coerce.number().min(0).default(1),
@@ -103,6 +118,12 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   sessionTtlMs: number;
   cookieSecure: boolean;
+  /** Host header names the app answers (lowercase, no port); null: any (ALLOWED_HOSTS=*) */
+  allowedHosts: string[] | null;
+  /** ALLOWED_HOSTS was not set: allowedHosts is the loopback names plus HOST */
+  allowedHostsDefault: boolean;
+  /** GET /metrics requires this bearer token when set */
+  metricsToken: string | undefined;
   emulatorPort: number;
   emulatorActivityPerSecond: number;
   redisUrl: string | undefined;
@@ -133,6 +154,35 @@ export function durationMs(v: string): number | null {
 
 export const DEMO_ADMIN_PASSWORD = 'demo-password';
 
+/** Names that always mean this machine (browsers resolve `localhost` themselves, so no page can rebind it). */
+export const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '::1'];
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '']);
+
+/** `Example.COM.` → `example.com`, `[::1]` → `::1`: how Host names are compared. */
+export function normalizeHostName(name: string): string {
+  return name.trim().toLowerCase().replace(/\.$/, '').replace(/^\[(.*)\]$/, '$1');
+}
+
+export function isLoopbackHost(host: string): boolean {
+  const h = normalizeHostName(host);
+  return LOOPBACK_HOSTS.includes(h) || /^127(\.\d{1,3}){3}$/.test(h) || h.endsWith('.localhost');
+}
+
+/** ALLOWED_HOSTS unset: the loopback names, plus HOST when it names one interface (not 0.0.0.0 / ::). */
+export function defaultAllowedHosts(host: string): string[] {
+  const h = normalizeHostName(host);
+  return WILDCARD_HOSTS.has(h) || LOOPBACK_HOSTS.includes(h) ? [...LOOPBACK_HOSTS] : [...LOOPBACK_HOSTS, h];
+}
+
+/**
+ * COOKIE_SECURE unset: a real Clerk instance reaches the monitor over HTTPS (Svix delivers to https URLs), so
+ * cookies are Secure unless the monitor listens on loopback only (a local try-out over plain http). Demo mode
+ * is a local try-out.
+ */
+export function cookieSecureDefault(o: { demo: boolean; host: string }): boolean {
+  return !o.demo && !isLoopbackHost(o.host);
+}
+
 export class ConfigError extends Error {
   constructor(public readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
@@ -146,6 +196,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
   }
   const e = parsed.data;
   const demo = !e.CLERK_WEBHOOK_SIGNING_SECRET;
+  const allowed = e.ALLOWED_HOSTS ?? defaultAllowedHosts(e.HOST);
   return {
     env: e.NODE_ENV,
     port: e.PORT,
@@ -159,7 +210,10 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     adminPassword: e.ADMIN_PASSWORD ?? DEMO_ADMIN_PASSWORD,
     logLevel: e.LOG_LEVEL,
     sessionTtlMs: e.SESSION_TTL_HOURS * 3_600_000,
-    cookieSecure: e.COOKIE_SECURE,
+    cookieSecure: e.COOKIE_SECURE ?? cookieSecureDefault({ demo, host: e.HOST }),
+    allowedHosts: allowed.includes('*') ? null : allowed,
+    allowedHostsDefault: e.ALLOWED_HOSTS === undefined,
+    metricsToken: e.METRICS_TOKEN,
     emulatorPort: e.EMULATOR_PORT,
     emulatorActivityPerSecond: e.EMULATOR_ACTIVITY_PER_SECOND,
     redisUrl: e.REDIS_URL,

@@ -66,16 +66,30 @@ export interface UpdateOperatorRequest {
 export interface ApiTokenDto {
   id: number;
   name: string;
+  /** the role it was given */
   role: Role;
+  /**
+   * what it may do now: its role capped by its owner's current role; null when it can do nothing (revoked,
+   * expired, or its owner is disabled or deleted)
+   */
+  effectiveRole: Role | null;
+  /** email of the operator it acts for; null when that operator was deleted */
+  owner: string | null;
   createdBy: string;
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
+  /** refused from then on; null: never expires */
+  expiresAt: string | null;
 }
 
 export interface CreateApiTokenRequest {
   name: string;
   role: Role;
+  /** expires this many days from now; or give expiresAt; neither: never expires */
+  expiresInDays?: number;
+  /** ISO time, in the future */
+  expiresAt?: string;
 }
 
 export interface CreatedApiToken {

@@ -3,7 +3,7 @@
 // it with their own config.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Config } from './config.ts';
+import { isLoopbackHost, type Config } from './config.ts';
 import type { Logger } from './lib/logger.ts';
 import type { ParsedEvent } from './webhooks/clerk-event.ts';
 import { createDb, type Db } from './lib/db/client.ts';
@@ -88,11 +88,22 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
   });
   await services.auth.ensureAdmin(config.adminEmail, config.adminPassword);
 
-  const app = createApp(services, { cookieSecure: config.cookieSecure, trustProxy: config.trustProxy, metrics: metrics.registry, ...(opts.clientDir ? { clientDir: opts.clientDir } : {}) });
+  if (config.allowedHostsDefault && !isLoopbackHost(config.host)) {
+    logger.warn({ allowedHosts: config.allowedHosts }, 'ALLOWED_HOSTS is not set: only these host names are answered; set it to the names the dashboard is reached by');
+  }
+  const app = createApp(services, {
+    cookieSecure: config.cookieSecure,
+    trustProxy: config.trustProxy,
+    metrics: metrics.registry,
+    ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
+    allowedHosts: config.allowedHosts,
+    serveSourceMaps: services.meta.demo,
+    ...(opts.clientDir ? { clientDir: opts.clientDir } : {}),
+  });
   const http = createServer(app);
   metrics.gauge('csm_ingest_queue_depth', 'Verified events waiting for the next group commit', () => services.ingest.pending);
   metrics.gauge('csm_delivery_log_buffered', 'Delivery-log rows waiting for the database to come back', () => services.deliveryLog.buffered);
-  const io = attachRealtime(http, services, socketPublisher, opts.sessionRecheckMs ? { sessionRecheckMs: opts.sessionRecheckMs } : {});
+  const io = attachRealtime(http, services, socketPublisher, { allowedHosts: config.allowedHosts, ...(opts.sessionRecheckMs ? { sessionRecheckMs: opts.sessionRecheckMs } : {}) });
   // Fan-out is in place before the first dashboard can connect.
   metrics.gauge('csm_dashboards_connected', 'Dashboards connected to this instance over Socket.IO', () => io.engine.clientsCount);
   if (redis) attachRedisAdapter(io, redis, config.redisChannelPrefix);

@@ -24,6 +24,7 @@ import { createRateBudget } from './reconcile/rate-budget.ts';
 import { createAdminService } from './admin/admin.service.ts';
 import { createRetentionService, withDeletionHook, type RetentionOptions } from './retention/retention.service.ts';
 import type { LoginLimiter } from './auth/login-limiter.ts';
+import { createServerSecretsRepository } from './auth/server-secrets.repository.ts';
 
 export interface ReconcileOptions extends Partial<ReconcileSettings> {
   /** Clerk's limit for the key, requests per window (default 100, a development instance) */
@@ -76,6 +77,7 @@ export function createServices(deps: ServiceDeps) {
   const auth = createAuthService({
     repos,
     apiTokens,
+    serverSecrets: createServerSecretsRepository(deps.db.prisma),
     sessionTtlMs: deps.sessionTtlMs,
     logger: deps.logger,
     ...(deps.loginLimiter ? { loginLimiter: deps.loginLimiter } : {}),

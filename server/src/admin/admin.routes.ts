@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ROLES } from '../contract.ts';
 import type { AdminService } from './admin.service.ts';
 import type { RetentionService } from '../retention/retention.service.ts';
-import { currentOperator } from '../auth/auth.middleware.ts';
+import { currentOperator, currentPrincipal } from '../auth/auth.middleware.ts';
 import { parseBody } from '../lib/http.ts';
 import { badRequest } from '../lib/errors.ts';
 
@@ -15,7 +15,14 @@ const CreateOperator = z.object({
 const UpdateOperator = z
   .object({ role: z.enum(ROLES).optional(), disabled: z.boolean().optional() })
   .refine((v) => v.role !== undefined || v.disabled !== undefined, 'give role or disabled');
-const CreateToken = z.object({ name: z.string().trim().min(1).max(100), role: z.enum(ROLES) });
+const CreateToken = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    role: z.enum(ROLES),
+    expiresInDays: z.number().int('a whole number of days').min(1, 'at least 1 day').max(3650, 'at most 3650 days').optional(),
+    expiresAt: z.iso.datetime({ offset: true, message: 'an ISO date and time, e.g. 2027-01-31T00:00:00Z' }).optional(),
+  })
+  .refine((v) => v.expiresInDays === undefined || v.expiresAt === undefined, 'give expiresInDays or expiresAt, not both');
 const Id = z.coerce.number().int().positive();
 const UserId = z.string().min(1).max(200);
 
@@ -42,7 +49,7 @@ export function adminRoutes(admin: AdminService, retention: RetentionService) {
     res.json(await admin.listTokens());
   });
   r.post('/tokens', async (req, res) => {
-    res.status(201).json(await admin.createToken(parseBody(CreateToken, req.body), currentOperator(res)));
+    res.status(201).json(await admin.createToken(parseBody(CreateToken, req.body), currentOperator(res), currentPrincipal(res).actsFor));
   });
   r.delete('/tokens/:id', async (req, res) => {
     res.json(await admin.revokeToken(idOf(req.params.id), currentOperator(res)));

@@ -19,7 +19,7 @@ import type { AuditRecorder } from '../audit/audit.service.ts';
 import type { OperatorRow } from '../auth/operators.repository.ts';
 import { toApiTokenDto, type ApiTokensRepository } from '../auth/api-tokens.repository.ts';
 import { API_TOKEN_PREFIX, BCRYPT_COST, hashToken } from '../auth/auth.service.ts';
-import { AppError, notFound } from '../lib/errors.ts';
+import { AppError, badRequest, notFound } from '../lib/errors.ts';
 import { isUniqueViolation } from '../lib/db/errors.ts';
 
 export function createAdminService(deps: {
@@ -65,32 +65,50 @@ export function createAdminService(deps: {
       }
       await keepAnAdmin(target, req);
       const row = await operators.update(id, { ...(req.role ? { role: req.role } : {}), ...(req.disabled !== undefined ? { disabled: req.disabled } : {}) });
-      // Disabling signs out everywhere (and closes its sockets); a new role applies to the next request.
+      // Disabling signs out everywhere (and closes its sockets) and revokes the operator's API tokens (enabling
+      // again does not bring them back). A new role applies to the next request, of a session or of a token
+      // (a token never does more than its owner's current role allows).
       const signedOut = req.disabled === true ? await deps.auth.logoutAll(id) : 0;
+      const tokensRevoked = req.disabled === true ? await deps.apiTokens.revokeOwnedBy(id, clock()) : 0;
       await deps.audit?.record(actor.email, 'operator_update', row.email, {
         ...(req.role && req.role !== target.role ? { role: { from: target.role, to: req.role } } : {}),
         ...(req.disabled !== undefined && req.disabled !== target.disabled ? { disabled: req.disabled } : {}),
         ...(signedOut ? { sessionsEnded: signedOut } : {}),
+        ...(tokensRevoked ? { tokensRevoked } : {}),
       });
       return toOperatorAdminDto(row);
     },
 
     async listTokens(): Promise<ApiTokenDto[]> {
-      return (await deps.apiTokens.list()).map(toApiTokenDto);
+      const now = clock();
+      return (await deps.apiTokens.list()).map((t) => toApiTokenDto(t, now));
     },
 
-    async createToken(req: CreateApiTokenRequest, actor: OperatorDto): Promise<CreatedApiToken> {
+    /**
+     * A new token acting for `owner` (the signed-in operator, or the owner of the token making the request):
+     * it can never do more than `owner` may at the time of each request.
+     */
+    async createToken(req: CreateApiTokenRequest, actor: OperatorDto, owner: OperatorDto): Promise<CreatedApiToken> {
+      const now = clock();
+      const expiresAt = req.expiresAt !== undefined ? new Date(req.expiresAt) : req.expiresInDays !== undefined ? new Date(now.getTime() + req.expiresInDays * 86_400_000) : null;
+      if (expiresAt && expiresAt.getTime() <= now.getTime()) throw badRequest('expiresAt must be in the future');
       const secret = `${API_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
-      const row = await deps.apiTokens.create({ name: req.name, role: req.role, tokenHash: hashToken(secret), createdBy: actor.email });
-      await deps.audit?.record(actor.email, 'token_create', String(row.id), { name: row.name, role: row.role });
-      return { token: toApiTokenDto(row), secret };
+      const row = await deps.apiTokens.create({ name: req.name, role: req.role, tokenHash: hashToken(secret), createdBy: actor.email, ownerId: owner.id, expiresAt });
+      await deps.audit?.record(actor.email, 'token_create', String(row.id), {
+        name: row.name,
+        role: row.role,
+        owner: owner.email,
+        ...(expiresAt ? { expiresAt: expiresAt.toISOString() } : {}),
+      });
+      return { token: toApiTokenDto(row, now), secret };
     },
 
     async revokeToken(id: number, actor: OperatorDto): Promise<ApiTokenDto> {
-      const row = await deps.apiTokens.revoke(id, clock());
+      const now = clock();
+      const row = await deps.apiTokens.revoke(id, now);
       if (!row) throw notFound(`API token ${id}`);
       await deps.audit?.record(actor.email, 'token_revoke', String(id), { name: row.name });
-      return toApiTokenDto(row);
+      return toApiTokenDto(row, now);
     },
   };
 }

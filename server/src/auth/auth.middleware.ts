@@ -37,6 +37,18 @@ export function requireOperator(auth: AuthService) {
   };
 }
 
+/**
+ * `Authorization: Bearer <secret>` or 401 (e.g. METRICS_TOKEN for Prometheus, which sends it as
+ * `authorization.credentials`). Compared in constant time.
+ */
+export function requireBearerSecret(secret: string, realm: string) {
+  return (req: Request, _res: Response, next: NextFunction) => {
+    const given = bearerToken(req.headers.authorization);
+    if (given && safeEqual(given, secret)) return next();
+    throw new AppError('unauthorized', 401, 'This needs the bearer token configured for it.', { headers: { 'WWW-Authenticate': `Bearer realm="${realm}"` } });
+  };
+}
+
 /** 403 unless the caller holds one of the roles. Mount after requireOperator. */
 export function requireRole(...roles: Role[]) {
   return (_req: Request, res: Response, next: NextFunction) => {

@@ -1,8 +1,10 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
+import { parse as parseCookie } from 'cookie';
 import type { MeDto } from '../contract.ts';
 import type { AuthService } from './auth.service.ts';
 import { CSRF_COOKIE, SESSION_COOKIE, checkCsrf, sessionToken } from './auth.middleware.ts';
+import { DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE_MS, DEVICE_COOKIE_PATH } from './device-cookie.ts';
 import { parseBody } from '../lib/http.ts';
 import { AppError } from '../lib/errors.ts';
 
@@ -15,7 +17,10 @@ export function authRoutes(auth: AuthService, opts: { cookieSecure: boolean }) {
 
   r.post('/login', async (req, res) => {
     const { email, password } = parseBody(Login, req.body);
-    const { token, operator, expiresAt, csrfToken } = await auth.login(email, password, req.ip ?? req.socket.remoteAddress ?? 'unknown');
+    const { token, operator, expiresAt, csrfToken, deviceCookie } = await auth.login(email, password, {
+      ip: req.ip ?? req.socket.remoteAddress ?? 'unknown',
+      deviceCookie: req.headers.cookie ? parseCookie(req.headers.cookie)[DEVICE_COOKIE] : undefined,
+    });
     res.cookie(SESSION_COOKIE, token, {
       httpOnly: true,
       sameSite: 'lax',
@@ -24,6 +29,9 @@ export function authRoutes(auth: AuthService, opts: { cookieSecure: boolean }) {
       expires: expiresAt,
     });
     setCsrfCookie(res, csrfToken, expiresAt);
+    // Outlives the session and sign-outs on purpose: it only says this browser signed in as this email before
+    // (see device-cookie.ts), which keeps a stranger's failed guesses from locking it out.
+    res.cookie(DEVICE_COOKIE, deviceCookie, { httpOnly: true, sameSite: 'strict', secure: opts.cookieSecure, path: DEVICE_COOKIE_PATH, maxAge: DEVICE_COOKIE_MAX_AGE_MS });
     res.json({ ...operator, csrfToken } satisfies MeDto);
   });
 

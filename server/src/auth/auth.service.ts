@@ -6,7 +6,9 @@ import bcrypt from 'bcryptjs';
 import type { OperatorDto, Role } from '../contract.ts';
 import type { Repositories } from '../lib/unit-of-work.ts';
 import type { Logger } from '../lib/logger.ts';
-import type { ApiTokensRepository } from './api-tokens.repository.ts';
+import { effectiveRole, type ApiTokensRepository } from './api-tokens.repository.ts';
+import type { ServerSecretsRepository } from './server-secrets.repository.ts';
+import { createDeviceCookies } from './device-cookie.ts';
 import { createLoginLimiter, type LoginLimiter } from './login-limiter.ts';
 import { AppError } from '../lib/errors.ts';
 import { isUniqueViolation } from '../lib/db/errors.ts';
@@ -35,6 +37,14 @@ export interface Principal {
   sessionHash?: string;
   /** session: the CSRF token the request must carry for a change */
   csrfToken?: string;
+  /** the operator behind the request: the signed-in one, or the owner a token acts for */
+  actsFor: OperatorDto;
+}
+
+/** Where a sign-in comes from: the client's IP and the device cookie it sent, if any. */
+export interface SignInClient {
+  ip: string;
+  deviceCookie?: string | undefined;
 }
 
 export type RevokedListener = (tokenHashes: string[]) => void;
@@ -42,6 +52,7 @@ export type RevokedListener = (tokenHashes: string[]) => void;
 export function createAuthService(deps: {
   repos: Repositories;
   apiTokens: ApiTokensRepository;
+  serverSecrets: ServerSecretsRepository;
   sessionTtlMs: number;
   logger: Logger;
   clock?: () => Date;
@@ -50,6 +61,16 @@ export function createAuthService(deps: {
   const clock = deps.clock ?? (() => new Date());
   const { operators } = deps.repos;
   const limiter = deps.loginLimiter ?? createLoginLimiter();
+  // Loaded once (a failed load is tried again next time rather than remembered).
+  let deviceKey: Promise<string> | null = null;
+  const devices = createDeviceCookies({
+    key: () =>
+      (deviceKey ??= deps.serverSecrets.getOrCreate('device-cookie-key', () => randomBytes(32).toString('base64url')).catch((err: unknown) => {
+        deviceKey = null;
+        throw err;
+      })),
+    clock,
+  });
   const listeners = new Set<RevokedListener>();
   const touched = new Map<number, number>();
 
@@ -84,25 +105,39 @@ export function createAuthService(deps: {
       return true;
     },
 
+    /**
+     * Checks a password within the sign-in limits. The attempt is reserved before bcrypt runs (so parallel
+     * guesses cannot overtake the count); a client with a device cookie for this email has its own budget.
+     * A success answers a renewed device cookie for the client to keep.
+     */
     async login(
       email: string,
       password: string,
-      ip = 'unknown',
-    ): Promise<{ token: string; operator: OperatorDto; expiresAt: Date; csrfToken: string }> {
+      client: SignInClient = { ip: 'unknown' },
+    ): Promise<{ token: string; operator: OperatorDto; expiresAt: Date; csrfToken: string; deviceCookie: string }> {
       const key = email.toLowerCase();
-      await limiter.check(key, ip);
-      const op = await operators.findByEmail(key);
-      const ok = await bcrypt.compare(password, op?.passwordHash ?? DUMMY_HASH);
+      const deviceId = await devices.verify(client.deviceCookie, key);
+      const attempt = await limiter.begin(key, client.ip, deviceId);
+      let op: Awaited<ReturnType<typeof operators.findByEmail>>;
+      let ok: boolean;
+      try {
+        op = await operators.findByEmail(key);
+        ok = await bcrypt.compare(password, op?.passwordHash ?? DUMMY_HASH);
+      } catch (err) {
+        await attempt.released();
+        throw err;
+      }
       if (!op || !ok || op.disabled) {
-        await limiter.failed(key, ip);
-        deps.logger.info({ email: key, ip }, 'failed sign-in');
+        await attempt.failed();
+        deps.logger.info({ email: key, ip: client.ip, trustedDevice: deviceId !== null }, 'failed sign-in');
         throw new AppError('invalid_credentials', 401, 'Email or password is wrong');
       }
-      await limiter.succeeded(key);
+      await attempt.succeeded();
       const token = randomBytes(32).toString('base64url');
       const expiresAt = new Date(clock().getTime() + deps.sessionTtlMs);
       await operators.createSession(hashToken(token), op.id, expiresAt);
-      return { token, operator: toOperatorDto(op), expiresAt, csrfToken: csrfTokenFor(token) };
+      const deviceCookie = await devices.issue(key, deviceId);
+      return { token, operator: toOperatorDto(op), expiresAt, csrfToken: csrfTokenFor(token), deviceCookie };
     },
 
     /** The operator behind a session token, or null when missing, unknown, expired or disabled. */
@@ -119,19 +154,21 @@ export function createAuthService(deps: {
       if (bearer !== undefined) {
         if (!bearer.startsWith(API_TOKEN_PREFIX)) return null;
         const row = await deps.apiTokens.findByHash(hashToken(bearer));
-        if (!row || row.revokedAt) return null;
         const now = clock();
+        // Read with its owner on every request: disabling, demoting or deleting the owner applies at once.
+        const role = row ? effectiveRole(row, now) : null;
+        if (!row || !row.owner || !role) return null;
         if (now.getTime() - (touched.get(row.id) ?? 0) > TOUCH_EVERY_MS) {
           touched.set(row.id, now.getTime());
           await deps.apiTokens.touch(row.id, now);
         }
         // Negative ids keep tokens apart from operators wherever an id is shown or compared.
-        return { via: 'token', operator: { id: -row.id, email: `token:${row.name}`, role: row.role as Role } };
+        return { via: 'token', operator: { id: -row.id, email: `token:${row.name}`, role }, actsFor: toOperatorDto(row.owner) };
       }
       if (!sessionToken) return null;
       const sessionHash = hashToken(sessionToken);
       const operator = await sessionByHash(sessionHash);
-      return operator ? { via: 'session', operator, sessionHash, csrfToken: csrfTokenFor(sessionToken) } : null;
+      return operator ? { via: 'session', operator, sessionHash, csrfToken: csrfTokenFor(sessionToken), actsFor: operator } : null;
     },
 
     async logout(token: string | undefined): Promise<void> {

@@ -1,27 +1,52 @@
-// Keyset pagination, newest first: the cursor is the last id seen, opaque to clients.
+// Keyset pagination, newest first: the cursor is the last row's sort key, opaque to clients. A cursor comes
+// back from the client, so it is validated like any input: only the shape this API itself issues passes, and
+// anything else is a 400 that says so (never a database error, never a 500).
+import { z } from 'zod';
 import { badRequest } from './errors.ts';
+
+/** Ids are Int columns: 32-bit signed in PostgreSQL, so a bigger number is no id this API issued. */
+const MAX_ID = 2_147_483_647;
+/** What Date#toISOString gives for the years a row can have: the only timestamps this API puts in cursors. */
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+const Id = z.number().int().min(0).max(MAX_ID);
+const Timestamp = z
+  .string()
+  .regex(ISO_TIMESTAMP)
+  .refine((s) => {
+    // zod runs refinements after a failed regex too: an invalid date must not throw here
+    const d = new Date(s);
+    return !Number.isNaN(d.getTime()) && d.toISOString() === s;
+  });
+
+/** `[id]`: events, deliveries, audit, reconcile runs and findings. */
+export const IdCursor = z.tuple([Id]);
+/** `[updatedAt ISO, user id]`: users. */
+export const UserCursor = z.tuple([Timestamp, z.string().min(1).max(200)]);
 
 export function encodeCursor(parts: (string | number)[]): string {
   return Buffer.from(JSON.stringify(parts)).toString('base64url');
 }
 
-export function decodeCursor(cursor: string | undefined): (string | number)[] | null {
+const notOurs = () => badRequest('cursor is not a cursor this API returned: start again from the first page (leave cursor out)');
+
+/** The cursor's parts, checked against the shape the list issues; null without a cursor; else a 400. */
+export function decodeCursor<T>(cursor: string | undefined, shape: z.ZodType<T>): T | null {
   if (!cursor) return null;
+  if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw notOurs();
+  let parts: unknown;
   try {
-    const parts: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(parts) && parts.every((p) => typeof p === 'string' || typeof p === 'number')) return parts;
+    parts = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    // fall through to the error below
+    throw notOurs();
   }
-  throw badRequest('cursor is not a cursor this API returned');
+  const r = shape.safeParse(parts);
+  if (!r.success) throw notOurs();
+  return r.data;
 }
 
 export function decodeIdCursor(cursor: string | undefined): number | null {
-  const parts = decodeCursor(cursor);
-  if (parts === null) return null;
-  const [id] = parts;
-  if (typeof id !== 'number') throw badRequest('cursor is not a cursor this API returned');
-  return id;
+  return decodeCursor(cursor, IdCursor)?.[0] ?? null;
 }
 
 /** Given limit+1 rows, the page and the cursor of its last row. */

@@ -7,6 +7,7 @@ import type { ClientToServerEvents, ServerToClientEvents } from './contract.ts';
 import type { Publisher } from './publisher.ts';
 import type { Services } from '../services.ts';
 import { sameHost, sessionToken } from '../auth/auth.middleware.ts';
+import { hostAllowed } from '../auth/allowed-hosts.ts';
 import { toEventSummary } from '../events/events.repository.ts';
 import { toDeliverySummary } from '../deliveries/deliveries.repository.ts';
 
@@ -98,16 +99,18 @@ export function attachRealtime(
   http: HttpServer,
   services: Services,
   socketPublisher: SocketPublisher,
-  opts: { sessionRecheckMs?: number } = {},
+  opts: { sessionRecheckMs?: number; allowedHosts?: readonly string[] | null } = {},
 ): Io {
+  const allowedHosts = opts.allowedHosts ?? null;
   const io: Io = new Server(http, {
     serveClient: false,
     cors: { origin: false },
     // CORS does not cover websockets: refuse a handshake a page on another site started (cross-site
-    // websocket hijacking). Browsers always send Origin here; other clients have no victim cookie.
+    // websocket hijacking). Browsers always send Origin here; other clients have no victim cookie. A page
+    // that rebound its DNS name to this server is same-origin, but its Host is not one we answer to.
     allowRequest: (req, callback) => {
       const origin = req.headers.origin;
-      callback(null, origin === undefined || sameHost(origin, req.headers.host));
+      callback(null, hostAllowed(allowedHosts, req) && (origin === undefined || sameHost(origin, req.headers.host)));
     },
   });
 

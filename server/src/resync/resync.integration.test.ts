@@ -27,6 +27,9 @@ describe.each(TEST_PROVIDERS)('compare and resync on %s', (provider) => {
     const cmp = await json<UserComparison>(s.api(`/api/users/${user.id}/compare`));
     expect(cmp).toMatchObject({ userId: user.id, status: 'in_sync', diff: [], localDeleted: false });
     expect(cmp.clerk).toMatchObject({ id: user.id, first_name: 'Grace' });
+    // a compare (a GET) answers the status without storing it; a resync stores what it finds
+    expect((await json<UserDetail>(s.api(`/api/users/${user.id}`))).syncStatus).toBe('never_compared');
+    expect((await json<ResyncResult>(s.api(`/api/users/${user.id}/resync`, { method: 'POST' }))).user.syncStatus).toBe('in_sync');
     expect((await json<UserDetail>(s.api(`/api/users/${user.id}`))).syncStatus).toBe('in_sync');
   });
 

@@ -9,7 +9,6 @@ import type { AuditRecorder } from '../audit/audit.service.ts';
 import type { UserSource } from '../users/users.repository.ts';
 import type { UsersService } from '../users/users.service.ts';
 import type { Logger } from '../lib/logger.ts';
-import { toUserSummary } from '../users/users.repository.ts';
 import { diffUsers } from './diff.ts';
 import { notFound } from '../lib/errors.ts';
 
@@ -81,15 +80,8 @@ export function createResyncService(deps: {
       const localData = parse(local?.data ?? null);
       const diff = diffUsers(local?.deleted ? null : localData, clerk as unknown as Record<string, unknown> | null);
       const status = statusOf(Boolean(local), local?.deleted ?? false, Boolean(clerk), diff.length);
+      // A GET changes nothing: the status is answered, not stored (a resync stores what it finds).
       const comparedAt = clock();
-      if (local) {
-        await repos.users.setSyncStatus(userId, status, comparedAt);
-        // Only a changed status is news for other dashboards (a compare is not a change of the user).
-        if (local.syncStatus !== status) {
-          const updated = await repos.users.get(userId);
-          if (updated) deps.publisher.userChanged(toUserSummary(updated));
-        }
-      }
       return {
         userId,
         local: localData,

@@ -81,6 +81,8 @@ export interface TestServerOptions {
   logger?: Logger;
   /** extra environment for parseConfig */
   env?: Record<string, string>;
+  /** a built dashboard to serve (as dist/client is by `npm start`) */
+  clientDir?: string;
 }
 
 export async function startTestServer(provider: TestProvider, opts: TestServerOptions = {}): Promise<TestServer> {
@@ -108,6 +110,7 @@ export async function startTestServer(provider: TestProvider, opts: TestServerOp
     ...(opts.sessionRecheckMs ? { sessionRecheckMs: opts.sessionRecheckMs } : {}),
     ...(opts.onApplied ? { onApplied: opts.onApplied } : {}),
     ...(opts.clerk ? { clerk: opts.clerk } : {}),
+    ...(opts.clientDir ? { clientDir: opts.clientDir } : {}),
     ...(opts.reconcile ? { reconcile: opts.reconcile } : {}),
     version: 'test',
   });

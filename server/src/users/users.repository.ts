@@ -7,6 +7,9 @@ import { toPage } from '../lib/cursor.ts';
 export type UserRow = Prisma.UserGetPayload<object>;
 export type UserSource = 'webhook' | 'resync' | 'reconcile';
 
+/** [updatedAt ISO, id] of the last user of the previous page (validated by lib/cursor.ts UserCursor) */
+export type UserListCursor = [updatedAt: string, id: string];
+
 export interface UserFilter {
   q?: string;
   status?: SyncStatus;
@@ -45,7 +48,7 @@ export function createUsersRepository(db: DbClient) {
       await db.user.updateMany({ where: { id }, data: { syncStatus, lastComparedAt: comparedAt } });
     },
 
-    async list(filter: UserFilter, cursor: (string | number)[] | null, limit: number): Promise<Page<UserSummary>> {
+    async list(filter: UserFilter, cursor: UserListCursor | null, limit: number): Promise<Page<UserSummary>> {
       const where: Prisma.UserWhereInput[] = [];
       if (filter.status) where.push({ syncStatus: filter.status });
       if (filter.q) {
@@ -53,7 +56,7 @@ export function createUsersRepository(db: DbClient) {
         where.push({ OR: [{ id: filter.q.trim() }, { emails: { contains: q } }] });
       }
       if (cursor) {
-        const [at, id] = cursor as [string, string];
+        const [at, id] = cursor;
         const d = new Date(at);
         where.push({ OR: [{ updatedAt: { lt: d } }, { updatedAt: d, id: { lt: id } }] });
       }

@@ -5,7 +5,7 @@ import type { UsersService } from './users.service.ts';
 import type { ResyncService } from '../resync/resync.service.ts';
 import { currentOperator } from '../auth/auth.middleware.ts';
 import { parseQuery } from '../lib/http.ts';
-import { decodeCursor } from '../lib/cursor.ts';
+import { UserCursor, decodeCursor } from '../lib/cursor.ts';
 
 const ListQuery = z.object({
   q: z.string().max(200).optional(),
@@ -18,7 +18,7 @@ export function userRoutes(users: UsersService, resync: ResyncService) {
   const r = Router();
   r.get('/', async (req, res) => {
     const { cursor, limit, ...filter } = parseQuery(ListQuery, req.query);
-    res.json(await users.list(filter, decodeCursor(cursor), limit));
+    res.json(await users.list(filter, decodeCursor(cursor, UserCursor), limit));
   });
   r.get('/:id', async (req, res) => {
     res.json(await users.get(req.params.id));

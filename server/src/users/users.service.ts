@@ -1,6 +1,6 @@
 import type { Page, UserDetail, UserSummary } from '../contract.ts';
 import type { Repositories } from '../lib/unit-of-work.ts';
-import type { UserFilter, UserRow } from './users.repository.ts';
+import type { UserFilter, UserListCursor, UserRow } from './users.repository.ts';
 import { toUserSummary } from './users.repository.ts';
 import { toEventSummary } from '../events/events.repository.ts';
 import { iso } from '../lib/iso.ts';
@@ -25,7 +25,7 @@ export function createUsersService(deps: { repos: Repositories }) {
   }
 
   return {
-    list(filter: UserFilter, cursor: (string | number)[] | null, limit: number): Promise<Page<UserSummary>> {
+    list(filter: UserFilter, cursor: UserListCursor | null, limit: number): Promise<Page<UserSummary>> {
       return repos.users.list(filter, cursor, limit);
     },
 

@@ -4,6 +4,7 @@ import { ErrorMessage } from '../../../components/ErrorMessage.tsx';
 import { DateTime, RelativeTime } from '../../../components/RelativeTime.tsx';
 import { Table, type Column } from '../../../components/Table.tsx';
 import { usePermissions } from '../../../lib/session.ts';
+import { useNow } from '../../../lib/use-now.ts';
 import { useCreateToken, useInviteOperator, useOperators, usePurgeUser, useRevokeToken, useTokens, useUpdateOperator } from '../api/admin.ts';
 import { AdminForm } from './AdminForm.tsx';
 
@@ -16,6 +17,37 @@ const ROLE_HELP: Record<Role, string> = {
 };
 const ROLE_CHOICES = ROLES_LEAST_FIRST.map((r) => ({ value: r, label: r }));
 const ROLE_CHOICES_EXPLAINED = ROLES_LEAST_FIRST.map((r) => ({ value: r, label: `${r} — ${ROLE_HELP[r]}` }));
+
+/** Expiry choices for a new token, in days; 0 = never (a token then lives until it is revoked). */
+const EXPIRY_CHOICES = [
+  { value: '7', label: '7 days' },
+  { value: '30', label: '30 days' },
+  { value: '90', label: '90 days' },
+  { value: '365', label: '1 year' },
+  { value: '0', label: 'never' },
+];
+
+/** What a token can do now: revoked, expired, or its owner's state, as a badge. */
+function TokenStatus({ token, now, onRevoke, revoking }: { token: ApiTokenDto; now: number; onRevoke: () => void; revoking: boolean }) {
+  if (token.revokedAt) return <span className="badge badge--neutral">revoked</span>;
+  const expired = token.expiresAt !== null && new Date(token.expiresAt).getTime() <= now;
+  return (
+    <>
+      {expired ? (
+        <span className="badge badge--bad">expired</span>
+      ) : token.effectiveRole === null ? (
+        <span className="badge badge--bad">{token.owner ? 'owner disabled' : 'owner deleted'}</span>
+      ) : token.effectiveRole !== token.role ? (
+        <span className="badge badge--warn" title={`${token.owner ?? 'Its owner'} is ${token.effectiveRole} now`}>
+          limited to {token.effectiveRole}
+        </span>
+      ) : null}{' '}
+      <button type="button" className="button button--small" disabled={revoking} onClick={onRevoke}>
+        Revoke {token.name}
+      </button>
+    </>
+  );
+}
 
 /** A secret the server shows once: say so, and make it easy to copy. */
 function ShownOnce({ label, value }: { label: string; value: string }) {
@@ -119,8 +151,8 @@ function Operators() {
   );
 }
 
-type TokenValues = { name: string; role: Role };
-const TOKEN: TokenValues = { name: '', role: 'viewer' };
+type TokenValues = { name: string; role: Role; expiresInDays: string };
+const TOKEN: TokenValues = { name: '', role: 'viewer', expiresInDays: '90' };
 
 function CreateToken() {
   const create = useCreateToken();
@@ -130,12 +162,13 @@ function CreateToken() {
       fields={[
         { name: 'name', label: 'Token name', input: { required: true, maxLength: 100 } },
         { name: 'role', label: 'Token role', choices: ROLE_CHOICES },
+        { name: 'expiresInDays', label: 'Expires after', choices: EXPIRY_CHOICES },
       ]}
       initial={TOKEN}
       clearOnSuccess={['name']}
       submit={{ label: 'Create token', pending: 'Creating…', primary: true }}
       mutation={create}
-      request={(values) => values}
+      request={({ name, role, expiresInDays }) => ({ name, role, ...(Number(expiresInDays) > 0 ? { expiresInDays: Number(expiresInDays) } : {}) })}
       errorTitle="Could not create the token"
       done={(created) => <ShownOnce label={`API token ${created.token.name}`} value={created.secret} />}
     />
@@ -145,6 +178,7 @@ function CreateToken() {
 function Tokens() {
   const query = useTokens();
   const revoke = useRevokeToken();
+  const now = useNow();
   const columns: Column<ApiTokenDto>[] = [
     { key: 'name', header: 'Name', render: (t) => t.name },
     { key: 'role', header: 'Role', render: (t) => t.role },
@@ -154,21 +188,16 @@ function Tokens() {
       render: (t) => (
         <>
           <RelativeTime iso={t.createdAt} /> by {t.createdBy}
+          {t.owner && t.owner !== t.createdBy && <span className="muted"> for {t.owner}</span>}
         </>
       ),
     },
     { key: 'used', header: 'Last used', render: (t) => (t.lastUsedAt ? <RelativeTime iso={t.lastUsedAt} /> : 'never') },
+    { key: 'expires', header: 'Expires', render: (t) => (t.expiresAt ? <DateTime iso={t.expiresAt} /> : 'never') },
     {
       key: 'status',
       header: 'Status',
-      render: (t) =>
-        t.revokedAt ? (
-          <span className="badge badge--neutral">revoked</span>
-        ) : (
-          <button type="button" className="button button--small" disabled={revoke.isPending} onClick={() => revoke.mutate(t.id)}>
-            Revoke {t.name}
-          </button>
-        ),
+      render: (t) => <TokenStatus token={t} now={now} revoking={revoke.isPending} onRevoke={() => revoke.mutate(t.id)} />,
     },
   ];
 
@@ -176,7 +205,8 @@ function Tokens() {
     <section className="card" aria-labelledby="tokens-heading">
       <h2 id="tokens-heading">API tokens</h2>
       <p className="muted small">
-        For automation: send <span className="mono">Authorization: Bearer &lt;token&gt;</span>. A token has a role like an operator.
+        For automation: send <span className="mono">Authorization: Bearer &lt;token&gt;</span>. A token has a role like an operator, and acts for
+        the admin who creates it: it never does more than they may, and stops working when they are disabled.
       </p>
       <CreateToken />
       {revoke.error && <ErrorMessage error={revoke.error} title="Could not revoke the token" />}
