@@ -4,7 +4,7 @@
 // (rate-limiter-flexible's insurance limiter) rather than letting sign-in through unlimited or refusing it.
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { AppError } from '../lib/errors.ts';
-import type { RedisClient } from '../realtime/redis.ts';
+import type { RedisClient } from '../lib/redis.ts';
 
 export interface LoginLimits {
   /** consecutive failures for one email before it is locked */

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { migrate } from './migrate.ts';
+import { migrate } from '../../src/data/migrate.ts';
 import { REPO_ROOT } from './schema-engine.ts';
-import { pgAdminUrl } from '../../test/db.ts';
+import { pgAdminUrl } from '../../src/test/db.ts';
 
 const run = promisify(execFile);
 const prismaCli = createRequire(import.meta.url).resolve('prisma/build/index.js');
