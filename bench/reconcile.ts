@@ -12,7 +12,7 @@ import path from 'node:path';
 import { startTarget } from './lib.ts';
 import { generateSecretKey } from '../emulator/emulator.ts';
 import { createDb } from '../server/src/lib/db/client.ts';
-import { migrate } from '../server/src/lib/db/migrate.ts';
+import { migrate } from '../server/src/data/migrate.ts';
 import { userColumnsOf } from '../server/src/users/users.repository.ts';
 import type { ClerkUserJson } from '../server/src/clerk/clerk-json.ts';
 import type { ReconcileRunDto } from '../server/src/contract.ts';

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { io as connect } from 'socket.io-client';
 import Database from 'better-sqlite3';
 import { load, newSecret, paced, signedEventSource, startTarget, type Target } from './lib.ts';
-import { migrate } from '../server/src/lib/db/migrate.ts';
+import { migrate } from '../server/src/data/migrate.ts';
 import { createTestDb } from '../server/src/test/db.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);

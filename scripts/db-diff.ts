@@ -7,12 +7,8 @@
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { writeSchemas, ROOT } from './prisma-schemas.mjs';
-import {
-  diffMigrationsToSchema,
-  lockfileContent,
-  migrationsDir,
-  type Provider,
-} from '../server/src/lib/db/schema-engine.ts';
+import type { Provider } from '../server/src/lib/db/url.ts';
+import { diffMigrationsToSchema, lockfileContent, migrationsDir } from '../server/tools/db/schema-engine.ts';
 
 const args = process.argv.slice(2);
 const tsIndex = args.indexOf('--timestamp');

@@ -7,11 +7,12 @@ import { isLoopbackHost, type Config } from './config.ts';
 import type { Logger } from './lib/logger.ts';
 import type { ParsedEvent } from './webhooks/clerk-event.ts';
 import { createDb, type Db } from './lib/db/client.ts';
-import { migrate } from './lib/db/migrate.ts';
+import { migrate } from './data/migrate.ts';
 import { createServices, type Services } from './services.ts';
 import { createApp } from './app.ts';
 import { createSocketPublisher, attachRealtime } from './realtime/socket.ts';
-import { attachRedisAdapter, connectRedis } from './realtime/redis.ts';
+import { attachRedisAdapter } from './realtime/redis-adapter.ts';
+import { connectRedis } from './lib/redis.ts';
 import { createMetrics } from './metrics/metrics.ts';
 import { createClerkClient, type ClerkClient } from './clerk/clerk-client.ts';
 import { fanOut, type Publisher } from './realtime/publisher.ts';
@@ -103,7 +104,12 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
   const http = createServer(app);
   metrics.gauge('csm_ingest_queue_depth', 'Verified events waiting for the next group commit', () => services.ingest.pending);
   metrics.gauge('csm_delivery_log_buffered', 'Delivery-log rows waiting for the database to come back', () => services.deliveryLog.buffered);
-  const io = attachRealtime(http, services, socketPublisher, { allowedHosts: config.allowedHosts, ...(opts.sessionRecheckMs ? { sessionRecheckMs: opts.sessionRecheckMs } : {}) });
+  const io = attachRealtime(
+    http,
+    { auth: services.auth, eventsAfter: services.repos.events.listAfter, deliveriesAfter: services.repos.deliveries.listAfter, logger },
+    socketPublisher,
+    { allowedHosts: config.allowedHosts, ...(opts.sessionRecheckMs ? { sessionRecheckMs: opts.sessionRecheckMs } : {}) },
+  );
   // Fan-out is in place before the first dashboard can connect.
   metrics.gauge('csm_dashboards_connected', 'Dashboards connected to this instance over Socket.IO', () => io.engine.clientsCount);
   if (redis) attachRedisAdapter(io, redis, config.redisChannelPrefix);

@@ -6,7 +6,7 @@ import type { Publisher } from './realtime/publisher.ts';
 import type { ParsedEvent } from './webhooks/clerk-event.ts';
 import { createIngestStore } from './ingest/ingest-store.ts';
 import type { MetaDto } from './contract.ts';
-import { createUnitOfWork } from './lib/unit-of-work.ts';
+import { createUnitOfWork } from './data/unit-of-work.ts';
 import { createDeliveryLog } from './deliveries/delivery-log.ts';
 import { createWebhooksService } from './webhooks/webhooks.service.ts';
 import { createVerifier } from './webhooks/verify.ts';

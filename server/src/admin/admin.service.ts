@@ -13,7 +13,7 @@ import type {
   Role,
   UpdateOperatorRequest,
 } from '../contract.ts';
-import type { Repositories } from '../lib/unit-of-work.ts';
+import type { Repositories } from '../data/unit-of-work.ts';
 import type { AuthService } from '../auth/auth.service.ts';
 import type { AuditRecorder } from '../audit/audit.service.ts';
 import type { OperatorRow } from '../auth/operators.repository.ts';

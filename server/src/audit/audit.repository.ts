@@ -1,6 +1,6 @@
 // The audit trail in the database: append-only rows, read newest first with an id cursor.
 import type { Prisma } from '../generated/sqlite/client.ts';
-import type { DbClient } from '../lib/unit-of-work.ts';
+import type { DbClient } from '../lib/db/client.ts';
 import type { AuditAction, AuditEntryDto, Page } from '../contract.ts';
 import { toPage } from '../lib/cursor.ts';
 

@@ -1,5 +1,5 @@
 import type { Prisma } from '../generated/sqlite/client.ts';
-import type { DbClient } from '../lib/unit-of-work.ts';
+import type { DbClient } from '../lib/db/client.ts';
 import type { ApiTokenDto, Role } from '../contract.ts';
 import { iso } from '../lib/iso.ts';
 

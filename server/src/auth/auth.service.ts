@@ -4,7 +4,7 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import bcrypt from 'bcryptjs';
 import type { OperatorDto, Role } from '../contract.ts';
-import type { Repositories } from '../lib/unit-of-work.ts';
+import type { Repositories } from '../data/unit-of-work.ts';
 import type { Logger } from '../lib/logger.ts';
 import { effectiveRole, type ApiTokensRepository } from './api-tokens.repository.ts';
 import type { ServerSecretsRepository } from './server-secrets.repository.ts';

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLoginLimiter, type LoginLimiter } from './login-limiter.ts';
-import type { RedisClient } from '../realtime/redis.ts';
+import type { RedisClient } from '../lib/redis.ts';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const limits = { maxFailuresPerEmail: 3, maxFailuresPerIp: 50, windowSeconds: 60, blockSeconds: 120 };

@@ -11,7 +11,7 @@
 // limiter) rather than letting sign-in through unlimited or refusing it.
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { AppError } from '../lib/errors.ts';
-import type { RedisClient } from '../realtime/redis.ts';
+import type { RedisClient } from '../lib/redis.ts';
 
 export interface LoginLimits {
   /** failed attempts for one email from unknown clients before the email is locked for them */

@@ -1,6 +1,6 @@
 // Keys the server makes itself on first use, kept in the database so every instance (and every restart) uses
 // the same one.
-import type { DbClient } from '../lib/unit-of-work.ts';
+import type { DbClient } from '../lib/db/client.ts';
 import { isUniqueViolation } from '../lib/db/errors.ts';
 
 export function createServerSecretsRepository(db: DbClient) {

@@ -1,7 +1,12 @@
+// The Delivery table (the delivery log: one row per request to the webhook), its rows as the API shows them,
+// and every statement on it. Prisma for the API and retention; prepared SQL (lib/db/sql.ts) for the one place
+// rows are written, the ingest store's group commit (`deliveriesSql`).
 import type { Prisma } from '../generated/sqlite/client.ts';
-import type { DbClient } from '../lib/unit-of-work.ts';
+import type { DbClient } from '../lib/db/client.ts';
+import type { SqlTx } from '../lib/db/sql.ts';
 import type { DeliveryDetail, DeliveryOutcome, DeliverySummary, Page } from '../contract.ts';
 import { toPage } from '../lib/cursor.ts';
+import { PURGED } from '../events/events.repository.ts';
 
 export type DeliveryRow = Prisma.DeliveryGetPayload<object>;
 
@@ -48,8 +53,10 @@ export function createDeliveriesRepository(db: DbClient) {
       return toPage(rows, limit, toDeliverySummary, (r) => [r.id]);
     },
 
-    async listAfter(afterId: number, limit: number): Promise<SummaryRow[]> {
-      return db.delivery.findMany({ where: { id: { gt: afterId } }, orderBy: { id: 'asc' }, take: limit, omit: { headers: true, body: true } });
+    /** Catch-up after a reconnect: the deliveries after `afterId`, oldest first. */
+    async listAfter(afterId: number, limit: number): Promise<DeliverySummary[]> {
+      const rows = await db.delivery.findMany({ where: { id: { gt: afterId } }, orderBy: { id: 'asc' }, take: limit, omit: { headers: true, body: true } });
+      return rows.map(toDeliverySummary);
     },
 
     async get(id: number): Promise<DeliveryRow | null> {
@@ -86,6 +93,24 @@ export function createDeliveriesRepository(db: DbClient) {
         select: { receivedAt: true, failed: true },
       });
     },
+
+    // ---- retention ----
+
+    async idsReceivedBefore(before: Date, limit: number): Promise<number[]> {
+      const rows = await db.delivery.findMany({ where: { receivedAt: { lt: before } }, select: { id: true }, orderBy: { id: 'asc' }, take: limit });
+      return rows.map((r) => r.id);
+    },
+    async deleteByIds(ids: number[]): Promise<number> {
+      return (await db.delivery.deleteMany({ where: { id: { in: ids } } })).count;
+    },
+    /** Erases the stored bodies of the deliveries that carried these events (by id, or by svix-id for rejected ones). */
+    async purgeBodies(eventIds: number[], svixIds: string[]): Promise<number> {
+      const r = await db.delivery.updateMany({
+        where: { OR: [{ eventId: { in: eventIds } }, { svixId: { in: svixIds } }], body: { not: PURGED } },
+        data: { body: PURGED },
+      });
+      return r.count;
+    },
   };
 }
 
@@ -100,9 +125,13 @@ function whereOf(f: DeliveryFilter): Prisma.DeliveryWhereInput {
   };
 }
 
-type SummaryRow = Omit<DeliveryRow, 'headers' | 'body'>;
+/** The columns a summary shows (lists, the live push, catch-up). */
+export type DeliverySummaryRow = Pick<
+  DeliveryRow,
+  'id' | 'receivedAt' | 'svixId' | 'eventType' | 'outcome' | 'failed' | 'httpStatus' | 'errorCode' | 'error' | 'durationMs' | 'verified' | 'replayOf'
+>;
 
-export function toDeliverySummary(r: SummaryRow): DeliverySummary {
+export function toDeliverySummary(r: DeliverySummaryRow): DeliverySummary {
   return {
     id: r.id,
     receivedAt: r.receivedAt.toISOString(),
@@ -130,3 +159,19 @@ export function toDeliveryDetail(r: DeliveryRow, replayBlockedReason: string | n
   };
 }
 
+
+/** The one place a Delivery row is written: the ingest store's group commit (ingest/records.ts). */
+export const deliveriesSql = {
+  async insert(tx: SqlTx, d: NewDelivery): Promise<DeliverySummary> {
+    const failed = FAILED_OUTCOMES.has(d.outcome);
+    const replayOf = d.replayOf ?? null;
+    const row = await tx.get<{ id: number }>(
+      `INSERT INTO "Delivery" ("receivedAt", "svixId", "eventType", "outcome", "failed", "httpStatus", "errorCode", "error", "durationMs",
+         "headers", "body", "bodyBytes", "bodyTruncated", "verified", "replayOf", "eventId")
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING "id"`,
+      [tx.date(d.receivedAt), d.svixId, d.eventType, d.outcome, tx.bool(failed), d.httpStatus, d.errorCode, d.error, d.durationMs,
+        JSON.stringify(d.headers), d.body, d.bodyBytes, tx.bool(d.bodyTruncated), tx.bool(d.verified), replayOf, d.eventId],
+    );
+    return toDeliverySummary({ ...d, id: Number(row!.id), failed, replayOf });
+  },
+};

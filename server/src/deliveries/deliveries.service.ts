@@ -1,7 +1,7 @@
 // Browsing the delivery log and replaying: a replay re-runs a stored, verified payload through the
 // same ingest path a webhook takes, and records a delivery row of its own (replayOf).
 import type { BulkReplayResult, DeliveryDetail, DeliverySummary, OperatorDto, Page, ReplayResult } from '../contract.ts';
-import type { Repositories } from '../lib/unit-of-work.ts';
+import type { Repositories } from '../data/unit-of-work.ts';
 import type { WebhooksService } from '../webhooks/webhooks.service.ts';
 import type { DeliveryFilter, DeliveryRow } from './deliveries.repository.ts';
 import { toDeliveryDetail } from './deliveries.repository.ts';

@@ -5,15 +5,16 @@
 import type { Logger } from '../lib/logger.ts';
 import type { DeliverySummary } from '../contract.ts';
 import type { NewDelivery } from './deliveries.repository.ts';
+import type { DeliveryLogStore, DeliveryRecorder } from '../webhooks/ports.ts';
 import { isStorageUnavailable } from '../lib/db/errors.ts';
 
 const MAX_BUFFERED = 10_000;
 
 export function createDeliveryLog(deps: {
-  write: (d: NewDelivery) => Promise<DeliverySummary>;
+  write: DeliveryLogStore['logDelivery'];
   logger: Logger;
   onRecorded: (row: DeliverySummary) => void;
-}) {
+}): DeliveryRecorder & { flush(): Promise<void>; readonly buffered: number } {
   const pending: NewDelivery[] = [];
   let flushing: Promise<void> | null = null;
 

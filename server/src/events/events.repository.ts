@@ -1,10 +1,22 @@
+// The Event table: one row per svix-id, its rows as the API shows them, and every statement on it. Prisma for
+// the API and retention; prepared SQL (lib/db/sql.ts) for the webhook hot path (`eventsSql`).
 import type { Prisma } from '../generated/sqlite/client.ts';
-import type { DbClient } from '../lib/unit-of-work.ts';
+import type { DbClient } from '../lib/db/client.ts';
+import { decodeRow, type SqlTx } from '../lib/db/sql.ts';
 import type { EventOutcome, EventSummary, Page } from '../contract.ts';
 import { iso } from '../lib/iso.ts';
 import { toPage } from '../lib/cursor.ts';
 
 export type EventRow = Prisma.EventGetPayload<object>;
+
+/** The columns a summary shows (lists, the live push, catch-up). */
+export type EventSummaryRow = Pick<EventRow, 'id' | 'svixId' | 'type' | 'objectId' | 'userId' | 'outcome' | 'error' | 'occurredAt' | 'receivedAt'>;
+
+/** A verified event as the hot path stores it. */
+export type NewEvent = Omit<EventRow, 'id'>;
+
+/** What an erased payload is stored as: the row stays (svix-id dedupe, timeline), its content goes. */
+export const PURGED = '';
 
 export interface EventFilter {
   type?: string;
@@ -50,8 +62,10 @@ export function createEventsRepository(db: DbClient) {
       return toPage(rows, limit, toEventSummary, (r) => [r.id]);
     },
 
-    async listAfter(afterId: number, limit: number): Promise<Omit<EventRow, 'payload'>[]> {
-      return db.event.findMany({ where: { id: { gt: afterId } }, orderBy: { id: 'asc' }, take: limit, omit: { payload: true } });
+    /** Catch-up after a reconnect: the events after `afterId`, oldest first. */
+    async listAfter(afterId: number, limit: number): Promise<EventSummary[]> {
+      const rows = await db.event.findMany({ where: { id: { gt: afterId } }, orderBy: { id: 'asc' }, take: limit, omit: { payload: true } });
+      return rows.map(toEventSummary);
     },
 
     /** The user version applied before event `beforeId` (for the event detail's diff). */
@@ -67,6 +81,30 @@ export function createEventsRepository(db: DbClient) {
     async latestReceivedAt(): Promise<Date | null> {
       const row = await db.event.findFirst({ orderBy: { id: 'desc' }, select: { receivedAt: true } });
       return row?.receivedAt ?? null;
+    },
+
+    // ---- retention: erasing payloads ----
+
+    async idsWithPayloadReceivedBefore(before: Date, limit: number): Promise<number[]> {
+      const rows = await db.event.findMany({
+        where: { receivedAt: { lt: before }, payload: { not: PURGED } },
+        select: { id: true },
+        orderBy: { id: 'asc' },
+        take: limit,
+      });
+      return rows.map((r) => r.id);
+    },
+    async purgePayloads(ids: number[]): Promise<number> {
+      return (await db.event.updateMany({ where: { id: { in: ids }, payload: { not: PURGED } }, data: { payload: PURGED } })).count;
+    },
+    idsOfUser: (userId: string): Promise<{ id: number; svixId: string }[]> =>
+      db.event.findMany({ where: { userId }, select: { id: true, svixId: true }, orderBy: { id: 'asc' } }),
+    /** Deleted users whose events still hold payloads. */
+    async deletedUsersWithPayloads(limit: number): Promise<string[]> {
+      const rows = await db.$queryRaw<{ id: string }[]>`
+        SELECT DISTINCT e."userId" AS id FROM "Event" e JOIN "User" u ON u."id" = e."userId"
+        WHERE u."deleted" = ${true} AND e."payload" <> ${PURGED} LIMIT ${limit}`;
+      return rows.map((u) => u.id);
     },
   };
 }
@@ -85,7 +123,7 @@ function whereOf(f: Omit<EventFilter, 'q'>): Prisma.EventWhereInput {
   };
 }
 
-export function toEventSummary(r: Omit<EventRow, 'payload'>): EventSummary {
+export function toEventSummary(r: EventSummaryRow): EventSummary {
   return {
     id: r.id,
     svixId: r.svixId,
@@ -98,3 +136,38 @@ export function toEventSummary(r: Omit<EventRow, 'payload'>): EventSummary {
     receivedAt: r.receivedAt.toISOString(),
   };
 }
+
+const EVENT_TYPES = { dates: ['occurredAt', 'receivedAt', 'appliedAt'], bools: [] } as const;
+
+/**
+ * The event rows of the webhook hot path, inside the ingest store's transaction (ingest/records.ts): `held`
+ * finds the row of a svix-id seen before (deduplication), `insert` stores a verified event, `markApplied` and
+ * `markFailed` record what applying it again did, `summary` reads a row as the live push shows it.
+ */
+export const eventsSql = {
+  held: (tx: SqlTx, svixId: string) => tx.get<{ id: number; outcome: string }>('SELECT "id", "outcome" FROM "Event" WHERE "svixId" = ?', [svixId]),
+
+  async insert(tx: SqlTx, e: NewEvent): Promise<EventSummary> {
+    const row = await tx.get<{ id: number }>(
+      `INSERT INTO "Event" ("svixId", "type", "objectId", "userId", "occurredAt", "payload", "outcome", "error", "receivedAt", "appliedAt")
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING "id"`,
+      [e.svixId, e.type, e.objectId, e.userId, tx.date(e.occurredAt), e.payload, e.outcome, e.error, tx.date(e.receivedAt), tx.date(e.appliedAt)],
+    );
+    return toEventSummary({ ...e, id: Number(row!.id) });
+  },
+
+  markApplied: (tx: SqlTx, id: number, outcome: EventOutcome) =>
+    tx.run('UPDATE "Event" SET "outcome" = ?, "error" = NULL, "appliedAt" = ? WHERE "id" = ?', [outcome, tx.date(new Date()), id]),
+
+  markFailed: (tx: SqlTx, id: number, error: string) =>
+    tx.run('UPDATE "Event" SET "outcome" = \'failed\', "error" = ?, "appliedAt" = NULL WHERE "id" = ?', [error, id]),
+
+  async summary(tx: SqlTx, id: number): Promise<EventSummary> {
+    const raw = await tx.get<Record<string, unknown>>(
+      `SELECT "id", "svixId", "type", "objectId", "userId", "outcome", "error", ${tx.dateText('occurredAt')} AS "occurredAt",
+         ${tx.dateText('receivedAt')} AS "receivedAt" FROM "Event" WHERE "id" = ?`,
+      [id],
+    );
+    return toEventSummary(decodeRow<EventSummaryRow>(raw!, EVENT_TYPES));
+  },
+};

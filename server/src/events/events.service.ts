@@ -1,5 +1,5 @@
 import type { EventDetail, EventSummary, Page } from '../contract.ts';
-import type { Repositories } from '../lib/unit-of-work.ts';
+import type { Repositories } from '../data/unit-of-work.ts';
 import type { EventFilter } from './events.repository.ts';
 import { toEventSummary, USER_VERSION_TYPES } from './events.repository.ts';
 import { notFound } from '../lib/errors.ts';

@@ -19,7 +19,7 @@ import { createLoginLimiter } from '../auth/login-limiter.ts';
 import { ConfigError, parseConfig } from '../config.ts';
 import { createApp } from '../app.ts';
 import { encodeCursor } from '../lib/cursor.ts';
-import { migrationsDir } from '../lib/db/schema-engine.ts';
+import { migrationsDir } from '../../tools/db/schema-engine.ts';
 import { makeEvent, makeUser } from '../../../emulator/factories.ts';
 import { createEmulator, generateSecretKey, generateSigningSecret, type Emulator } from '../../../emulator/emulator.ts';
 import type { ApiTokenDto, CreateOperatorResult, CreatedApiToken, ResyncResult, UserComparison } from '../contract.ts';

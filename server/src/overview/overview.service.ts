@@ -1,5 +1,5 @@
 import type { OverviewStats, RetentionStats } from '../contract.ts';
-import type { Repositories } from '../lib/unit-of-work.ts';
+import type { Repositories } from '../data/unit-of-work.ts';
 
 const MINUTE = 60_000;
 const FAILING_NOW_WINDOW = 5;

@@ -5,11 +5,10 @@ import { Server } from 'socket.io';
 import type { DeliverySummary, EventSummary, ResyncResult, UserSummary } from '../contract.ts';
 import type { ClientToServerEvents, ServerToClientEvents } from './contract.ts';
 import type { Publisher } from './publisher.ts';
-import type { Services } from '../services.ts';
+import type { Logger } from '../lib/logger.ts';
+import type { AuthService } from '../auth/auth.service.ts';
 import { sameHost, sessionToken } from '../auth/auth.middleware.ts';
 import { hostAllowed } from '../auth/allowed-hosts.ts';
-import { toEventSummary } from '../events/events.repository.ts';
-import { toDeliverySummary } from '../deliveries/deliveries.repository.ts';
 
 export const OPERATORS_ROOM = 'operators';
 export const CATCH_UP_LIMIT = 1000;
@@ -95,9 +94,19 @@ export type SocketPublisher = ReturnType<typeof createSocketPublisher>;
 /** How often open sockets re-check their session (expiry); revocations disconnect at once. */
 export const SESSION_RECHECK_MS = 60_000;
 
+/** What the socket server uses of the rest of the server. */
+export interface RealtimeDeps {
+  /** who a session cookie belongs to, whether a session still holds, and which sessions ended */
+  auth: Pick<AuthService, 'principal' | 'sessionByHash' | 'onRevoked'>;
+  /** catch-up after a reconnect: summaries after an id, oldest first */
+  eventsAfter(afterId: number, limit: number): Promise<EventSummary[]>;
+  deliveriesAfter(afterId: number, limit: number): Promise<DeliverySummary[]>;
+  logger: Logger;
+}
+
 export function attachRealtime(
   http: HttpServer,
-  services: Services,
+  deps: RealtimeDeps,
   socketPublisher: SocketPublisher,
   opts: { sessionRecheckMs?: number; allowedHosts?: readonly string[] | null } = {},
 ): Io {
@@ -116,7 +125,7 @@ export function attachRealtime(
 
   io.use(async (socket, next) => {
     try {
-      const principal = await services.auth.principal(sessionToken(socket.handshake.headers.cookie), undefined);
+      const principal = await deps.auth.principal(sessionToken(socket.handshake.headers.cookie), undefined);
       if (!principal) return next(new Error('unauthorized'));
       socket.data.operator = principal.operator;
       socket.data.sessionHash = principal.sessionHash;
@@ -133,7 +142,7 @@ export function attachRealtime(
       if (gone.has(socket.data.sessionHash as string)) socket.disconnect(true);
     }
   };
-  const unsubscribe = services.auth.onRevoked(disconnectSessions);
+  const unsubscribe = deps.auth.onRevoked(disconnectSessions);
   // Expiry has no event: re-check every open session now and then.
   const recheck = setInterval(() => {
     void (async () => {
@@ -142,7 +151,7 @@ export function attachRealtime(
       const expired: string[] = [];
       for (const hash of hashes) {
         try {
-          if (!(await services.auth.sessionByHash(hash))) expired.push(hash);
+          if (!(await deps.auth.sessionByHash(hash))) expired.push(hash);
         } catch {
           // database unavailable: keep the sockets, the next round decides
         }
@@ -164,17 +173,17 @@ export function attachRealtime(
         const afterEvent = Number.isInteger(req?.lastEventId) ? req.lastEventId! : null;
         const afterDelivery = Number.isInteger(req?.lastDeliveryId) ? req.lastDeliveryId! : null;
         const [events, deliveries] = await Promise.all([
-          afterEvent !== null ? services.repos.events.listAfter(afterEvent, CATCH_UP_LIMIT + 1) : [],
-          afterDelivery !== null ? services.repos.deliveries.listAfter(afterDelivery, CATCH_UP_LIMIT + 1) : [],
+          afterEvent !== null ? deps.eventsAfter(afterEvent, CATCH_UP_LIMIT + 1) : [],
+          afterDelivery !== null ? deps.deliveriesAfter(afterDelivery, CATCH_UP_LIMIT + 1) : [],
         ]);
         const truncated = events.length > CATCH_UP_LIMIT || deliveries.length > CATCH_UP_LIMIT;
         ack({
-          events: events.slice(0, CATCH_UP_LIMIT).map(toEventSummary),
-          deliveries: deliveries.slice(0, CATCH_UP_LIMIT).map(toDeliverySummary),
+          events: events.slice(0, CATCH_UP_LIMIT),
+          deliveries: deliveries.slice(0, CATCH_UP_LIMIT),
           truncated,
         });
       } catch (err) {
-        services.logger.warn({ err }, 'catch-up failed');
+        deps.logger.warn({ err }, 'catch-up failed');
         ack({ events: [], deliveries: [], truncated: true });
       }
     });

@@ -12,29 +12,30 @@
 // page compares those users again and writes the same marks. The caller starts a page's marks only after the
 // previous page is committed and commits it only after they are written, so the two connections never wait
 // for each other's write lock.
+//
+// The statements are the users table's (users/users.repository.ts): its Prisma ones on PostgreSQL, its SQLite
+// SQL in the worker, which runs what it is sent and answers raw rows, decoded here by the table's decoder.
 import { Worker } from 'node:worker_threads';
-import { Prisma } from '../generated/sqlite/client.ts';
 import type { Db } from '../lib/db/client.ts';
-import { chunks } from '../lib/chunks.ts';
-import { sqlitePathFromUrl } from '../lib/db/schema-engine.ts';
+import { sqlitePathFromUrl } from '../lib/db/url.ts';
+import {
+  createUsersRepository,
+  decodeUserRow,
+  usersSqlite,
+  type CreatedWindow,
+  type LocalUser,
+  type SqliteStatement,
+} from '../users/users.repository.ts';
 
-/** A local user as a page's classification reads it. */
-export interface LocalUser {
-  id: string;
-  deleted: boolean;
-  data: string | null;
-  clerkUpdatedAt: Date | null;
-  clerkCreatedAt: Date | null;
-  primaryEmail: string | null;
-}
+export type { LocalUser };
 
 export interface PageStore {
   /**
    * Local users (alive or not) whose Clerk created_at falls in [from, to] (null: open), in created_at
    * order after `after`: one read gives a page both its users as held here and those held here that Clerk
-   * did not list. (In index order: ordered by id, SQLite sorted every row of the window, data and all.)
+   * did not list.
    */
-  usersInWindow(w: { from: Date | null; to: Date | null; after: { createdAt: Date; id: string } | null; take: number }): Promise<LocalUser[]>;
+  usersInWindow(w: CreatedWindow): Promise<LocalUser[]>;
   /** Local users without a Clerk created_at (the last window takes them), in id order after `afterId`. */
   usersWithoutCreatedAt(afterId: string | null, take: number): Promise<LocalUser[]>;
   localUsers(ids: string[]): Promise<LocalUser[]>;
@@ -48,36 +49,14 @@ export function openPageStore(db: Db): PageStore {
   return path && path !== ':memory:' ? workerStore(path, db.options.busyTimeoutMs ?? 5000) : queryStore(db);
 }
 
-// Plain SQL through Prisma ($queryRaw binds values the way each provider stores them): ~500 rows per page,
-// where the model API's per-row mapping cost more than the database did.
-const COLUMNS = Prisma.sql`"id", "deleted", "data", "clerkUpdatedAt", "clerkCreatedAt", "primaryEmail"`;
-
+/** The users table's Prisma statements, on the server's own connection. */
 function queryStore(db: Db): PageStore {
-  const { prisma } = db;
+  const users = createUsersRepository(db.prisma);
   return {
-    usersInWindow(w) {
-      const from = w.from ? Prisma.sql`AND "clerkCreatedAt" >= ${w.from}` : Prisma.empty;
-      const to = w.to ? Prisma.sql`AND "clerkCreatedAt" <= ${w.to}` : Prisma.empty;
-      const after = w.after ? Prisma.sql`AND ("clerkCreatedAt", "id") > (${w.after.createdAt}, ${w.after.id})` : Prisma.empty;
-      return prisma.$queryRaw<LocalUser[]>`SELECT ${COLUMNS} FROM "User"
-        WHERE "clerkCreatedAt" IS NOT NULL ${from} ${to} ${after} ORDER BY "clerkCreatedAt", "id" LIMIT ${w.take}`;
-    },
-    usersWithoutCreatedAt(afterId, take) {
-      const after = afterId === null ? Prisma.empty : Prisma.sql`AND "id" > ${afterId}`;
-      return prisma.$queryRaw<LocalUser[]>`SELECT ${COLUMNS} FROM "User" WHERE "clerkCreatedAt" IS NULL ${after} ORDER BY "id" LIMIT ${take}`;
-    },
-    async localUsers(ids) {
-      const rows: LocalUser[] = [];
-      for (const part of chunks(ids)) rows.push(...(await prisma.$queryRaw<LocalUser[]>`SELECT ${COLUMNS} FROM "User" WHERE "id" IN (${Prisma.join(part)})`));
-      return rows;
-    },
-    async markInSync(ids, at) {
-      // `updatedAt` stays: the copy did not change, only what is known about it
-      for (const part of chunks(ids)) {
-        await prisma.$executeRaw`UPDATE "User" SET "syncStatus" = 'in_sync', "lastComparedAt" = ${at}
-          WHERE "id" IN (${Prisma.join(part)}) AND "syncStatus" <> 'in_sync'`;
-      }
-    },
+    usersInWindow: (w) => users.inCreatedWindow(w),
+    usersWithoutCreatedAt: (afterId, take) => users.withoutCreatedAt(afterId, take),
+    localUsers: (ids) => users.localUsers(ids),
+    markInSync: (ids, at) => users.markInSync(ids, at),
     close: async () => {},
   };
 }
@@ -105,12 +84,13 @@ function connection(path: string, busyTimeoutMs: number) {
   worker.on('error', failAll);
   worker.on('exit', () => failAll(new Error('the reconcile page store stopped')));
   return {
-    call<T>(op: keyof PageStore, args: unknown): Promise<T> {
+    /** `read` answers the rows (raw, as SQLite stores them); `write` runs in one IMMEDIATE transaction. */
+    call<T>(op: 'read' | 'write', statement: SqliteStatement): Promise<T> {
       if (failure) return Promise.reject(failure);
       return new Promise<T>((resolve, reject) => {
         const n = ++seq;
         waiting.set(n, { resolve: resolve as (v: unknown) => void, reject });
-        worker.postMessage({ seq: n, op, args });
+        worker.postMessage({ seq: n, op, statement });
       });
     },
     close: () =>
@@ -129,13 +109,13 @@ function connection(path: string, busyTimeoutMs: number) {
 function workerStore(path: string, busyTimeoutMs: number): PageStore {
   const reader = connection(path, busyTimeoutMs);
   const writer = connection(path, busyTimeoutMs);
-  const iso = (d: Date | null) => (d ? d.toISOString() : null);
+  const read = async (statement: SqliteStatement) =>
+    (await reader.call<Record<string, unknown>[]>('read', statement)).map((raw) => decodeUserRow<LocalUser>(raw));
   return {
-    usersInWindow: (w) =>
-      reader.call('usersInWindow', { from: iso(w.from), to: iso(w.to), after: w.after && { createdAt: iso(w.after.createdAt), id: w.after.id }, take: w.take }),
-    usersWithoutCreatedAt: (afterId, take) => reader.call('usersWithoutCreatedAt', { afterId, take }),
-    localUsers: (ids) => (ids.length ? reader.call('localUsers', { ids }) : Promise.resolve([])),
-    markInSync: (ids, at) => (ids.length ? writer.call('markInSync', { ids, at: at.toISOString() }) : Promise.resolve()),
+    usersInWindow: (w) => read(usersSqlite.inCreatedWindow(w)),
+    usersWithoutCreatedAt: (afterId, take) => read(usersSqlite.withoutCreatedAt(afterId, take)),
+    localUsers: (ids) => (ids.length ? read(usersSqlite.localUsers(ids)) : Promise.resolve([])),
+    markInSync: (ids, at) => (ids.length ? writer.call('write', usersSqlite.markInSync(ids, at)) : Promise.resolve()),
     close: async () => {
       await Promise.all([reader.close(), writer.close()]);
     },

@@ -1,5 +1,7 @@
 // Worker thread: a reconcile run's per-page reads of local users and its `in_sync` marks, on its own SQLite
-// connection (page-store.ts says why). Plain ESM so it loads in a worker under node, tsx and vitest alike.
+// connection (page-store.ts says why). It knows no table: it runs the statements it is sent (the users
+// table's, users/users.repository.ts) and answers rows as SQLite stores them. Plain ESM so it loads in a
+// worker under node, tsx and vitest alike.
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 
@@ -7,54 +9,28 @@ const { path, busyTimeoutMs } = workerData;
 const db = new Database(path, { timeout: busyTimeoutMs });
 db.pragma('synchronous = NORMAL');
 
-const COLUMNS = `"id", "deleted", "data", "clerkUpdatedAt", "clerkCreatedAt", "primaryEmail"`;
 const statements = new Map();
 const prepare = (sql) => {
   let s = statements.get(sql);
   if (!s) statements.set(sql, (s = db.prepare(sql)));
   return s;
 };
-// Prisma's SQLite adapter stores DateTime as ISO-8601 text and booleans as 0/1: hand back what Prisma would
-const date = (v) => (v === null ? null : new Date(v));
-const row = (r) => ({ ...r, deleted: r.deleted === 1, clerkUpdatedAt: date(r.clerkUpdatedAt), clerkCreatedAt: date(r.clerkCreatedAt) });
-const text = (d) => d.replace('Z', '+00:00');
 
 const ops = {
-  usersInWindow({ from, to, after, take }) {
-    const where = ['"clerkCreatedAt" IS NOT NULL'];
-    const args = [];
-    if (from) {
-      where.push('"clerkCreatedAt" >= ?');
-      args.push(text(from));
-    }
-    if (to) {
-      where.push('"clerkCreatedAt" <= ?');
-      args.push(text(to));
-    }
-    if (after) {
-      where.push('("clerkCreatedAt", "id") > (?, ?)');
-      args.push(text(after.createdAt), after.id);
-    }
-    const sql = `SELECT ${COLUMNS} FROM "User" WHERE ${where.join(' AND ')} ORDER BY "clerkCreatedAt", "id" LIMIT ?`;
-    return prepare(sql).all(...args, take).map(row);
-  },
-  usersWithoutCreatedAt({ afterId, take }) {
-    const sql = `SELECT ${COLUMNS} FROM "User" WHERE "clerkCreatedAt" IS NULL${afterId === null ? '' : ' AND "id" > ?'} ORDER BY "id" LIMIT ?`;
-    return prepare(sql).all(...(afterId === null ? [] : [afterId]), take).map(row);
-  },
-  localUsers({ ids }) {
-    const byId = prepare(`SELECT ${COLUMNS} FROM "User" WHERE "id" = ?`);
-    return ids.flatMap((id) => {
-      const r = byId.get(id);
-      return r ? [row(r)] : [];
+  /** `args`: the rows of one query; `each`: one single-row lookup per argument list, the rows found. */
+  read({ sql, args, each }) {
+    const s = prepare(sql);
+    if (each === undefined) return s.all(...args);
+    return each.flatMap((a) => {
+      const r = s.get(...a);
+      return r ? [r] : [];
     });
   },
-  markInSync({ ids, at }) {
-    // `updatedAt` stays: the copy did not change, only what is known about it
-    const mark = prepare(`UPDATE "User" SET "syncStatus" = 'in_sync', "lastComparedAt" = ? WHERE "id" = ? AND "syncStatus" <> 'in_sync'`);
+  write({ sql, args, each }) {
+    const s = prepare(sql);
     // IMMEDIATE: the write lock up front, so a busy database is waited for here, before anything is written
     db.transaction(() => {
-      for (const id of ids) mark.run(text(at), id);
+      for (const a of each ?? [args]) s.run(...a);
     }).immediate();
   },
 };
@@ -66,7 +42,7 @@ parentPort.on('message', (msg) => {
     return;
   }
   try {
-    parentPort.postMessage({ seq: msg.seq, result: ops[msg.op](msg.args) ?? null });
+    parentPort.postMessage({ seq: msg.seq, result: ops[msg.op](msg.statement) ?? null });
   } catch (err) {
     parentPort.postMessage({ seq: msg.seq, error: err instanceof Error ? err.message : String(err) });
   }

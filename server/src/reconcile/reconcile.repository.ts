@@ -1,11 +1,13 @@
-// Prisma access for reconcile: runs, findings and the single-row lock (a page's reads of local users and its
-// in-sync marks: page-store.ts). What a page counts — findings, counters, drifted marks, the cursor — is
-// written in one transaction (commitPage), so a restart resumes from a cursor that matches the counters exactly.
-import { chunks, findInChunks, updateInChunks } from '../lib/chunks.ts';
+// Prisma access for reconcile's own tables: runs, findings and the single-row lock. The statements on users
+// (a page's reads of local users, its status marks) are the users table's (users/users.repository.ts); a
+// page's reads and in-sync marks run through page-store.ts. What a page counts — findings, counters, drifted
+// marks, the cursor — is written in one transaction (commitPage), so a restart resumes from a cursor that
+// matches the counters exactly.
+import { chunks, updateInChunks } from '../lib/chunks.ts';
 import { Prisma } from '../generated/sqlite/client.ts';
-import type { Db } from '../lib/db/client.ts';
+import type { Db, DbClient } from '../lib/db/client.ts';
 import { openPageStore } from './page-store.ts';
-import type { DbClient } from '../lib/unit-of-work.ts';
+import { createUsersRepository } from '../users/users.repository.ts';
 import type { DriftClass, DriftPoint, FieldDiff, Page, ReconcileFindingDto, ReconcileStatus } from '../contract.ts';
 import type { ResyncResult } from '../contract.ts';
 import { toPage } from '../lib/cursor.ts';
@@ -107,12 +109,8 @@ export function createReconcileRepository(database: Db) {
                 ON CONFLICT ("runId", "userId") DO NOTHING`;
             }
           }
-          // Status only: `updatedAt` stays what it was, since the copy itself did not change (the users list
-          // shows it as "updated … via <source>"). Users found in sync: page-store.ts.
-          for (const part of chunks(c.driftedIds)) {
-            await tx.$executeRaw`UPDATE "User" SET "syncStatus" = 'drifted', "lastComparedAt" = ${c.at}
-              WHERE "id" IN (${Prisma.join(part)}) AND "deleted" = ${false} AND "syncStatus" <> 'drifted'`;
-          }
+          // Users found in sync: page-store.ts.
+          await createUsersRepository(tx).markDrifted(c.driftedIds, c.at);
           return tx.reconcileRun.update({
             where: { id: runId },
             data: {
@@ -135,7 +133,7 @@ export function createReconcileRepository(database: Db) {
     // ---- local users (a page's reads and in-sync marks: page-store.ts) ----
     /** For a run's per-page reads and in-sync marks (on SQLite, a worker thread's connection); close it when the run ends. */
     openPageStore: () => openPageStore(database),
-    userSummaries: (ids: string[]) => findInChunks(ids, (part) => db.user.findMany({ where: { id: { in: part } }, omit: { data: true } })),
+    userSummaries: (ids: string[]) => createUsersRepository(db).summariesByIds(ids),
 
     // ---- findings ----
     async listFindings(runId: number, filter: { class?: DriftClass; unfixed?: boolean }, cursor: number | null, limit: number): Promise<Page<ReconcileFindingDto>> {

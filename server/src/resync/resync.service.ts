@@ -1,7 +1,7 @@
 // Compare a local user with Clerk's current state, and resync: write Clerk's state to the local copy
 // (Clerk is the truth; 404 → tombstone). Read-only towards Clerk.
 import type { OperatorDto, ResyncResult, SyncStatus, UserComparison } from '../contract.ts';
-import type { UnitOfWork } from '../lib/unit-of-work.ts';
+import type { UnitOfWork } from '../data/unit-of-work.ts';
 import type { Publisher } from '../realtime/publisher.ts';
 import type { ClerkClient } from '../clerk/clerk-client.ts';
 import type { ClerkUserJson } from '../clerk/clerk-json.ts';

@@ -1,71 +1,37 @@
-// The Prisma side of retention and privacy purges: small, bounded statements (ids first, then the
-// change by id) so a purge never holds the write lock for long while webhooks arrive.
-import type { DbClient } from '../lib/unit-of-work.ts';
+// What retention and privacy purges need from storage: small, bounded statements (ids first, then the change
+// by id) so a purge never holds the write lock for long while webhooks arrive. The statements on the users,
+// sessions, events and deliveries tables live with those tables; the purge counters are retention's own.
+import type { DbClient } from '../lib/db/client.ts';
+import { createDeliveriesRepository } from '../deliveries/deliveries.repository.ts';
+import { createEventsRepository } from '../events/events.repository.ts';
+import { createSessionsRepository } from '../sessions/sessions.repository.ts';
+import { createUsersRepository } from '../users/users.repository.ts';
 
 export const PURGE_KINDS = ['deliveries', 'payloads', 'users'] as const;
 export type PurgeKind = (typeof PURGE_KINDS)[number];
 
-/** What an erased payload is stored as: the row stays (svix-id dedupe, timeline), its content goes. */
-export const PURGED = '';
-
 export function createRetentionRepository(db: DbClient) {
+  const deliveries = createDeliveriesRepository(db);
+  const events = createEventsRepository(db);
+  const sessions = createSessionsRepository(db);
+  const users = createUsersRepository(db);
   return {
-    async oldDeliveryIds(before: Date, limit: number): Promise<number[]> {
-      const rows = await db.delivery.findMany({ where: { receivedAt: { lt: before } }, select: { id: true }, orderBy: { id: 'asc' }, take: limit });
-      return rows.map((r) => r.id);
-    },
-    async deleteDeliveries(ids: number[]): Promise<number> {
-      return (await db.delivery.deleteMany({ where: { id: { in: ids } } })).count;
-    },
-    async oldPayloadEventIds(before: Date, limit: number): Promise<number[]> {
-      const rows = await db.event.findMany({
-        where: { receivedAt: { lt: before }, payload: { not: PURGED } },
-        select: { id: true },
-        orderBy: { id: 'asc' },
-        take: limit,
-      });
-      return rows.map((r) => r.id);
-    },
-    async blankEventPayloads(ids: number[]): Promise<number> {
-      return (await db.event.updateMany({ where: { id: { in: ids }, payload: { not: PURGED } }, data: { payload: PURGED } })).count;
-    },
+    oldDeliveryIds: deliveries.idsReceivedBefore,
+    deleteDeliveries: deliveries.deleteByIds,
+    oldPayloadEventIds: events.idsWithPayloadReceivedBefore,
+    blankEventPayloads: events.purgePayloads,
 
     // ---- one user's stored payloads ----
-    async userEvents(userId: string): Promise<{ id: number; svixId: string }[]> {
-      return db.event.findMany({ where: { userId }, select: { id: true, svixId: true }, orderBy: { id: 'asc' } });
-    },
-    async blankDeliveryBodies(eventIds: number[], svixIds: string[]): Promise<number> {
-      const r = await db.delivery.updateMany({
-        where: { OR: [{ eventId: { in: eventIds } }, { svixId: { in: svixIds } }], body: { not: PURGED } },
-        data: { body: PURGED },
-      });
-      return r.count;
-    },
-    async blankSessions(userId: string): Promise<number> {
-      return (await db.session.updateMany({ where: { userId, data: { not: '{}' } }, data: { data: '{}' } })).count;
-    },
-    async findUser(userId: string): Promise<{ id: string; deleted: boolean } | null> {
-      return db.user.findUnique({ where: { id: userId }, select: { id: true, deleted: true } });
-    },
-    /** A tombstone keeps its id, deletion and version time; every personal field goes. */
-    async clearTombstone(userId: string): Promise<boolean> {
-      const r = await db.user.updateMany({
-        where: { id: userId, deleted: true },
-        data: { data: null, primaryEmail: null, emails: '', firstName: null, lastName: null, username: null, imageUrl: null },
-      });
-      return r.count > 0;
-    },
+    userEvents: events.idsOfUser,
+    blankDeliveryBodies: deliveries.purgeBodies,
+    blankSessions: sessions.purgeDataOfUser,
+    findUser: users.deletionState,
+    clearTombstone: users.clearTombstone,
     /** Deleted users that still hold personal data or stored payloads (the sweep's work list). */
     async deletedUsersToPurge(limit: number): Promise<string[]> {
-      const withFields = await db.user.findMany({
-        where: { deleted: true, OR: [{ data: { not: null } }, { primaryEmail: { not: null } }, { emails: { not: '' } }] },
-        select: { id: true },
-        take: limit,
-      });
-      const withPayloads = await db.$queryRaw<{ id: string }[]>`
-        SELECT DISTINCT e."userId" AS id FROM "Event" e JOIN "User" u ON u."id" = e."userId"
-        WHERE u."deleted" = ${true} AND e."payload" <> ${PURGED} LIMIT ${limit}`;
-      return [...new Set([...withFields.map((u) => u.id), ...withPayloads.map((u) => u.id)])];
+      const withFields = await users.deletedWithPersonalFields(limit);
+      const withPayloads = await events.deletedUsersWithPayloads(limit);
+      return [...new Set([...withFields, ...withPayloads])];
     },
 
     // ---- counters ----

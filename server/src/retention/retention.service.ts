@@ -8,7 +8,8 @@ import type { Logger } from '../lib/logger.ts';
 import type { AuditRecorder } from '../audit/audit.service.ts';
 import type { Publisher } from '../realtime/publisher.ts';
 import type { OperatorsRepository } from '../auth/operators.repository.ts';
-import { PURGED, type RetentionRepository } from './retention.repository.ts';
+import type { RetentionRepository } from './retention.repository.ts';
+import { PURGED } from '../events/events.repository.ts';
 import { notFound } from '../lib/errors.ts';
 
 const DAY_MS = 86_400_000;

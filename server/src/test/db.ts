@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createDb, type CreateDbOptions, type Db } from '../lib/db/client.ts';
-import { migrate } from '../lib/db/migrate.ts';
+import { migrate } from '../data/migrate.ts';
 
 export const TEST_PROVIDERS = ['sqlite', 'postgresql'] as const;
 export type TestProvider = (typeof TEST_PROVIDERS)[number];

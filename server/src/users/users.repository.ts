@@ -1,8 +1,15 @@
-import type { Prisma } from '../generated/sqlite/client.ts';
-import type { DbClient } from '../lib/unit-of-work.ts';
+// The User table: its columns (derived from Clerk's user JSON), its rows as the API shows them, and every
+// statement on it. Prisma for the API, resync, reconcile and retention; prepared SQL (lib/db/sql.ts) where
+// Prisma's per-query cost is too high: the webhook hot path (`usersSql`) and reconcile's page-store worker
+// (`usersSqlite`).
+import { Prisma } from '../generated/sqlite/client.ts';
+import type { DbClient } from '../lib/db/client.ts';
+import { decodeRow, sqliteDate, type SqlTx } from '../lib/db/sql.ts';
 import type { Page, SyncStatus, UserSummary } from '../contract.ts';
+import type { StoredVersion } from '../sync/rules.ts';
 import { iso } from '../lib/iso.ts';
 import { toPage } from '../lib/cursor.ts';
+import { chunks, findInChunks } from '../lib/chunks.ts';
 
 export type UserRow = Prisma.UserGetPayload<object>;
 export type UserSource = 'webhook' | 'resync' | 'reconcile';
@@ -10,10 +17,92 @@ export type UserSource = 'webhook' | 'resync' | 'reconcile';
 /** [updatedAt ISO, id] of the last user of the previous page (validated by lib/cursor.ts UserCursor) */
 export type UserListCursor = [updatedAt: string, id: string];
 
+/** The columns a summary shows (lists, the live push). */
+export type UserSummaryRow = Pick<
+  UserRow,
+  'id' | 'deleted' | 'primaryEmail' | 'firstName' | 'lastName' | 'username' | 'imageUrl' | 'syncStatus' | 'clerkUpdatedAt' | 'lastComparedAt' | 'updatedAt'
+>;
+
+/** A local user as a reconcile page's classification reads it. */
+export type LocalUser = Pick<UserRow, 'id' | 'deleted' | 'data' | 'clerkUpdatedAt' | 'clerkCreatedAt' | 'primaryEmail'>;
+
+/** Local users whose Clerk created_at falls in [from, to] (null: open), in (created_at, id) order after `after`. */
+export interface CreatedWindow {
+  from: Date | null;
+  to: Date | null;
+  after: { createdAt: Date; id: string } | null;
+  take: number;
+}
+
 export interface UserFilter {
   q?: string;
   status?: SyncStatus;
 }
+
+// ---- columns and rows ----------------------------------------------------------------------------------
+
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+const date = (v: unknown): Date | null => (typeof v === 'number' ? new Date(v) : null);
+
+/** The searchable columns derived from a Clerk user JSON (CLERK.md §5); `data` keeps all of it. */
+export function userColumnsOf(u: Record<string, unknown>) {
+  const emails = Array.isArray(u.email_addresses)
+    ? (u.email_addresses as { id?: unknown; email_address?: unknown }[])
+    : [];
+  const primary = emails.find((e) => e.id === u.primary_email_address_id) ?? emails[0];
+  const firstName = str(u.first_name);
+  const lastName = str(u.last_name);
+  const username = str(u.username);
+  const search = [...emails.map((e) => str(e.email_address)), firstName, lastName, username, [firstName, lastName].filter(Boolean).join(' ')]
+    .filter((s): s is string => Boolean(s))
+    .join(' ')
+    .toLowerCase();
+  return {
+    id: String(u.id),
+    clerkUpdatedAt: date(u.updated_at),
+    clerkCreatedAt: date(u.created_at),
+    primaryEmail: primary ? str(primary.email_address) : null,
+    emails: search,
+    firstName,
+    lastName,
+    username,
+    imageUrl: str(u.image_url),
+    data: JSON.stringify(u),
+  };
+}
+
+/** What a purged tombstone keeps of those columns: nothing personal (retention). */
+const CLEARED_PERSONAL_COLUMNS = { data: null, primaryEmail: null, emails: '', firstName: null, lastName: null, username: null, imageUrl: null };
+
+export function toUserSummary(r: UserSummaryRow): UserSummary {
+  return {
+    id: r.id,
+    deleted: r.deleted,
+    primaryEmail: r.primaryEmail,
+    firstName: r.firstName,
+    lastName: r.lastName,
+    username: r.username,
+    imageUrl: r.imageUrl,
+    syncStatus: r.syncStatus as SyncStatus,
+    clerkUpdatedAt: iso(r.clerkUpdatedAt),
+    lastComparedAt: iso(r.lastComparedAt),
+    updatedAt: r.updatedAt.toISOString(),
+  };
+}
+
+const USER_TYPES = {
+  dates: ['deletedAt', 'clerkUpdatedAt', 'clerkCreatedAt', 'lastComparedAt', 'createdAt', 'updatedAt'],
+  bools: ['deleted'],
+} as const;
+
+/** A raw SQL row of the User table (stored values, or `dateText` columns) as Prisma would hand it back. */
+export const decodeUserRow = <T extends Partial<UserRow>>(raw: Record<string, unknown>): T => decodeRow<T>(raw, USER_TYPES);
+
+// ---- Prisma ----------------------------------------------------------------------------------------------
+
+// Plain SQL through Prisma for reconcile's pages ($queryRaw binds values the way each provider stores them):
+// ~500 rows per page, where the model API's per-row mapping cost more than the database did.
+const LOCAL_USER_COLUMNS = Prisma.sql`"id", "deleted", "data", "clerkUpdatedAt", "clerkCreatedAt", "primaryEmail"`;
 
 export function createUsersRepository(db: DbClient) {
   return {
@@ -77,53 +166,173 @@ export function createUsersRepository(db: DbClient) {
       ]);
       return { total, deleted, drifted };
     },
+
+    /** Rows without their JSON, for summaries (reconcile's fixes publish them). */
+    summariesByIds: (ids: string[]) => findInChunks(ids, (part) => db.user.findMany({ where: { id: { in: part } }, omit: { data: true } })),
+
+    // ---- reconcile: a page's local users and status marks (reconcile/page-store.ts on SQLite files: usersSqlite) ----
+
+    /** (In index order: ordered by id, SQLite sorted every row of the window, data and all.) */
+    inCreatedWindow(w: CreatedWindow): Promise<LocalUser[]> {
+      const from = w.from ? Prisma.sql`AND "clerkCreatedAt" >= ${w.from}` : Prisma.empty;
+      const to = w.to ? Prisma.sql`AND "clerkCreatedAt" <= ${w.to}` : Prisma.empty;
+      const after = w.after ? Prisma.sql`AND ("clerkCreatedAt", "id") > (${w.after.createdAt}, ${w.after.id})` : Prisma.empty;
+      return db.$queryRaw<LocalUser[]>`SELECT ${LOCAL_USER_COLUMNS} FROM "User"
+        WHERE "clerkCreatedAt" IS NOT NULL ${from} ${to} ${after} ORDER BY "clerkCreatedAt", "id" LIMIT ${w.take}`;
+    },
+    /** Local users without a Clerk created_at, in id order after `afterId`. */
+    withoutCreatedAt(afterId: string | null, take: number): Promise<LocalUser[]> {
+      const after = afterId === null ? Prisma.empty : Prisma.sql`AND "id" > ${afterId}`;
+      return db.$queryRaw<LocalUser[]>`SELECT ${LOCAL_USER_COLUMNS} FROM "User" WHERE "clerkCreatedAt" IS NULL ${after} ORDER BY "id" LIMIT ${take}`;
+    },
+    localUsers: (ids: string[]) => findInChunks(ids, (part) => db.$queryRaw<LocalUser[]>`SELECT ${LOCAL_USER_COLUMNS} FROM "User" WHERE "id" IN (${Prisma.join(part)})`),
+    /** Users compared equal to Clerk's copy (those marked already keep their time). */
+    async markInSync(ids: string[], at: Date): Promise<void> {
+      // `updatedAt` stays: the copy did not change, only what is known about it
+      for (const part of chunks(ids)) {
+        await db.$executeRaw`UPDATE "User" SET "syncStatus" = 'in_sync', "lastComparedAt" = ${at}
+          WHERE "id" IN (${Prisma.join(part)}) AND "syncStatus" <> 'in_sync'`;
+      }
+    },
+    /** Live users that differ from Clerk's copy. */
+    async markDrifted(ids: string[], at: Date): Promise<void> {
+      // Status only: `updatedAt` stays what it was, since the copy itself did not change (the users list
+      // shows it as "updated … via <source>").
+      for (const part of chunks(ids)) {
+        await db.$executeRaw`UPDATE "User" SET "syncStatus" = 'drifted', "lastComparedAt" = ${at}
+          WHERE "id" IN (${Prisma.join(part)}) AND "deleted" = ${false} AND "syncStatus" <> 'drifted'`;
+      }
+    },
+
+    // ---- retention: erasing a deleted user's personal data ----
+
+    deletionState: (id: string): Promise<{ id: string; deleted: boolean } | null> =>
+      db.user.findUnique({ where: { id }, select: { id: true, deleted: true } }),
+    /** A tombstone keeps its id, deletion and version time; every personal field goes. */
+    async clearTombstone(id: string): Promise<boolean> {
+      const r = await db.user.updateMany({ where: { id, deleted: true }, data: CLEARED_PERSONAL_COLUMNS });
+      return r.count > 0;
+    },
+    /** Deleted users whose row still holds personal fields. */
+    async deletedWithPersonalFields(limit: number): Promise<string[]> {
+      const rows = await db.user.findMany({
+        where: { deleted: true, OR: [{ data: { not: null } }, { primaryEmail: { not: null } }, { emails: { not: '' } }] },
+        select: { id: true },
+        take: limit,
+      });
+      return rows.map((u) => u.id);
+    },
   };
 }
 
 export type UsersRepository = ReturnType<typeof createUsersRepository>;
 
-const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-const date = (v: unknown): Date | null => (typeof v === 'number' ? new Date(v) : null);
+// ---- prepared SQL: the webhook hot path ------------------------------------------------------------------
 
-/** The searchable columns derived from a Clerk user JSON (CLERK.md §5); `data` keeps all of it. */
-export function userColumnsOf(u: Record<string, unknown>) {
-  const emails = Array.isArray(u.email_addresses)
-    ? (u.email_addresses as { id?: unknown; email_address?: unknown }[])
-    : [];
-  const primary = emails.find((e) => e.id === u.primary_email_address_id) ?? emails[0];
-  const firstName = str(u.first_name);
-  const lastName = str(u.last_name);
-  const username = str(u.username);
-  const search = [...emails.map((e) => str(e.email_address)), firstName, lastName, username, [firstName, lastName].filter(Boolean).join(' ')]
-    .filter((s): s is string => Boolean(s))
-    .join(' ')
-    .toLowerCase();
-  return {
-    id: String(u.id),
-    clerkUpdatedAt: date(u.updated_at),
-    clerkCreatedAt: date(u.created_at),
-    primaryEmail: primary ? str(primary.email_address) : null,
-    emails: search,
-    firstName,
-    lastName,
-    username,
-    imageUrl: str(u.image_url),
-    data: JSON.stringify(u),
-  };
+function summaryColumns(tx: SqlTx): string {
+  return `"id", "deleted", "primaryEmail", "firstName", "lastName", "username", "imageUrl", "syncStatus",
+      ${tx.dateText('clerkUpdatedAt')} AS "clerkUpdatedAt", ${tx.dateText('lastComparedAt')} AS "lastComparedAt",
+      ${tx.dateText('updatedAt')} AS "updatedAt"`;
 }
 
-export function toUserSummary(r: Omit<UserRow, 'data'>): UserSummary {
-  return {
-    id: r.id,
-    deleted: r.deleted,
-    primaryEmail: r.primaryEmail,
-    firstName: r.firstName,
-    lastName: r.lastName,
-    username: r.username,
-    imageUrl: r.imageUrl,
-    syncStatus: r.syncStatus as SyncStatus,
-    clerkUpdatedAt: iso(r.clerkUpdatedAt),
-    lastComparedAt: iso(r.lastComparedAt),
-    updatedAt: r.updatedAt.toISOString(),
-  };
+/** Runs an upsert … RETURNING summaryColumns and maps the row (no second read). */
+async function returnedSummary(tx: SqlTx, sql: string, params: unknown[]): Promise<UserSummary> {
+  const raw = await tx.get<Record<string, unknown>>(sql, params);
+  return toUserSummary(decodeUserRow<UserSummaryRow>(raw!));
 }
+
+/**
+ * What a user event does to the row, inside the ingest store's transaction (ingest/apply.ts): the rules in
+ * sync/rules.ts compare the incoming version with `heldVersion`; `put` writes a newer version Clerk sent
+ * (user.created / user.updated), `tombstone` marks the user deleted for good (user.deleted). Both answer the
+ * row as the live push shows it.
+ */
+export const usersSql = {
+  async heldVersion(tx: SqlTx, id: string): Promise<StoredVersion | null> {
+    const raw = await tx.get<Record<string, unknown>>(
+      `SELECT "deleted", ${tx.dateText('clerkUpdatedAt')} AS "clerkUpdatedAt" FROM "User" WHERE "id" = ?`,
+      [id],
+    );
+    return raw ? decodeUserRow<StoredVersion>(raw) : null;
+  },
+
+  put(tx: SqlTx, user: Record<string, unknown>, svixId: string): Promise<UserSummary> {
+    const c = userColumnsOf(user);
+    const at = tx.date(new Date());
+    return returnedSummary(
+      tx,
+      `INSERT INTO "User" ("id", "deleted", "deletedAt", "clerkUpdatedAt", "clerkCreatedAt", "primaryEmail", "emails", "firstName", "lastName",
+         "username", "imageUrl", "data", "lastEventSvixId", "syncStatus", "source", "createdAt", "updatedAt")
+       VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'never_compared', 'webhook', ?, ?)
+       ON CONFLICT ("id") DO UPDATE SET "deleted" = excluded."deleted", "deletedAt" = NULL, "clerkUpdatedAt" = excluded."clerkUpdatedAt",
+         "clerkCreatedAt" = excluded."clerkCreatedAt", "primaryEmail" = excluded."primaryEmail", "emails" = excluded."emails",
+         "firstName" = excluded."firstName", "lastName" = excluded."lastName", "username" = excluded."username",
+         "imageUrl" = excluded."imageUrl", "data" = excluded."data", "lastEventSvixId" = excluded."lastEventSvixId",
+         "source" = 'webhook', "updatedAt" = excluded."updatedAt"
+       RETURNING ${summaryColumns(tx)}`,
+      [c.id, tx.bool(false), tx.date(c.clerkUpdatedAt), tx.date(c.clerkCreatedAt), c.primaryEmail, c.emails, c.firstName, c.lastName, c.username, c.imageUrl, c.data, svixId, at, at],
+    );
+  },
+
+  tombstone(tx: SqlTx, id: string, deletedAt: Date, svixId: string): Promise<UserSummary> {
+    const at = tx.date(new Date());
+    return returnedSummary(
+      tx,
+      `INSERT INTO "User" ("id", "deleted", "deletedAt", "emails", "syncStatus", "source", "lastEventSvixId", "createdAt", "updatedAt")
+       VALUES (?, ?, ?, '', 'deleted', 'webhook', ?, ?, ?)
+       ON CONFLICT ("id") DO UPDATE SET "deleted" = excluded."deleted", "deletedAt" = excluded."deletedAt", "syncStatus" = 'deleted',
+         "source" = 'webhook', "lastEventSvixId" = excluded."lastEventSvixId", "updatedAt" = excluded."updatedAt"
+       RETURNING ${summaryColumns(tx)}`,
+      [id, tx.bool(true), tx.date(deletedAt), svixId, at, at],
+    );
+  },
+};
+
+// ---- prepared SQL: reconcile's page-store worker (its own SQLite connection) -----------------------------
+
+/** SQL for a connection of its own, with the arguments of one run (`args`) or of one run per row (`each`). */
+export type SqliteStatement = { sql: string; args: unknown[] } | { sql: string; each: unknown[][] };
+
+const LOCAL_USER_SQL_COLUMNS = `"id", "deleted", "data", "clerkUpdatedAt", "clerkCreatedAt", "primaryEmail"`;
+
+/**
+ * The statements of `inCreatedWindow`, `withoutCreatedAt`, `localUsers` and `markInSync` above, as SQLite SQL
+ * for reconcile/page-store.worker.mjs. Its rows are raw: decode them with `decodeUserRow`.
+ */
+export const usersSqlite = {
+  inCreatedWindow(w: CreatedWindow): SqliteStatement {
+    const where = ['"clerkCreatedAt" IS NOT NULL'];
+    const args: unknown[] = [];
+    if (w.from) {
+      where.push('"clerkCreatedAt" >= ?');
+      args.push(sqliteDate(w.from));
+    }
+    if (w.to) {
+      where.push('"clerkCreatedAt" <= ?');
+      args.push(sqliteDate(w.to));
+    }
+    if (w.after) {
+      where.push('("clerkCreatedAt", "id") > (?, ?)');
+      args.push(sqliteDate(w.after.createdAt), w.after.id);
+    }
+    return { sql: `SELECT ${LOCAL_USER_SQL_COLUMNS} FROM "User" WHERE ${where.join(' AND ')} ORDER BY "clerkCreatedAt", "id" LIMIT ?`, args: [...args, w.take] };
+  },
+  withoutCreatedAt(afterId: string | null, take: number): SqliteStatement {
+    return {
+      sql: `SELECT ${LOCAL_USER_SQL_COLUMNS} FROM "User" WHERE "clerkCreatedAt" IS NULL${afterId === null ? '' : ' AND "id" > ?'} ORDER BY "id" LIMIT ?`,
+      args: afterId === null ? [take] : [afterId, take],
+    };
+  },
+  /** One prepared lookup per id: no IN list of a new length to prepare each time. */
+  localUsers(ids: string[]): SqliteStatement {
+    return { sql: `SELECT ${LOCAL_USER_SQL_COLUMNS} FROM "User" WHERE "id" = ?`, each: ids.map((id) => [id]) };
+  },
+  markInSync(ids: string[], at: Date): SqliteStatement {
+    // `updatedAt` stays: the copy did not change, only what is known about it
+    const text = sqliteDate(at);
+    return {
+      sql: `UPDATE "User" SET "syncStatus" = 'in_sync', "lastComparedAt" = ? WHERE "id" = ? AND "syncStatus" <> 'in_sync'`,
+      each: ids.map((id) => [text, id]),
+    };
+  },
+};

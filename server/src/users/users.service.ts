@@ -1,5 +1,5 @@
 import type { Page, UserDetail, UserSummary } from '../contract.ts';
-import type { Repositories } from '../lib/unit-of-work.ts';
+import type { Repositories } from '../data/unit-of-work.ts';
 import type { UserFilter, UserListCursor, UserRow } from './users.repository.ts';
 import { toUserSummary } from './users.repository.ts';
 import { toEventSummary } from '../events/events.repository.ts';

@@ -1,12 +1,17 @@
-// The webhook pipeline: verify → store → apply → publish (shared/CLERK.md §1-2).
+// The webhook pipeline: verify → store → apply → publish (shared/CLERK.md §1-2), each step in one place:
+//   verify   `receive` below: the signature (verify.ts), then what the event is (clerk-event.ts)
+//   store    the event store behind ports.ts (ingest/ingest-store.ts): event and delivery-log rows, one
+//            group-committed transaction (ingest/records.ts)
+//   apply    in that same transaction (ingest/apply.ts): the ordering rules (sync/rules.ts), then the users'
+//            and sessions' tables
+//   publish  `publish` below, once the transaction committed
 // Answer 2xx only once the event is committed; 4xx for what can never succeed; 503 when storage is
 // down so Svix retries; every request leaves a delivery-log row.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { DeliveryOutcome } from '../contract.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { Publisher } from '../realtime/publisher.ts';
-import type { DeliveryLog } from '../deliveries/delivery-log.ts';
-import type { IngestResult, IngestStore, RequestFacts } from '../ingest/ingest-store.ts';
+import type { DeliveryRecorder, EventStore, IngestResult, RequestFacts } from './ports.ts';
 import { AppError } from '../lib/errors.ts';
 import { isStorageUnavailable } from '../lib/db/errors.ts';
 import { claimedSvixId, type Verifier } from './verify.ts';
@@ -30,10 +35,10 @@ export interface WebhookAnswer {
 }
 
 export interface WebhooksDeps {
-  store: IngestStore;
+  store: EventStore;
   verify: Verifier;
   publisher: Publisher;
-  deliveryLog: DeliveryLog;
+  deliveryLog: DeliveryRecorder;
   logger: Logger;
   now?: () => number; // performance clock, for durations
 }
@@ -82,7 +87,7 @@ export function createWebhooksService(deps: WebhooksDeps) {
     return ingest(req, svixId, parsed, null, text);
   }
 
-  /** Store and apply a verified event (group commit); also the path a replay takes (`replayOf`). */
+  /** Store and apply a verified event (group commit), then publish; also the path a replay takes (`replayOf`). */
   async function ingest(
     req: WebhookRequest,
     svixId: string,
@@ -103,14 +108,19 @@ export function createWebhooksService(deps: WebhooksDeps) {
         : new AppError('ingest_failed', 503, 'The event could not be stored; retry later');
       return reject(req, appErr, true, e.type, replayOf);
     }
-    if (r.event) deps.publisher.eventReceived(r.event);
-    deps.publisher.deliveryRecorded(r.delivery);
-    if (r.user) deps.publisher.userChanged(r.user);
+    publish(r);
     if (r.httpStatus === 500) {
       deps.logger.error({ svixId, type: e.type, error: r.error }, 'applying event failed');
       return { status: 500, body: { error: { code: 'apply_failed', message: `Stored, but applying it failed: ${r.error}` } }, deliveryId: r.delivery.id };
     }
     return { status: 200, body: { ok: true, svixId, outcome: r.outcome }, deliveryId: r.delivery.id };
+  }
+
+  /** What committed goes to the dashboards (after the commit: nothing is pushed that could still roll back). */
+  function publish(r: IngestResult): void {
+    if (r.event) deps.publisher.eventReceived(r.event);
+    deps.publisher.deliveryRecorded(r.delivery);
+    if (r.user) deps.publisher.userChanged(r.user);
   }
 
   return { receive, reject, ingest };

@@ -5,9 +5,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaClient as SqlitePrismaClient } from '../../generated/sqlite/client.ts';
+import { PrismaClient as SqlitePrismaClient, type Prisma } from '../../generated/sqlite/client.ts';
 import { PrismaClient as PostgresPrismaClient } from '../../generated/postgresql/client.ts';
-import { providerFromUrl, sqlitePathFromUrl, type Provider } from './schema-engine.ts';
+import { providerFromUrl, sqlitePathFromUrl, type Provider } from './url.ts';
 
 /**
  * The one client type the rest of the server codes against. Both generated clients come from the same models
@@ -15,6 +15,9 @@ import { providerFromUrl, sqlitePathFromUrl, type Provider } from './schema-engi
  * PostgreSQL client is cast to this type. A test checks that the two schemas hold the same models.
  */
 export type PrismaDb = SqlitePrismaClient;
+
+/** A PrismaClient or a transaction client: both carry the model delegates (what repositories take). */
+export type DbClient = Prisma.TransactionClient;
 
 export interface Db {
   prisma: PrismaDb;

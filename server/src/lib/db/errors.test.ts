@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PrismaClient as SqlitePrismaClient } from '../../generated/sqlite/client.ts';
 import { createDb } from './client.ts';
 import { isStorageUnavailable, isUniqueViolation } from './errors.ts';
-import { migrate } from './migrate.ts';
+import { migrate } from '../../data/migrate.ts';
 import { createTestDb, pgAdminUrl } from '../../test/db.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'csm-errors-'));

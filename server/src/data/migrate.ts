@@ -1,15 +1,10 @@
-// Applies pending migrations with Prisma's schema engine (wasm build, see schema-engine.ts). Writes Prisma's normal
+// Applies pending migrations with Prisma's schema engine (wasm build, see server/tools/db/schema-engine.ts). Writes Prisma's normal
 // `_prisma_migrations` table, so the official `prisma migrate deploy/status` sees the same history.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import pg from 'pg';
-import {
-  migrationsDir,
-  providerFromUrl,
-  readMigrationsList,
-  sqlitePathFromUrl,
-  withSchemaEngine,
-} from './schema-engine.ts';
+import { providerFromUrl, sqlitePathFromUrl } from '../lib/db/url.ts';
+import { migrationsDir, readMigrationsList, withSchemaEngine } from '../../tools/db/schema-engine.ts';
 
 export interface MigrateOptions {
   log?: (msg: string) => void;

@@ -2,9 +2,9 @@
 // must follow them. These checks fail when someone edits a copy, or changes the models without a migration.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildSchema, MODELS_PATH } from '../../../../scripts/prisma-schemas.mjs';
+import { buildSchema, MODELS_PATH } from '../../../scripts/prisma-schemas.mjs';
 import { diffMigrationsToSchema, schemaPath } from './schema-engine.ts';
-import { pgAdminUrl } from '../../test/db.ts';
+import { pgAdminUrl } from '../../src/test/db.ts';
 
 const PROVIDERS = ['sqlite', 'postgresql'] as const;
 

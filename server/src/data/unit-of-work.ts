@@ -1,7 +1,7 @@
 // Repositories bound to a client, and transactions that hand the same repositories bound to the
 // transaction. Services depend on this, never on Prisma directly.
 import type { Prisma } from '../generated/sqlite/client.ts';
-import type { Db } from './db/client.ts';
+import type { Db, DbClient } from '../lib/db/client.ts';
 import { createDeliveriesRepository } from '../deliveries/deliveries.repository.ts';
 import { createEventsRepository } from '../events/events.repository.ts';
 import { createUsersRepository } from '../users/users.repository.ts';
@@ -10,9 +10,6 @@ import { createOperatorsRepository } from '../auth/operators.repository.ts';
 import { createApiTokensRepository } from '../auth/api-tokens.repository.ts';
 import { createAuditRepository } from '../audit/audit.repository.ts';
 import { createRetentionRepository } from '../retention/retention.repository.ts';
-
-/** A PrismaClient or a transaction client: both carry the model delegates. */
-export type DbClient = Prisma.TransactionClient;
 
 export function createRepositories(client: DbClient) {
   return {

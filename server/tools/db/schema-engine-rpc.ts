@@ -6,15 +6,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { createInterface } from 'node:readline';
 import { dirname } from 'node:path';
 import pg from 'pg';
-import {
-  isEmptyMigration,
-  providerFromUrl,
-  sqlitePathFromUrl,
-  withSchemaEngine,
-  type MigrationList,
-  type Provider,
-  type SchemaEngine,
-} from './schema-engine.ts';
+import { providerFromUrl, sqlitePathFromUrl, type Provider } from '../../src/lib/db/url.ts';
+import { isEmptyMigration, withSchemaEngine, type MigrationList, type SchemaEngine } from './schema-engine.ts';
 
 /** The engine build @prisma/schema-engine-wasm 7.10.0-4.<hash> was made from (what `--version` prints). */
 const ENGINE_COMMIT = '0edf323efd1d98336f3f0a68684b56f689b900d3';

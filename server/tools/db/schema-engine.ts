@@ -19,12 +19,12 @@ import type {
 } from '@prisma/driver-adapter-utils';
 import type * as EngineModuleNamespace from '@prisma/schema-engine-wasm';
 import type { MigrationList, SchemaEngine } from '@prisma/schema-engine-wasm';
+import { providerFromUrl, sqlitePathFromUrl, type Provider } from '../../src/lib/db/url.ts';
 
-export type Provider = 'sqlite' | 'postgresql';
 export type { MigrationList, SchemaEngine };
 
-/** Repository root (this file is server/src/lib/db/). */
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
+/** Repository root (this file is server/tools/db/). */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 export function schemaPath(provider: Provider): string {
   return join(REPO_ROOT, 'prisma', provider, 'schema.prisma');
@@ -32,23 +32,6 @@ export function schemaPath(provider: Provider): string {
 
 export function migrationsDir(provider: Provider): string {
   return join(REPO_ROOT, 'prisma', provider, 'migrations');
-}
-
-export function providerFromUrl(url: string): Provider {
-  if (url.startsWith('file:')) return 'sqlite';
-  if (/^postgres(ql)?:\/\//.test(url)) return 'postgresql';
-  throw new Error(`unsupported DATABASE_URL "${redactUrl(url)}": expected file:… (SQLite) or postgres(ql)://… (PostgreSQL)`);
-}
-
-/** The URL without its password, for messages. */
-export function redactUrl(url: string): string {
-  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
-}
-
-/** `file:./data/x.db` → absolute path (relative to the process cwd, as better-sqlite3 resolves it). */
-export function sqlitePathFromUrl(url: string): string {
-  const path = url.replace(/^file:/, '').replace(/\?.*$/, '');
-  return path === ':memory:' ? path : resolve(process.cwd(), path);
 }
 
 // ---- loading the wasm module ----------------------------------------------------------------------------

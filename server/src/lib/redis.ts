@@ -1,10 +1,7 @@
-// Several instances behind a load balancer share one Redis: Socket.IO's Redis adapter relays every emit to
-// the dashboards connected to the other instances (https://socket.io/docs/v4/redis-adapter/), and the
-// sign-in limiter counts failures across instances (auth/login-limiter.ts).
+// The Redis connection several instances behind a load balancer share: Socket.IO's Redis adapter relays every
+// emit through it (realtime/redis-adapter.ts), and the sign-in limiter counts failures in it (auth/login-limiter.ts).
 import { createClient } from 'redis';
-import { createAdapter } from '@socket.io/redis-adapter';
-import type { Server } from 'socket.io';
-import type { Logger } from '../lib/logger.ts';
+import type { Logger } from './logger.ts';
 
 export type RedisClient = ReturnType<typeof createClient>;
 
@@ -33,8 +30,4 @@ export async function connectRedis(url: string, logger: Logger): Promise<RedisCo
     sub,
     close: async () => void (await Promise.allSettled([pub.close(), sub.close()])),
   };
-}
-
-export function attachRedisAdapter(io: Server, redis: RedisConnection, prefix: string): void {
-  io.adapter(createAdapter(redis.pub, redis.sub, { key: prefix }));
 }

@@ -2,13 +2,13 @@
 // statements and explicit transactions, nothing else. Prisma stays the data layer everywhere else; here its
 // per-query overhead (~0.8 ms) would cap ingest far below what the machine can do
 // (docs/decisions/008-ingest-hot-path.md). Values are encoded the way Prisma stores them, so both read
-// the same rows.
+// the same rows. The statements themselves live with their tables (users/, sessions/, events/, deliveries/).
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import type { Db } from '../lib/db/client.ts';
-import { sqlitePathFromUrl } from '../lib/db/schema-engine.ts';
+import type { Db } from './client.ts';
+import { sqlitePathFromUrl } from './url.ts';
 import { startCheckpointer } from './wal-checkpointer.ts';
 
 export interface SqlTx {
@@ -28,6 +28,21 @@ export interface SqlTx {
 export interface SqlConn {
   transaction<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+}
+
+/** Prisma's SQLite adapter stores DateTime as ISO-8601 text with an explicit offset, booleans as 0/1. */
+export const sqliteDate = (d: Date): string => d.toISOString().replace('Z', '+00:00');
+
+/**
+ * Decodes the columns of a raw row the way Prisma would hand them back: `dates` from their stored or
+ * `dateText` form to Date, `bools` from 0/1 (SQLite) or boolean (PostgreSQL) to boolean. Other columns and
+ * columns the row lacks are left as they are.
+ */
+export function decodeRow<T>(raw: Record<string, unknown>, columns: { dates: readonly string[]; bools: readonly string[] }): T {
+  const row: Record<string, unknown> = { ...raw };
+  for (const c of columns.dates) if (c in row) row[c] = row[c] === null ? null : new Date(row[c] as string);
+  for (const c of columns.bools) if (c in row) row[c] = Boolean(row[c]);
+  return row as T;
 }
 
 export function openSql(db: Db): SqlConn {
@@ -89,8 +104,7 @@ function openSqlite(db: Db): SqlConn {
       }
     },
     lock: async () => {},
-    // Prisma's SQLite adapter stores DateTime as ISO-8601 text with an explicit offset, booleans as 0/1.
-    date: (d) => (d ? d.toISOString().replace('Z', '+00:00') : null),
+    date: (d) => (d ? sqliteDate(d) : null),
     bool: (b) => (b ? 1 : 0),
     dateText: (column) => `"${column}"`,
   };

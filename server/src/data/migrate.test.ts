@@ -6,8 +6,9 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { migrate } from './migrate.ts';
-import { migrationsDir, readMigrationsList, withSchemaEngine, type Provider } from './schema-engine.ts';
-import { createTestDb, pgAdminUrl } from '../../test/db.ts';
+import { migrationsDir, readMigrationsList, withSchemaEngine } from '../../tools/db/schema-engine.ts';
+import type { Provider } from '../lib/db/url.ts';
+import { createTestDb, pgAdminUrl } from '../test/db.ts';
 
 // The query the native `prisma migrate deploy` runs to read the history (schema-engine sql-migration-connector).
 const NATIVE_HISTORY_QUERY =

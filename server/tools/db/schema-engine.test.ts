@@ -1,16 +1,8 @@
 // Runs in its own file (= own process under the forks pool): a panic may leave the wasm instance unusable.
 import { describe, expect, it } from 'vitest';
-import { isEmptyMigration, providerFromUrl, redactUrl, withSchemaEngine } from './schema-engine.ts';
+import { isEmptyMigration, withSchemaEngine } from './schema-engine.ts';
 
 describe('schema engine', () => {
-  it('picks the provider from the URL', () => {
-    expect(providerFromUrl('file:./data/x.db')).toBe('sqlite');
-    expect(providerFromUrl('postgres://u@h/db')).toBe('postgresql');
-    expect(providerFromUrl('postgresql://u@h/db')).toBe('postgresql');
-    expect(() => providerFromUrl('mysql://u:secret@h/db')).toThrow(/unsupported DATABASE_URL "mysql:\/\/u:\*\*\*@h\/db"/);
-    expect(redactUrl('postgresql://u:pw@h:5432/db')).toBe('postgresql://u:***@h:5432/db');
-  });
-
   it('recognises the empty migration the engine prints', () => {
     expect(isEmptyMigration('-- This is an empty migration.\n')).toBe(true);
     expect(isEmptyMigration('-- CreateTable\nCREATE TABLE "x" ("a" INTEGER);\n')).toBe(false);

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { migrate } from './migrate.ts';
+import { migrate } from '../../src/data/migrate.ts';
 import { REPO_ROOT } from './schema-engine.ts';
-import { pgAdminUrl } from '../../test/db.ts';
+import { pgAdminUrl } from '../../src/test/db.ts';
 
 const run = promisify(execFile);
 const prismaCli = createRequire(import.meta.url).resolve('prisma/build/index.js');
@@ -42,7 +42,8 @@ describe('official prisma CLI through the wasm shim', () => {
 
   it('migrate status on a database migrated by our migrate(), then deploy applies nothing (PostgreSQL)', async () => {
     const admin = new URL(await pgAdminUrl());
-    const name = `csm_t_cli_${Date.now().toString(36)}`;
+    // Creation time first, as test/db.ts names its databases: another process's sweep of stale ones skips it.
+    const name = `csm_t_${Date.now().toString(36)}_cli`;
     const url = new URL(admin);
     url.pathname = `/${name}`;
     try {

@@ -1,7 +1,7 @@
 // npm run db:migrate — applies pending migrations to DATABASE_URL (default file:./data/clerk-sync.db).
 // A script, so it reads the environment directly rather than through server/src/config.ts.
-import { migrate } from './migrate.ts';
-import { redactUrl } from './schema-engine.ts';
+import { migrate } from '../../src/data/migrate.ts';
+import { redactUrl } from '../../src/lib/db/url.ts';
 
 const url = process.env.DATABASE_URL || 'file:./data/clerk-sync.db';
 const started = Date.now();

@@ -1,0 +1,57 @@
+// What the webhook pipeline needs from storage. webhooks.service.ts codes against these interfaces only; the
+// ingest store (ingest/ingest-store.ts) implements the store side, and the delivery log
+// (deliveries/delivery-log.ts) buffers log rows in front of it while the database is down.
+import type { DeliveryOutcome, DeliverySummary, EventSummary, UserSummary } from '../contract.ts';
+import type { NewDelivery } from '../deliveries/deliveries.repository.ts';
+import type { ParsedEvent } from './clerk-event.ts';
+
+/** What the delivery log keeps about the request itself. */
+export interface RequestFacts {
+  receivedAt: Date;
+  svixId: string | null;
+  headers: Record<string, string>;
+  body: string;
+  bodyBytes: number;
+  bodyTruncated: boolean;
+}
+
+export interface IngestItem {
+  svixId: string;
+  event: ParsedEvent;
+  /** the verified body, stored as the event's payload */
+  payload: string;
+  request: RequestFacts;
+  /** performance.now() at arrival, for the delivery's processing time */
+  startedAt: number;
+  /** set when an operator replays delivery N: the apply runs again even for a known svix-id */
+  replayOf: number | null;
+}
+
+export interface IngestResult {
+  outcome: DeliveryOutcome;
+  httpStatus: 200 | 500;
+  error: string | null;
+  /** the stored event; null for a duplicate (nothing about the event changed) */
+  event: EventSummary | null;
+  delivery: DeliverySummary;
+  /** the local user after the change, when one changed */
+  user: UserSummary | null;
+}
+
+/**
+ * Store + apply: keeps a verified event, applies it to the local copy and records its delivery, all committed
+ * before the promise resolves. Rejects only when nothing of it could be stored (the request answers 503).
+ */
+export interface EventStore {
+  ingest(item: IngestItem): Promise<IngestResult>;
+}
+
+/** Writes the delivery-log row of a request that stored no event (rejected, or refused while storage was down). */
+export interface DeliveryLogStore {
+  logDelivery(delivery: NewDelivery): Promise<DeliverySummary>;
+}
+
+/** The delivery log as the pipeline uses it: never throws; null when the row could not be written yet. */
+export interface DeliveryRecorder {
+  record(delivery: NewDelivery): Promise<DeliverySummary | null>;
+}
