@@ -1,4 +1,4 @@
-// Reconcile duration against Clerk's rate limit (issues #5, #6). Three processes, as in production: Clerk (the
+// Reconcile duration against Clerk's rate limit. Three processes, as in production: Clerk (the
 // emulator, bench/targets/clerk.ts), the monitor (bench/targets/monitor.ts, configured through RECONCILE_* like
 // `npm start`) and this driver, which seeds both sides and starts the run through the API. The emulator
 // enforces the limit; the run's duration is compared with the least the budget allows for the requests it

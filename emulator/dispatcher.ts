@@ -1,4 +1,4 @@
-// Webhook delivery with Svix's semantics (https://docs.svix.com/retries, shared/CLERK.md §1–2):
+// Webhook delivery with Svix's semantics (https://docs.svix.com/retries):
 // one message = one svix-id, fanned out to every endpoint; each endpoint gets its own attempts; success is a 2xx
 // within 15 s; anything else is retried on Svix's schedule with the SAME svix-id, re-signed with a fresh
 // svix-timestamp each attempt; a `webhook-delivery: abort-message` response header stops the retries.

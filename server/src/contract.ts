@@ -35,7 +35,7 @@ export interface MeDto extends OperatorDto {
   csrfToken: string;
 }
 
-// ---- Administration (issue #7): operators and API tokens ----
+// ---- Administration: operators and API tokens ----
 
 export const ROLES = ['admin', 'operator', 'viewer'] as const;
 
@@ -256,7 +256,7 @@ export interface MetaDto {
   version: string;
 }
 
-// ---- Reconcile (issue #5) and the audit trail ----
+// ---- Reconcile and the audit trail ----
 
 export const RECONCILE_STATUSES = ['running', 'completed', 'failed', 'cancelled'] as const;
 export type ReconcileStatus = (typeof RECONCILE_STATUSES)[number];
@@ -327,7 +327,7 @@ export const AUDIT_ACTIONS = [
   'replay_bulk',
   'reconcile_start',
   'reconcile_fix',
-  // issue #7: administration and privacy
+  // administration and privacy
   'operator_create',
   'operator_update',
   'token_create',

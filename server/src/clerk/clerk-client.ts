@@ -1,4 +1,4 @@
-// The Backend API client (shared/CLERK.md §6): read-only towards Clerk. Retries 5xx, timeouts and
+// The Backend API client (https://clerk.com/docs/reference/backend-api): read-only towards Clerk. Retries 5xx, timeouts and
 // network errors with exponential backoff (p-retry), waits out 429 for as long as Retry-After says,
 // and turns Clerk's error body and trace id into an AppError the operator can read.
 import pRetry, { AbortError } from 'p-retry';

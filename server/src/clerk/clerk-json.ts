@@ -1,5 +1,5 @@
-// Clerk's wire format, in one place: the JSON Clerk sends in webhooks and answers on the Backend API (shared/CLERK.md
-// §3, §5, §6), as zod schemas and the types inferred from them. Snake_case, times in epoch milliseconds, ids in
+// Clerk's wire format, in one place: the JSON Clerk sends in webhooks and answers on the Backend API,
+// as zod schemas and the types inferred from them. Snake_case, times in epoch milliseconds, ids in
 // Clerk's prefixed KSUID format. Written from Clerk's OpenAPI specs (https://github.com/clerk/openapi-specs:
 // bapi/2026-05-12.yml components/schemas, webhooks/2025-04-15.yml x-webhooks):
 // - a field the spec lists as required is required here, any other is optional; `nullable` there is .nullable() here;
@@ -243,7 +243,7 @@ export const ClerkDeletedObjectSchema = z.looseObject({
   external_id: z.string().optional(),
 });
 
-/** `user.deleted` data: `{ object: 'user', id, deleted: true }` (shared/CLERK.md §5). */
+/** `user.deleted` data: `{ object: 'user', id, deleted: true }` (Clerk's webhook OpenAPI spec). */
 export const ClerkDeletedUserSchema = ClerkDeletedObjectSchema.extend({
   object: z.literal('user'),
   id: z.string(), // user_…
@@ -335,7 +335,7 @@ export const ClerkEventEnvelopeSchema = z.looseObject({
 /** An event whose `data` has the given shape. */
 export const clerkEventSchema = <T extends z.ZodType>(data: T) => ClerkEventEnvelopeSchema.extend({ data });
 
-/** Any event: handlers must accept (and store) types they do not project (shared/CLERK.md §3). */
+/** Any event: handlers must accept (and store) types they do not project (Clerk's webhook OpenAPI spec). */
 export const ClerkEventSchema = clerkEventSchema(MetadataSchema);
 
 export const ClerkUserEventSchema = z.discriminatedUnion('type', [

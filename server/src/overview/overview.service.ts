@@ -8,7 +8,7 @@ export function createOverviewService(deps: {
   repos: Repositories;
   demo: boolean;
   clock?: () => Date;
-  /** what retention purged (issue #7) */
+  /** what retention purged */
   retention?: { stats(): Promise<RetentionStats> };
 }) {
   const clock = deps.clock ?? (() => new Date());

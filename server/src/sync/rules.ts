@@ -1,5 +1,5 @@
 // The rules that make the local copy converge whatever order Svix delivers in
-// (delivery is at-least-once and best-effort ordered: shared/CLERK.md §1).
+// (delivery is at-least-once and best-effort ordered: Clerk's webhook guide).
 // Pure functions, so every ordering case is unit-tested without a database.
 
 export type Decision = 'apply' | 'stale' | 'duplicate';

@@ -1,4 +1,4 @@
-// Step 1b: after verification, check the JSON is a Clerk event (shared/CLERK.md §3-5). Only the fields the
+// Step 1b: after verification, check the JSON is a Clerk event (Clerk's webhook OpenAPI spec). Only the fields the
 // projection relies on are checked: they are picked from Clerk's wire schemas (clerk/clerk-json.ts) and bounded so a
 // hostile sender cannot exceed the columns they land in. Everything else is kept verbatim in the stored payload
 // (the event is stored from the raw body, not from these results, so they drop what they do not check).

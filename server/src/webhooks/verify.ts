@@ -1,5 +1,5 @@
 // Step 1 of the pipeline: prove the bytes came from Clerk (Svix / Standard Webhooks signatures,
-// shared/CLERK.md §2). The `svix` library does the HMAC and the 5-minute timestamp tolerance;
+// https://docs.svix.com/receiving/verifying-payloads/how). The `svix` library does the HMAC and the 5-minute timestamp tolerance;
 // this module maps its failures to clear answers and accepts several secrets (rotation).
 import { Webhook, WebhookVerificationError } from 'svix';
 import { AppError } from '../lib/errors.ts';

@@ -13,7 +13,7 @@ function send(res: express.Response, answer: WebhookAnswer) {
 
 /**
  * POST /api/webhooks/clerk. Mounted before any JSON parser: the signature covers the exact bytes
- * (shared/CLERK.md §2), so the body is read raw, whatever its content type.
+ * (https://docs.svix.com/receiving/verifying-payloads/how), so the body is read raw, whatever its content type.
  */
 export function webhookRoutes(service: WebhooksService) {
   const r = Router();

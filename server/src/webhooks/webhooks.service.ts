@@ -1,4 +1,4 @@
-// The webhook pipeline: verify → store → apply → publish (shared/CLERK.md §1-2), each step in one place:
+// The webhook pipeline: verify → store → apply → publish (Svix delivers at least once, signed), each step in one place:
 //   verify   `receive` below: the signature (verify.ts), then what the event is (clerk-event.ts)
 //   store    the event store behind ports.ts (ingest/ingest-store.ts): event and delivery-log rows, one
 //            group-committed transaction (ingest/records.ts)

@@ -1,7 +1,7 @@
 // Prisma's schema engine (migrations, diff) as WebAssembly, driven through Prisma's own driver adapters.
 // Why: the prisma CLI needs a native schema engine it downloads from a host this machine cannot reach; the wasm
 // build of the same engine (@prisma/schema-engine-wasm, pinned to prisma's engine version) needs nothing
-// downloaded. See docs/decisions/001-prisma-offline-wasm-schema-engine.md and shared/PRISMA-OFFLINE.md.
+// downloaded. See docs/decisions/001-prisma-offline-wasm-schema-engine.md.
 import { readFileSync, readdirSync, existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
