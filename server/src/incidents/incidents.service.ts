@@ -30,6 +30,7 @@ import { AppError, notFound } from '../lib/errors.ts';
 import {
   AFFECTED_CAP,
   emptyAffected,
+  mergeAffected,
   parseAffected,
   toIncidentSummary,
   type Affected,
@@ -203,10 +204,26 @@ export function createIncidentsService(deps: IncidentsDeps) {
     };
   }
 
+  /** A write that failed: what it carried goes back in front of what was folded meanwhile. */
+  function restorePending(live: Live, p: Live['pending']) {
+    if (!p) return;
+    const later = live.pending;
+    live.pending = later
+      ? {
+          count: p.count + later.count,
+          quarantined: p.quarantined + later.quarantined,
+          affected: mergeAffected(p.affected, later.affected),
+          lastSeenAt: later.lastSeenAt > p.lastSeenAt ? later.lastSeenAt : p.lastSeenAt,
+        }
+      : p;
+  }
+
   /** What was folded since the last write goes to the database; false when it could not be written. */
   async function persist(live: Live): Promise<boolean> {
     const p = live.pending;
     if (live.stored && !p) return true;
+    // Taken before the first await: failures folded while this write runs go into a fresh pending.
+    live.pending = null;
     try {
       let row: IncidentRow | null;
       if (!live.stored) {
@@ -226,7 +243,10 @@ export function createIncidentsService(deps: IncidentsDeps) {
         if (!row) {
           // Another instance opened this cause first: fold into theirs, and leave its "opened" alert to it.
           const theirs = await deps.repo.findUnresolvedByKey(live.fingerprint);
-          if (!theirs) return false; // resolved in between: the next tick opens a new one
+          if (!theirs) {
+            restorePending(live, p); // resolved in between: the next tick tries again
+            return false;
+          }
           row = p ? await deps.repo.fold(theirs.id, { ...p, title: live.title, cause: live.cause }) : theirs;
           live.id = row.id;
           live.openAlertDue = false;
@@ -234,13 +254,13 @@ export function createIncidentsService(deps: IncidentsDeps) {
       } else {
         row = await deps.repo.fold(live.id, { ...p!, title: live.title, cause: live.cause });
       }
-      live.pending = null;
       live.stored = true;
       storedIds.add(row.id);
       Object.assign(live, { count: row.count, quarantined: row.quarantined, totals: parseAffected(row.affected).totals, lastSeenAt: row.lastSeenAt });
       deps.notify(toIncidentSummary(row));
       return true;
     } catch (err) {
+      restorePending(live, p);
       deps.logger.warn({ err, incident: live.id }, 'incident could not be written yet; kept in memory');
       return false;
     }
@@ -392,25 +412,22 @@ export function createIncidentsService(deps: IncidentsDeps) {
     return run;
   }
 
-  let flushing: Promise<void> | null = null;
+  // Writes are chained: a caller that flushes waits for every record queued before its call.
+  let flushChain: Promise<void> = Promise.resolve();
   function flushRecords(): Promise<void> {
-    flushing ??= (async () => {
+    flushChain = flushChain.then(async () => {
+      // An alert of an incident not written yet (storage outage) waits for it.
+      const ready = pendingRecords.filter((r) => r.incidentId === null || storedIds.has(r.incidentId));
+      if (ready.length === 0) return;
+      pendingRecords = pendingRecords.filter((r) => !ready.includes(r));
       try {
-        // An alert of an incident not written yet (storage outage) waits for it.
-        const ready = pendingRecords.filter((r) => r.incidentId === null || storedIds.has(r.incidentId));
-        if (ready.length === 0) return;
-        pendingRecords = pendingRecords.filter((r) => !ready.includes(r));
-        try {
-          await deps.repo.addAlerts(ready.map((r): NewAlert => ({ ...r, error: r.error })));
-        } catch (err) {
-          pendingRecords.unshift(...ready);
-          deps.logger.warn({ err }, 'alert records could not be written yet');
-        }
-      } finally {
-        flushing = null;
+        await deps.repo.addAlerts(ready.map((r): NewAlert => ({ ...r })));
+      } catch (err) {
+        pendingRecords.unshift(...ready);
+        deps.logger.warn({ err }, 'alert records could not be written yet');
       }
-    })();
-    return flushing;
+    });
+    return flushChain;
   }
 
   // ---- operator actions and reads ----
