@@ -19,7 +19,7 @@ test('an operator acknowledges and resolves an incident, with notes, and the aud
 
   // the navigation shows the open count, live
   const nav = page.getByRole('navigation', { name: 'Main' });
-  await expect(nav.getByRole('link', { name: /^Incidents, \d+ open$/ })).toBeVisible();
+  await expect(nav.getByRole('link', { name: /^Incidents \d+ open$/ })).toBeVisible();
   await nav.getByRole('link', { name: /^Incidents/ }).click();
   await expect(page.getByRole('heading', { name: 'Incidents', level: 1 })).toBeVisible();
   const row = page.getByRole('row').filter({ hasText: 'Webhook signatures do not verify' }).filter({ hasText: 'open' });

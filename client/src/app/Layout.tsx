@@ -17,13 +17,12 @@ const NAV = [
   { to: '/audit', label: 'Audit' },
 ];
 
-/** The number of open incidents next to "Incidents"; part of the link's name ("Incidents, 2 open"). */
+/** The number of open incidents next to "Incidents"; part of the link's name ("Incidents 2 open"). */
 function OpenIncidentsBadge() {
   const open = useOpenIncidentCount();
   if (!open.data) return null;
   return (
     <span className="badge badge--bad nav-badge">
-      <span className="visually-hidden">, </span>
       {open.data}
       <span className="visually-hidden"> open</span>
     </span>

@@ -55,6 +55,7 @@ function Actions({ incident }: { incident: IncidentDetail }) {
       {incident.state !== 'resolved' && (
         <form
           aria-label="Acknowledge or resolve"
+          className="incident-note"
           onSubmit={(e) => {
             e.preventDefault();
           }}
@@ -179,7 +180,7 @@ export function IncidentDetailPage() {
                 <dd className="mono small break">{i.fingerprint}</dd>
               </dl>
             </section>
-            <Actions incident={i} />
+            {(i.state !== 'resolved' || i.kind === 'apply_failed') && <Actions incident={i} />}
             {i.affected.events.length > 0 && (
               <section className="card" aria-labelledby="affected-heading">
                 <h2 id="affected-heading">Affected events</h2>
