@@ -1,11 +1,12 @@
 // Incidents and alerts end to end: real HTTP webhooks into the monitor, a real local HTTP receiver for the
 // signed webhook and Slack channels, and a real local SMTP server for email, on both providers.
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createConnection, createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { Webhook } from 'svix';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_PROVIDERS } from '../test/db.ts';
+import { createTestDb, TEST_PROVIDERS } from '../test/db.ts';
+import { createDb } from '../lib/db/client.ts';
 import { newSecret, startTestServer, type TestServer } from '../test/harness.ts';
 import { makeEvent, makeUser } from '../../../emulator/factories.ts';
 import type { ParsedEvent } from '../webhooks/clerk-event.ts';
@@ -339,5 +340,76 @@ describe.each(TEST_PROVIDERS)('silence on %s', (provider) => {
     await s.services.incidents.tick();
     const after = await json<IncidentDetail>(s.api(`/api/incidents/${incident!.id}`));
     expect(after).toMatchObject({ state: 'resolved', resolvedBy: 'auto' });
+  });
+});
+
+// The database itself goes away (a cut TCP link to PostgreSQL, as in the fault suite): the incident cannot be
+// written, yet its alert goes out while the outage lasts; once the database is back it is written, resolves by
+// itself, and its alert records are kept.
+describe('storage outage with the database really down (postgresql)', () => {
+  it('alerts while the database is unreachable, then writes, resolves and records it', { timeout: 90_000 }, async () => {
+    const direct = await createTestDb('postgresql');
+    const upstream = new URL(direct.url);
+    const open = new Set<Socket>();
+    let up = true;
+    const proxy: NetServer = createNetServer((client) => {
+      if (!up) return client.destroy();
+      const server = createConnection({ host: upstream.hostname, port: Number(upstream.port || 5432) });
+      open.add(client).add(server);
+      const drop = () => {
+        open.delete(client);
+        open.delete(server);
+        client.destroy();
+        server.destroy();
+      };
+      client.on('error', drop).on('close', drop);
+      server.on('error', drop).on('close', drop);
+      client.pipe(server).pipe(client);
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const viaProxy = new URL(direct.url);
+    viaProxy.port = String((proxy.address() as AddressInfo).port);
+    const db = await createDb(viaProxy.toString(), { poolMax: 4 });
+    const receiver = await startReceiver();
+    const s = await startTestServer('postgresql', {
+      db,
+      env: { ALERT_WEBHOOK_URL: `${receiver.url}/hook`, ALERT_WEBHOOK_SECRET: ALERT_SECRET },
+      incidents: { tickMs: 100, retry: { retries: 2, minTimeoutMs: 20, maxTimeoutMs: 100 } },
+    });
+    try {
+      const events = Array.from({ length: 5 }, (_, i) => {
+        const u = makeUser();
+        return { svixId: `msg_pgdown_${i}`, body: JSON.stringify(makeEvent('user.created', u, u.updated_at)) };
+      });
+      up = false;
+      for (const sock of open) sock.destroy();
+      const statuses = await Promise.all(events.map(async (e) => (await s.deliver(e.body, { svixId: e.svixId })).status));
+      expect(statuses.every((x) => x === 503), statuses.join(',')).toBe(true);
+      const opened = await until('the alert during the outage', () =>
+        receiver.received.map((r) => new Webhook(ALERT_SECRET).verify(r.body, r.headers) as AlertBody).find((b) => b.type === 'incident.opened'),
+      );
+      expect(opened.incident).toMatchObject({ kind: 'storage_unavailable', state: 'open' });
+      expect((await fetch(`${s.url}/healthz`)).status).toBe(503); // it really was down while alerting
+
+      up = true;
+      for (const e of events) await until(`${e.svixId} stored`, async () => (await s.deliver(e.body, { svixId: e.svixId })).ok);
+      const resolved = await until('the incident written and resolved', async () => {
+        const row = await direct.prisma.incident.findUnique({ where: { id: opened.incident.id } });
+        return row?.state === 'resolved' ? row : null;
+      });
+      expect(resolved).toMatchObject({ kind: 'storage_unavailable', resolvedBy: 'auto', count: 5 });
+      await until('the resolve alert', () => receiver.received.some((r) => (JSON.parse(r.body) as AlertBody).type === 'incident.resolved'));
+      await s.services.incidents.settle();
+      const alerts = await direct.prisma.incidentAlert.findMany({ where: { incidentId: opened.incident.id }, orderBy: { id: 'asc' } });
+      expect(alerts.map((a) => `${a.kind}:${a.status}`)).toEqual(['opened:sent', 'resolved:sent']);
+    } finally {
+      up = true;
+      await s.close();
+      await db.close();
+      proxy.close();
+      for (const sock of open) sock.destroy();
+      await receiver.close();
+      await direct.close();
+    }
   });
 });
