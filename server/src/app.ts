@@ -17,6 +17,7 @@ import { userRoutes } from './users/users.routes.ts';
 import { requestId, errorMiddleware } from './lib/http.ts';
 import { reconcileRoutes } from './reconcile/reconcile.routes.ts';
 import { auditRoutes } from './audit/audit.routes.ts';
+import { alertChannelAdminRoutes, incidentRoutes } from './incidents/incidents.routes.ts';
 
 export interface AppOptions {
   cookieSecure: boolean;
@@ -93,6 +94,8 @@ export function createApp(services: Services, opts: AppOptions) {
   app.use('/api/users', userRoutes(services.users, services.resync));
   app.use('/api/reconcile', reconcileRoutes(services.reconcile));
   app.use('/api/audit', auditRoutes(services.audit));
+  app.use('/api/incidents', incidentRoutes(services.incidents));
+  app.use('/api/admin/alert-channels', requireRole('admin'), alertChannelAdminRoutes(services.incidents));
   app.use('/api/admin', requireRole('admin'), adminRoutes(services.admin, services.retention));
   app.use('/api', (req, res) => {
     res.status(404).json({ error: { code: 'not_found', message: `No route ${req.method} ${req.originalUrl}` } });

@@ -13,6 +13,15 @@ const secretList = z
 
 const emptyAsUndefined = (v: unknown) => (v === '' ? undefined : v);
 
+const httpUrl = z.string().url('must be a URL').regex(/^https?:\/\//, 'must start with http:// or https://');
+
+/** minutes (fractions allowed) or `off`: null */
+const minutesOrOff = (name: string) =>
+  z.union([
+    z.literal('off').transform(() => null),
+    z.coerce.number({ message: `${name} must be a number of minutes or off` }).positive('must be more than 0 minutes, or off'),
+  ]);
+
 const EnvSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -90,6 +99,30 @@ const EnvSchema = z
       .enum(['true', 'false'], { message: 'must be true or false' })
       .default('false')
       .transform((v) => v === 'true'),
+    /** where operators reach the dashboard: alerts link to incidents there (default http://HOST:PORT) */
+    PUBLIC_URL: z.preprocess(emptyAsUndefined, z.string().url('must be a URL like https://monitor.example.com').regex(/^https?:\/\//, 'must start with http:// or https://').optional()),
+    /** an event whose apply failed this many times is acknowledged (2xx) and parked as quarantined */
+    QUARANTINE_AFTER_ATTEMPTS: z.coerce.number({ message: 'must be a whole number of attempts' }).int('must be a whole number of attempts').min(1, 'must be at least 1').max(100, 'must be at most 100').default(3),
+    /** no genuine delivery for this long opens a silence incident; off (default) = never */
+    ALERT_SILENCE_MINUTES: z.preprocess(emptyAsUndefined, minutesOrOff('ALERT_SILENCE_MINUTES').optional()),
+    /** reminder alerts while an incident stays open (not acknowledged); off = none */
+    ALERT_REMINDER_MINUTES: z.preprocess(emptyAsUndefined, minutesOrOff('ALERT_REMINDER_MINUTES').default(60)),
+    ALERT_WEBHOOK_URL: z.preprocess(emptyAsUndefined, httpUrl.optional()),
+    /** signs the alert webhook (Standard Webhooks / Svix format) */
+    ALERT_WEBHOOK_SECRET: z.preprocess(emptyAsUndefined, z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'must look like whsec_<base64> (at least 16 characters)').optional()),
+    ALERT_SLACK_WEBHOOK_URL: z.preprocess(emptyAsUndefined, httpUrl.optional()),
+    /** e.g. smtp://user:pass@smtp.example.com:587 or smtps://…:465 */
+    SMTP_URL: z.preprocess(emptyAsUndefined, z.string().regex(/^smtps?:\/\/[^\s]+$/, 'must start with smtp:// or smtps://').optional()),
+    ALERT_EMAIL_FROM: z.preprocess(emptyAsUndefined, z.string().email('must be an email address').optional()),
+    /** one or more addresses, comma separated */
+    ALERT_EMAIL_TO: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .transform((s) => s.split(/[\s,]+/).filter(Boolean))
+        .pipe(z.array(z.string().email('each entry must be an email address')).min(1))
+        .optional(),
+    ),
   })
   .superRefine((env, ctx) => {
     const real = Boolean(env.CLERK_WEBHOOK_SIGNING_SECRET) || Boolean(env.CLERK_SECRET_KEY);
@@ -99,6 +132,17 @@ const EnvSchema = z
       ctx.addIssue({ code: 'custom', path: ['CLERK_SECRET_KEY'], message: 'required with CLERK_WEBHOOK_SIGNING_SECRET' });
     if (real && !env.ADMIN_PASSWORD)
       ctx.addIssue({ code: 'custom', path: ['ADMIN_PASSWORD'], message: 'required when connected to a real Clerk instance' });
+    if (env.ALERT_WEBHOOK_URL && !env.ALERT_WEBHOOK_SECRET)
+      ctx.addIssue({ code: 'custom', path: ['ALERT_WEBHOOK_SECRET'], message: 'required with ALERT_WEBHOOK_URL (receivers verify the signature)' });
+    if (env.ALERT_WEBHOOK_SECRET && !env.ALERT_WEBHOOK_URL)
+      ctx.addIssue({ code: 'custom', path: ['ALERT_WEBHOOK_URL'], message: 'required with ALERT_WEBHOOK_SECRET' });
+    const email = { SMTP_URL: env.SMTP_URL, ALERT_EMAIL_FROM: env.ALERT_EMAIL_FROM, ALERT_EMAIL_TO: env.ALERT_EMAIL_TO };
+    const given = Object.entries(email).filter(([, v]) => v !== undefined);
+    if (given.length > 0 && given.length < 3) {
+      for (const [k, v] of Object.entries(email)) {
+        if (v === undefined) ctx.addIssue({ code: 'custom', path: [k], message: `required with ${given.map(([n]) => n).join(' and ')} (email alerts need SMTP_URL, ALERT_EMAIL_FROM and ALERT_EMAIL_TO)` });
+      }
+    }
   });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -142,6 +186,23 @@ export interface Config {
     days: number;
     purgeDeletedUserPayloads: boolean;
   };
+  /** where alerts link to */
+  publicUrl: string;
+  incidents: {
+    quarantineAfterAttempts: number;
+    /** null: no silence incidents */
+    silenceMs: number | null;
+    /** null: no reminders */
+    reminderMs: number | null;
+  };
+  alerts: AlertChannelsConfig;
+}
+
+/** Each channel is optional; null when not configured. */
+export interface AlertChannelsConfig {
+  webhook: { url: string; secret: string } | null;
+  slack: { url: string } | null;
+  email: { smtpUrl: string; from: string; to: string[] } | null;
 }
 
 /** "15m" → 900000; "off" → null */
@@ -226,6 +287,17 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     },
     trustProxy: e.TRUST_PROXY,
     retention: { days: e.RETENTION_DAYS, purgeDeletedUserPayloads: e.PURGE_DELETED_USER_PAYLOADS },
+    publicUrl: (e.PUBLIC_URL ?? `http://${e.HOST.includes(':') ? `[${e.HOST}]` : e.HOST}:${e.PORT}`).replace(/\/+$/, ''),
+    incidents: {
+      quarantineAfterAttempts: e.QUARANTINE_AFTER_ATTEMPTS,
+      silenceMs: e.ALERT_SILENCE_MINUTES ? e.ALERT_SILENCE_MINUTES * 60_000 : null,
+      reminderMs: e.ALERT_REMINDER_MINUTES === null ? null : e.ALERT_REMINDER_MINUTES * 60_000,
+    },
+    alerts: {
+      webhook: e.ALERT_WEBHOOK_URL && e.ALERT_WEBHOOK_SECRET ? { url: e.ALERT_WEBHOOK_URL, secret: e.ALERT_WEBHOOK_SECRET } : null,
+      slack: e.ALERT_SLACK_WEBHOOK_URL ? { url: e.ALERT_SLACK_WEBHOOK_URL } : null,
+      email: e.SMTP_URL && e.ALERT_EMAIL_FROM && e.ALERT_EMAIL_TO ? { smtpUrl: e.SMTP_URL, from: e.ALERT_EMAIL_FROM, to: e.ALERT_EMAIL_TO } : null,
+    },
   };
 }
 

@@ -1,7 +1,8 @@
 // The JSON the operator API answers. The dashboard imports these types (type-only), so a change here
 // is a compile error on both sides rather than a runtime surprise.
 
-export const EVENT_OUTCOMES = ['applied', 'stale', 'duplicate', 'not_projected', 'failed'] as const;
+/** quarantined: its apply failed QUARANTINE_AFTER_ATTEMPTS times; acknowledged (2xx) and parked in its incident for a replay */
+export const EVENT_OUTCOMES = ['applied', 'stale', 'duplicate', 'not_projected', 'failed', 'quarantined'] as const;
 export type EventOutcome = (typeof EVENT_OUTCOMES)[number];
 
 /** A delivery's outcome: the event's outcome when it carried a new (or re-applied) event, else why not. */
@@ -333,6 +334,11 @@ export const AUDIT_ACTIONS = [
   'token_create',
   'token_revoke',
   'user_purge',
+  // incidents and alerts
+  'incident_acknowledge',
+  'incident_resolve',
+  'incident_replay',
+  'alert_test',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -346,4 +352,119 @@ export interface AuditEntryDto {
   target: string | null;
   /** what changed (shape depends on the action) */
   summary: Record<string, unknown>;
+}
+
+// ---- Incidents and alerts ----
+
+export const INCIDENT_STATES = ['open', 'acknowledged', 'resolved'] as const;
+export type IncidentState = (typeof INCIDENT_STATES)[number];
+
+/**
+ * What an incident groups: failed applies, storage refusing webhooks (503), signature failures, Clerk's
+ * Backend API failing or throttling, drift found by a reconcile, no genuine delivery for too long.
+ */
+export const INCIDENT_KINDS = ['apply_failed', 'storage_unavailable', 'signature_failed', 'clerk_api', 'drift', 'silence'] as const;
+export type IncidentKind = (typeof INCIDENT_KINDS)[number];
+
+export interface IncidentSummary {
+  id: string;
+  kind: IncidentKind;
+  /** what groups its failures (kind plus e.g. event type and error code) */
+  fingerprint: string;
+  title: string;
+  cause: string;
+  state: IncidentState;
+  firstSeenAt: string; // ISO
+  lastSeenAt: string;
+  /** failures folded into it */
+  count: number;
+  /** events of it parked as quarantined */
+  quarantined: number;
+  affectedCounts: { events: number; deliveries: number; users: number };
+  acknowledgedAt: string | null;
+  acknowledgedBy: string | null;
+  resolvedAt: string | null;
+  /** operator email, or "auto" when its condition cleared by itself */
+  resolvedBy: string | null;
+  note: string | null;
+}
+
+export interface AffectedEvent {
+  id: number;
+  svixId: string;
+  /** a delivery that carried it (a replay records its own) */
+  deliveryId: number | null;
+  userId: string | null;
+  /** its outcome now */
+  outcome: EventOutcome | null;
+}
+
+export const ALERT_CHANNELS = ['webhook', 'slack', 'email'] as const;
+export type AlertChannelName = (typeof ALERT_CHANNELS)[number];
+export type AlertKind = 'opened' | 'resolved' | 'reminder' | 'test';
+
+/** One alert on one channel: sent, or failed and why, after how many attempts. */
+export interface IncidentAlertDto {
+  id: number;
+  incidentId: string | null;
+  channel: AlertChannelName;
+  kind: AlertKind;
+  status: 'sent' | 'failed';
+  attempts: number;
+  error: string | null;
+  at: string;
+}
+
+export interface IncidentDetail extends IncidentSummary {
+  /** capped lists (see affectedCounts for the totals) */
+  affected: { events: AffectedEvent[]; deliveryIds: number[]; userIds: string[] };
+  alerts: IncidentAlertDto[];
+}
+
+/** GET /api/incidents: newest first, plus what the navigation badge shows. */
+export interface IncidentPage extends Page<IncidentSummary> {
+  openCount: number;
+}
+
+export interface IncidentNoteRequest {
+  note?: string;
+}
+
+export interface IncidentReplayResult {
+  incidentId: string;
+  /** affected events still failed or quarantined, replayed */
+  replayed: number;
+  results: ReplayResult[];
+}
+
+/** A configured alert channel and how its last alert went (failing = the last one failed). */
+export interface AlertChannelDto {
+  name: AlertChannelName;
+  /** where it sends, secrets left out (host of a URL, the addresses of an email) */
+  target: string;
+  lastStatus: 'sent' | 'failed' | null;
+  lastError: string | null;
+  lastAt: string | null;
+  failing: boolean;
+}
+
+/** The JSON body of a webhook alert (also what Slack and email messages are written from). */
+export interface AlertBody {
+  type: `incident.${Exclude<AlertKind, 'test'>}` | 'incident.test';
+  monitor: string;
+  incident: {
+    id: string;
+    title: string;
+    kind: IncidentKind;
+    cause: string;
+    state: IncidentState;
+    count: number;
+    quarantined: number;
+    affected: { events: number; deliveries: number; users: number };
+    firstSeenAt: string;
+    lastSeenAt: string;
+    resolvedAt: string | null;
+    url: string;
+  };
+  sentAt: string;
 }

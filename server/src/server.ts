@@ -19,6 +19,8 @@ import { fanOut, type Publisher } from './realtime/publisher.ts';
 import type { ReconcileOptions } from './services.ts';
 import type { RetentionOptions } from './retention/retention.service.ts';
 import { createLoginLimiter, DEFAULT_LOGIN_LIMITS, type LoginLimiter } from './auth/login-limiter.ts';
+import type { IncidentsOptions } from './incidents/incidents.service.ts';
+import { channelsFromConfig } from './incidents/alerts/channels.ts';
 
 export interface RunningServer {
   url: string;
@@ -51,6 +53,8 @@ export interface StartOptions {
   loginLimiter?: LoginLimiter;
   /** how often sockets re-check their session (default 60 s; tests shorten it) */
   sessionRecheckMs?: number;
+  /** incidents' tick and alert retry timings (tests shorten them) */
+  incidents?: Partial<Pick<IncidentsOptions, 'tickMs' | 'retry'>>;
 }
 
 export async function startServer(config: Config, opts: StartOptions): Promise<RunningServer> {
@@ -68,11 +72,22 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
 
   const socketPublisher = createSocketPublisher();
   const metrics = createMetrics();
-  const services = createServices({
+  // Clerk's answers also reach the incidents (throttling, 5xx); bound once the services exist.
+  let clerkObserved: (status: number) => void = () => {};
+  const services: Services = createServices({
     db,
     logger,
     publisher: fanOut(socketPublisher.publisher, metrics.publisher, ...(opts.tap ? [opts.tap] : [])),
-    clerk: opts.clerk ?? createClerkClient({ apiUrl: config.clerkApiUrl, secretKey: config.clerkSecretKey ?? '', onResponse: metrics.clerkResponse }),
+    clerk:
+      opts.clerk ??
+      createClerkClient({
+        apiUrl: config.clerkApiUrl,
+        secretKey: config.clerkSecretKey ?? '',
+        onResponse: (status) => {
+          metrics.clerkResponse(status);
+          clerkObserved(status);
+        },
+      }),
     webhookSecrets: config.webhookSecrets,
     sessionTtlMs: config.sessionTtlMs,
     meta: {
@@ -86,7 +101,14 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     reconcile: { ...config.reconcile, ...opts.reconcile },
     retention: { days: config.retention.days, purgeDeletedUsers: config.retention.purgeDeletedUserPayloads, ...opts.retention },
     ...(loginLimiter ? { loginLimiter } : {}),
+    quarantineAfterAttempts: config.incidents.quarantineAfterAttempts,
+    incidents: {
+      options: { publicUrl: config.publicUrl, silenceMs: config.incidents.silenceMs, reminderMs: config.incidents.reminderMs, ...opts.incidents },
+      channels: channelsFromConfig(config.alerts),
+      notify: (i) => socketPublisher.incidentChanged(i),
+    },
   });
+  clerkObserved = (status) => services.incidents.clerkResponse(status);
   await services.auth.ensureAdmin(config.adminEmail, config.adminPassword);
 
   if (config.allowedHostsDefault && !isLoopbackHost(config.host)) {
@@ -124,6 +146,8 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
   services.reconcile.startBackground();
   // purges the delivery log and payloads past RETENTION_DAYS, in small batches, every few minutes
   services.retention.start();
+  // groups failures into incidents, sends their alerts, resolves what cleared
+  services.incidents.start();
 
   return {
     url: `http://${config.host}:${port}`,
@@ -136,6 +160,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
       // pause a running reconcile at a page boundary (it stays `running`; the next start resumes it)
       await services.reconcile.stop();
       await services.retention.stop();
+      await services.incidents.stop();
       socketPublisher.flush();
       // Stop taking requests, let in-flight webhooks finish (they answer only after their commit).
       // io.close() also closes the HTTP server and waits for in-flight requests.

@@ -5,7 +5,7 @@ import type { Logger } from './lib/logger.ts';
 import type { Publisher } from './realtime/publisher.ts';
 import type { ParsedEvent } from './webhooks/clerk-event.ts';
 import { createIngestStore } from './ingest/ingest-store.ts';
-import type { MetaDto } from './contract.ts';
+import type { MetaDto, OperatorDto, ReplayResult } from './contract.ts';
 import { createUnitOfWork } from './data/unit-of-work.ts';
 import { createDeliveryLog } from './deliveries/delivery-log.ts';
 import { createWebhooksService } from './webhooks/webhooks.service.ts';
@@ -25,6 +25,10 @@ import { createAdminService } from './admin/admin.service.ts';
 import { createRetentionService, withDeletionHook, type RetentionOptions } from './retention/retention.service.ts';
 import type { LoginLimiter } from './auth/login-limiter.ts';
 import { createServerSecretsRepository } from './auth/server-secrets.repository.ts';
+import { createIncidentsRepository } from './incidents/incidents.repository.ts';
+import { createIncidentsService, type IncidentsOptions } from './incidents/incidents.service.ts';
+import type { AlertChannel } from './incidents/alerts/channels.ts';
+import type { IncidentSummary } from './contract.ts';
 
 export interface ReconcileOptions extends Partial<ReconcileSettings> {
   /** Clerk's limit for the key, requests per window (default 100, a development instance) */
@@ -50,6 +54,10 @@ export interface ServiceDeps {
   retention?: RetentionOptions;
   /** sign-in brute-force limits (tests use small ones) */
   loginLimiter?: LoginLimiter;
+  /** QUARANTINE_AFTER_ATTEMPTS (default 3) */
+  quarantineAfterAttempts?: number;
+  /** incidents and alerts: timings, channels, and the live push of a changed incident */
+  incidents?: { options: IncidentsOptions; channels: AlertChannel[]; notify?: (i: IncidentSummary) => void };
 }
 
 export function createServices(deps: ServiceDeps) {
@@ -57,11 +65,27 @@ export function createServices(deps: ServiceDeps) {
   const { repos } = uow;
   // A user deletion, once committed and published, also reaches retention (PURGE_DELETED_USER_PAYLOADS).
   const publisher = withDeletionHook(deps.publisher, (u) => retention.userChanged(u));
-  const store = createIngestStore(deps.db, deps.onApplied ? { onApplied: deps.onApplied } : {});
+  const store = createIngestStore(deps.db, {
+    ...(deps.onApplied ? { onApplied: deps.onApplied } : {}),
+    ...(deps.quarantineAfterAttempts ? { quarantineAfterAttempts: deps.quarantineAfterAttempts } : {}),
+  });
   const deliveryLog = createDeliveryLog({
     write: store.logDelivery,
     logger: deps.logger,
     onRecorded: (row) => deps.publisher.deliveryRecorded(row),
+  });
+  const audit = createAuditService({ repo: repos.audit, logger: deps.logger });
+  // Incident replays go through the deliveries' replay; the incident records one audit entry for all of them.
+  let replayDelivery: (id: number, operator: OperatorDto) => Promise<ReplayResult> = () => Promise.reject(new Error('not ready'));
+  const incidents = createIncidentsService({
+    repo: createIncidentsRepository(deps.db.prisma),
+    eventOutcomes: (ids) => repos.events.outcomesOf(ids),
+    replayDelivery: (id, operator) => replayDelivery(id, operator),
+    audit,
+    logger: deps.logger,
+    notify: deps.incidents?.notify ?? (() => {}),
+    channels: deps.incidents?.channels ?? [],
+    options: deps.incidents?.options ?? { publicUrl: 'http://127.0.0.1:3000', silenceMs: null, reminderMs: null },
   });
   const webhooks = createWebhooksService({
     store,
@@ -69,9 +93,10 @@ export function createServices(deps: ServiceDeps) {
     publisher,
     deliveryLog,
     logger: deps.logger,
+    observer: incidents.observer,
   });
+  replayDelivery = createDeliveriesService({ repos, webhooks }).replay;
   const users = createUsersService({ repos });
-  const audit = createAuditService({ repo: repos.audit, logger: deps.logger });
   const resync = createResyncService({ uow, clerk: deps.clerk, users, publisher, logger: deps.logger, audit });
   const { apiTokens } = repos;
   const auth = createAuthService({
@@ -97,7 +122,18 @@ export function createServices(deps: ServiceDeps) {
     clerkAhead: rateBudget.wrap(deps.clerk, { ahead: true }),
     resync,
     audit,
-    publisher: deps.publisher,
+    // what a run found (or that it failed) also reaches the incidents
+    publisher: {
+      ...deps.publisher,
+      reconcileProgress: (r) => {
+        deps.publisher.reconcileProgress(r);
+        if (r.status !== 'running') incidents.reconcileChanged(r);
+      },
+      reconcileFinished: (r) => {
+        deps.publisher.reconcileFinished(r);
+        incidents.reconcileChanged(r);
+      },
+    },
     logger: deps.logger,
     // Enough pages requested ahead to hide ~0.5 s of Clerk latency at this budget's spacing, in at most half
     // of what the budget may have open: the rest is for requests a page waits on (they must not wait for a slot).
@@ -122,6 +158,7 @@ export function createServices(deps: ServiceDeps) {
     audit,
     rateBudget,
     reconcile,
+    incidents,
     overview: createOverviewService({ repos, demo: deps.meta.demo, retention }),
   };
 }

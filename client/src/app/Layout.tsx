@@ -4,6 +4,7 @@ import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { Loading } from '../components/DataState.tsx';
 import { useLogout, useMe } from '../features/auth/api/auth.ts';
 import { DemoBanner } from '../features/auth/components/DemoBanner.tsx';
+import { useOpenIncidentCount } from '../features/incidents/api/incidents.ts';
 import { SocketProvider, useRealtimeStatus } from './socket-provider.tsx';
 
 const NAV = [
@@ -12,8 +13,21 @@ const NAV = [
   { to: '/deliveries', label: 'Deliveries' },
   { to: '/users', label: 'Users' },
   { to: '/drift', label: 'Drift' },
+  { to: '/incidents', label: 'Incidents' },
   { to: '/audit', label: 'Audit' },
 ];
+
+/** The number of open incidents next to "Incidents"; part of the link's name ("Incidents 2 open"). */
+function OpenIncidentsBadge() {
+  const open = useOpenIncidentCount();
+  if (!open.data) return null;
+  return (
+    <span className="badge badge--bad nav-badge">
+      {open.data}
+      <span className="visually-hidden"> open</span>
+    </span>
+  );
+}
 
 const STATUS_TEXT = {
   connecting: 'Connecting…',
@@ -81,6 +95,7 @@ export function Layout() {
               <li key={item.to}>
                 <NavLink to={item.to} end={item.end} className="nav-link">
                   {item.label}
+                  {item.to === '/incidents' && <OpenIncidentsBadge />}
                 </NavLink>
               </li>
             ))}

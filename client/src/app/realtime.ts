@@ -250,6 +250,7 @@ export function attachRealtime(socket: RealtimeSocket, queryClient: QueryClient,
       // user changes have no catch-up; refetch what may have moved while offline
       void queryClient.invalidateQueries({ queryKey: queryKeys.users.all });
       void queryClient.invalidateQueries({ queryKey: queryKeys.overview });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.incidents.all });
     }
   });
   socket.on('disconnect', () => onStatus?.('reconnecting'));
@@ -267,9 +268,16 @@ export function attachRealtime(socket: RealtimeSocket, queryClient: QueryClient,
   socket.on('resync:finished', (result) => applyResync(queryClient, result));
   socket.on('reconcile:progress', (run) => applyReconcile(queryClient, run, false));
   socket.on('reconcile:finished', (run) => applyReconcile(queryClient, run, true));
+  // incidents change at most once a second each: the lists, the badge and an open detail refetch
+  socket.on('incident:changed', (incident) => {
+    void queryClient.invalidateQueries({ queryKey: queryKeys.incidents.lists });
+    void queryClient.invalidateQueries({ queryKey: queryKeys.incidents.openCount });
+    void queryClient.invalidateQueries({ queryKey: queryKeys.incidents.detail(incident.id) });
+    void queryClient.invalidateQueries({ queryKey: queryKeys.incidents.channels });
+  });
 
   return () => {
-    for (const e of ['connect', 'disconnect', 'connect_error', 'event:received', 'delivery:recorded', 'user:changed', 'resync:finished', 'reconcile:progress', 'reconcile:finished']) {
+    for (const e of ['connect', 'disconnect', 'connect_error', 'event:received', 'delivery:recorded', 'user:changed', 'resync:finished', 'reconcile:progress', 'reconcile:finished', 'incident:changed']) {
       socket.off(e);
     }
     events.cancel();

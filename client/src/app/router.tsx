@@ -38,6 +38,14 @@ export function createRouter() {
               lazy: () => import('../features/users/components/UserDetailPage.tsx').then((m) => ({ Component: m.UserDetailPage })),
             },
             { path: 'drift', lazy: () => import('../features/drift/components/DriftPage.tsx').then((m) => ({ Component: m.DriftPage })) },
+            {
+              path: 'incidents',
+              lazy: () => import('../features/incidents/components/IncidentsPage.tsx').then((m) => ({ Component: m.IncidentsPage })),
+            },
+            {
+              path: 'incidents/:id',
+              lazy: () => import('../features/incidents/components/IncidentDetailPage.tsx').then((m) => ({ Component: m.IncidentDetailPage })),
+            },
             { path: 'audit', lazy: () => import('../features/audit/components/AuditPage.tsx').then((m) => ({ Component: m.AuditPage })) },
             { path: 'admin', lazy: () => import('../features/admin/components/AdminPage.tsx').then((m) => ({ Component: m.AdminPage })) },
             { path: '*', element: <NotFoundPage /> },

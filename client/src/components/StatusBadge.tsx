@@ -8,6 +8,7 @@ const TONES: Record<DeliveryOutcome | SyncStatus, Tone> = {
   duplicate: 'neutral',
   not_projected: 'info',
   failed: 'bad',
+  quarantined: 'bad',
   rejected: 'bad',
   unavailable: 'warn',
   in_sync: 'ok',

@@ -1,6 +1,6 @@
 // Every React Query key in one place: the realtime layer (app/) and the features agree on them without
 // importing each other.
-import type { AuditAction, DeliveryOutcome, DriftClass, EventOutcome, SyncStatus } from '@contract/contract.ts';
+import type { AuditAction, DeliveryOutcome, DriftClass, EventOutcome, IncidentState, SyncStatus } from '@contract/contract.ts';
 
 export interface EventFilters {
   type?: string;
@@ -25,6 +25,10 @@ export interface UserFilters {
 export interface AuditFilters {
   action?: AuditAction;
   actor?: string;
+}
+
+export interface IncidentFilters {
+  state?: IncidentState;
 }
 
 export const queryKeys = {
@@ -66,5 +70,14 @@ export const queryKeys = {
   admin: {
     operators: ['admin', 'operators'] as const,
     tokens: ['admin', 'tokens'] as const,
+    alertChannels: ['admin', 'alert-channels'] as const,
+  },
+  incidents: {
+    all: ['incidents'] as const,
+    lists: ['incidents', 'list'] as const,
+    list: (filters: IncidentFilters) => ['incidents', 'list', filters] as const,
+    detail: (id: string) => ['incidents', 'detail', id] as const,
+    openCount: ['incidents', 'open-count'] as const,
+    channels: ['incidents', 'channels'] as const,
   },
 };

@@ -36,7 +36,7 @@ export interface DeliveryFilter {
   svixId?: string;
 }
 
-export const FAILED_OUTCOMES: ReadonlySet<DeliveryOutcome> = new Set(['failed', 'rejected', 'unavailable']);
+export const FAILED_OUTCOMES: ReadonlySet<DeliveryOutcome> = new Set(['failed', 'quarantined', 'rejected', 'unavailable']);
 
 export function createDeliveriesRepository(db: DbClient) {
   return {
@@ -173,5 +173,14 @@ export const deliveriesSql = {
         JSON.stringify(d.headers), d.body, d.bodyBytes, tx.bool(d.bodyTruncated), tx.bool(d.verified), replayOf, d.eventId],
     );
     return toDeliverySummary({ ...d, id: Number(row!.id), failed, replayOf });
+  },
+
+  /** How many times Svix's deliveries of this svix-id failed to apply (operator replays not counted): quarantine. */
+  async failedAttempts(tx: SqlTx, svixId: string): Promise<number> {
+    const row = await tx.get<{ n: number | string }>(
+      'SELECT COUNT(*) AS "n" FROM "Delivery" WHERE "svixId" = ? AND "outcome" = \'failed\' AND "replayOf" IS NULL',
+      [svixId],
+    );
+    return Number(row?.n ?? 0);
   },
 };

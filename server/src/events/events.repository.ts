@@ -62,6 +62,13 @@ export function createEventsRepository(db: DbClient) {
       return toPage(rows, limit, toEventSummary, (r) => [r.id]);
     },
 
+    /** The outcome of each of these events now (an incident's affected events; ids not found are left out). */
+    async outcomesOf(ids: number[]): Promise<Map<number, EventOutcome>> {
+      if (ids.length === 0) return new Map();
+      const rows = await db.event.findMany({ where: { id: { in: ids } }, select: { id: true, outcome: true } });
+      return new Map(rows.map((r) => [r.id, r.outcome as EventOutcome]));
+    },
+
     /** Catch-up after a reconnect: the events after `afterId`, oldest first. */
     async listAfter(afterId: number, limit: number): Promise<EventSummary[]> {
       const rows = await db.event.findMany({ where: { id: { gt: afterId } }, orderBy: { id: 'asc' }, take: limit, omit: { payload: true } });
@@ -159,8 +166,8 @@ export const eventsSql = {
   markApplied: (tx: SqlTx, id: number, outcome: EventOutcome) =>
     tx.run('UPDATE "Event" SET "outcome" = ?, "error" = NULL, "appliedAt" = ? WHERE "id" = ?', [outcome, tx.date(new Date()), id]),
 
-  markFailed: (tx: SqlTx, id: number, error: string) =>
-    tx.run('UPDATE "Event" SET "outcome" = \'failed\', "error" = ?, "appliedAt" = NULL WHERE "id" = ?', [error, id]),
+  markFailed: (tx: SqlTx, id: number, error: string, outcome: 'failed' | 'quarantined' = 'failed') =>
+    tx.run('UPDATE "Event" SET "outcome" = ?, "error" = ?, "appliedAt" = NULL WHERE "id" = ?', [outcome, error, id]),
 
   async summary(tx: SqlTx, id: number): Promise<EventSummary> {
     const raw = await tx.get<Record<string, unknown>>(

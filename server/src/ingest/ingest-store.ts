@@ -9,13 +9,18 @@ import type { DeliveryOutcome } from '../contract.ts';
 import type { ParsedEvent } from '../webhooks/clerk-event.ts';
 import type { DeliveryLogStore, EventStore, IngestItem, IngestResult } from '../webhooks/ports.ts';
 import { applyEvent } from './apply.ts';
-import { createBatches, heldEvent, recordApplied, recordDelivery, recordFailure } from './records.ts';
+import { createBatches, failedAttempts, heldEvent, recordApplied, recordDelivery, recordFailure } from './records.ts';
 
 export interface IngestStoreOptions {
   /** called inside the transaction after an event was applied; a throw fails that event (fault injection in tests) */
   onApplied?: (event: ParsedEvent) => void;
   maxBatch?: number;
   now?: () => number;
+  /**
+   * QUARANTINE_AFTER_ATTEMPTS: the attempt that fails for this many times is answered 2xx and the event parked as
+   * `quarantined` (Svix disables an endpoint that keeps failing); default 3. Replays never count.
+   */
+  quarantineAfterAttempts?: number;
 }
 
 export interface IngestStore extends EventStore, DeliveryLogStore {
@@ -26,6 +31,7 @@ export interface IngestStore extends EventStore, DeliveryLogStore {
 
 export function createIngestStore(db: Db, opts: IngestStoreOptions = {}): IngestStore {
   const now = opts.now ?? (() => performance.now());
+  const quarantineAfter = opts.quarantineAfterAttempts ?? 3;
   const delivery = (tx: SqlTx, item: IngestItem, outcome: DeliveryOutcome, httpStatus: 200 | 500, eventId: number, error: string | null) =>
     recordDelivery(tx, item, { outcome, httpStatus, eventId, error, durationMs: now() - item.startedAt });
 
@@ -45,10 +51,16 @@ export function createIngestStore(db: Db, opts: IngestStoreOptions = {}): Ingest
       });
     } catch (err) {
       if (isStorageUnavailable(err)) throw err; // the whole batch answers 503 and Svix retries it
-      // The apply threw for another reason: keep the event and answer 500 so Svix's retries run the apply again.
+      // The apply threw for another reason: keep the event and answer 500 so Svix's retries run the apply again,
+      // until it failed quarantineAfter times: then 2xx, parked as quarantined (Svix disables endpoints that keep
+      // failing; its schedule spans ~5 days). A quarantined event stays so when a replay fails again.
       const message = err instanceof Error ? err.message.slice(0, 2000) : String(err);
-      const event = await recordFailure(tx, item, message, held);
-      return { outcome: 'failed', httpStatus: 500, error: message, event, delivery: await delivery(tx, item, 'failed', 500, event.id, message), user: null };
+      const quarantine =
+        held?.outcome === 'quarantined' || (item.replayOf === null && (await failedAttempts(tx, item.svixId)) + 1 >= quarantineAfter);
+      const outcome = quarantine ? 'quarantined' : 'failed';
+      const status = quarantine ? 200 : 500;
+      const event = await recordFailure(tx, item, message, held, outcome);
+      return { outcome, httpStatus: status, error: message, event, delivery: await delivery(tx, item, outcome, status, event.id, message), user: null };
     }
   }
 

@@ -16,6 +16,11 @@ import { createGroupCommit } from './group-commit.ts';
 /** The row of a svix-id seen before (null: a new event). */
 export type HeldEvent = { id: number; outcome: string } | null;
 
+/** Failed applies of this svix-id so far, Svix's own deliveries only (quarantine counts these). */
+export function failedAttempts(tx: SqlTx, svixId: string): Promise<number> {
+  return deliveriesSql.failedAttempts(tx, svixId);
+}
+
 export async function heldEvent(tx: SqlTx, svixId: string): Promise<HeldEvent> {
   return (await eventsSql.held(tx, svixId)) ?? null;
 }
@@ -32,7 +37,7 @@ function newEvent(item: IngestItem, outcome: EventOutcome, error: string | null)
     outcome,
     error,
     receivedAt: item.request.receivedAt,
-    appliedAt: outcome === 'failed' ? null : new Date(),
+    appliedAt: outcome === 'failed' || outcome === 'quarantined' ? null : new Date(),
   };
 }
 
@@ -40,14 +45,14 @@ function newEvent(item: IngestItem, outcome: EventOutcome, error: string | null)
 export async function recordApplied(tx: SqlTx, item: IngestItem, outcome: EventOutcome, held: HeldEvent): Promise<EventSummary> {
   if (!held) return eventsSql.insert(tx, newEvent(item, outcome, null));
   // A replay of an event that applied fine records its own outcome on the delivery only.
-  if (held.outcome === 'failed') await eventsSql.markApplied(tx, held.id, outcome);
+  if (held.outcome === 'failed' || held.outcome === 'quarantined') await eventsSql.markApplied(tx, held.id, outcome);
   return eventsSql.summary(tx, held.id);
 }
 
 /** The event kept although its apply failed (acknowledged data is never lost; an operator can replay it). */
-export async function recordFailure(tx: SqlTx, item: IngestItem, error: string, held: HeldEvent): Promise<EventSummary> {
-  if (!held) return eventsSql.insert(tx, newEvent(item, 'failed', error));
-  await eventsSql.markFailed(tx, held.id, error);
+export async function recordFailure(tx: SqlTx, item: IngestItem, error: string, held: HeldEvent, outcome: 'failed' | 'quarantined' = 'failed'): Promise<EventSummary> {
+  if (!held) return eventsSql.insert(tx, newEvent(item, outcome, error));
+  await eventsSql.markFailed(tx, held.id, error, outcome);
   return eventsSql.summary(tx, held.id);
 }
 
@@ -67,7 +72,7 @@ export function recordDelivery(
     eventType: item.event.type,
     outcome: d.outcome,
     httpStatus: d.httpStatus,
-    errorCode: d.outcome === 'failed' ? 'apply_failed' : null,
+    errorCode: d.outcome === 'failed' || d.outcome === 'quarantined' ? 'apply_failed' : null,
     error: d.error,
     durationMs: d.durationMs,
     verified: true,

@@ -1,5 +1,5 @@
 // The typed Socket.IO contract (`domain:verb`), imported type-only by the dashboard.
-import type { DeliverySummary, EventSummary, ReconcileRunDto, ResyncResult, UserSummary } from '../contract.ts';
+import type { DeliverySummary, EventSummary, IncidentSummary, ReconcileRunDto, ResyncResult, UserSummary } from '../contract.ts';
 
 /** Newest ids the client already holds; the server sends what came after, then continues live. */
 export interface CatchUpRequest {
@@ -17,6 +17,8 @@ export interface ServerToClientEvents {
   'reconcile:progress': (run: ReconcileRunDto) => void;
   /** a reconcile completed, failed, was cancelled or paused (status still running: it will resume) */
   'reconcile:finished': (run: ReconcileRunDto) => void;
+  /** an incident opened, grew, was acknowledged or resolved (at most once a second per incident) */
+  'incident:changed': (incident: IncidentSummary) => void;
 }
 
 export interface ClientToServerEvents {

@@ -2,7 +2,7 @@
 // few ms so a burst of webhooks becomes a handful of frames. Catch-up on reconnect reads the database.
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
-import type { DeliverySummary, EventSummary, ResyncResult, UserSummary } from '../contract.ts';
+import type { DeliverySummary, EventSummary, IncidentSummary, ResyncResult, UserSummary } from '../contract.ts';
 import type { ClientToServerEvents, ServerToClientEvents } from './contract.ts';
 import type { Publisher } from './publisher.ts';
 import type { Logger } from '../lib/logger.ts';
@@ -84,6 +84,10 @@ export function createSocketPublisher(minIntervalMs = 2) {
     publisher,
     attach(server: Io) {
       io = server;
+    },
+    /** the incidents' live push (already folded per tick by the incident service) */
+    incidentChanged(i: IncidentSummary) {
+      io?.to(OPERATORS_ROOM).emit('incident:changed', i);
     },
     flush,
   };

@@ -5,7 +5,7 @@ import { Webhook } from 'svix';
 import { pino } from 'pino';
 import type { Db } from '../lib/db/client.ts';
 import { createTestDb, type TestProvider } from './db.ts';
-import { startServer, type RunningServer } from '../server.ts';
+import { startServer, type RunningServer, type StartOptions } from '../server.ts';
 import { parseConfig } from '../config.ts';
 import { recordingPublisher } from '../realtime/publisher.ts';
 import type { ParsedEvent } from '../webhooks/clerk-event.ts';
@@ -83,6 +83,8 @@ export interface TestServerOptions {
   env?: Record<string, string>;
   /** a built dashboard to serve (as dist/client is by `npm start`) */
   clientDir?: string;
+  /** incidents' tick and alert retry timings */
+  incidents?: StartOptions['incidents'];
 }
 
 export async function startTestServer(provider: TestProvider, opts: TestServerOptions = {}): Promise<TestServer> {
@@ -112,6 +114,7 @@ export async function startTestServer(provider: TestProvider, opts: TestServerOp
     ...(opts.clerk ? { clerk: opts.clerk } : {}),
     ...(opts.clientDir ? { clientDir: opts.clientDir } : {}),
     ...(opts.reconcile ? { reconcile: opts.reconcile } : {}),
+    ...(opts.incidents ? { incidents: opts.incidents } : {}),
     version: 'test',
   });
   const { url } = server;

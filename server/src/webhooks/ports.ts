@@ -51,6 +51,28 @@ export interface DeliveryLogStore {
   logDelivery(delivery: NewDelivery): Promise<DeliverySummary>;
 }
 
+/** What one webhook request came to, as the incident tracker sees it (incidents/signals.ts groups these). */
+export interface PipelineOutcome {
+  at: Date;
+  outcome: DeliveryOutcome;
+  httpStatus: number;
+  errorCode: string | null;
+  error: string | null;
+  /** the signature verified: a genuine delivery from Clerk (or an operator's replay) */
+  verified: boolean;
+  replay: boolean;
+  svixId: string | null;
+  eventType: string | null;
+  deliveryId: number | null;
+  eventId: number | null;
+  userId: string | null;
+}
+
+/** Told about every request once it is answered; never throws and never waits (incidents fold bursts). */
+export interface PipelineObserver {
+  observe(o: PipelineOutcome): void;
+}
+
 /** The delivery log as the pipeline uses it: never throws; null when the row could not be written yet. */
 export interface DeliveryRecorder {
   record(delivery: NewDelivery): Promise<DeliverySummary | null>;

@@ -11,7 +11,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { DeliveryOutcome } from '../contract.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { Publisher } from '../realtime/publisher.ts';
-import type { DeliveryRecorder, EventStore, IngestResult, RequestFacts } from './ports.ts';
+import type { DeliveryRecorder, EventStore, IngestResult, PipelineObserver, RequestFacts } from './ports.ts';
 import { AppError } from '../lib/errors.ts';
 import { isStorageUnavailable } from '../lib/db/errors.ts';
 import { claimedSvixId, type Verifier } from './verify.ts';
@@ -40,6 +40,8 @@ export interface WebhooksDeps {
   publisher: Publisher;
   deliveryLog: DeliveryRecorder;
   logger: Logger;
+  /** the incident tracker */
+  observer?: PipelineObserver;
   now?: () => number; // performance clock, for durations
 }
 
@@ -65,6 +67,20 @@ export function createWebhooksService(deps: WebhooksDeps) {
       verified,
       eventId: null,
       replayOf,
+    });
+    deps.observer?.observe({
+      at: req.receivedAt,
+      outcome: err.status === 503 ? 'unavailable' : 'rejected',
+      httpStatus: err.status,
+      errorCode: err.code,
+      error: err.message,
+      verified,
+      replay: replayOf !== null,
+      svixId: claimedSvixId(req.headers),
+      eventType: eventType ?? null,
+      deliveryId: row?.id ?? null,
+      eventId: null,
+      userId: null,
     });
     return { status: err.status, body: { error: { code: err.code, message: err.message } }, deliveryId: row?.id ?? null };
   }
@@ -109,6 +125,24 @@ export function createWebhooksService(deps: WebhooksDeps) {
       return reject(req, appErr, true, e.type, replayOf);
     }
     publish(r);
+    deps.observer?.observe({
+      at: req.receivedAt,
+      outcome: r.outcome,
+      httpStatus: r.httpStatus,
+      errorCode: r.outcome === 'failed' || r.outcome === 'quarantined' ? 'apply_failed' : null,
+      error: r.error,
+      verified: true,
+      replay: replayOf !== null,
+      svixId,
+      eventType: e.type,
+      deliveryId: r.delivery.id,
+      eventId: r.event?.id ?? null,
+      userId: r.event?.userId ?? null,
+    });
+    if (r.outcome === 'quarantined') {
+      deps.logger.error({ svixId, type: e.type, error: r.error }, 'applying event failed again: quarantined (acknowledged, kept for a replay)');
+      return { status: 200, body: { ok: true, svixId, outcome: r.outcome }, deliveryId: r.delivery.id };
+    }
     if (r.httpStatus === 500) {
       deps.logger.error({ svixId, type: e.type, error: r.error }, 'applying event failed');
       return { status: 500, body: { error: { code: 'apply_failed', message: `Stored, but applying it failed: ${r.error}` } }, deliveryId: r.delivery.id };

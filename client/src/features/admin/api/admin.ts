@@ -3,6 +3,8 @@
 // mutation's result, and are never put in the query cache.
 import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type {
+  AlertChannelDto,
+  AlertChannelName,
   ApiTokenDto,
   CreateApiTokenRequest,
   CreateOperatorRequest,
@@ -65,6 +67,21 @@ export function usePurgeUser() {
       void qc.invalidateQueries({ queryKey: queryKeys.users.detail(r.userId) });
       void qc.invalidateQueries({ queryKey: queryKeys.events.all });
       void qc.invalidateQueries({ queryKey: queryKeys.overview });
+    },
+  });
+}
+
+// Alert channels (configured by environment): listed with how their last alert went, and a test alert.
+export const useAlertChannelsAdmin = () =>
+  useQuery({ queryKey: queryKeys.admin.alertChannels, queryFn: ({ signal }) => api<AlertChannelDto[]>('/api/admin/alert-channels', { signal }) });
+
+export function useSendTestAlert() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (channel: AlertChannelName) => api<AlertChannelDto[]>('/api/admin/alert-channels/test', { method: 'POST', body: { channel } }),
+    onSuccess: () => {
+      void qc.invalidateQueries({ queryKey: queryKeys.admin.alertChannels });
+      void qc.invalidateQueries({ queryKey: queryKeys.incidents.channels });
     },
   });
 }

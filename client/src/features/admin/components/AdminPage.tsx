@@ -1,11 +1,21 @@
-import { ROLES, type ApiTokenDto, type OperatorAdminDto, type Role } from '@contract/contract.ts';
+import { ROLES, type AlertChannelDto, type ApiTokenDto, type OperatorAdminDto, type Role } from '@contract/contract.ts';
 import { DataState } from '../../../components/DataState.tsx';
 import { ErrorMessage } from '../../../components/ErrorMessage.tsx';
 import { DateTime, RelativeTime } from '../../../components/RelativeTime.tsx';
 import { Table, type Column } from '../../../components/Table.tsx';
 import { usePermissions } from '../../../lib/session.ts';
 import { useNow } from '../../../lib/use-now.ts';
-import { useCreateToken, useInviteOperator, useOperators, usePurgeUser, useRevokeToken, useTokens, useUpdateOperator } from '../api/admin.ts';
+import {
+  useAlertChannelsAdmin,
+  useCreateToken,
+  useInviteOperator,
+  useOperators,
+  usePurgeUser,
+  useRevokeToken,
+  useSendTestAlert,
+  useTokens,
+  useUpdateOperator,
+} from '../api/admin.ts';
 import { AdminForm } from './AdminForm.tsx';
 
 // The contract lists the roles from the most powerful; choices start from the least (the default).
@@ -224,6 +234,63 @@ function Tokens() {
   );
 }
 
+function AlertChannels() {
+  const query = useAlertChannelsAdmin();
+  const test = useSendTestAlert();
+  const columns: Column<AlertChannelDto>[] = [
+    { key: 'name', header: 'Channel', rowHeader: true, render: (c) => c.name },
+    { key: 'target', header: 'Sends to', className: 'mono break', render: (c) => c.target },
+    {
+      key: 'last',
+      header: 'Last alert',
+      render: (c) =>
+        c.lastStatus ? (
+          <>
+            <span className={`badge badge--${c.failing ? 'bad' : 'ok'}`}>{c.failing ? 'failing' : 'sent'}</span> <RelativeTime iso={c.lastAt} />
+            {c.lastError && <div className="small error-text">{c.lastError}</div>}
+          </>
+        ) : (
+          <span className="muted">none yet</span>
+        ),
+    },
+    {
+      key: 'actions',
+      header: 'Actions',
+      headerHidden: true,
+      render: (c) => (
+        <button type="button" className="button button--small" disabled={test.isPending} onClick={() => test.mutate(c.name)}>
+          {test.isPending && test.variables === c.name ? 'Sending…' : `Send a test alert to ${c.name}`}
+        </button>
+      ),
+    },
+  ];
+  return (
+    <section className="card" aria-labelledby="alerts-heading">
+      <h2 id="alerts-heading">Alert channels</h2>
+      <p className="muted small">
+        Set by environment: ALERT_WEBHOOK_URL (with ALERT_WEBHOOK_SECRET), ALERT_SLACK_WEBHOOK_URL, and SMTP_URL with ALERT_EMAIL_FROM and
+        ALERT_EMAIL_TO. A test alert is retried like a real one; its result shows here.
+      </p>
+      {test.error && <ErrorMessage error={test.error} title="Test alert refused" />}
+      {test.data && (
+        <p role="status">
+          Test alert to {test.data.map((c) => `${c.name}: ${c.failing ? `failed (${c.lastError ?? 'unknown'})` : 'sent'}`).join(', ')}
+        </p>
+      )}
+      <DataState
+        isPending={query.isPending}
+        error={query.error}
+        hasData={!!query.data}
+        isEmpty={query.data?.length === 0}
+        empty="No alert channel is configured: incidents show on the Incidents page only."
+        onRetry={() => void query.refetch()}
+      >
+        <Table items={query.data ?? []} columns={columns} getKey={(c) => c.name} caption="Alert channels" />
+      </DataState>
+    </section>
+  );
+}
+
 function PurgeUser() {
   const purge = usePurgeUser();
   return (
@@ -264,6 +331,7 @@ export function AdminPage() {
         <>
           <Operators />
           <Tokens />
+          <AlertChannels />
           <PurgeUser />
         </>
       ) : (

@@ -152,6 +152,7 @@ const OUTCOME_HELP: Record<EventDetail['outcome'], string> = {
   duplicate: 'already received; ignored',
   not_projected: 'a type the local copy does not keep',
   failed: 'could not be applied',
+  quarantined: 'failed to apply too often: acknowledged to Svix and parked; replay it from its incident once the cause is fixed',
 };
 
 function OutcomeHelp({ outcome }: { outcome: EventDetail['outcome'] }) {
