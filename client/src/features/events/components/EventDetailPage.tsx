@@ -150,6 +150,7 @@ const OUTCOME_HELP: Record<EventDetail['outcome'], string> = {
   applied: 'written to the local copy',
   stale: 'older than the local copy, so not written',
   duplicate: 'already received; ignored',
+  conflict: 'same version time as the local copy but other content; the user is resynced from Clerk',
   not_projected: 'a type the local copy does not keep',
   failed: 'could not be applied',
 };
