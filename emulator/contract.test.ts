@@ -5,7 +5,7 @@
 // sessions expiring with no event, users created in one millisecond, tied updated_at, and webhook JSON that is
 // not byte-identical to the API's.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import type { z } from 'zod';
 import {
   ClerkEmailEventDataSchema,
   ClerkErrorsSchema,
