@@ -77,9 +77,12 @@ export function createResyncService(deps: {
   /**
    * A user's sessions as Clerk answers them now (GET /v1/sessions?user_id=…), each through the session ordering
    * rules: this is how sessions that expired or were abandoned without an event, or whose events were lost, are
-   * corrected. Answers how many rows changed.
+   * corrected. Only users the local copy holds a live session of are asked about: those are what can be wrong
+   * without an event (a session seen ended stays ended), and every other user costs no request of the budget.
+   * Answers how many rows changed.
    */
   async function refreshSessions(userId: string, clerk: ClerkClient = deps.clerk): Promise<number> {
+    if (!(await repos.sessions.hasLive(userId))) return 0;
     const sessions = await clerk.listSessions(userId);
     if (sessions.length === 0) return 0;
     return deps.uow.transaction(async (tx) => {
@@ -102,7 +105,7 @@ export function createResyncService(deps: {
   async function refreshFromClerk(userId: string, clerk: ClerkClient): Promise<Pick<ResyncResult, 'result' | 'changedFields'>> {
     const state = await clerk.getUser(userId);
     const outcome = await applyClerkState(userId, state);
-    if (state) await refreshSessions(userId, clerk);
+    if (state) await refreshSessions(userId, clerk).catch((err: unknown) => deps.logger.warn({ err, userId }, 'refreshing the sessions of a resynced user failed'));
     const { deletedAt: _d, data: _data, source: _s, lastEvent: _e, sessions: _ss, ...summary } = await deps.users.get(userId);
     deps.publisher.userChanged(summary);
     deps.logger.info({ userId, result: outcome.result, changed: outcome.changedFields.length }, 'conflicting versions resolved from Clerk');
@@ -139,8 +142,9 @@ export function createResyncService(deps: {
     async resync(userId: string, operator: OperatorDto): Promise<ResyncResult> {
       const clerk = await deps.clerk.getUser(userId);
       const outcome = await applyClerkState(userId, clerk);
-      // a resync also corrects the user's sessions (expired, abandoned or ended without an event reaching here)
-      if (clerk) await refreshSessions(userId);
+      // a resync also corrects the user's sessions (expired, abandoned or ended without an event reaching here);
+      // the user is committed already, so a failure here is reported in the log, not as a failed resync
+      if (clerk) await refreshSessions(userId).catch((err: unknown) => deps.logger.warn({ err, userId }, 'refreshing the sessions of a resynced user failed'));
 
       const user = await deps.users.get(userId);
       const result: ResyncResult = { userId, ...outcome, user };

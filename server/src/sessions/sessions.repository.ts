@@ -75,6 +75,11 @@ export function createSessionsRepository(db: DbClient) {
       return expired.count + abandoned.count;
     },
 
+    /** Does the local copy hold a session of this user that is still live (active or pending) as stored? */
+    async hasLive(userId: string): Promise<boolean> {
+      return (await db.session.count({ where: { userId, status: { in: ['active', 'pending'] } }, take: 1 })) > 0;
+    },
+
     /** What Clerk answers for a user's sessions (a resync), each through the session ordering rules. */
     async putFromClerk(
       session: Record<string, unknown>,
