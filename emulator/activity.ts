@@ -86,6 +86,7 @@ export function createActivityGenerator(deps: {
         run: () => {
           const u = pick(users)!;
           const to = u.email_addresses.find((e) => e.id === u.primary_email_address_id)?.email_address ?? 'someone@example.com';
+          const code = f.string.numeric(6);
           actions.sendOtherEvent('email.created', {
             object: 'email',
             id: factories.clerkId('ema'),
@@ -94,7 +95,9 @@ export function createActivityGenerator(deps: {
             to_email_address: to,
             email_address_id: u.primary_email_address_id,
             user_id: u.id,
-            subject: `${f.string.numeric(6)} is your verification code`,
+            subject: `${code} is your verification code`,
+            // the template's variables (EmailEventPayload.data is required)
+            data: { otp_code: code, app: { name: 'Clerk Sync Monitor demo' } },
             status: 'queued',
             delivered_by_clerk: true,
           });

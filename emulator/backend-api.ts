@@ -45,6 +45,11 @@ export const clerkErrors = {
     long_message: 'Too many requests, retry later',
     code: 'too_many_requests',
   }),
+  timeout: (): ClerkErrorJson => ({
+    message: 'request timed out',
+    long_message: 'The request took too long to complete; narrow it down (a large offset walks every row before it)',
+    code: 'request_timeout',
+  }),
   invalidParam: (param: string, detail: string): ClerkErrorJson => ({
     message: 'is invalid',
     long_message: `${param} ${detail}`,
@@ -79,13 +84,45 @@ const intParam = (req: Request, name: string, def: number, min: number, max: num
   return n;
 };
 
+/** An optional epoch-ms parameter (created_at_after / created_at_before). */
+const msParam = (req: Request, name: string): number | undefined => {
+  const raw = oneParam(req, name);
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n)) throw new ParamError(name, 'must be a unix timestamp in milliseconds');
+  return n;
+};
+
 const userFilter = (req: Request): UserFilter => {
   const userIds = listParam(req, 'user_id');
   const emailAddresses = listParam(req, 'email_address');
   if (userIds.length > 100) throw new ParamError('user_id', 'accepts at most 100 values');
   if (emailAddresses.length > 100) throw new ParamError('email_address', 'accepts at most 100 values');
-  return { userIds, emailAddresses, query: oneParam(req, 'query') };
+  const createdAfter = msParam(req, 'created_at_after');
+  const createdBefore = msParam(req, 'created_at_before');
+  return {
+    userIds,
+    emailAddresses,
+    query: oneParam(req, 'query'),
+    ...(createdAfter !== undefined ? { createdAfter } : {}),
+    ...(createdBefore !== undefined ? { createdBefore } : {}),
+  };
 };
+
+/**
+ * GET /v1/users with a large offset "gets progressively slower and eventually times out" (the spec): every row
+ * before the offset is walked and discarded. Past `slowFrom` each page waits `msPer10k` per 10,000 rows skipped;
+ * from `timeoutFrom` on it answers 504. null: every offset is fast (tests of something else).
+ */
+export interface DeepOffsetBehaviour {
+  slowFrom: number;
+  msPer10k: number;
+  timeoutFrom: number;
+}
+
+export const CLERK_DEEP_OFFSET: DeepOffsetBehaviour = { slowFrom: 10_000, msPer10k: 20, timeoutFrom: 200_000 };
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const orderBy = (req: Request): { field: UserOrderField; desc: boolean } => {
   const raw = oneParam(req, 'order_by') ?? '-created_at';
@@ -97,7 +134,12 @@ const orderBy = (req: Request): { field: UserOrderField; desc: boolean } => {
   return { field, desc: m[1] === '-' };
 };
 
-export function createBackendApiRouter(deps: { store: Store; secretKey: () => string; rateLimiter: RateLimiter }): Router {
+export function createBackendApiRouter(deps: {
+  store: Store;
+  secretKey: () => string;
+  rateLimiter: RateLimiter;
+  deepOffset?: () => DeepOffsetBehaviour | null;
+}): Router {
   const { store, rateLimiter } = deps;
   const router = Router();
 
@@ -113,14 +155,21 @@ export function createBackendApiRouter(deps: { store: Store; secretKey: () => st
     next();
   });
 
-  router.get('/users', (req, res) => {
+  router.get('/users', async (req, res) => {
     const limit = intParam(req, 'limit', 10, 1, 500);
     const offset = intParam(req, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
     const order = orderBy(req);
     const startingAfter = oneParam(req, 'starting_after');
     const endingBefore = oneParam(req, 'ending_before');
+    const cursorParam = startingAfter ? 'starting_after' : 'ending_before';
     if ((startingAfter || endingBefore) && order.field !== 'created_at') {
-      throw new ParamError(startingAfter ? 'starting_after' : 'ending_before', 'can only be used when ordering by created_at');
+      throw new ParamError(cursorParam, 'can only be used when ordering by created_at');
+    }
+    if ((startingAfter || endingBefore) && offset !== 0) throw new ParamError(cursorParam, 'cannot be combined with a non-zero offset');
+    const deep = deps.deepOffset?.() ?? null;
+    if (deep && offset >= deep.slowFrom) {
+      await sleep(Math.min(offset, deep.timeoutFrom) / 10_000 * deep.msPer10k);
+      if (offset >= deep.timeoutFrom) return sendClerkError(res, 504, clerkErrors.timeout());
     }
     res.status(200).setHeader('Content-Type', 'application/json');
     res.end(store.listUsersJson({ ...userFilter(req), limit, offset, orderBy: order, startingAfter, endingBefore }));

@@ -16,7 +16,7 @@ import type {
 import { createFactories, type Factories, type UserOverrides } from './factories.ts';
 import { createStore, type Store } from './store.ts';
 import { createRateLimiter, DEV_INSTANCE_RATE_LIMIT, type RateLimit } from './rate-limit.ts';
-import { createBackendApiRouter } from './backend-api.ts';
+import { CLERK_DEEP_OFFSET, createBackendApiRouter, type DeepOffsetBehaviour } from './backend-api.ts';
 import { applyFaultsPatch, NO_FAULTS, seededRandom, type Faults, type FaultsPatch } from './faults.ts';
 import { createDispatcher, type DeliveryAttempt, type DispatcherLogger, type EnqueuedMessage, type MessageRecord } from './dispatcher.ts';
 import { createActivityGenerator, type ActivityConfig } from './activity.ts';
@@ -46,6 +46,15 @@ export interface EmulatorOptions {
   deliveryTimeoutMs?: number;
   now?: () => number;
   logger?: EmulatorLogger;
+  /**
+   * Probability that a change keeps the updated_at it had, so consecutive events of a user (or a session's
+   * creation and end) share one, as Clerk allows. Default 0.
+   */
+  ties?: number;
+  /** How long new sessions live before Clerk expires / abandons them, with no event (default 7 / 30 days). */
+  sessionLifetime?: { expireMs: number; abandonMs: number } | null;
+  /** Deep offsets on GET /v1/users slow down, then time out (504); null turns that off. Default CLERK_DEEP_OFFSET. */
+  deepOffset?: DeepOffsetBehaviour | null;
 }
 
 export interface WriteOptions {
@@ -85,6 +94,8 @@ export interface Emulator {
   close(): Promise<void>;
 
   createUser(partial?: UserOverrides, opts?: WriteOptions): ClerkUserJson;
+  /** A bulk import: `count` users created in the same millisecond (`createdAt`, default now). */
+  importUsers(count: number, opts?: WriteOptions & { createdAt?: number }): ClerkUserJson[];
   updateUser(id: string, patch: UserOverrides, opts?: WriteOptions): ClerkUserJson;
   deleteUser(id: string, opts?: WriteOptions): ClerkDeletedUserJson;
   createSession(userId: string, overrides?: Partial<ClerkSessionJson>, opts?: WriteOptions): ClerkSessionJson;
@@ -102,6 +113,8 @@ export interface Emulator {
   /** Runs one random activity step now; returns its name (sign-up, profile-update, …). */
   activityTick(): string;
   setRateLimit(limit: RateLimit | null): void;
+  setTies(probability: number): void;
+  setDeepOffset(behaviour: DeepOffsetBehaviour | null): void;
   setTimeFactor(f: number): void;
   addTarget(url: string): void;
   removeTarget(url: string): void;
@@ -116,6 +129,15 @@ export interface Emulator {
   state(): EmulatorState;
 }
 
+/**
+ * The user as a webhook carries it: the same content as the Backend API's answer, but not the same bytes (its
+ * keys in another order here), as Clerk promises nothing about either serialisation. A receiver comparing bytes
+ * instead of content would see a change where there is none.
+ */
+export function webhookJson(user: ClerkUserJson): ClerkUserJson {
+  return Object.fromEntries(Object.entries(user).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) as ClerkUserJson;
+}
+
 export const generateSigningSecret = (): string => `whsec_${randomBytes(24).toString('base64')}`;
 export const generateSecretKey = (): string => `sk_test_${randomBytes(24).toString('base64url')}`;
 
@@ -124,7 +146,14 @@ export function createEmulator(options: EmulatorOptions): Emulator {
   const factories = createFactories({ seed: options.seed, now });
   const random = seededRandom(options.seed);
   const log = options.logger;
-  const store = createStore({ factories, now });
+  const store = createStore({
+    factories,
+    now,
+    random,
+    ...(options.ties !== undefined ? { ties: options.ties } : {}),
+    ...(options.sessionLifetime !== undefined ? { sessionLifetime: options.sessionLifetime } : {}),
+  });
+  let deepOffset = options.deepOffset === undefined ? CLERK_DEEP_OFFSET : options.deepOffset;
   const rateLimiter = createRateLimiter(options.rateLimit === undefined ? DEV_INSTANCE_RATE_LIMIT : options.rateLimit, now);
   let faults: Faults = applyFaultsPatch(NO_FAULTS, options.faults ?? {}, now());
   let server: Server | null = null;
@@ -147,9 +176,15 @@ export function createEmulator(options: EmulatorOptions): Emulator {
     dispatcher.enqueue(factories.makeEvent(type, data, timestamp ?? now()));
   };
 
+  // Session events carry their whole user (the webhooks spec requires it, private_metadata included).
+  const sessionEvent = (s: ClerkSessionJson) => {
+    const user = store.getUser(s.user_id);
+    return user ? { ...s, user: webhookJson(user) } : s;
+  };
+
   const sessionChange = (status: ClerkSessionStatus, type: ClerkSessionEventType) => (id: string, opts?: WriteOptions) => {
     const s = store.setSessionStatus(id, status);
-    emit(type, s, opts, s.updated_at);
+    emit(type, sessionEvent(s), opts, s.updated_at);
     return s;
   };
 
@@ -165,12 +200,16 @@ export function createEmulator(options: EmulatorOptions): Emulator {
 
     createUser(partial = {}, opts) {
       const u = store.createUser(partial);
-      emit('user.created', u, opts, u.updated_at);
+      emit('user.created', webhookJson(u), opts, u.updated_at);
       return u;
+    },
+    importUsers(count, opts = {}) {
+      const at = opts.createdAt ?? now();
+      return Array.from({ length: count }, () => emulator.createUser({ created_at: at, updated_at: at }, opts));
     },
     updateUser(id, patch, opts) {
       const u = store.updateUser(id, patch);
-      emit('user.updated', u, opts, u.updated_at);
+      emit('user.updated', webhookJson(u), opts, u.updated_at);
       return u;
     },
     deleteUser(id, opts) {
@@ -182,7 +221,7 @@ export function createEmulator(options: EmulatorOptions): Emulator {
     },
     createSession(userId, overrides, opts) {
       const s = store.createSession(userId, overrides);
-      emit('session.created', s, opts, s.created_at);
+      emit('session.created', sessionEvent(s), opts, s.created_at);
       return s;
     },
     endSession: sessionChange('ended', 'session.ended'),
@@ -200,6 +239,10 @@ export function createEmulator(options: EmulatorOptions): Emulator {
     setActivity: (config) => activity.set(config),
     activityTick: () => activity.tick(),
     setRateLimit: (limit) => rateLimiter.set(limit),
+    setTies: (p) => store.setTies(p),
+    setDeepOffset: (b) => {
+      deepOffset = b;
+    },
     setTimeFactor: (f) => dispatcher.setTimeFactor(f),
     addTarget: (u) => dispatcher.addTarget(u),
     removeTarget: (u) => dispatcher.removeTarget(u),
@@ -275,7 +318,7 @@ export function createEmulator(options: EmulatorOptions): Emulator {
   app.get('/', (_req, res) => {
     res.json({ name: 'clerk-emulator', backendApi: '/v1', control: '/control/state' });
   });
-  app.use('/v1', createBackendApiRouter({ store, secretKey: () => options.secretKey, rateLimiter }));
+  app.use('/v1', createBackendApiRouter({ store, secretKey: () => options.secretKey, rateLimiter, deepOffset: () => deepOffset }));
   app.use('/control', createControlRouter(emulator));
 
   if (options.activity) activity.set(options.activity);

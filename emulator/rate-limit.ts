@@ -7,6 +7,7 @@ export interface RateLimit {
 }
 
 export const DEV_INSTANCE_RATE_LIMIT: RateLimit = { requests: 100, windowMs: 10_000 };
+export const PRODUCTION_INSTANCE_RATE_LIMIT: RateLimit = { requests: 1000, windowMs: 10_000 };
 
 export type RateDecision = { ok: true; remaining: number } | { ok: false; retryAfterSeconds: number };
 

@@ -31,6 +31,9 @@ export interface UserFilter {
   userIds?: string[];
   emailAddresses?: string[];
   query?: string;
+  /** created_at strictly after / before these epoch ms (Clerk's created_at_after / created_at_before) */
+  createdAfter?: number;
+  createdBefore?: number;
 }
 
 export interface UserListQuery extends UserFilter {
@@ -67,6 +70,15 @@ export interface Store {
   sessions(filter?: { userId?: string; status?: string }): ClerkSessionJson[];
   createSession(userId: string, overrides?: Partial<ClerkSessionJson>): ClerkSessionJson;
   setSessionStatus(id: string, status: ClerkSessionStatus): ClerkSessionJson;
+  /** Probability that a change keeps the updated_at it had (Clerk does not promise it strictly increases). */
+  setTies(probability: number): void;
+}
+
+export interface StoreOptions {
+  /** see Store.setTies; default 0 */
+  ties?: number;
+  /** how long a new session lives: expire_at and abandon_at after its creation (default 7 and 30 days) */
+  sessionLifetime?: { expireMs: number; abandonMs: number } | null;
 }
 
 const sortKey = (u: ClerkUserJson, field: UserOrderField): string | number | null => {
@@ -80,7 +92,11 @@ const sortKey = (u: ClerkUserJson, field: UserOrderField): string | number | nul
   }
 };
 
+const inCreatedRange = (u: ClerkUserJson, f: UserFilter): boolean =>
+  (f.createdAfter === undefined || u.created_at > f.createdAfter) && (f.createdBefore === undefined || u.created_at < f.createdBefore);
+
 const matchesFilter = (u: ClerkUserJson, f: UserFilter): boolean => {
+  if (!inCreatedRange(u, f)) return false;
   if (f.userIds?.length && !f.userIds.includes(u.id)) return false;
   if (f.emailAddresses?.length) {
     const wanted = f.emailAddresses.map((e) => e.toLowerCase());
@@ -103,14 +119,28 @@ const matchesFilter = (u: ClerkUserJson, f: UserFilter): boolean => {
   return true;
 };
 
-export function createStore(deps: { factories: Factories; now: () => number }): Store {
+export function createStore(deps: { factories: Factories; now: () => number; random?: () => number } & StoreOptions): Store {
   const { factories, now } = deps;
+  const random = deps.random ?? Math.random;
+  let ties = deps.ties ?? 0;
   const users = new Map<string, ClerkUserJson>();
   const deleted = new Map<string, number>(); // id → deleted at (ms)
   const sessions = new Map<string, ClerkSessionJson>();
 
-  // A change must always move updated_at forward, even twice in the same millisecond: it orders versions.
-  const nextUpdatedAt = (prev: number) => Math.max(now(), prev + 1);
+  // A change moves updated_at forward (it orders versions), except when ties are on: Clerk stamps versions with
+  // a time, and two changes (or a session's creation and its end) can share one.
+  const nextUpdatedAt = (prev: number) => (ties > 0 && random() < ties ? prev : Math.max(now(), prev + 1));
+
+  // Clerk moves a live session to expired (past expire_at) or abandoned (past abandon_at) and sends no event;
+  // the change shows on the next read, stamped with the deadline that passed.
+  const aged = (s: ClerkSessionJson): ClerkSessionJson => {
+    if (s.status !== 'active' && s.status !== 'pending') return s;
+    const deadline = Math.min(s.expire_at, s.abandon_at);
+    if (deadline > now()) return s;
+    const next: ClerkSessionJson = { ...s, status: s.expire_at <= s.abandon_at ? 'expired' : 'abandoned', updated_at: Math.max(s.updated_at, deadline) };
+    sessions.set(s.id, next);
+    return next;
+  };
   const clone = <T>(v: T): T => structuredClone(v);
 
   const requireUser = (id: string): ClerkUserJson => {
@@ -167,8 +197,19 @@ export function createStore(deps: { factories: Factories; now: () => number }): 
       list = sorted(found, q.orderBy.field, q.orderBy.desc).map((u) => u.id);
     } else {
       const o = ordering(q.orderBy.field, q.orderBy.desc);
-      if (q.emailAddresses?.length || q.query) list = o.ids.filter((id) => matchesFilter(users.get(id)!, q));
-      else ({ ids: list, rank } = o);
+      const ranged = q.createdAfter !== undefined || q.createdBefore !== undefined;
+      if (q.emailAddresses?.length || q.query || (ranged && q.orderBy.field !== 'created_at')) list = o.ids.filter((id) => matchesFilter(users.get(id)!, q));
+      else if (ranged) {
+        // ordered by created_at: the window is one slice of the ordering, found by bisection (a million users
+        // walked in windows must not cost a scan per page)
+        const [lo, hi] = createdSlice(o.ids, q);
+        list = o.ids.slice(lo, hi);
+        // the cursor's place inside the slice, from the ordering's ranks (no scan)
+        rank = new Map();
+        const cursor = q.startingAfter ?? q.endingBefore;
+        const r = cursor === undefined ? undefined : o.rank.get(cursor);
+        if (cursor !== undefined && r !== undefined && r >= lo && r < hi) rank.set(cursor, r - lo);
+      } else ({ ids: list, rank } = o);
     }
     const at = (id: string) => (rank ? (rank.get(id) ?? -1) : list.indexOf(id));
     if (q.startingAfter) {
@@ -180,6 +221,26 @@ export function createStore(deps: { factories: Factories; now: () => number }): 
       return i === -1 ? [] : list.slice(Math.max(0, i - q.limit), i);
     }
     return list.slice(q.offset, q.offset + q.limit);
+  };
+
+  /** [from, to) of an ordering by created_at holding the users inside the query's created_at window. */
+  const createdSlice = (ids: string[], q: UserListQuery): [number, number] => {
+    const at = (i: number) => users.get(ids[i]!)!.created_at;
+    // first index whose created_at satisfies `pred`, for a predicate monotone along the ordering
+    const bisect = (pred: (t: number) => boolean): number => {
+      let lo = 0;
+      let hi = ids.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (pred(at(mid))) hi = mid;
+        else lo = mid + 1;
+      }
+      return lo;
+    };
+    const after = q.createdAfter ?? -Infinity;
+    const before = q.createdBefore ?? Infinity;
+    if (q.orderBy.desc) return [bisect((t) => t < before), bisect((t) => t <= after)];
+    return [bisect((t) => t > after), bisect((t) => t >= before)];
   };
 
   // Each user's JSON, kept until the user changes: serialising is most of what answering a page costs.
@@ -202,6 +263,9 @@ export function createStore(deps: { factories: Factories; now: () => number }): 
     listUsers: (q) => select(q).map((id) => clone(users.get(id)!)),
     listUsersJson: (q) => `[${select(q).map(jsonOf).join(',')}]`,
     countUsers: (f) => [...users.values()].filter((u) => matchesFilter(u, f)).length,
+    setTies: (p) => {
+      ties = p;
+    },
 
     insertUser: (user) => {
       if (users.has(user.id) || deleted.has(user.id)) throw new StoreError('user_exists', `user ${user.id} exists`);
@@ -246,22 +310,26 @@ export function createStore(deps: { factories: Factories; now: () => number }): 
 
     getSession: (id) => {
       const s = sessions.get(id);
-      return s && clone(s);
+      return s && clone(aged(s));
     },
     sessions: (filter = {}) =>
       [...sessions.values()]
+        .map(aged)
         .filter((s) => (!filter.userId || s.user_id === filter.userId) && (!filter.status || s.status === filter.status))
         .sort((a, b) => b.created_at - a.created_at)
         .map(clone),
     createSession: (userId, overrides = {}) => {
       requireUser(userId);
-      const s = factories.makeSession({ id: userId }, { created_at: now(), ...overrides });
+      const at = overrides.created_at ?? now();
+      const life = deps.sessionLifetime ? { expire_at: at + deps.sessionLifetime.expireMs, abandon_at: at + deps.sessionLifetime.abandonMs } : {};
+      const s = factories.makeSession({ id: userId }, { created_at: at, ...life, ...overrides });
       sessions.set(s.id, s);
       return clone(s);
     },
     setSessionStatus: (id, status) => {
-      const s = sessions.get(id);
-      if (!s) throw new StoreError('session_not_found', `no session ${id}`);
+      const held = sessions.get(id);
+      if (!held) throw new StoreError('session_not_found', `no session ${id}`);
+      const s = aged(held);
       if (s.status !== 'active' && s.status !== 'pending') {
         throw new StoreError('session_not_active', `session ${id} is ${s.status}`);
       }

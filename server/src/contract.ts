@@ -1,8 +1,9 @@
 // The JSON the operator API answers. The dashboard imports these types (type-only), so a change here
 // is a compile error on both sides rather than a runtime surprise.
 
+// conflict: a user version with the updated_at of the one held but other content; a resync from Clerk decides.
 /** quarantined: its apply failed QUARANTINE_AFTER_ATTEMPTS times; acknowledged (2xx) and parked in its incident for a replay */
-export const EVENT_OUTCOMES = ['applied', 'stale', 'duplicate', 'not_projected', 'failed', 'quarantined'] as const;
+export const EVENT_OUTCOMES = ['applied', 'stale', 'duplicate', 'conflict', 'not_projected', 'failed', 'quarantined'] as const;
 export type EventOutcome = (typeof EVENT_OUTCOMES)[number];
 
 /** A delivery's outcome: the event's outcome when it carried a new (or re-applied) event, else why not. */
@@ -201,6 +202,8 @@ export interface UserComparison {
   localDeleted: boolean;
   clerk: unknown | null; // null: Clerk answered 404
   diff: FieldDiff[];
+  /** differences in fields Clerk changes on its own (last_active_at, …): shown, never drift */
+  volatile: FieldDiff[];
   status: SyncStatus;
   comparedAt: string;
 }
@@ -225,6 +228,8 @@ export interface OverviewStats {
   deliveries: { total: number; failed: number; lastHourTotal: number; lastHourFailed: number };
   failingNow: boolean; // the last few deliveries failed
   users: { total: number; deleted: number; drifted: number };
+  /** sessions by the status they have now (past expire_at / abandon_at: expired / abandoned, though no event said so) */
+  sessions: Record<string, number>;
   lastEventAt: string | null;
   demo: boolean;
   /** what retention and privacy purges removed so far */

@@ -142,6 +142,12 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
   const port = (http.address() as AddressInfo).port;
   const flushTimer = setInterval(() => void services.deliveryLog.flush(), 5_000);
   flushTimer.unref();
+  // Clerk sends no event when a session expires or is abandoned: write those down as their deadlines pass
+  // (what is shown and counted already reads the deadlines; this keeps the stored status honest too).
+  const expiryTimer = setInterval(() => {
+    services.repos.sessions.expireDue().catch((err: unknown) => services.logger.warn({ err }, 'marking expired sessions failed; retried next minute'));
+  }, 60_000);
+  expiryTimer.unref();
   // resumes a reconcile a stopped server left running, and runs RECONCILE_INTERVAL
   services.reconcile.startBackground();
   // purges the delivery log and payloads past RETENTION_DAYS, in small batches, every few minutes
@@ -157,6 +163,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     io,
     async close() {
       clearInterval(flushTimer);
+      clearInterval(expiryTimer);
       // pause a running reconcile at a page boundary (it stays `running`; the next start resumes it)
       await services.reconcile.stop();
       await services.retention.stop();
@@ -169,6 +176,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
       http.closeIdleConnections();
       await closed;
       await services.deliveryLog.flush();
+      await services.conflicts.idle();
       await redis?.close();
       await services.ingest.close();
       if (ownDb) await services.db.close();

@@ -16,6 +16,7 @@ import { createDeliveriesService } from './deliveries/deliveries.service.ts';
 import { createUsersService } from './users/users.service.ts';
 import { createOverviewService } from './overview/overview.service.ts';
 import { createResyncService } from './resync/resync.service.ts';
+import { createConflictResync } from './resync/conflict-resync.ts';
 import type { ClerkClient } from './clerk/clerk-client.ts';
 import { createAuditService } from './audit/audit.service.ts';
 import { createReconcileRepository } from './reconcile/reconcile.repository.ts';
@@ -94,6 +95,7 @@ export function createServices(deps: ServiceDeps) {
     deliveryLog,
     logger: deps.logger,
     observer: incidents.observer,
+    onConflict: (userId) => conflicts.enqueue(userId),
   });
   replayDelivery = createDeliveriesService({ repos, webhooks }).replay;
   const users = createUsersService({ repos });
@@ -116,6 +118,8 @@ export function createServices(deps: ServiceDeps) {
   });
   const { rateLimit = 100, budgetShare = 0.5, windowMs, ...reconcileSettings } = deps.reconcile ?? {};
   const rateBudget = createRateBudget({ requestsPerWindow: rateLimit, share: budgetShare, ...(windowMs ? { windowMs } : {}) });
+  // Users whose webhooks disagree at a tied updated_at: Clerk's answer decides, within the same budget.
+  const conflicts = createConflictResync({ resync, clerk: rateBudget.wrap(deps.clerk), logger: deps.logger });
   const reconcile = createReconcileService({
     repo: createReconcileRepository(deps.db),
     clerk: rateBudget.wrap(deps.clerk),
@@ -155,6 +159,7 @@ export function createServices(deps: ServiceDeps) {
     deliveries: createDeliveriesService({ repos, webhooks, audit }),
     users,
     resync,
+    conflicts,
     audit,
     rateBudget,
     reconcile,

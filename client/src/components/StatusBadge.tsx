@@ -6,6 +6,7 @@ const TONES: Record<DeliveryOutcome | SyncStatus, Tone> = {
   applied: 'ok',
   stale: 'neutral',
   duplicate: 'neutral',
+  conflict: 'warn',
   not_projected: 'info',
   failed: 'bad',
   quarantined: 'bad',

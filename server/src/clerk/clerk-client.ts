@@ -5,8 +5,10 @@ import pRetry, { AbortError } from 'p-retry';
 import { z } from 'zod';
 import { AppError } from '../lib/errors.ts';
 import {
+  CLERK_API_VERSION,
   ClerkErrorSchema,
   ClerkErrorsSchema,
+  ClerkSessionSchema,
   ClerkUserSchema,
   type ClerkSessionJson,
   type ClerkTotalCountJson,
@@ -40,6 +42,9 @@ export interface ListUsersParams {
 // compares by them). The rest is Clerk's to extend and is returned exactly as Clerk sent it, never re-serialised.
 const UserAnswer = ClerkUserSchema.pick({ id: true, updated_at: true });
 const UserListAnswer = z.array(UserAnswer);
+const SessionListAnswer = z.array(ClerkSessionSchema.pick({ id: true, user_id: true, status: true, updated_at: true }));
+/** GET /v1/sessions answers 10 by default; a user's sessions are read in pages of the maximum */
+const SESSION_PAGE = 500;
 // Any part of an error body may be missing (a proxy's error page, a truncated body): read what is there.
 const ErrorAnswer = ClerkErrorsSchema.partial().extend({ errors: z.array(ClerkErrorSchema.partial()).optional() });
 
@@ -68,7 +73,8 @@ export function createClerkClient(opts: ClerkClientOptions) {
     let res: Response;
     try {
       res = await fetch(`${base}${path}`, {
-        headers: { authorization: `Bearer ${opts.secretKey}`, accept: 'application/json' },
+        // The version pinned: answers keep the shape this code was written against when Clerk releases a new one.
+        headers: { authorization: `Bearer ${opts.secretKey}`, accept: 'application/json', 'clerk-api-version': CLERK_API_VERSION },
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (err) {
@@ -151,9 +157,18 @@ export function createClerkClient(opts: ClerkClientOptions) {
       return json?.total_count ?? 0;
     },
 
+    /** Every session of a user, whatever its status (GET /v1/sessions?user_id=…, paged by offset). */
     async listSessions(userId: string): Promise<ClerkSessionJson[]> {
-      const { json } = await request<ClerkSessionJson[]>(`/sessions?user_id=${encodeURIComponent(userId)}`);
-      return Array.isArray(json) ? json : [];
+      const all: ClerkSessionJson[] = [];
+      for (let offset = 0; ; offset += SESSION_PAGE) {
+        const q = new URLSearchParams({ user_id: userId, limit: String(SESSION_PAGE), offset: String(offset) });
+        const { json } = await request<ClerkSessionJson[]>(`/sessions?${q}`);
+        if (json === null || !SessionListAnswer.safeParse(json).success) {
+          throw new AppError('clerk_bad_response', 502, 'Clerk answered GET /sessions with something other than a list of sessions');
+        }
+        all.push(...json.filter((s) => s.user_id === userId));
+        if (json.length < SESSION_PAGE) return all;
+      }
     },
   };
 }

@@ -346,6 +346,98 @@ export const ClerkUserEventSchema = z.discriminatedUnion('type', [
 export const ClerkSessionEventSchema = clerkEventSchema(ClerkSessionEventDataSchema).extend({ type: z.enum(SESSION_EVENT_TYPES) });
 
 // ---------------------------------------------------------------------------------------------------------
+// Other events the webhooks spec defines, where they name a user
+// ---------------------------------------------------------------------------------------------------------
+
+/** email.created data (webhooks spec EmailEventPayload); `user_id` is null for mail to someone not yet a user. */
+export const ClerkEmailEventDataSchema = z.looseObject({
+  id: z.string(),
+  object: z.literal('email'),
+  slug: z.string().nullable(),
+  from_email_name: z.string(),
+  reply_to_email_name: z.string().nullable().optional(),
+  to_email_address: z.string().optional(),
+  email_address_id: z.string().nullable().optional(),
+  user_id: z.string().nullable().optional(),
+  subject: z.string().optional(),
+  body: z.string().optional(),
+  body_plain: z.string().nullable().optional(),
+  status: z.string().optional(),
+  data: MetadataSchema,
+  delivered_by_clerk: z.boolean(),
+});
+
+/** sms.created data (webhooks spec SmsEventPayload). */
+export const ClerkSmsEventDataSchema = z.looseObject({
+  object: z.string(),
+  id: z.string(),
+  slug: z.string().nullable().optional(),
+  from_phone_number: z.string(),
+  to_phone_number: z.string(),
+  phone_number_id: z.string().nullable().optional(),
+  user_id: z.string().nullable().optional(),
+  message: z.string(),
+  status: z.string(),
+  data: MetadataSchema,
+  delivered_by_clerk: z.boolean(),
+  created_at_ms: EpochMsSchema,
+});
+
+/**
+ * Where each event type names the user it concerns (webhooks spec: User.id, Session.user_id,
+ * EmailEventPayload/SmsEventPayload.user_id, OrganizationInvitationAcceptedPayload.user_id,
+ * OrganizationMembership.public_user_data.user_id, OrganizationInvitation.inviter_id, and
+ * BillingPayerEventPayload.user_id under `payer` for paymentAttempt.*, subscription.*, subscriptionItem.*).
+ * Tried in order; the first string wins.
+ */
+export const EVENT_USER_ID_PATHS: readonly (readonly string[])[] = [
+  ['user_id'],
+  ['public_user_data', 'user_id'],
+  ['payer', 'user_id'],
+  ['inviter_id'],
+];
+
+/** The user an event's data names, for types whose data is not a user (null when it names none). */
+export function nestedUserIdOf(data: Record<string, unknown>): string | null {
+  for (const path of EVENT_USER_ID_PATHS) {
+    let v: unknown = data;
+    for (const key of path) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined;
+    if (typeof v === 'string' && v.startsWith('user_')) return v;
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Volatile user fields, the envelope's time, the API version
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * User fields Clerk changes on its own, without a user.updated (from the spec's descriptions of User): they are
+ * shown when they differ, but a copy that differs only in them is not drift.
+ * - last_active_at: "the latest session activity, with day precision" (moves with every active session)
+ * - last_sign_in_at: "last sign-in" (a sign-in sends session.created, not user.updated)
+ * - lockout_expires_in_seconds: "seconds remaining until the lockout period expires" (counts down)
+ * - verification_attempts_remaining: "attempts remaining until the user is locked" (each failed attempt)
+ */
+export const CLERK_USER_VOLATILE_FIELDS: ReadonlySet<string> = new Set([
+  'last_active_at',
+  'last_sign_in_at',
+  'lockout_expires_in_seconds',
+  'verification_attempts_remaining',
+]);
+
+/**
+ * The envelope `timestamp` in epoch milliseconds. Clerk's docs say milliseconds, the spec's examples carry seconds
+ * (1716883200): a value below 10^11 (1973 in ms, the year 5138 in s) can only be seconds.
+ */
+export function envelopeTimestampMs(timestamp: number): number {
+  return timestamp < 100_000_000_000 ? timestamp * 1000 : timestamp;
+}
+
+/** The Backend API version every request pins (header Clerk-API-Version): the spec this code is written from. */
+export const CLERK_API_VERSION = '2026-05-12';
+
+// ---------------------------------------------------------------------------------------------------------
 // Types
 // ---------------------------------------------------------------------------------------------------------
 
@@ -380,3 +472,5 @@ export type ClerkEventEnvelopeJson = z.infer<typeof ClerkEventEnvelopeSchema>;
 export type ClerkEvent<T = unknown> = ClerkEventEnvelopeJson & { type: ClerkEventType; data: T };
 export type ClerkUserEvent = z.infer<typeof ClerkUserEventSchema>;
 export type ClerkSessionEvent = z.infer<typeof ClerkSessionEventSchema>;
+export type ClerkEmailEventDataJson = z.infer<typeof ClerkEmailEventDataSchema>;
+export type ClerkSmsEventDataJson = z.infer<typeof ClerkSmsEventDataSchema>;

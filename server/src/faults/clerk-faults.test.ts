@@ -18,11 +18,15 @@ interface Scripted {
   hang?: boolean;
 }
 
-/** A Clerk that answers GET /v1/users/:id from a script, one entry per request. */
+/** A Clerk that answers GET /v1/users/:id from a script, one entry per request (a resync's sessions: none). */
 function scriptedClerk() {
   const script: Scripted[] = [];
   const seen: number[] = [];
   const server: Server = createServer((req, res) => {
+    if (req.url?.startsWith('/v1/sessions')) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return res.end('[]');
+    }
     seen.push(Date.now());
     const next = script.shift() ?? { status: 500, body: '{}' };
     if (next.hang) return; // closed when the test server closes

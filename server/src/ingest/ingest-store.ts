@@ -47,7 +47,15 @@ export function createIngestStore(db: Db, opts: IngestStoreOptions = {}): Ingest
         const applied = await applyEvent(tx, item.event, item.svixId);
         opts.onApplied?.(item.event);
         const event = await recordApplied(tx, item, applied.outcome, held);
-        return { outcome: applied.outcome, httpStatus: 200, error: null, event, delivery: await delivery(tx, item, applied.outcome, 200, event.id, null), user: applied.user };
+        return {
+          outcome: applied.outcome,
+          httpStatus: 200,
+          error: null,
+          event,
+          delivery: await delivery(tx, item, applied.outcome, 200, event.id, null),
+          user: applied.user,
+          resyncUserId: applied.resyncUserId,
+        };
       });
     } catch (err) {
       if (isStorageUnavailable(err)) throw err; // the whole batch answers 503 and Svix retries it

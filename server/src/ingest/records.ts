@@ -6,7 +6,7 @@ import type { Db } from '../lib/db/client.ts';
 import { isStorageUnavailable } from '../lib/db/errors.ts';
 import { openSql, type SqlTx } from '../lib/db/sql.ts';
 import type { IngestItem, IngestResult } from '../webhooks/ports.ts';
-import { eventObjectId, eventUserId } from '../webhooks/clerk-event.ts';
+import { eventLockKeys, eventObjectId, eventUserId } from '../webhooks/clerk-event.ts';
 import { eventsSql, type NewEvent } from '../events/events.repository.ts';
 import { deliveriesSql, type NewDelivery } from '../deliveries/deliveries.repository.ts';
 import { createGroupCommit } from './group-commit.ts';
@@ -105,7 +105,7 @@ export function createBatches(db: Db, storeEvent: (tx: SqlTx, item: IngestItem) 
   const commit = createGroupCommit(
     (work: Work[]) =>
       sql.transaction(async (tx) => {
-        await tx.lock(work.flatMap((w) => (w.kind === 'event' ? [w.item.svixId, eventObjectId(w.item.event)] : [])).filter((k): k is string => k !== null));
+        await tx.lock(work.flatMap((w) => (w.kind === 'event' ? [w.item.svixId, ...eventLockKeys(w.item.event)] : [])));
         const results: (IngestResult | DeliverySummary | Error)[] = [];
         for (const w of work) results.push(w.kind === 'event' ? await storeEvent(tx, w.item) : await logOne(tx, w.delivery));
         return results;

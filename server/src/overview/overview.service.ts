@@ -18,12 +18,13 @@ export function createOverviewService(deps: {
     async get(): Promise<OverviewStats> {
       const now = clock();
       const hourAgo = new Date(Math.floor(now.getTime() / MINUTE) * MINUTE - 59 * MINUTE);
-      const [recent, total, failed, latest, users, lastEventAt, retention] = await Promise.all([
+      const [recent, total, failed, latest, users, sessions, lastEventAt, retention] = await Promise.all([
         repos.deliveries.receivedSince(hourAgo),
         repos.deliveries.count({}),
         repos.deliveries.count({ failed: true }),
         repos.deliveries.latest(FAILING_NOW_WINDOW),
         repos.users.counts(),
+        repos.sessions.countByStatus(now),
         repos.events.latestReceivedAt(),
         deps.retention?.stats() ??
           Promise.resolve<RetentionStats>({ days: 0, purgeDeletedUsers: false, purgedDeliveries: 0, purgedPayloads: 0, purgedUsers: 0, lastPurgeAt: null }),
@@ -50,6 +51,7 @@ export function createOverviewService(deps: {
         // "failing now": the latest deliveries all failed (one bad request among good ones is not an outage)
         failingNow: latest.length > 0 && latest.every((d) => d.failed),
         users,
+        sessions,
         lastEventAt: lastEventAt?.toISOString() ?? null,
         demo: deps.demo,
         retention,

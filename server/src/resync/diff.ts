@@ -2,19 +2,30 @@
 // handles nested objects and arrays; see docs/decisions/005-server-libraries.md).
 import diff from 'microdiff';
 import type { FieldDiff } from '../contract.ts';
+import { CLERK_USER_VOLATILE_FIELDS } from '../clerk/clerk-json.ts';
 
 /**
- * Fields Clerk changes without sending user.updated (activity timestamps): they would mark every
- * active user drifted, so they are not compared.
+ * Fields Clerk changes without sending user.updated (activity timestamps, lockout countdowns): they would mark
+ * every active user drifted, so they are not drift. The list lives with Clerk's wire format (clerk-json.ts).
  */
-export const VOLATILE_FIELDS = new Set(['last_active_at', 'last_sign_in_at']);
+export const VOLATILE_FIELDS = CLERK_USER_VOLATILE_FIELDS;
 
+/** The differences that are drift (every field but the volatile ones). */
 export function diffUsers(local: Record<string, unknown> | null, clerk: Record<string, unknown> | null): FieldDiff[] {
-  // Volatile fields are dropped from the result rather than from copies of both users, and both are parsed
+  return fieldDiffs(local, clerk, false);
+}
+
+/** The differences in volatile fields only: shown beside the drift, never counted as drift. */
+export function volatileDiffs(local: Record<string, unknown> | null, clerk: Record<string, unknown> | null): FieldDiff[] {
+  return fieldDiffs(local, clerk, true);
+}
+
+function fieldDiffs(local: Record<string, unknown> | null, clerk: Record<string, unknown> | null, volatile: boolean): FieldDiff[] {
+  // Volatile fields are split off the result rather than dropped from copies of both users, and both are parsed
   // JSON (no cycles to guard against): copying every user twice and tracking cycles was most of a reconcile
   // page's compare time (500 users per page).
   return diff(local ?? {}, clerk ?? {}, { cyclesFix: false }).flatMap((d): FieldDiff[] => {
-    if (VOLATILE_FIELDS.has(String(d.path[0]))) return [];
+    if (VOLATILE_FIELDS.has(String(d.path[0])) !== volatile) return [];
     const path = d.path.join('.');
     switch (d.type) {
       case 'CREATE':

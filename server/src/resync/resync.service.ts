@@ -9,8 +9,9 @@ import type { AuditRecorder } from '../audit/audit.service.ts';
 import type { UserSource } from '../users/users.repository.ts';
 import type { UsersService } from '../users/users.service.ts';
 import type { Logger } from '../lib/logger.ts';
-import { diffUsers } from './diff.ts';
+import { diffUsers, volatileDiffs } from './diff.ts';
 import { notFound } from '../lib/errors.ts';
+import { decideSessionVersion } from '../sync/rules.ts';
 
 export function createResyncService(deps: {
   uow: UnitOfWork;
@@ -73,6 +74,45 @@ export function createResyncService(deps: {
     }, [userId]);
   }
 
+  /**
+   * A user's sessions as Clerk answers them now (GET /v1/sessions?user_id=…), each through the session ordering
+   * rules: this is how sessions that expired or were abandoned without an event, or whose events were lost, are
+   * corrected. An operator's resync always asks (sessions whose every event was lost are found too); automatic
+   * refreshes (`onlyIfLive`) ask only about users the local copy holds a live session of — those are what can go
+   * wrong without an event (a session seen ended stays ended) — so they cost the budget little. Answers how many
+   * rows changed.
+   */
+  async function refreshSessions(userId: string, clerk: ClerkClient = deps.clerk, opts: { onlyIfLive?: boolean } = {}): Promise<number> {
+    if (opts.onlyIfLive && !(await repos.sessions.hasLive(userId))) return 0;
+    const sessions = await clerk.listSessions(userId);
+    if (sessions.length === 0) return 0;
+    return deps.uow.transaction(async (tx) => {
+      let changed = 0;
+      for (const s of sessions) {
+        const put = await tx.sessions.putFromClerk(
+          s as unknown as Record<string, unknown>,
+          (held) => decideSessionVersion(held, new Date(s.updated_at), s.status) === 'apply',
+        );
+        if (put) changed++;
+      }
+      return changed;
+    }, [userId, ...sessions.map((s) => s.id)]);
+  }
+
+  /**
+   * Clerk's answer decides for one user, with no operator behind it (a conflicting version at a tied updated_at):
+   * the user and its sessions, published like any change. `clerk` is the rate-budgeted client.
+   */
+  async function refreshFromClerk(userId: string, clerk: ClerkClient): Promise<Pick<ResyncResult, 'result' | 'changedFields'>> {
+    const state = await clerk.getUser(userId);
+    const outcome = await applyClerkState(userId, state);
+    if (state) await refreshSessions(userId, clerk, { onlyIfLive: true }).catch((err: unknown) => deps.logger.warn({ err, userId }, 'refreshing the sessions of a resynced user failed'));
+    const { deletedAt: _d, data: _data, source: _s, lastEvent: _e, sessions: _ss, ...summary } = await deps.users.get(userId);
+    deps.publisher.userChanged(summary);
+    deps.logger.info({ userId, result: outcome.result, changed: outcome.changedFields.length }, 'conflicting versions resolved from Clerk');
+    return outcome;
+  }
+
   return {
     async compare(userId: string): Promise<UserComparison> {
       const [clerk, local] = await Promise.all([deps.clerk.getUser(userId), repos.users.get(userId)]);
@@ -82,22 +122,30 @@ export function createResyncService(deps: {
       const status = statusOf(Boolean(local), local?.deleted ?? false, Boolean(clerk), diff.length);
       // A GET changes nothing: the status is answered, not stored (a resync stores what it finds).
       const comparedAt = clock();
+      const bothAlive = local && !local.deleted && clerk;
       return {
         userId,
         local: localData,
         localDeleted: local?.deleted ?? false,
         clerk,
         diff: local?.deleted && !clerk ? [] : diff,
+        // shown, never counted: fields Clerk changes without an event
+        volatile: bothAlive ? volatileDiffs(localData, clerk as unknown as Record<string, unknown>) : [],
         status,
         comparedAt: comparedAt.toISOString(),
       };
     },
 
     applyClerkState,
+    refreshSessions,
+    refreshFromClerk,
 
     async resync(userId: string, operator: OperatorDto): Promise<ResyncResult> {
       const clerk = await deps.clerk.getUser(userId);
       const outcome = await applyClerkState(userId, clerk);
+      // a resync also corrects the user's sessions (expired, abandoned or ended without an event reaching here);
+      // the user is committed already, so a failure here is reported in the log, not as a failed resync
+      if (clerk) await refreshSessions(userId).catch((err: unknown) => deps.logger.warn({ err, userId }, 'refreshing the sessions of a resynced user failed'));
 
       const user = await deps.users.get(userId);
       const result: ResyncResult = { userId, ...outcome, user };

@@ -1,8 +1,13 @@
 // The rules that make the local copy converge whatever order Svix delivers in
 // (delivery is at-least-once and best-effort ordered: Clerk's webhook guide).
 // Pure functions, so every ordering case is unit-tested without a database.
+//
+// Clerk does not promise that updated_at strictly increases: two versions of a user, or a session's created and
+// ended, can carry the same updated_at (the webhooks spec's own session examples do). So a tie is decided by
+// content (users) or by status precedence (sessions), never dropped as a duplicate on the time alone.
 
-export type Decision = 'apply' | 'stale' | 'duplicate';
+/** conflict: the same updated_at as the version held but different content; Clerk's Backend API decides. */
+export type Decision = 'apply' | 'stale' | 'duplicate' | 'conflict';
 
 export interface StoredVersion {
   deleted: boolean;
@@ -12,12 +17,15 @@ export interface StoredVersion {
 
 /**
  * user.created / user.updated: apply only a strictly newer version; a tombstone is final because Clerk
- * never reuses a deleted user's id (a late update must not resurrect it).
+ * never reuses a deleted user's id (a late update must not resurrect it). At the same updated_at,
+ * `sameContent` tells a redelivery (duplicate) from another version Clerk stamped with the same time (conflict).
  */
-export function decideUserVersion(stored: StoredVersion | null, incomingUpdatedAt: Date): Decision {
+export function decideUserVersion(stored: StoredVersion | null, incomingUpdatedAt: Date, sameContent?: () => boolean): Decision {
   if (!stored) return 'apply';
   if (stored.deleted) return 'stale';
-  return compareVersions(stored.clerkUpdatedAt, incomingUpdatedAt);
+  const d = compareVersions(stored.clerkUpdatedAt, incomingUpdatedAt);
+  if (d === 'duplicate' && sameContent && !sameContent()) return 'conflict';
+  return d;
 }
 
 /** user.deleted wins over any version; deleting a tombstone again changes nothing. */
@@ -25,10 +33,53 @@ export function decideUserDeletion(stored: StoredVersion | null): Decision {
   return stored?.deleted ? 'duplicate' : 'apply';
 }
 
-/** session.*: ordered by updated_at like users; sessions have no tombstones (status carries the end). */
-export function decideSessionVersion(stored: { clerkUpdatedAt: Date } | null, incomingUpdatedAt: Date): Decision {
+/**
+ * Which status wins when two versions of a session carry the same updated_at: a session only moves forward
+ * (pending → active → an end), and an end is final, so an end beats a live status. Between two ends, the
+ * one an operator or the user asked for explicitly beats the ones Clerk reaches by time.
+ */
+export const SESSION_STATUS_PRECEDENCE: readonly string[] = [
+  'pending',
+  'active',
+  'expired',
+  'abandoned',
+  'replaced',
+  'ended',
+  'removed',
+  'revoked',
+];
+
+const rank = (status: string): number => SESSION_STATUS_PRECEDENCE.indexOf(status);
+
+/** Sessions end with a status, not a deletion: once one of these, a session never becomes live again. */
+export const TERMINAL_SESSION_STATUSES: ReadonlySet<string> = new Set(['ended', 'removed', 'revoked', 'expired', 'abandoned', 'replaced']);
+
+/**
+ * session.*: ordered by updated_at like users; sessions have no tombstones (status carries the end).
+ * At the same updated_at the status of higher precedence wins; the same status is a duplicate.
+ */
+export function decideSessionVersion(
+  stored: { clerkUpdatedAt: Date; status?: string } | null,
+  incomingUpdatedAt: Date,
+  incomingStatus?: string,
+): Decision {
   if (!stored) return 'apply';
-  return compareVersions(stored.clerkUpdatedAt, incomingUpdatedAt);
+  const d = compareVersions(stored.clerkUpdatedAt, incomingUpdatedAt);
+  if (d !== 'duplicate' || stored.status === undefined || incomingStatus === undefined || stored.status === incomingStatus) return d;
+  return rank(incomingStatus) > rank(stored.status) ? 'apply' : 'stale';
+}
+
+/**
+ * A session as it stands now: Clerk moves an active or pending session to `expired` (past expire_at) or
+ * `abandoned` (past abandon_at) without sending any event, so the stored status alone would stay live forever.
+ */
+export function effectiveSessionStatus(s: { status: string; expireAt: Date | null; abandonAt: Date | null }, now: Date): string {
+  if (s.status !== 'active' && s.status !== 'pending') return s.status;
+  const t = now.getTime();
+  const expire = s.expireAt?.getTime() ?? Infinity;
+  const abandon = s.abandonAt?.getTime() ?? Infinity;
+  if (Math.min(expire, abandon) > t) return s.status;
+  return expire <= abandon ? 'expired' : 'abandoned';
 }
 
 function compareVersions(held: Date | null, incoming: Date): Decision {

@@ -256,6 +256,11 @@ export const usersSql = {
     return raw ? decodeUserRow<StoredVersion>(raw) : null;
   },
 
+  /** The JSON of the version held (read only when a tie must be decided by content). */
+  async heldData(tx: SqlTx, id: string): Promise<string | null> {
+    return (await tx.get<{ data: string | null }>(`SELECT "data" FROM "User" WHERE "id" = ?`, [id]))?.data ?? null;
+  },
+
   put(tx: SqlTx, user: Record<string, unknown>, svixId: string): Promise<UserSummary> {
     const c = userColumnsOf(user);
     const at = tx.date(new Date());

@@ -36,6 +36,8 @@ export interface IngestResult {
   delivery: DeliverySummary;
   /** the local user after the change, when one changed */
   user: UserSummary | null;
+  /** a user to resync from Clerk's Backend API once committed (a conflicting version at a tied updated_at) */
+  resyncUserId?: string | null;
 }
 
 /**

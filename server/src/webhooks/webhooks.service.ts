@@ -43,6 +43,8 @@ export interface WebhooksDeps {
   /** the incident tracker */
   observer?: PipelineObserver;
   now?: () => number; // performance clock, for durations
+  /** a committed event conflicted with the version held at the same updated_at: resync that user from Clerk */
+  onConflict?: (userId: string) => void;
 }
 
 export function createWebhooksService(deps: WebhooksDeps) {
@@ -155,6 +157,7 @@ export function createWebhooksService(deps: WebhooksDeps) {
     if (r.event) deps.publisher.eventReceived(r.event);
     deps.publisher.deliveryRecorded(r.delivery);
     if (r.user) deps.publisher.userChanged(r.user);
+    if (r.resyncUserId) deps.onConflict?.(r.resyncUserId);
   }
 
   return { receive, reject, ingest };

@@ -150,6 +150,7 @@ const OUTCOME_HELP: Record<EventDetail['outcome'], string> = {
   applied: 'written to the local copy',
   stale: 'older than the local copy, so not written',
   duplicate: 'already received; ignored',
+  conflict: 'same version time as the local copy but other content; the user is resynced from Clerk',
   not_projected: 'a type the local copy does not keep',
   failed: 'could not be applied',
   quarantined: 'failed to apply too often: acknowledged to Svix and parked; replay it from its incident once the cause is fixed',
