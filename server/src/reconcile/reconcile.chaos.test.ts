@@ -95,5 +95,5 @@ describe.each(TEST_PROVIDERS)('reconcile convergence under chaos on %s', (provid
         `chaos ${tChaos - t0} ms, reconcile ${run.checked} users / ${run.pages} pages found ${JSON.stringify(run.found)}, ` +
         `reconcile + fix ${tFixed - tChaos} ms`,
     );
-  }, 120_000);
+  }, 300_000); // a safety net, not a target: a loaded 2-core CI machine has taken two minutes
 });
