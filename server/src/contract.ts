@@ -33,6 +33,14 @@ export interface OperatorDto {
 /** /api/auth/me and /api/auth/login: the operator plus the session's CSRF token (send it as X-CSRF-Token). */
 export interface MeDto extends OperatorDto {
   csrfToken: string;
+  /** signed in with a one-time password: every other request is refused until it is changed */
+  mustChangePassword: boolean;
+}
+
+/** POST /api/auth/password: the signed-in operator's own password. */
+export interface ChangePasswordRequest {
+  currentPassword: string;
+  newPassword: string;
 }
 
 // ---- Administration (issue #7): operators and API tokens ----
