@@ -89,7 +89,7 @@ export function createApp(services: Services, opts: AppOptions) {
     res.json(await services.overview.get());
   });
   app.use('/api/events', eventRoutes(services.events));
-  app.use('/api/deliveries', deliveryRoutes(services.deliveries));
+  app.use('/api/deliveries', deliveryRoutes(services.deliveries, services.failures));
   app.use('/api/users', userRoutes(services.users, services.resync));
   app.use('/api/reconcile', reconcileRoutes(services.reconcile));
   app.use('/api/audit', auditRoutes(services.audit));

@@ -68,11 +68,23 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
 
   const socketPublisher = createSocketPublisher();
   const metrics = createMetrics();
+  // Clerk's retries reach the live status, which the services create: bound once they exist.
+  let live: Services['live'] | null = null;
   const services = createServices({
     db,
     logger,
     publisher: fanOut(socketPublisher.publisher, metrics.publisher, ...(opts.tap ? [opts.tap] : [])),
-    clerk: opts.clerk ?? createClerkClient({ apiUrl: config.clerkApiUrl, secretKey: config.clerkSecretKey ?? '', onResponse: metrics.clerkResponse }),
+    clerk:
+      opts.clerk ??
+      createClerkClient({
+        apiUrl: config.clerkApiUrl,
+        secretKey: config.clerkSecretKey ?? '',
+        onResponse: (status) => {
+          metrics.clerkResponse(status);
+          live?.clerkAnswered(status);
+        },
+        onRetry: (info) => live?.clerkRetrying(info),
+      }),
     webhookSecrets: config.webhookSecrets,
     sessionTtlMs: config.sessionTtlMs,
     meta: {
@@ -87,6 +99,8 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     retention: { days: config.retention.days, purgeDeletedUsers: config.retention.purgeDeletedUserPayloads, ...opts.retention },
     ...(loginLimiter ? { loginLimiter } : {}),
   });
+  live = services.live;
+  services.live.seed(await services.repos.deliveries.latestReceivedAt().catch(() => null));
   await services.auth.ensureAdmin(config.adminEmail, config.adminPassword);
 
   if (config.allowedHostsDefault && !isLoopbackHost(config.host)) {
@@ -118,7 +132,10 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     http.listen(config.port, config.host, () => resolve());
   });
   const port = (http.address() as AddressInfo).port;
-  const flushTimer = setInterval(() => void services.deliveryLog.flush(), 5_000);
+  const flushTimer = setInterval(() => {
+    void services.deliveryLog.flush();
+    services.live.tick();
+  }, 5_000);
   flushTimer.unref();
   // resumes a reconcile a stopped server left running, and runs RECONCILE_INTERVAL
   services.reconcile.startBackground();

@@ -13,6 +13,8 @@ import { createVerifier } from './webhooks/verify.ts';
 import { createAuthService } from './auth/auth.service.ts';
 import { createEventsService } from './events/events.service.ts';
 import { createDeliveriesService } from './deliveries/deliveries.service.ts';
+import { createFailuresService } from './deliveries/failures.ts';
+import { createLiveStatus, type LiveStatusOptions } from './live/live-status.ts';
 import { createUsersService } from './users/users.service.ts';
 import { createOverviewService } from './overview/overview.service.ts';
 import { createResyncService } from './resync/resync.service.ts';
@@ -50,6 +52,8 @@ export interface ServiceDeps {
   retention?: RetentionOptions;
   /** sign-in brute-force limits (tests use small ones) */
   loginLimiter?: LoginLimiter;
+  /** thresholds of the live status (silence, signature failures; tests use small ones) */
+  live?: Omit<LiveStatusOptions, 'onChange'>;
 }
 
 export function createServices(deps: ServiceDeps) {
@@ -63,14 +67,29 @@ export function createServices(deps: ServiceDeps) {
     logger: deps.logger,
     onRecorded: (row) => deps.publisher.deliveryRecorded(row),
   });
+  // The live status sees every request as its outcome is known: a refused one before its log row is written
+  // (the database may be what is down), a stored one when it is published.
+  const live = createLiveStatus({ ...deps.live, onChange: (s) => deps.publisher.statusChanged?.(s) });
   const webhooks = createWebhooksService({
     store,
     verify: createVerifier(deps.webhookSecrets),
-    publisher,
-    deliveryLog,
+    publisher: {
+      ...publisher,
+      deliveryRecorded: (d) => {
+        live.observeDelivery(d);
+        publisher.deliveryRecorded(d);
+      },
+    },
+    deliveryLog: {
+      record: (d) => {
+        live.observeDelivery(d);
+        return deliveryLog.record(d);
+      },
+    },
     logger: deps.logger,
   });
   const users = createUsersService({ repos });
+  const failures = createFailuresService({ repos });
   const audit = createAuditService({ repo: repos.audit, logger: deps.logger });
   const resync = createResyncService({ uow, clerk: deps.clerk, users, publisher, logger: deps.logger, audit });
   const { apiTokens } = repos;
@@ -116,13 +135,15 @@ export function createServices(deps: ServiceDeps) {
     admin: createAdminService({ repos, apiTokens, auth, audit }),
     retention,
     events: createEventsService(repos),
-    deliveries: createDeliveriesService({ repos, webhooks, audit }),
+    deliveries: createDeliveriesService({ repos, webhooks, audit, failures }),
+    failures,
     users,
     resync,
     audit,
     rateBudget,
     reconcile,
-    overview: createOverviewService({ repos, demo: deps.meta.demo, retention }),
+    live,
+    overview: createOverviewService({ repos, demo: deps.meta.demo, retention, failures, live }),
   };
 }
 

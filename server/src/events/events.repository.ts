@@ -1,5 +1,6 @@
 // The Event table: one row per svix-id, its rows as the API shows them, and every statement on it. Prisma for
 // the API and retention; prepared SQL (lib/db/sql.ts) for the webhook hot path (`eventsSql`).
+import { findInChunks } from '../lib/chunks.ts';
 import type { Prisma } from '../generated/sqlite/client.ts';
 import type { DbClient } from '../lib/db/client.ts';
 import { decodeRow, type SqlTx } from '../lib/db/sql.ts';
@@ -37,6 +38,13 @@ export function createEventsRepository(db: DbClient) {
 
     async get(svixId: string): Promise<EventRow | null> {
       return db.event.findUnique({ where: { svixId } });
+    },
+
+    /** What the failures view needs of these events: outcome and the user concerned. */
+    async outcomesOf(svixIds: readonly string[]): Promise<{ svixId: string; outcome: string; userId: string | null; type: string }[]> {
+      return findInChunks(svixIds, (part) =>
+        db.event.findMany({ where: { svixId: { in: part } }, select: { svixId: true, outcome: true, userId: true, type: true } }),
+      );
     },
 
     async list(filter: EventFilter, cursor: number | null, limit: number): Promise<Page<EventSummary>> {

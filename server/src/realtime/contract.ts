@@ -1,5 +1,5 @@
 // The typed Socket.IO contract (`domain:verb`), imported type-only by the dashboard.
-import type { DeliverySummary, EventSummary, ReconcileRunDto, ResyncResult, UserSummary } from '../contract.ts';
+import type { DeliverySummary, EventSummary, LiveStatus, ReconcileRunDto, ResyncResult, UserSummary } from '../contract.ts';
 
 /** Newest ids the client already holds; the server sends what came after, then continues live. */
 export interface CatchUpRequest {
@@ -17,6 +17,8 @@ export interface ServerToClientEvents {
   'reconcile:progress': (run: ReconcileRunDto) => void;
   /** a reconcile completed, failed, was cancelled or paused (status still running: it will resume) */
   'reconcile:finished': (run: ReconcileRunDto) => void;
+  /** what is wrong right now changed: an outage, silence, signature failures or Clerk throttling began or ended */
+  'status:changed': (status: LiveStatus) => void;
 }
 
 export interface ClientToServerEvents {
