@@ -20,9 +20,12 @@ export type NewEvent = Omit<EventRow, 'id'>;
 export const PURGED = '';
 
 export interface EventFilter {
+  /** one type, or several separated by commas; an entry ending in "." is a prefix (`session.`) */
   type?: string;
   outcome?: EventOutcome;
   userId?: string;
+  /** any of these users (the user filter given as an email or a name) */
+  userIds?: string[];
   q?: string;
   from?: Date;
   to?: Date;
@@ -122,11 +125,20 @@ export type EventsRepository = ReturnType<typeof createEventsRepository>;
 /** How many of the newest events a text search reads; ids (svix, object, user) match in all of history. */
 export const TEXT_SEARCH_WINDOW = 50_000;
 
+/** `user.created,session.` → exact `user.created` or any `session.*`. */
+export function typeFilter(types: string): Prisma.EventWhereInput[] {
+  return types
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean)
+    .map((t) => (t.endsWith('.') ? { type: { startsWith: t } } : { type: t }));
+}
+
 function whereOf(f: Omit<EventFilter, 'q'>): Prisma.EventWhereInput {
   return {
-    ...(f.type ? { type: f.type } : {}),
+    ...(f.type ? { OR: typeFilter(f.type) } : {}),
     ...(f.outcome ? { outcome: f.outcome } : {}),
-    ...(f.userId ? { userId: f.userId } : {}),
+    ...(f.userIds ? { userId: { in: f.userIds } } : f.userId ? { userId: f.userId } : {}),
     ...(f.from || f.to ? { receivedAt: { ...(f.from ? { gte: f.from } : {}), ...(f.to ? { lte: f.to } : {}) } } : {}),
   };
 }
