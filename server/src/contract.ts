@@ -126,6 +126,8 @@ export interface EventSummary {
   error: string | null;
   occurredAt: string | null; // ISO
   receivedAt: string; // ISO
+  /** the user's email or name when the list was read (live pushes leave it out) */
+  userLabel?: string | null;
 }
 
 export interface DeliverySummary {

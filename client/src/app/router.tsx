@@ -39,6 +39,14 @@ export function createRouter() {
             },
             { path: 'drift', lazy: () => import('../features/drift/components/DriftPage.tsx').then((m) => ({ Component: m.DriftPage })) },
             { path: 'audit', lazy: () => import('../features/audit/components/AuditPage.tsx').then((m) => ({ Component: m.AuditPage })) },
+            {
+              path: 'account/password',
+              lazy: () => import('../features/auth/components/ChangePasswordPage.tsx').then((m) => ({ Component: m.ChangePasswordPage })),
+            },
+            {
+              path: 'failures',
+              lazy: () => import('../features/deliveries/components/FailuresPage.tsx').then((m) => ({ Component: m.FailuresPage })),
+            },
             { path: 'admin', lazy: () => import('../features/admin/components/AdminPage.tsx').then((m) => ({ Component: m.AdminPage })) },
             { path: '*', element: <NotFoundPage /> },
           ],

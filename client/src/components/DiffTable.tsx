@@ -1,5 +1,17 @@
 import { useState } from 'react';
 import { formatValue, timestampHint, type CompareRow, type DiffRow } from '../lib/diff.ts';
+import { epochMsAsDate } from '../lib/time.ts';
+
+/** A value as JSON; Unix-millisecond times (Clerk's `*_at`) also as a date in the operator's zone. */
+function DiffValue({ value }: { value: unknown }) {
+  const date = epochMsAsDate(value);
+  return (
+    <>
+      {formatValue(value)}
+      {date && <span className="diff-date">{date}</span>}
+    </>
+  );
+}
 
 const KIND_LABEL = { added: 'added', removed: 'removed', changed: 'changed' } as const;
 
@@ -33,8 +45,10 @@ export function DiffTable({ rows, caption, beforeLabel, afterLabel, empty = 'No 
               <td>
                 <span className={`diff-kind diff-kind--${row.kind}`}>{KIND_LABEL[row.kind]}</span>
               </td>
-              <td className="mono diff-before" title={timestampHint(row.path, row.before)}>{formatValue(row.before)}</td>
-              <td className="mono diff-after" title={timestampHint(row.path, row.after)}>{formatValue(row.after)}</td>
+              <td className="mono diff-before" title={timestampHint(row.path, row.before)}><DiffValue value={row.before} />
+              </td>
+              <td className="mono diff-after" title={timestampHint(row.path, row.after)}><DiffValue value={row.after} />
+              </td>
             </tr>
           ))}
         </tbody>
@@ -85,8 +99,10 @@ export function CompareTable({ rows, caption, localLabel = 'Local copy', clerkLa
                     {row.path}
                     {row.kind && <span className={`diff-kind diff-kind--${row.kind}`}>{KIND_LABEL[row.kind]}</span>}
                   </th>
-                  <td className="mono diff-before" title={timestampHint(row.path, row.local)}>{formatValue(row.local)}</td>
-                  <td className="mono diff-after" title={timestampHint(row.path, row.clerk)}>{formatValue(row.clerk)}</td>
+                  <td className="mono diff-before" title={timestampHint(row.path, row.local)}><DiffValue value={row.local} />
+              </td>
+                  <td className="mono diff-after" title={timestampHint(row.path, row.clerk)}><DiffValue value={row.clerk} />
+              </td>
                 </tr>
               ))}
             </tbody>

@@ -30,11 +30,11 @@ export function HeaderRow<T>({ columns }: { columns: readonly Column<T>[] }) {
 export function Cells<T>({ columns, item }: { columns: readonly Column<T>[]; item: T }) {
   return columns.map((c) =>
     c.rowHeader ? (
-      <th key={c.key} scope="row" className={c.className}>
+      <th key={c.key} scope="row" className={c.className} data-label={c.header}>
         {c.render(item)}
       </th>
     ) : (
-      <td key={c.key} className={c.className}>
+      <td key={c.key} className={c.className} data-label={c.headerHidden ? '' : c.header}>
         {c.render(item)}
       </td>
     ),

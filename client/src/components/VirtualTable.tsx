@@ -1,4 +1,4 @@
-import { useEffect, useRef, type ReactNode } from 'react';
+import { useEffect, useRef, useSyncExternalStore, type ReactNode } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { Cells, HeaderRow, type Column } from './Table.tsx';
 
@@ -18,13 +18,28 @@ interface VirtualTableProps<T> {
  * A real <table> (headers, row semantics) that only renders the rows in view: spacer rows above and below keep
  * the scroll height. Rows have a fixed height so thousands of them cost the same as thirty.
  */
+const NARROW = '(max-width: 640px)';
+/** At phone width rows are stacked (one line per column): their height is measured instead of fixed. */
+function useNarrow(): boolean {
+  return useSyncExternalStore(
+    (onChange) => {
+      const mq = window.matchMedia?.(NARROW);
+      mq?.addEventListener('change', onChange);
+      return () => mq?.removeEventListener('change', onChange);
+    },
+    () => window.matchMedia?.(NARROW).matches ?? false,
+    () => false,
+  );
+}
+
 export function VirtualTable<T>({ items, columns, getKey, caption, rowHeight = 40, onEndReached, rowClassName, footer }: VirtualTableProps<T>) {
   const scrollRef = useRef<HTMLDivElement>(null);
+  const narrow = useNarrow();
   // eslint-disable-next-line react-hooks/incompatible-library -- TanStack Virtual returns fresh functions by design
   const virtualizer = useVirtualizer({
     count: items.length,
     getScrollElement: () => scrollRef.current,
-    estimateSize: () => rowHeight,
+    estimateSize: () => (narrow ? rowHeight * Math.max(2, columns.length) * 0.6 : rowHeight),
     overscan: 12,
     initialRect: { width: 1000, height: 800 },
     getItemKey: (index) => getKey(items[index]!),
@@ -60,7 +75,14 @@ export function VirtualTable<T>({ items, columns, getKey, caption, rowHeight = 4
           {virtualRows.map((row) => {
             const item = items[row.index]!;
             return (
-              <tr key={row.key} style={{ height: rowHeight }} className={rowClassName?.(item)} aria-rowindex={row.index + 2}>
+              <tr
+                key={row.key}
+                ref={narrow ? virtualizer.measureElement : undefined}
+                data-index={row.index}
+                style={narrow ? undefined : { height: rowHeight }}
+                className={rowClassName?.(item)}
+                aria-rowindex={row.index + 2}
+              >
                 <Cells columns={columns} item={item} />
               </tr>
             );

@@ -40,6 +40,9 @@ describe.each(TEST_PROVIDERS)('event filters on %s', (provider) => {
     expect(await list('userId=lovelace')).toEqual(['msg_f3', 'msg_f1']);
     expect(await list('userId=builder&type=session.')).toEqual(['msg_f4']);
     expect(await list('userId=nobody-has-this-name')).toEqual([]);
+    // names beside ids
+    const page = await json<Page<EventSummary>>(s.api('/api/events?type=user.'));
+    expect(page.items.find((e) => e.svixId === 'msg_f1')?.userLabel).toBe(adaEmail);
   });
 
   it('limits to a time range', async () => {
