@@ -2,6 +2,7 @@ import { createBrowserRouter } from 'react-router';
 import { Loading } from '../components/DataState.tsx';
 import { SignInPage } from '../features/auth/components/SignInPage.tsx';
 import { Layout } from './Layout.tsx';
+import { ChangePasswordPage } from '../features/auth/components/ChangePasswordPage.tsx';
 import { NotFoundPage, RouteError } from './RouteError.tsx';
 
 // Pages are lazy: the first load carries the shell only, each page (and its chart/JSON libraries) comes on demand.
@@ -41,7 +42,7 @@ export function createRouter() {
             { path: 'audit', lazy: () => import('../features/audit/components/AuditPage.tsx').then((m) => ({ Component: m.AuditPage })) },
             {
               path: 'account/password',
-              lazy: () => import('../features/auth/components/ChangePasswordPage.tsx').then((m) => ({ Component: m.ChangePasswordPage })),
+              Component: ChangePasswordPage,
             },
             {
               path: 'failures',

@@ -32,7 +32,16 @@ function useNarrow(): boolean {
   );
 }
 
-export function VirtualTable<T>({ items, columns, getKey, caption, rowHeight = 40, onEndReached, rowClassName, footer }: VirtualTableProps<T>) {
+export function VirtualTable<T>({
+  items,
+  columns,
+  getKey,
+  caption,
+  rowHeight = 40,
+  onEndReached,
+  rowClassName,
+  footer,
+}: VirtualTableProps<T>) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const narrow = useNarrow();
   // eslint-disable-next-line react-hooks/incompatible-library -- TanStack Virtual returns fresh functions by design
@@ -56,26 +65,27 @@ export function VirtualTable<T>({ items, columns, getKey, caption, rowHeight = 4
 
   return (
     <div className="virtual-table" ref={scrollRef} tabIndex={0} role="region" aria-label={caption}>
-      <table className="table table--fixed" aria-rowcount={items.length + 1}>
+      <table role="table" className="table table--fixed" aria-rowcount={items.length + 1}>
         <caption className="visually-hidden">{caption}</caption>
         <colgroup>
           {columns.map((c) => (
             <col key={c.key} style={c.width ? { width: c.width } : undefined} />
           ))}
         </colgroup>
-        <thead>
+        <thead role="rowgroup">
           <HeaderRow columns={columns} />
         </thead>
-        <tbody>
+        <tbody role="rowgroup">
           {paddingTop > 0 && (
-            <tr aria-hidden="true" className="spacer">
-              <td colSpan={columns.length} style={{ height: paddingTop }} />
+            <tr role="row" aria-hidden="true" className="spacer">
+              <td role="cell" colSpan={columns.length} style={{ height: paddingTop }} />
             </tr>
           )}
           {virtualRows.map((row) => {
             const item = items[row.index]!;
             return (
               <tr
+                role="row"
                 key={row.key}
                 ref={narrow ? virtualizer.measureElement : undefined}
                 data-index={row.index}
@@ -88,8 +98,8 @@ export function VirtualTable<T>({ items, columns, getKey, caption, rowHeight = 4
             );
           })}
           {paddingBottom > 0 && (
-            <tr aria-hidden="true" className="spacer">
-              <td colSpan={columns.length} style={{ height: paddingBottom }} />
+            <tr role="row" aria-hidden="true" className="spacer">
+              <td role="cell" colSpan={columns.length} style={{ height: paddingBottom }} />
             </tr>
           )}
         </tbody>

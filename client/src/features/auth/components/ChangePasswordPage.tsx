@@ -58,10 +58,10 @@ export function ChangePasswordPage() {
               value={next}
               onChange={(e) => setNext(e.target.value)}
             />
-            <span id="new-password-hint" className="muted small">
-              At least {MIN_LENGTH} characters.
-            </span>
           </label>
+          <span id="new-password-hint" className="muted small">
+            At least {MIN_LENGTH} characters.
+          </span>
           <label className="field">
             <span>Repeat the new password</span>
             <input type="password" autoComplete="new-password" required value={repeat} onChange={(e) => setRepeat(e.target.value)} />
