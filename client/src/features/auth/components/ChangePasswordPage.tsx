@@ -17,6 +17,7 @@ export function ChangePasswordPage() {
 
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
+    if (!current) return setProblem(`Enter your ${forced ? 'one-time' : 'current'} password.`);
     if (next.length < MIN_LENGTH) return setProblem(`The new password needs at least ${MIN_LENGTH} characters.`);
     if (next !== repeat) return setProblem('The two new passwords differ.');
     setProblem(null);
@@ -42,7 +43,8 @@ export function ChangePasswordPage() {
             Password changed. Your other sessions were signed out. <Link to="/">Back to the overview</Link>
           </p>
         )}
-        <form onSubmit={onSubmit} className="form">
+        {/* our own messages, in words, instead of the browser's validation bubbles */}
+        <form onSubmit={onSubmit} className="form" noValidate>
           <label className="field">
             <span>{forced ? 'One-time password' : 'Current password'}</span>
             <input type="password" autoComplete="current-password" required value={current} onChange={(e) => setCurrent(e.target.value)} />
