@@ -36,15 +36,16 @@ async function pages(): Promise<Target[]> {
 }
 
 async function noSidewaysScroll(page: Page, name: string) {
-  const { scroll, width, widest } = await page.evaluate(() => {
+  // a string: this project's TypeScript for e2e has no DOM types; it runs in the page
+  const { scroll, width, widest } = (await page.evaluate(`(() => {
     const w = window.innerWidth;
     // the innermost elements that reach past the right edge: what to fix when this fails
     const over = [...document.querySelectorAll('body *')]
       .filter((el) => el.getBoundingClientRect().right > w + 1 && ![...el.children].some((c) => c.getBoundingClientRect().right > w + 1))
       .slice(0, 5)
-      .map((el) => `${el.tagName.toLowerCase()}.${[...el.classList].join('.')} (${Math.round(el.getBoundingClientRect().right)}px: ${(el.textContent ?? '').slice(0, 30)})`);
+      .map((el) => el.tagName.toLowerCase() + '.' + [...el.classList].join('.') + ' (' + Math.round(el.getBoundingClientRect().right) + 'px: ' + (el.textContent || '').slice(0, 30) + ')');
     return { scroll: document.documentElement.scrollWidth, width: w, widest: over };
-  });
+  })()`)) as { scroll: number; width: number; widest: string[] };
   expect(scroll, `${name} scrolls sideways: ${widest.join(', ')}`).toBeLessThanOrEqual(width);
 }
 
@@ -95,6 +96,7 @@ for (const scheme of ['light', 'dark'] as const) {
       await page.goto(target.path);
       await target.ready(page);
       await scan(target.name);
+      await screenshot(page, `${scheme}-${target.name}`);
     }
     expect(found).toEqual([]);
   });
