@@ -1,5 +1,5 @@
 import { Link, useSearchParams } from 'react-router';
-import type { FailedMessage, FailureState } from '@contract/contract.ts';
+import type { DeliverySummary, FailedMessage, FailureState } from '@contract/contract.ts';
 import { ConfirmAction } from '../../../components/ConfirmAction.tsx';
 import { DataState } from '../../../components/DataState.tsx';
 import { ErrorMessage } from '../../../components/ErrorMessage.tsx';
@@ -10,7 +10,6 @@ import { HttpStatus, StatusBadge } from '../../../components/StatusBadge.tsx';
 import { Table, type Column } from '../../../components/Table.tsx';
 import { usePermissions } from '../../../lib/session.ts';
 import { formatNumber } from '../../../lib/time.ts';
-import type { DeliverySummary } from '@contract/contract.ts';
 import { useFailures, useReplayDryRun, useReplayOutstanding } from '../api/failures.ts';
 import { BulkReplayOutcome, replaySummary } from './ReplayResults.tsx';
 
