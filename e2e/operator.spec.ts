@@ -5,11 +5,17 @@ import { E2E } from './support/ports.ts';
 
 /** svix-ids the emulator delivered (any attempt answered `status`) that were not among `before`. */
 async function newMessages(before: Set<string>, status: number) {
-  return [...new Set((await clerk.deliveries()).filter((d) => d.status === status && !before.has(d.svixId)).map((d) => d.svixId))];
+  return [
+    ...new Set(
+      (await clerk.deliveries()).filter((d) => d.status === status && !before.has(d.svixId)).map((d) => d.svixId),
+    ),
+  ];
 }
 const knownMessages = async () => new Set((await clerk.deliveries()).map((d) => d.svixId));
 
-test('a 503 outage shows live on the overview, then resolves; the retried message shows as recovered', async ({ page }) => {
+test('a 503 outage shows live on the overview, then resolves; the retried message shows as recovered', async ({
+  page,
+}) => {
   await signIn(page);
   await expect(page.getByRole('heading', { name: 'Overview' })).toBeVisible();
   await expect(page.getByText('Live', { exact: true })).toBeVisible();
@@ -35,11 +41,16 @@ test('a 503 outage shows live on the overview, then resolves; the retried messag
 
   // storage is back: Svix's next retry applies it, every dashboard sees the outage end
   await storageOutage(0);
-  await expect(page.getByRole('alert').filter({ hasText: 'Webhooks are being refused' })).toHaveCount(0, { timeout: 30_000 });
+  await expect(page.getByRole('alert').filter({ hasText: 'Webhooks are being refused' })).toHaveCount(0, {
+    timeout: 30_000,
+  });
   await expect(page.getByText('Live', { exact: true })).toBeVisible();
   await expect(outstanding.getByRole('listitem').filter({ hasText: svixId! })).toHaveCount(0);
   await page.getByRole('button', { name: /^Recovered/ }).click();
-  const recovered = page.getByRole('list', { name: 'Recovered failures' }).getByRole('listitem').filter({ hasText: svixId! });
+  const recovered = page
+    .getByRole('list', { name: 'Recovered failures' })
+    .getByRole('listitem')
+    .filter({ hasText: svixId! });
   await expect(recovered).toContainText(/applied by attempt #\d+, \d+ (s|min) later/);
   await expect(recovered).toContainText('recovered');
   await screenshot(page, 'failure-recovered');
@@ -71,7 +82,9 @@ test('bulk replay of outstanding failures shows a dry run first, and its summary
   const text = (await dryRun.locator('.callout__title').textContent()) ?? '';
   // matched = replayed + every skipped reason
   const [, matched, replayed] = /(\d+) matched: (\d+) would be replayed/.exec(text)!.map(Number);
-  const skipped = [...text.matchAll(/(\d+) (?:not verified|already applied|another attempt|replays themselves|payload unavailable)/g)].reduce((n, m) => n + Number(m[1]), 0);
+  const skipped = [
+    ...text.matchAll(/(\d+) (?:not verified|already applied|another attempt|replays themselves|payload unavailable)/g),
+  ].reduce((n, m) => n + Number(m[1]), 0);
   expect(replayed! + skipped).toBe(matched);
   await screenshot(page, 'bulk-replay-dry-run');
   // nothing changed yet
@@ -85,7 +98,9 @@ test('bulk replay of outstanding failures shows a dry run first, and its summary
   // the same replay from the delivery log now has nothing to do
   await page.goto('/deliveries?outcome=unavailable');
   await page.getByRole('button', { name: 'Replay all matching…' }).click();
-  await expect(page.getByRole('status').filter({ hasText: /^Dry run:/ })).toContainText(/all already applied — nothing to do|none can change anything — nothing to do/);
+  await expect(page.getByRole('status').filter({ hasText: /^Dry run:/ })).toContainText(
+    /all already applied — nothing to do|none can change anything — nothing to do/,
+  );
   await clerk.setTimeFactor(0.002);
 });
 

@@ -21,16 +21,54 @@ async function pages(): Promise<Target[]> {
   };
   return [
     { name: 'overview', path: '/', ready: async (p) => void (await expect(p.locator('.stat').first()).toBeVisible()) },
-    { name: 'events', path: '/events', ready: async (p) => void (await expect(p.getByRole('row').filter({ has: p.getByRole('cell') }).first()).toBeVisible()) },
+    {
+      name: 'events',
+      path: '/events',
+      ready: async (p) =>
+        void (await expect(
+          p
+            .getByRole('row')
+            .filter({ has: p.getByRole('cell') })
+            .first(),
+        ).toBeVisible()),
+    },
     { name: 'event', path: `/events/${svixId}`, ready: heading(/\./) },
     { name: 'failures', path: '/failures', ready: heading('Failures') },
-    { name: 'deliveries', path: '/deliveries', ready: async (p) => void (await expect(p.getByRole('row').filter({ has: p.getByRole('cell') }).first()).toBeVisible()) },
+    {
+      name: 'deliveries',
+      path: '/deliveries',
+      ready: async (p) =>
+        void (await expect(
+          p
+            .getByRole('row')
+            .filter({ has: p.getByRole('cell') })
+            .first(),
+        ).toBeVisible()),
+    },
     { name: 'delivery', path: '/deliveries/1', ready: heading(/Delivery/) },
-    { name: 'users', path: '/users', ready: async (p) => void (await expect(p.getByRole('row').filter({ has: p.getByRole('cell') }).first()).toBeVisible()) },
-    { name: 'user', path: `/users/${user.id}`, ready: async (p) => void (await expect(p.getByRole('heading', { name: 'Local copy vs Clerk' })).toBeVisible()) },
+    {
+      name: 'users',
+      path: '/users',
+      ready: async (p) =>
+        void (await expect(
+          p
+            .getByRole('row')
+            .filter({ has: p.getByRole('cell') })
+            .first(),
+        ).toBeVisible()),
+    },
+    {
+      name: 'user',
+      path: `/users/${user.id}`,
+      ready: async (p) => void (await expect(p.getByRole('heading', { name: 'Local copy vs Clerk' })).toBeVisible()),
+    },
     { name: 'drift', path: '/drift', ready: heading('Drift') },
     { name: 'audit', path: '/audit', ready: heading('Audit') },
-    { name: 'admin', path: '/admin', ready: async (p) => void (await expect(p.getByRole('heading', { name: 'Operators' })).toBeVisible()) },
+    {
+      name: 'admin',
+      path: '/admin',
+      ready: async (p) => void (await expect(p.getByRole('heading', { name: 'Operators' })).toBeVisible()),
+    },
     { name: 'password', path: '/account/password', ready: heading('Change your password') },
   ];
 }
@@ -69,7 +107,10 @@ test('every page fits 390 × 844 without sideways scrolling; navigation collapse
   await expect(page.getByRole('heading', { level: 1, name: 'Deliveries' })).toBeVisible();
   await expect(page.getByRole('link', { name: 'Overview', exact: true })).toBeHidden();
   // a stacked row keeps its status, outcome and error visible
-  const row = page.getByRole('row').filter({ has: page.getByRole('cell') }).first();
+  const row = page
+    .getByRole('row')
+    .filter({ has: page.getByRole('cell') })
+    .first();
   await expect(row.getByText(/^\d{3}$/).first()).toBeVisible();
   await expect(row.locator('td[data-label="Outcome"]')).toBeVisible();
   await expect(row.locator('td[data-label="Error"]')).toBeVisible();
@@ -84,7 +125,12 @@ for (const scheme of ['light', 'dark'] as const) {
       const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
       for (const v of result.violations) {
         if (v.impact === 'serious' || v.impact === 'critical') {
-          found.push(`${name}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(' | ')}`);
+          found.push(
+            `${name}: ${v.id} (${v.impact}) ${v.nodes
+              .map((n) => n.target.join(' '))
+              .slice(0, 3)
+              .join(' | ')}`,
+          );
         }
       }
     };

@@ -9,7 +9,14 @@ afterEach(cleanup);
 describe('ConfirmAction', () => {
   it('says what will happen and acts only on the confirmation, once', () => {
     let calls = 0;
-    render(<ConfirmAction label="Disable a@b.c" consequence="a@b.c is signed out everywhere." confirmLabel="Yes, disable a@b.c" onConfirm={() => calls++} />);
+    render(
+      <ConfirmAction
+        label="Disable a@b.c"
+        consequence="a@b.c is signed out everywhere."
+        confirmLabel="Yes, disable a@b.c"
+        onConfirm={() => calls++}
+      />,
+    );
     fireEvent.click(screen.getByRole('button', { name: 'Disable a@b.c' }));
     expect(calls).toBe(0);
     expect(screen.getByRole('group').textContent).toContain('signed out everywhere');

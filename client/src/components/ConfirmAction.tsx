@@ -18,7 +18,16 @@ interface ConfirmActionProps {
  * A bulk or irreversible action: the first click says what will happen, the second does it (once). Inline
  * rather than a modal, so it reads the same at 390 px and keeps the page's context in view.
  */
-export function ConfirmAction({ label, consequence, confirmLabel, onConfirm, disabled, pending, danger = false, className = 'button' }: ConfirmActionProps) {
+export function ConfirmAction({
+  label,
+  consequence,
+  confirmLabel,
+  onConfirm,
+  disabled,
+  pending,
+  danger = false,
+  className = 'button',
+}: ConfirmActionProps) {
   const [asking, setAsking] = useState(false);
   const id = useId();
   if (!asking) {

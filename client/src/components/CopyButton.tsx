@@ -1,7 +1,15 @@
 import { useEffect, useState } from 'react';
 
 /** Copies a value (a secret shown once, an id) to the clipboard and says so. */
-export function CopyButton({ value, label = 'Copy', className = 'button button--small' }: { value: string; label?: string; className?: string }) {
+export function CopyButton({
+  value,
+  label = 'Copy',
+  className = 'button button--small',
+}: {
+  value: string;
+  label?: string;
+  className?: string;
+}) {
   const [state, setState] = useState<'idle' | 'copied' | 'failed'>('idle');
   useEffect(() => {
     if (state === 'idle') return;

@@ -8,13 +8,30 @@ export function middleTruncate(value: string, max = 16): string {
 }
 
 /** An id, middle-truncated, with the full value on hover (and for screen readers) and a copy button. */
-export function Id({ value, max = 16, copy = true, label }: { value: string; max?: number; copy?: boolean; label?: string | null }) {
+export function Id({
+  value,
+  max = 16,
+  copy = true,
+  label,
+}: {
+  value: string;
+  max?: number;
+  copy?: boolean;
+  label?: string | null;
+}) {
   const short = middleTruncate(value, max);
   return (
     <span className="id">
       {label && <span className="id__label">{label}</span>}
       <span className="mono id__value" title={value}>
-        {short === value ? value : <><span aria-hidden="true">{short}</span><span className="visually-hidden">{value}</span></>}
+        {short === value ? (
+          value
+        ) : (
+          <>
+            <span aria-hidden="true">{short}</span>
+            <span className="visually-hidden">{value}</span>
+          </>
+        )}
       </span>
       {copy && <CopyButton value={value} label="Copy" className="button button--tiny" />}
     </span>

@@ -6,7 +6,7 @@ import { newSecret, startTestServer, type TestServer } from '../test/harness.ts'
 import { makeEvent, makeUser } from '../../../emulator/factories.ts';
 import type { AuditEntryDto, BulkReplayResult, FailuresPage, OverviewStats, Page } from '../contract.ts';
 
-const json = async <T,>(r: Response | Promise<Response>): Promise<T> => (await (await r).json()) as T;
+const json = async <T>(r: Response | Promise<Response>): Promise<T> => (await (await r).json()) as T;
 
 describe.each(TEST_PROVIDERS)('failures by message on %s', (provider) => {
   let s: TestServer;
@@ -19,7 +19,8 @@ describe.each(TEST_PROVIDERS)('failures by message on %s', (provider) => {
   beforeAll(async () => {
     s = await startTestServer(provider, {
       onApplied: () => {
-        if (fault.storage) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+        if (fault.storage)
+          throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
         if (fault.apply) throw new Error('projection bug');
       },
     });
@@ -45,13 +46,20 @@ describe.each(TEST_PROVIDERS)('failures by message on %s', (provider) => {
     expect((await s.deliver(outstandingBody, { svixId: 'msg_outstanding' })).status).toBe(500);
     fault.apply = false;
     // a forged request: not a Clerk message, counted apart
-    expect((await s.deliver(makeEvent('user.created', makeUser()), { secret: newSecret(), svixId: 'msg_forged' })).status).toBe(401);
+    expect(
+      (await s.deliver(makeEvent('user.created', makeUser()), { secret: newSecret(), svixId: 'msg_forged' })).status,
+    ).toBe(401);
 
     const outstanding = await json<FailuresPage>(s.api('/api/deliveries/failures'));
     expect(outstanding).toMatchObject({ outstanding: 1, recovered: 1, unsigned: 1, truncated: false });
     expect(outstanding.items.map((m) => m.svixId)).toEqual(['msg_outstanding']);
     const [o] = outstanding.items;
-    expect(o).toMatchObject({ state: 'outstanding', eventType: 'user.created', recoveredBy: null, lastError: expect.stringContaining('projection bug') });
+    expect(o).toMatchObject({
+      state: 'outstanding',
+      eventType: 'user.created',
+      recoveredBy: null,
+      lastError: expect.stringContaining('projection bug'),
+    });
     expect(o!.attempts.map((a) => a.httpStatus)).toEqual([503, 500]);
 
     const recovered = await json<FailuresPage>(s.api('/api/deliveries/failures?state=recovered'));
@@ -64,7 +72,11 @@ describe.each(TEST_PROVIDERS)('failures by message on %s', (provider) => {
     expect((await json<FailuresPage>(s.api('/api/deliveries/failures?state=all'))).items).toHaveLength(2);
 
     const overview = await json<OverviewStats>(s.api('/api/overview'));
-    expect(overview).toMatchObject({ outstandingFailures: 1, recoveredFailures: 1, unsignedRequests: { total: 1, lastHour: 1 } });
+    expect(overview).toMatchObject({
+      outstandingFailures: 1,
+      recoveredFailures: 1,
+      unsignedRequests: { total: 1, lastHour: 1 },
+    });
     expect(overview.live.problems).toEqual([]);
   });
 
@@ -72,14 +84,22 @@ describe.each(TEST_PROVIDERS)('failures by message on %s', (provider) => {
     const bad = await s.api('/api/deliveries/failures?state=lost');
     expect(bad.status).toBe(400);
     expect((await json<{ error: { code: string } }>(bad)).error.code).toBe('invalid_request');
-    const badReplay = await s.api('/api/deliveries/replay', { method: 'POST', body: JSON.stringify({ filter: {}, dryRun: 'yes' }) });
+    const badReplay = await s.api('/api/deliveries/replay', {
+      method: 'POST',
+      body: JSON.stringify({ filter: {}, dryRun: 'yes' }),
+    });
     expect(badReplay.status).toBe(400);
   });
 
   it('bulk replay: a dry run changes nothing, the summary adds up, only outstanding messages are replayed', async () => {
     const deliveriesBefore = await s.db.prisma.delivery.count();
     const auditBefore = await s.db.prisma.auditEntry.count();
-    const everything = await json<BulkReplayResult>(s.api('/api/deliveries/replay', { method: 'POST', body: JSON.stringify({ filter: { failed: true }, dryRun: true }) }));
+    const everything = await json<BulkReplayResult>(
+      s.api('/api/deliveries/replay', {
+        method: 'POST',
+        body: JSON.stringify({ filter: { failed: true }, dryRun: true }),
+      }),
+    );
     // five failed attempts: 2 of msg_outstanding, 1 of msg_recovered (applied since), 1 forged; and nothing else failed
     expect(everything).toMatchObject({ dryRun: true, matched: 4, replayed: 1, results: [] });
     expect(everything.skippedBy).toMatchObject({ not_verified: 1, already_applied: 1, same_message: 1 });
@@ -90,12 +110,17 @@ describe.each(TEST_PROVIDERS)('failures by message on %s', (provider) => {
     expect(await s.db.prisma.auditEntry.count()).toBe(auditBefore);
 
     const dry = await json<BulkReplayResult>(
-      s.api('/api/deliveries/replay', { method: 'POST', body: JSON.stringify({ filter: {}, outstandingOnly: true, dryRun: true }) }),
+      s.api('/api/deliveries/replay', {
+        method: 'POST',
+        body: JSON.stringify({ filter: {}, outstandingOnly: true, dryRun: true }),
+      }),
     );
     expect(dry).toMatchObject({ matched: 2, replayed: 1, messages: 1 });
     expect(sum(dry)).toBe(dry.matched);
 
-    const done = await json<BulkReplayResult>(s.api('/api/deliveries/replay', { method: 'POST', body: JSON.stringify({ filter: {}, outstandingOnly: true }) }));
+    const done = await json<BulkReplayResult>(
+      s.api('/api/deliveries/replay', { method: 'POST', body: JSON.stringify({ filter: {}, outstandingOnly: true }) }),
+    );
     expect(done).toMatchObject({ dryRun: false, matched: 2, replayed: 1, skipped: 1 });
     expect(done.results.map((r) => [r.svixId, r.outcome])).toEqual([['msg_outstanding', 'applied']]);
     const audit = await json<Page<AuditEntryDto>>(s.api('/api/audit?action=replay_bulk&limit=1'));
@@ -107,7 +132,10 @@ describe.each(TEST_PROVIDERS)('failures by message on %s', (provider) => {
     const recovered = await json<FailuresPage>(s.api('/api/deliveries/failures?state=recovered'));
     expect(recovered.items.find((m) => m.svixId === 'msg_outstanding')?.recoveredBy).toMatchObject({ replay: true });
     const again = await json<BulkReplayResult>(
-      s.api('/api/deliveries/replay', { method: 'POST', body: JSON.stringify({ filter: { failed: true }, dryRun: true }) }),
+      s.api('/api/deliveries/replay', {
+        method: 'POST',
+        body: JSON.stringify({ filter: { failed: true }, dryRun: true }),
+      }),
     );
     expect(again.replayed).toBe(0);
     expect(sum(again)).toBe(again.matched);

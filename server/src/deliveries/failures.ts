@@ -28,7 +28,9 @@ export function classifyMessage(
   // The event's stored outcome is the truth of "was it applied": a later attempt answered 200 but the
   // event row still says failed cannot happen, and a replay that failed again leaves it failed.
   const applied = event !== undefined && event.outcome !== 'failed';
-  const recovery = applied ? attempts.find((a) => a.id > firstFailure.id && !a.failed && TAKEN_IN.has(a.outcome)) : undefined;
+  const recovery = applied
+    ? attempts.find((a) => a.id > firstFailure.id && !a.failed && TAKEN_IN.has(a.outcome))
+    : undefined;
   const state: FailureState = recovery ? 'recovered' : 'outstanding';
   const last = attempts.at(-1)!;
   const lastFailure = [...attempts].reverse().find((a) => a.failed)!;
@@ -61,7 +63,10 @@ export function createFailuresService(deps: { repos: Repositories; examined?: nu
     const truncated = failed.length > examined;
     const svixIds = [...new Set(failed.slice(0, examined).map((f) => f.svixId))];
     if (svixIds.length === 0) return { messages: [], truncated };
-    const [attempts, events] = await Promise.all([repos.deliveries.attemptsOf(svixIds), repos.events.outcomesOf(svixIds)]);
+    const [attempts, events] = await Promise.all([
+      repos.deliveries.attemptsOf(svixIds),
+      repos.events.outcomesOf(svixIds),
+    ]);
     const bySvix = new Map<string, DeliverySummary[]>();
     for (const a of attempts) {
       const list = bySvix.get(a.svixId!) ?? [];
@@ -72,7 +77,11 @@ export function createFailuresService(deps: { repos: Repositories; examined?: nu
     const out: Omit<FailedMessage, 'userLabel'>[] = [];
     for (const id of svixIds) {
       // attempts of a message that failed verification (a forged copy of a real svix-id) are not its attempts
-      const m = classifyMessage(id, (bySvix.get(id) ?? []).filter((a) => a.verified), eventOf.get(id));
+      const m = classifyMessage(
+        id,
+        (bySvix.get(id) ?? []).filter((a) => a.verified),
+        eventOf.get(id),
+      );
       if (m) out.push(m);
     }
     return { messages: out, truncated };
@@ -81,12 +90,17 @@ export function createFailuresService(deps: { repos: Repositories; examined?: nu
   return {
     /** The failed messages in one state (or both), latest attempt first, with their attempts and counts. */
     async list(state: FailureState | 'all', limit: number): Promise<FailuresPage> {
-      const [{ messages: all, truncated }, unsigned] = await Promise.all([messages(), repos.deliveries.countUnverified()]);
+      const [{ messages: all, truncated }, unsigned] = await Promise.all([
+        messages(),
+        repos.deliveries.countUnverified(),
+      ]);
       const picked = all
         .filter((m) => state === 'all' || m.state === state)
         .sort((a, b) => b.lastAttemptAt.localeCompare(a.lastAttemptAt))
         .slice(0, limit);
-      const labels = await repos.users.labels([...new Set(picked.map((m) => m.userId).filter((id): id is string => id !== null))]);
+      const labels = await repos.users.labels([
+        ...new Set(picked.map((m) => m.userId).filter((id): id is string => id !== null)),
+      ]);
       return {
         items: picked.map((m) => ({ ...m, userLabel: m.userId ? (labels.get(m.userId) ?? null) : null })),
         outstanding: all.filter((m) => m.state === 'outstanding').length,
@@ -100,7 +114,11 @@ export function createFailuresService(deps: { repos: Repositories; examined?: nu
     async counts(): Promise<{ outstanding: number; recovered: number; outstandingSvixIds: Set<string> }> {
       const { messages: all } = await messages();
       const outstanding = all.filter((m) => m.state === 'outstanding');
-      return { outstanding: outstanding.length, recovered: all.length - outstanding.length, outstandingSvixIds: new Set(outstanding.map((m) => m.svixId)) };
+      return {
+        outstanding: outstanding.length,
+        recovered: all.length - outstanding.length,
+        outstandingSvixIds: new Set(outstanding.map((m) => m.svixId)),
+      };
     },
   };
 }

@@ -5,14 +5,15 @@ import { startTestServer, type TestServer } from '../test/harness.ts';
 import { makeEvent, makeSession, makeUser } from '../../../emulator/factories.ts';
 import type { EventSummary, Page } from '../contract.ts';
 
-const json = async <T,>(r: Response | Promise<Response>): Promise<T> => (await (await r).json()) as T;
+const json = async <T>(r: Response | Promise<Response>): Promise<T> => (await (await r).json()) as T;
 
 describe.each(TEST_PROVIDERS)('event filters on %s', (provider) => {
   let s: TestServer;
   const ada = makeUser({ first_name: 'Ada', last_name: 'Lovelace' });
   const bob = makeUser({ first_name: 'Bob', last_name: 'Builder' });
   const adaEmail = ada.email_addresses[0]!.email_address;
-  const list = async (query: string) => (await json<Page<EventSummary>>(s.api(`/api/events?${query}`))).items.map((e) => e.svixId);
+  const list = async (query: string) =>
+    (await json<Page<EventSummary>>(s.api(`/api/events?${query}`))).items.map((e) => e.svixId);
 
   beforeAll(async () => {
     s = await startTestServer(provider);

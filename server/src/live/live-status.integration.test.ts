@@ -32,10 +32,16 @@ describe.each(TEST_PROVIDERS)('live status on %s', (provider) => {
   beforeAll(async () => {
     s = await startTestServer(provider, {
       onApplied: () => {
-        if (fault.storage) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+        if (fault.storage)
+          throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
       },
     });
-    socket = connect(s.url, { transports: ['websocket'], forceNew: true, reconnection: false, extraHeaders: { cookie: await s.cookie() } });
+    socket = connect(s.url, {
+      transports: ['websocket'],
+      forceNew: true,
+      reconnection: false,
+      extraHeaders: { cookie: await s.cookie() },
+    });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve());
       socket.once('connect_error', reject);
@@ -67,7 +73,8 @@ describe.each(TEST_PROVIDERS)('live status on %s', (provider) => {
     expect((await s.deliver(makeEvent('user.created', makeUser()), { secret: rotated })).status).toBe(401);
     expect(((await (await s.api('/api/live')).json()) as LiveStatus).problems).toEqual([]);
     const suspected = statusWith(socket, ['signature_failures']);
-    for (let i = 0; i < 2; i++) expect((await s.deliver(makeEvent('user.created', makeUser()), { secret: rotated })).status).toBe(401);
+    for (let i = 0; i < 2; i++)
+      expect((await s.deliver(makeEvent('user.created', makeUser()), { secret: rotated })).status).toBe(401);
     expect((await suspected).problems[0]!.message).toMatch(/signing secret may have been rotated/);
     const cleared = statusWith(socket, []);
     expect((await s.deliver(makeEvent('user.created', makeUser()))).status).toBe(200);

@@ -7,7 +7,15 @@ function setup(opts: Parameters<typeof createLiveStatus>[0] = {}) {
   const sent: LiveStatus[] = [];
   const live = createLiveStatus({ clock: () => new Date(now), onChange: (s) => sent.push(s), ...opts });
   const deliver = (d: Partial<ObservedDelivery> = {}) =>
-    live.observeDelivery({ receivedAt: new Date(now), outcome: 'applied', httpStatus: 200, verified: true, errorCode: null, svixId: 'msg_1', ...d });
+    live.observeDelivery({
+      receivedAt: new Date(now),
+      outcome: 'applied',
+      httpStatus: 200,
+      verified: true,
+      errorCode: null,
+      svixId: 'msg_1',
+      ...d,
+    });
   const kinds = () => live.current().problems.map((p) => p.kind);
   return { live, sent, deliver, kinds, advance: (ms: number) => (now += ms) };
 }

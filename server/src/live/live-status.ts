@@ -74,7 +74,11 @@ export function createLiveStatus(opts: LiveStatusOptions = {}) {
     const threshold = quietThresholdMs();
     const now = clock();
     if (threshold !== null && lastDeliveryAt && now.getTime() - lastDeliveryAt.getTime() > threshold) {
-      raise('silence', lastDeliveryAt, `No webhook delivery for longer than the usual quiet (${Math.round(threshold / 60_000)} min): check the endpoint in Clerk's dashboard.`);
+      raise(
+        'silence',
+        lastDeliveryAt,
+        `No webhook delivery for longer than the usual quiet (${Math.round(threshold / 60_000)} min): check the endpoint in Clerk's dashboard.`,
+      );
     } else {
       problems.delete('silence');
     }
@@ -109,7 +113,9 @@ export function createLiveStatus(opts: LiveStatusOptions = {}) {
         // Svix-shaped requests (a real message id, fresh timestamp) that no configured secret verifies, with
         // no verified delivery between: what a rotated signing secret looks like (one scanner among good
         // deliveries never gets here)
-        badSignatures = badSignatures ? { count: badSignatures.count + 1, since: badSignatures.since } : { count: 1, since: at };
+        badSignatures = badSignatures
+          ? { count: badSignatures.count + 1, since: badSignatures.since }
+          : { count: 1, since: at };
         if (badSignatures.count >= signatureThreshold) {
           raise(
             'signature_failures',

@@ -21,7 +21,10 @@ export function ChangePasswordPage() {
     if (next.length < MIN_LENGTH) return setProblem(`The new password needs at least ${MIN_LENGTH} characters.`);
     if (next !== repeat) return setProblem('The two new passwords differ.');
     setProblem(null);
-    change.mutate({ currentPassword: current, newPassword: next }, { onSuccess: () => (setCurrent(''), setNext(''), setRepeat('')) });
+    change.mutate(
+      { currentPassword: current, newPassword: next },
+      { onSuccess: () => (setCurrent(''), setNext(''), setRepeat('')) },
+    );
   };
 
   return (
@@ -31,11 +34,13 @@ export function ChangePasswordPage() {
         <h1>Change your password</h1>
       </div>
       <section className="card card--narrow" aria-labelledby="password-heading">
-        <h2 id="password-heading">{forced ? 'Choose your own password to continue' : `Password of ${me.data?.email ?? 'your account'}`}</h2>
+        <h2 id="password-heading">
+          {forced ? 'Choose your own password to continue' : `Password of ${me.data?.email ?? 'your account'}`}
+        </h2>
         {forced && (
           <p className="callout callout--warn">
-            You signed in with a one-time password an admin gave you. Choose a password of your own before anything else; your other
-            sessions end.
+            You signed in with a one-time password an admin gave you. Choose a password of your own before anything
+            else; your other sessions end.
           </p>
         )}
         {change.isSuccess && !forced && (
@@ -47,7 +52,13 @@ export function ChangePasswordPage() {
         <form onSubmit={onSubmit} className="form" noValidate>
           <label className="field">
             <span>{forced ? 'One-time password' : 'Current password'}</span>
-            <input type="password" autoComplete="current-password" required value={current} onChange={(e) => setCurrent(e.target.value)} />
+            <input
+              type="password"
+              autoComplete="current-password"
+              required
+              value={current}
+              onChange={(e) => setCurrent(e.target.value)}
+            />
           </label>
           <label className="field">
             <span>New password</span>
@@ -66,7 +77,13 @@ export function ChangePasswordPage() {
           </span>
           <label className="field">
             <span>Repeat the new password</span>
-            <input type="password" autoComplete="new-password" required value={repeat} onChange={(e) => setRepeat(e.target.value)} />
+            <input
+              type="password"
+              autoComplete="new-password"
+              required
+              value={repeat}
+              onChange={(e) => setRepeat(e.target.value)}
+            />
           </label>
           {problem && (
             <p className="callout callout--error" role="alert">

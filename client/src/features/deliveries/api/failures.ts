@@ -12,7 +12,10 @@ export const failuresOptions = (state: FailureState) =>
 export const useFailures = (state: FailureState) => useQuery(failuresOptions(state));
 
 const replayOutstanding = (dryRun: boolean) =>
-  api<BulkReplayResult>('/api/deliveries/replay', { method: 'POST', body: { filter: {}, outstandingOnly: true, dryRun } });
+  api<BulkReplayResult>('/api/deliveries/replay', {
+    method: 'POST',
+    body: { filter: {}, outstandingOnly: true, dryRun },
+  });
 
 /** The dry run: what a replay of every outstanding message would do; changes nothing. */
 export const useReplayDryRun = () => useMutation({ mutationFn: () => replayOutstanding(true) });

@@ -18,11 +18,20 @@ const ATTEMPT_COLUMNS: Column<DeliverySummary>[] = [
   { key: 'at', header: 'Received', render: (d) => <RelativeTime iso={d.receivedAt} /> },
   { key: 'status', header: 'Status', render: (d) => <HttpStatus code={d.httpStatus} /> },
   { key: 'outcome', header: 'Outcome', render: (d) => <StatusBadge status={d.outcome} /> },
-  { key: 'error', header: 'Error', className: 'error-text wrap', render: (d) => (d.replayOf ? `replay of #${d.replayOf}` : (d.error ?? d.errorCode ?? '')) },
+  {
+    key: 'error',
+    header: 'Error',
+    className: 'error-text wrap',
+    render: (d) => (d.replayOf ? `replay of #${d.replayOf}` : (d.error ?? d.errorCode ?? '')),
+  },
 ];
 
 function seconds(ms: number): string {
-  return ms < 60_000 ? `${Math.round(ms / 1000)} s` : ms < 3_600_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 3_600_000)} h`;
+  return ms < 60_000
+    ? `${Math.round(ms / 1000)} s`
+    : ms < 3_600_000
+      ? `${Math.round(ms / 60_000)} min`
+      : `${Math.round(ms / 3_600_000)} h`;
 }
 
 function Message({ m }: { m: FailedMessage }) {
@@ -44,12 +53,15 @@ function Message({ m }: { m: FailedMessage }) {
         )}
       </div>
       <p className="message__facts">
-        First failed <DateTime iso={m.firstFailedAt} /> · {m.attempts.length} attempt{m.attempts.length === 1 ? '' : 's'}
+        First failed <DateTime iso={m.firstFailedAt} /> · {m.attempts.length} attempt
+        {m.attempts.length === 1 ? '' : 's'}
         {m.recoveredBy ? (
           <>
             {' '}
-            · <span className="ok-text">
-              applied by {m.recoveredBy.replay ? 'replay' : 'attempt'} <Link to={`/deliveries/${m.recoveredBy.deliveryId}`}>#{m.recoveredBy.deliveryId}</Link>,{' '}
+            ·{' '}
+            <span className="ok-text">
+              applied by {m.recoveredBy.replay ? 'replay' : 'attempt'}{' '}
+              <Link to={`/deliveries/${m.recoveredBy.deliveryId}`}>#{m.recoveredBy.deliveryId}</Link>,{' '}
               {seconds(m.recoveredBy.afterMs)} later
             </span>
           </>
@@ -78,7 +90,12 @@ function BulkReplay({ outstanding }: { outstanding: number }) {
   return (
     <div className="toolbar toolbar--wrap">
       {!dry.data && (
-        <button type="button" className="button" disabled={dry.isPending || outstanding === 0} onClick={() => (run.reset(), dry.mutate())}>
+        <button
+          type="button"
+          className="button"
+          disabled={dry.isPending || outstanding === 0}
+          onClick={() => (run.reset(), dry.mutate())}
+        >
           {dry.isPending ? 'Checking…' : 'Replay outstanding… (dry run first)'}
         </button>
       )}
@@ -130,8 +147,8 @@ export function FailuresPage() {
       <div className="page-header">
         <h1>Failures</h1>
         <p className="muted">
-          Clerk's messages that failed, with their attempts. A message is outstanding until an attempt applies it; a Svix retry or a replay that
-          does makes it recovered.
+          Clerk's messages that failed, with their attempts. A message is outstanding until an attempt applies it; a
+          Svix retry or a replay that does makes it recovered.
         </p>
       </div>
       <div className="segmented" role="group" aria-label="Which failures">
@@ -140,8 +157,8 @@ export function FailuresPage() {
       </div>
       {page && page.unsigned > 0 && (
         <p className="muted small">
-          {formatNumber(page.unsigned)} unsigned or forged request{page.unsigned === 1 ? '' : 's'} not counted here (not Clerk's):{' '}
-          <Link to="/deliveries?outcome=rejected">see them in the log</Link>.
+          {formatNumber(page.unsigned)} unsigned or forged request{page.unsigned === 1 ? '' : 's'} not counted here (not
+          Clerk's): <Link to="/deliveries?outcome=rejected">see them in the log</Link>.
         </p>
       )}
       {state === 'outstanding' && <BulkReplay outstanding={page?.outstanding ?? 0} />}
@@ -151,7 +168,11 @@ export function FailuresPage() {
         hasData={!!page}
         onRetry={() => void query.refetch()}
         isEmpty={page?.items.length === 0}
-        empty={state === 'outstanding' ? 'No outstanding failures: every message Clerk sent was applied.' : 'No failure has recovered yet.'}
+        empty={
+          state === 'outstanding'
+            ? 'No outstanding failures: every message Clerk sent was applied.'
+            : 'No failure has recovered yet.'
+        }
       >
         {page && (
           <ul className="messages" aria-label={state === 'outstanding' ? 'Outstanding failures' : 'Recovered failures'}>
