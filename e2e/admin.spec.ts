@@ -50,6 +50,7 @@ test('an admin invites a viewer; the viewer sees everything but cannot resync', 
   // the admin disables the viewer: their session ends at once, and their open page (its live connection
   // closed by the server) goes to the sign-in page by itself
   await page.getByRole('button', { name: `Disable ${email}` }).click();
+  await page.getByRole('button', { name: `Yes, disable ${email}` }).click();
   await expect(page.getByRole('row').filter({ hasText: email })).toContainText('disabled');
   await expect(viewer.getByRole('button', { name: 'Sign in' })).toBeVisible();
   await context.close();

@@ -50,6 +50,7 @@ test('reconcile finds drift of every class, Fix all repairs it, and drift goes t
   await page.getByRole('button', { name: 'All', exact: true }).click();
 
   await page.getByRole('button', { name: /^Fix all/ }).click();
+  await page.getByRole('button', { name: /^Yes, fix \d+/ }).click();
   await expect(page.getByRole('status').filter({ hasText: /^Fixed \d+ users?/ })).toContainText('0 left');
   await expect(page.getByTestId('unfixed')).toHaveText('0');
   await expect(findings.getByRole('listitem').filter({ hasText: missing.id })).toContainText('fixed: created');

@@ -89,8 +89,12 @@ export function createApp(services: Services, opts: AppOptions) {
   app.get('/api/overview', async (_req, res) => {
     res.json(await services.overview.get());
   });
+  // what is wrong right now (in memory: answers while the database is down); `status:changed` pushes changes
+  app.get('/api/live', (_req, res) => {
+    res.json(services.live.current());
+  });
   app.use('/api/events', eventRoutes(services.events));
-  app.use('/api/deliveries', deliveryRoutes(services.deliveries));
+  app.use('/api/deliveries', deliveryRoutes(services.deliveries, services.failures));
   app.use('/api/users', userRoutes(services.users, services.resync));
   app.use('/api/reconcile', reconcileRoutes(services.reconcile));
   app.use('/api/audit', auditRoutes(services.audit));

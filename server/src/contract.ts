@@ -35,6 +35,14 @@ export interface OperatorDto {
 /** /api/auth/me and /api/auth/login: the operator plus the session's CSRF token (send it as X-CSRF-Token). */
 export interface MeDto extends OperatorDto {
   csrfToken: string;
+  /** signed in with a one-time password: every other request is refused until it is changed */
+  mustChangePassword: boolean;
+}
+
+/** POST /api/auth/password: the signed-in operator's own password. */
+export interface ChangePasswordRequest {
+  currentPassword: string;
+  newPassword: string;
 }
 
 // ---- Administration: operators and API tokens ----
@@ -120,6 +128,8 @@ export interface EventSummary {
   error: string | null;
   occurredAt: string | null; // ISO
   receivedAt: string; // ISO
+  /** the user's email or name when the list was read (live pushes leave it out) */
+  userLabel?: string | null;
 }
 
 export interface DeliverySummary {
@@ -226,7 +236,15 @@ export interface ReplayResult {
 export interface OverviewStats {
   eventsPerMinute: { minute: string; count: number; failed: number }[]; // last 60 minutes
   deliveries: { total: number; failed: number; lastHourTotal: number; lastHourFailed: number };
-  failingNow: boolean; // the last few deliveries failed
+  /** Clerk messages (by svix-id) that failed and no later attempt applied: the headline */
+  outstandingFailures: number;
+  /** failed messages a later attempt (a Svix retry or a replay) applied */
+  recoveredFailures: number;
+  /** requests whose signature did not verify (scanners, forgeries, a rotated secret): not sync failures */
+  unsignedRequests: { total: number; lastHour: number };
+  failingNow: boolean; // the last few deliveries failed, or an outage is live (see `live`)
+  /** what is wrong right now: the same object the `status:changed` socket message carries */
+  live: LiveStatus;
   users: { total: number; deleted: number; drifted: number };
   /** sessions by the status they have now (past expire_at / abandon_at: expired / abandoned, though no event said so) */
   sessions: Record<string, number>;
@@ -247,12 +265,78 @@ export interface RetentionStats {
 
 export interface BulkReplayRequest {
   filter: { outcome?: DeliveryOutcome; status?: number; failed?: boolean };
+  /** only attempts of outstanding messages (the failed view's bulk replay) */
+  outstandingOnly?: boolean;
+  /** say what would happen, change nothing */
+  dryRun?: boolean;
 }
+
+/** Why a matching delivery is not replayed. */
+export const REPLAY_SKIP_REASONS = ['not_verified', 'already_applied', 'same_message', 'is_replay', 'payload_unavailable'] as const;
+export type ReplaySkipReason = (typeof REPLAY_SKIP_REASONS)[number];
+
+/** Adds up: matched = replayed + the sum of skippedBy (a dry run counts what it would replay as replayed). */
 export interface BulkReplayResult {
+  dryRun: boolean;
   matched: number;
   replayed: number;
-  skipped: number; // unverified deliveries cannot be replayed
+  skipped: number;
+  skippedBy: Record<ReplaySkipReason, number>;
+  /** distinct messages (svix-ids) among the matching deliveries */
+  messages: number;
   results: ReplayResult[];
+}
+
+// ---- Failures grouped by message (svix-id), the way Svix shows a message and its attempts ----
+
+export const FAILURE_STATES = ['outstanding', 'recovered'] as const;
+export type FailureState = (typeof FAILURE_STATES)[number];
+
+export interface FailedMessage {
+  svixId: string;
+  eventType: string | null;
+  /** the user the event concerns, and their email or name when known locally */
+  userId: string | null;
+  userLabel: string | null;
+  /** outstanding: never acknowledged, or acknowledged but its apply failed; recovered: a later attempt applied it */
+  state: FailureState;
+  firstFailedAt: string;
+  lastAttemptAt: string;
+  /** the attempt that applied it (recovered only) */
+  recoveredBy: { deliveryId: number; at: string; afterMs: number; replay: boolean } | null;
+  lastError: string | null;
+  /** oldest first */
+  attempts: DeliverySummary[];
+}
+
+export interface FailuresPage {
+  items: FailedMessage[];
+  outstanding: number;
+  recovered: number;
+  /** unsigned requests, counted apart */
+  unsigned: number;
+  /** more failed messages exist than were examined (the oldest are left out) */
+  truncated: boolean;
+}
+
+// ---- What is wrong right now (live outage visibility) ----
+
+export const LIVE_PROBLEM_KINDS = ['storage_refusing', 'silence', 'signature_failures', 'clerk_throttled'] as const;
+export type LiveProblemKind = (typeof LIVE_PROBLEM_KINDS)[number];
+
+export interface LiveProblem {
+  kind: LiveProblemKind;
+  /** one sentence for the banner */
+  message: string;
+  since: string; // ISO
+  /** clerk_throttled: when the next attempt is due */
+  retryAt?: string;
+}
+
+export interface LiveStatus {
+  problems: LiveProblem[];
+  lastDeliveryAt: string | null;
+  checkedAt: string;
 }
 
 export interface MetaDto {

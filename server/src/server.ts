@@ -72,8 +72,10 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
 
   const socketPublisher = createSocketPublisher();
   const metrics = createMetrics();
-  // Clerk's answers also reach the incidents (throttling, 5xx); bound once the services exist.
+  // Clerk's answers reach the incidents (throttling, 5xx) and the live status, which the services create: bound
+  // once they exist.
   let clerkObserved: (status: number) => void = () => {};
+  let live: Services['live'] | null = null;
   const services: Services = createServices({
     db,
     logger,
@@ -86,7 +88,9 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
         onResponse: (status) => {
           metrics.clerkResponse(status);
           clerkObserved(status);
+          live?.clerkAnswered(status);
         },
+        onRetry: (info) => live?.clerkRetrying(info),
       }),
     webhookSecrets: config.webhookSecrets,
     sessionTtlMs: config.sessionTtlMs,
@@ -109,6 +113,8 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     },
   });
   clerkObserved = (status) => services.incidents.clerkResponse(status);
+  live = services.live;
+  services.live.seed(await services.repos.deliveries.latestReceivedAt().catch(() => null));
   await services.auth.ensureAdmin(config.adminEmail, config.adminPassword);
 
   if (config.allowedHostsDefault && !isLoopbackHost(config.host)) {
@@ -140,7 +146,10 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     http.listen(config.port, config.host, () => resolve());
   });
   const port = (http.address() as AddressInfo).port;
-  const flushTimer = setInterval(() => void services.deliveryLog.flush(), 5_000);
+  const flushTimer = setInterval(() => {
+    void services.deliveryLog.flush();
+    services.live.tick();
+  }, 5_000);
   flushTimer.unref();
   // Clerk sends no event when a session expires or is abandoned: write those down as their deadlines pass
   // (what is shown and counted already reads the deadlines; this keeps the stored status honest too).

@@ -13,6 +13,8 @@ import { createVerifier } from './webhooks/verify.ts';
 import { createAuthService } from './auth/auth.service.ts';
 import { createEventsService } from './events/events.service.ts';
 import { createDeliveriesService } from './deliveries/deliveries.service.ts';
+import { createFailuresService } from './deliveries/failures.ts';
+import { createLiveStatus, type LiveStatusOptions } from './live/live-status.ts';
 import { createUsersService } from './users/users.service.ts';
 import { createOverviewService } from './overview/overview.service.ts';
 import { createResyncService } from './resync/resync.service.ts';
@@ -59,6 +61,8 @@ export interface ServiceDeps {
   quarantineAfterAttempts?: number;
   /** incidents and alerts: timings, channels, and the live push of a changed incident */
   incidents?: { options: IncidentsOptions; channels: AlertChannel[]; notify?: (i: IncidentSummary) => void };
+  /** thresholds of the live status (silence, signature failures; tests use small ones) */
+  live?: Omit<LiveStatusOptions, 'onChange'>;
 }
 
 export function createServices(deps: ServiceDeps) {
@@ -88,16 +92,33 @@ export function createServices(deps: ServiceDeps) {
     channels: deps.incidents?.channels ?? [],
     options: deps.incidents?.options ?? { publicUrl: 'http://127.0.0.1:3000', silenceMs: null, reminderMs: null },
   });
+  // The live status sees every request as its outcome is known: a refused one before its log row is written
+  // (the database may be what is down), a stored one when it is published.
+  const live = createLiveStatus({ ...deps.live, onChange: (s) => deps.publisher.statusChanged?.(s) });
   const webhooks = createWebhooksService({
     store,
     verify: createVerifier(deps.webhookSecrets),
-    publisher,
-    deliveryLog,
+    publisher: {
+      ...publisher,
+      deliveryRecorded: (d) => {
+        live.observeDelivery(d);
+        publisher.deliveryRecorded(d);
+      },
+    },
+    deliveryLog: {
+      record: (d) => {
+        live.observeDelivery(d);
+        return deliveryLog.record(d);
+      },
+    },
     logger: deps.logger,
     observer: incidents.observer,
     onConflict: (userId) => conflicts.enqueue(userId),
   });
-  replayDelivery = createDeliveriesService({ repos, webhooks }).replay;
+  const failures = createFailuresService({ repos });
+  const deliveries = createDeliveriesService({ repos, webhooks, audit, failures });
+  // the incident records one audit entry for its whole replay, so its replays go through an unaudited instance
+  replayDelivery = createDeliveriesService({ repos, webhooks, failures }).replay;
   const users = createUsersService({ repos });
   const resync = createResyncService({ uow, clerk: deps.clerk, users, publisher, logger: deps.logger, audit });
   const { apiTokens } = repos;
@@ -156,7 +177,8 @@ export function createServices(deps: ServiceDeps) {
     admin: createAdminService({ repos, apiTokens, auth, audit }),
     retention,
     events: createEventsService(repos),
-    deliveries: createDeliveriesService({ repos, webhooks, audit }),
+    deliveries,
+    failures,
     users,
     resync,
     conflicts,
@@ -164,7 +186,8 @@ export function createServices(deps: ServiceDeps) {
     rateBudget,
     reconcile,
     incidents,
-    overview: createOverviewService({ repos, demo: deps.meta.demo, retention }),
+    live,
+    overview: createOverviewService({ repos, demo: deps.meta.demo, retention, failures, live }),
   };
 }
 

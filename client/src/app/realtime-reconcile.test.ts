@@ -44,4 +44,14 @@ describe('reconcile messages', () => {
     expect(qc.getQueryState(queryKeys.reconcile.findings(1))?.isInvalidated).toBe(true);
     expect(qc.getQueryState(queryKeys.reconcile.driftHistory)?.isInvalidated).toBe(true);
   });
+
+  it('refetch findings while a run goes, when a progress message says more were found', () => {
+    const qc = new QueryClient();
+    qc.setQueryData(queryKeys.reconcile.run(1), run());
+    qc.setQueryData(queryKeys.reconcile.findings(1), { pages: [], pageParams: [] });
+    applyReconcile(qc, run({ checked: 600 }), false);
+    expect(qc.getQueryState(queryKeys.reconcile.findings(1))?.isInvalidated).toBe(false);
+    applyReconcile(qc, run({ checked: 700, found: { missing: 2, stale: 2, deleted: 3 } }), false);
+    expect(qc.getQueryState(queryKeys.reconcile.findings(1))?.isInvalidated).toBe(true);
+  });
 });

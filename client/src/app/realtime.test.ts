@@ -4,7 +4,7 @@ import type { DeliverySummary, EventSummary, ResyncResult, UserDetail, UserSumma
 import type { CatchUpRequest } from '@contract/realtime/contract.ts';
 import { flattenFeed, type FeedData, type Schedule } from '../lib/live-feed.ts';
 import { queryKeys } from '../lib/query-keys.ts';
-import { attachRealtime, catchUpRequest, throttle, type RealtimeSocket, type RealtimeStatus } from './realtime.ts';
+import { applyLiveStatus, attachRealtime, catchUpRequest, throttle, type RealtimeSocket, type RealtimeStatus } from './realtime.ts';
 
 function makeEvent(id: number, over: Partial<EventSummary> = {}): EventSummary {
   return {
@@ -311,5 +311,18 @@ describe('text-filtered event lists', () => {
     expect(flattenFeed(qc.getQueryData<FeedData<EventSummary>>(key)).map((e) => e.id)).toEqual([4, 1]);
     resolve([]);
     detach();
+  });
+});
+
+describe('live status', () => {
+  it('lands in the cache as pushed, and refetches the overview and the failures view at once', () => {
+    const qc = new QueryClient();
+    qc.setQueryData(queryKeys.overview, {});
+    qc.setQueryData(queryKeys.failures.list('outstanding'), {});
+    const status = { problems: [{ kind: 'storage_refusing' as const, message: 'refused', since: '2026-12-01T05:12:03.000Z' }], lastDeliveryAt: null, checkedAt: '2026-12-01T05:12:04.000Z' };
+    applyLiveStatus(qc, status);
+    expect(qc.getQueryData(queryKeys.live)).toEqual(status);
+    expect(qc.getQueryState(queryKeys.overview)?.isInvalidated).toBe(true);
+    expect(qc.getQueryState(queryKeys.failures.list('outstanding'))?.isInvalidated).toBe(true);
   });
 });

@@ -1,13 +1,14 @@
 // Sockets notify, React Query owns server state: every message lands in the query cache (setQueryData for the
 // live lists, invalidation elsewhere). Nothing here keeps its own copy of server data.
 import type { Query, QueryClient } from '@tanstack/react-query';
-import type { DeliverySummary, EventSummary, Page, ReconcileRunDto, ResyncResult, UserDetail, UserSummary } from '@contract/contract.ts';
+import type { DeliverySummary, EventSummary, LiveStatus, Page, ReconcileRunDto, ResyncResult, UserDetail, UserSummary } from '@contract/contract.ts';
 import type { CatchUpRequest, ClientToServerEvents, ServerToClientEvents } from '@contract/realtime/contract.ts';
 import {
   createBatcher,
   flattenFeed,
   matchesDeliveryFilters,
   matchesEventFilters,
+  isUserIdFilter,
   mergeIntoFeed,
   newestId,
   timeoutSchedule,
@@ -82,8 +83,10 @@ export function applyEvents(queryClient: QueryClient, events: readonly EventSumm
   if (events.length === 0) return;
   for (const query of queryClient.getQueryCache().findAll({ queryKey: queryKeys.events.lists })) {
     const filters = (query.queryKey[2] ?? {}) as EventFilters;
-    if (filters.q && refreshHead) {
-      const { q: _q, ...rest } = filters;
+    const byName = filters.userId !== undefined && !isUserIdFilter(filters.userId);
+    if ((filters.q || byName) && refreshHead) {
+      const { q: _q, userId: _userId, ...rest } = filters;
+      if (!byName && filters.userId) Object.assign(rest, { userId: filters.userId });
       if (query.state.data && events.some(matchesEventFilters(rest))) refreshHead(query.queryKey, filters);
       continue;
     }
@@ -151,17 +154,35 @@ export function applyResync(queryClient: QueryClient, result: ResyncResult): voi
  * when it ends, what it found (findings, drift history, users' statuses, overview) is refetched.
  */
 export function applyReconcile(queryClient: QueryClient, run: ReconcileRunDto, finished: boolean): void {
+  const previous = queryClient.getQueryData<ReconcileRunDto>(queryKeys.reconcile.run(run.id));
   queryClient.setQueryData<ReconcileRunDto>(queryKeys.reconcile.run(run.id), run);
   queryClient.setQueryData<Page<ReconcileRunDto>>(queryKeys.reconcile.runs, (old) => {
     if (!old) return old;
     const known = old.items.some((r) => r.id === run.id);
     return { ...old, items: known ? old.items.map((r) => (r.id === run.id ? run : r)) : [run, ...old.items] };
   });
-  if (!finished) return;
+  // findings fill in while the run goes: refetched when the progress message says more were found
+  // (the first message of a run seen here has nothing to compare with: the findings were just loaded)
+  const before = previous?.found;
+  const foundMore = !!before && (before.missing !== run.found.missing || before.stale !== run.found.stale || before.deleted !== run.found.deleted);
+  if (!finished) {
+    if (foundMore) void queryClient.invalidateQueries({ queryKey: queryKeys.reconcile.findingsOf(run.id) });
+    return;
+  }
   void queryClient.invalidateQueries({ queryKey: queryKeys.reconcile.findingsOf(run.id) });
   void queryClient.invalidateQueries({ queryKey: queryKeys.reconcile.driftHistory });
   void queryClient.invalidateQueries({ queryKey: queryKeys.users.lists });
   void queryClient.invalidateQueries({ queryKey: queryKeys.overview });
+}
+
+/**
+ * What is wrong right now: the banner and the Live indicator read it from the cache as it is; the overview's
+ * figures and the failed view follow at once (an outage must not wait for the overview's throttle).
+ */
+export function applyLiveStatus(queryClient: QueryClient, status: LiveStatus): void {
+  queryClient.setQueryData<LiveStatus>(queryKeys.live, status);
+  void queryClient.invalidateQueries({ queryKey: queryKeys.overview });
+  void queryClient.invalidateQueries({ queryKey: queryKeys.failures.all });
 }
 
 /** Run `fn` at most once per `ms`: the first call waits out the rest of the interval, later calls join it. */
@@ -219,6 +240,8 @@ export function attachRealtime(socket: RealtimeSocket, queryClient: QueryClient,
   // Aggregates and paged lists are refetched, not patched: at most once per interval under live traffic.
   const touchOverview = throttle(() => void queryClient.invalidateQueries({ queryKey: queryKeys.overview }), overviewEveryMs);
   const touchUserLists = throttle(() => void queryClient.invalidateQueries({ queryKey: queryKeys.users.lists }), usersEveryMs);
+  // a retry can recover a failed message: the grouped view is refetched (only while it is shown)
+  const touchFailures = throttle(() => void queryClient.invalidateQueries({ queryKey: queryKeys.failures.all }), usersEveryMs);
 
   const events = createBatcher<EventSummary>((items) => {
     applyEvents(queryClient, items, refreshHead);
@@ -227,6 +250,7 @@ export function attachRealtime(socket: RealtimeSocket, queryClient: QueryClient,
   const deliveries = createBatcher<DeliverySummary>((items) => {
     applyDeliveries(queryClient, items);
     touchOverview();
+    touchFailures();
   }, schedule);
 
   const users = createBatcher<UserSummary>((items) => applyUserChanges(queryClient, items, touchUserLists), schedule);
@@ -276,8 +300,22 @@ export function attachRealtime(socket: RealtimeSocket, queryClient: QueryClient,
     void queryClient.invalidateQueries({ queryKey: queryKeys.incidents.channels });
   });
 
+  socket.on('status:changed', (status) => applyLiveStatus(queryClient, status));
+
   return () => {
-    for (const e of ['connect', 'disconnect', 'connect_error', 'event:received', 'delivery:recorded', 'user:changed', 'resync:finished', 'reconcile:progress', 'reconcile:finished', 'incident:changed']) {
+    for (const e of [
+      'connect',
+      'disconnect',
+      'connect_error',
+      'event:received',
+      'delivery:recorded',
+      'user:changed',
+      'resync:finished',
+      'reconcile:progress',
+      'reconcile:finished',
+      'status:changed',
+      'incident:changed',
+    ]) {
       socket.off(e);
     }
     events.cancel();
@@ -285,5 +323,6 @@ export function attachRealtime(socket: RealtimeSocket, queryClient: QueryClient,
     users.cancel();
     touchOverview.cancel();
     touchUserLists.cancel();
+    touchFailures.cancel();
   };
 }

@@ -2,6 +2,7 @@ import { createBrowserRouter } from 'react-router';
 import { Loading } from '../components/DataState.tsx';
 import { SignInPage } from '../features/auth/components/SignInPage.tsx';
 import { Layout } from './Layout.tsx';
+import { ChangePasswordPage } from '../features/auth/components/ChangePasswordPage.tsx';
 import { NotFoundPage, RouteError } from './RouteError.tsx';
 
 // Pages are lazy: the first load carries the shell only, each page (and its chart/JSON libraries) comes on demand.
@@ -47,6 +48,14 @@ export function createRouter() {
               lazy: () => import('../features/incidents/components/IncidentDetailPage.tsx').then((m) => ({ Component: m.IncidentDetailPage })),
             },
             { path: 'audit', lazy: () => import('../features/audit/components/AuditPage.tsx').then((m) => ({ Component: m.AuditPage })) },
+            {
+              path: 'account/password',
+              Component: ChangePasswordPage,
+            },
+            {
+              path: 'failures',
+              lazy: () => import('../features/deliveries/components/FailuresPage.tsx').then((m) => ({ Component: m.FailuresPage })),
+            },
             { path: 'admin', lazy: () => import('../features/admin/components/AdminPage.tsx').then((m) => ({ Component: m.AdminPage })) },
             { path: '*', element: <NotFoundPage /> },
           ],

@@ -1,5 +1,17 @@
 import { useState } from 'react';
 import { formatValue, timestampHint, type CompareRow, type DiffRow } from '../lib/diff.ts';
+import { epochMsAsDate } from '../lib/time.ts';
+
+/** A value as JSON; Unix-millisecond times (Clerk's `*_at`) also as a date in the operator's zone. */
+function DiffValue({ value }: { value: unknown }) {
+  const date = epochMsAsDate(value);
+  return (
+    <>
+      {formatValue(value)}
+      {date && <span className="diff-date">{date}</span>}
+    </>
+  );
+}
 
 const KIND_LABEL = { added: 'added', removed: 'removed', changed: 'changed' } as const;
 
@@ -15,26 +27,50 @@ interface DiffTableProps {
 export function DiffTable({ rows, caption, beforeLabel, afterLabel, empty = 'No differences.' }: DiffTableProps) {
   if (rows.length === 0) return <p className="empty">{empty}</p>;
   return (
-    <div className="table-scroll">
-      <table className="table diff-table">
+    <div className="table-scroll" tabIndex={0} role="region" aria-label={caption}>
+      <table role="table" className="table diff-table">
         <caption className="visually-hidden">{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Field</th>
-            <th scope="col">Change</th>
-            <th scope="col">{beforeLabel}</th>
-            <th scope="col">{afterLabel}</th>
+        <thead role="rowgroup">
+          <tr role="row">
+            <th role="columnheader" scope="col">
+              Field
+            </th>
+            <th role="columnheader" scope="col">
+              Change
+            </th>
+            <th role="columnheader" scope="col">
+              {beforeLabel}
+            </th>
+            <th role="columnheader" scope="col">
+              {afterLabel}
+            </th>
           </tr>
         </thead>
-        <tbody>
+        <tbody role="rowgroup">
           {rows.map((row) => (
-            <tr key={row.path} className={`diff-row diff-row--${row.kind}`}>
-              <th scope="row" className="mono">{row.path}</th>
-              <td>
+            <tr role="row" key={row.path} className={`diff-row diff-row--${row.kind}`}>
+              <th role="rowheader" scope="row" className="mono" data-label="Field">
+                {row.path}
+              </th>
+              <td role="cell" data-label="Change">
                 <span className={`diff-kind diff-kind--${row.kind}`}>{KIND_LABEL[row.kind]}</span>
               </td>
-              <td className="mono diff-before" title={timestampHint(row.path, row.before)}>{formatValue(row.before)}</td>
-              <td className="mono diff-after" title={timestampHint(row.path, row.after)}>{formatValue(row.after)}</td>
+              <td
+                role="cell"
+                className="mono diff-before"
+                data-label={beforeLabel}
+                title={timestampHint(row.path, row.before)}
+              >
+                <DiffValue value={row.before} />
+              </td>
+              <td
+                role="cell"
+                className="mono diff-after"
+                data-label={afterLabel}
+                title={timestampHint(row.path, row.after)}
+              >
+                <DiffValue value={row.after} />
+              </td>
             </tr>
           ))}
         </tbody>
@@ -61,32 +97,57 @@ export function CompareTable({ rows, caption, localLabel = 'Local copy', clerkLa
         <p className="muted" aria-live="polite">
           {differing === 0 ? 'All fields agree.' : `${differing} of ${rows.length} fields differ.`}
         </p>
-        <button type="button" className="button button--toggle" aria-pressed={onlyDiffs} onClick={() => setOnlyDiffs((v) => !v)}>
+        <button
+          type="button"
+          className="button button--toggle"
+          aria-pressed={onlyDiffs}
+          onClick={() => setOnlyDiffs((v) => !v)}
+        >
           Only differences
         </button>
       </div>
       {shown.length === 0 ? (
         <p className="empty">{rows.length === 0 ? 'Neither side has any fields.' : 'No differences.'}</p>
       ) : (
-        <div className="table-scroll compare-table-wrap">
-          <table className="table compare-table">
+        <div className="table-scroll compare-table-wrap" tabIndex={0} role="region" aria-label={caption}>
+          <table role="table" className="table compare-table">
             <caption className="visually-hidden">{caption}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Field</th>
-                <th scope="col">{localLabel}</th>
-                <th scope="col">{clerkLabel}</th>
+            <thead role="rowgroup">
+              <tr role="row">
+                <th role="columnheader" scope="col">
+                  Field
+                </th>
+                <th role="columnheader" scope="col">
+                  {localLabel}
+                </th>
+                <th role="columnheader" scope="col">
+                  {clerkLabel}
+                </th>
               </tr>
             </thead>
-            <tbody>
+            <tbody role="rowgroup">
               {shown.map((row) => (
-                <tr key={row.path} className={row.kind ? `diff-row diff-row--${row.kind}` : undefined}>
-                  <th scope="row" className="mono">
+                <tr role="row" key={row.path} className={row.kind ? `diff-row diff-row--${row.kind}` : undefined}>
+                  <th role="rowheader" scope="row" className="mono" data-label="Field">
                     {row.path}
                     {row.kind && <span className={`diff-kind diff-kind--${row.kind}`}>{KIND_LABEL[row.kind]}</span>}
                   </th>
-                  <td className="mono diff-before" title={timestampHint(row.path, row.local)}>{formatValue(row.local)}</td>
-                  <td className="mono diff-after" title={timestampHint(row.path, row.clerk)}>{formatValue(row.clerk)}</td>
+                  <td
+                    role="cell"
+                    className="mono diff-before"
+                    data-label={localLabel}
+                    title={timestampHint(row.path, row.local)}
+                  >
+                    <DiffValue value={row.local} />
+                  </td>
+                  <td
+                    role="cell"
+                    className="mono diff-after"
+                    data-label={clerkLabel}
+                    title={timestampHint(row.path, row.clerk)}
+                  >
+                    <DiffValue value={row.clerk} />
+                  </td>
                 </tr>
               ))}
             </tbody>

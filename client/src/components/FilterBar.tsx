@@ -34,7 +34,65 @@ interface ToggleFilter {
   label: string;
 }
 
-export type FilterField = TextFilter | SelectFilter | ToggleFilter;
+/** A time range: `from` and `to` (ISO) in the URL, set by a preset or by two date-time inputs. */
+interface TimeRangeFilter {
+  kind: 'timeRange';
+  label: string;
+}
+
+export type FilterField = TextFilter | SelectFilter | ToggleFilter | TimeRangeFilter;
+
+const RANGE_PRESETS = [
+  { label: 'last 15 minutes', ms: 15 * 60_000 },
+  { label: 'last hour', ms: 3_600_000 },
+  { label: 'last 24 hours', ms: 86_400_000 },
+  { label: 'last 7 days', ms: 7 * 86_400_000 },
+] as const;
+
+/** `2026-12-01T05:12` in the browser's zone (what datetime-local shows) from ISO, and back. */
+const toLocalInput = (iso: string | null): string => {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+};
+const fromLocalInput = (value: string): string | null => (value ? new Date(value).toISOString() : null);
+
+function TimeRange({ field }: { field: TimeRangeFilter }) {
+  const [params, set] = useSearchParamsState();
+  const from = params.get('from');
+  const to = params.get('to');
+  return (
+    <fieldset className="field time-range">
+      <legend>{field.label}</legend>
+      <select
+        aria-label={`${field.label}: preset`}
+        value=""
+        onChange={(e) => {
+          const ms = Number(e.target.value);
+          if (ms) set({ from: new Date(Date.now() - ms).toISOString(), to: null });
+          else set({ from: null, to: null });
+        }}
+      >
+        <option value="">{from || to ? 'custom range' : 'any time'}</option>
+        {RANGE_PRESETS.map((p) => (
+          <option key={p.ms} value={p.ms}>
+            {p.label}
+          </option>
+        ))}
+        {(from || to) && <option value="0">any time</option>}
+      </select>
+      <label>
+        <span className="visually-hidden">{field.label}: from</span>
+        <input type="datetime-local" aria-label={`${field.label}: from`} value={toLocalInput(from)} onChange={(e) => set({ from: fromLocalInput(e.target.value) })} />
+      </label>
+      <label>
+        <span className="visually-hidden">{field.label}: to</span>
+        <input type="datetime-local" aria-label={`${field.label}: to`} value={toLocalInput(to)} onChange={(e) => set({ to: fromLocalInput(e.target.value) })} />
+      </label>
+    </fieldset>
+  );
+}
 
 /** The options of a select filter, from a list of values and how to show one. */
 export function filterOptions<V extends string>(values: readonly V[], label: (value: V) => string): SelectFilter['options'] {
@@ -52,7 +110,7 @@ interface FilterBarProps {
 /** A list page's filters, described as data and bound to the URL's search params. */
 export function FilterBar({ label, fields, hiddenParams = [] }: FilterBarProps) {
   const [params, set] = useSearchParamsState();
-  const names = [...fields.map((f) => f.param), ...hiddenParams];
+  const names = [...fields.flatMap((f) => (f.kind === 'timeRange' ? ['from', 'to'] : [f.param])), ...hiddenParams];
   return (
     <form className="filters" role="search" aria-label={label} onSubmit={(e) => e.preventDefault()}>
       {fields.map((field) => {
@@ -73,6 +131,8 @@ export function FilterBar({ label, fields, hiddenParams = [] }: FilterBarProps) 
                 </select>
               </label>
             );
+          case 'timeRange':
+            return <TimeRange key="timeRange" field={field} />;
           case 'toggle': {
             const on = params.get(field.param) === 'true';
             return (

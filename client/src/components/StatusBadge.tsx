@@ -10,7 +10,8 @@ const TONES: Record<DeliveryOutcome | SyncStatus, Tone> = {
   not_projected: 'info',
   failed: 'bad',
   quarantined: 'bad',
-  rejected: 'bad',
+  // one meaning everywhere: red failed, amber refused or retrying, green applied
+  rejected: 'warn',
   unavailable: 'warn',
   in_sync: 'ok',
   drifted: 'warn',
@@ -33,6 +34,7 @@ export function StatusBadge({ status }: { status: DeliveryOutcome | SyncStatus }
 
 /** HTTP status code, coloured by class. */
 export function HttpStatus({ code }: { code: number }) {
-  const tone: Tone = code >= 500 ? 'bad' : code >= 400 ? 'warn' : code >= 200 && code < 300 ? 'ok' : 'neutral';
+  // 503 asks Svix to retry (amber); other 5xx are failures (red); 4xx were refused (amber)
+  const tone: Tone = code === 503 ? 'warn' : code >= 500 ? 'bad' : code >= 400 ? 'warn' : code >= 200 && code < 300 ? 'ok' : 'neutral';
   return <span className={`badge badge--${tone} mono`}>{code}</span>;
 }

@@ -17,9 +17,9 @@ export interface Column<T> {
 
 export function HeaderRow<T>({ columns }: { columns: readonly Column<T>[] }) {
   return (
-    <tr>
+    <tr role="row">
       {columns.map((c) => (
-        <th key={c.key} scope="col" className={c.headerClassName}>
+        <th role="columnheader" key={c.key} scope="col" className={c.headerClassName}>
           {c.headerHidden ? <span className="visually-hidden">{c.header}</span> : c.header}
         </th>
       ))}
@@ -30,11 +30,11 @@ export function HeaderRow<T>({ columns }: { columns: readonly Column<T>[] }) {
 export function Cells<T>({ columns, item }: { columns: readonly Column<T>[]; item: T }) {
   return columns.map((c) =>
     c.rowHeader ? (
-      <th key={c.key} scope="row" className={c.className}>
+      <th role="rowheader" key={c.key} scope="row" className={c.className} data-label={c.header}>
         {c.render(item)}
       </th>
     ) : (
-      <td key={c.key} className={c.className}>
+      <td role="cell" key={c.key} className={c.className} data-label={c.headerHidden ? '' : c.header}>
         {c.render(item)}
       </td>
     ),
@@ -57,15 +57,26 @@ interface TableProps<T> {
 /** A short list as a real <table> that scrolls sideways on narrow screens; long lists use VirtualTable. */
 export function Table<T>({ items, columns, getKey, caption, rowClassName, isCurrent, short = false }: TableProps<T>) {
   return (
-    <div className={short ? 'table-scroll table-scroll--short' : 'table-scroll'}>
-      <table className="table">
+    // focusable: a keyboard user can scroll it when it is wider or taller than its box
+    <div
+      className={short ? 'table-scroll table-scroll--short' : 'table-scroll'}
+      tabIndex={0}
+      role="region"
+      aria-label={caption}
+    >
+      <table role="table" className="table">
         <caption className="visually-hidden">{caption}</caption>
-        <thead>
+        <thead role="rowgroup">
           <HeaderRow columns={columns} />
         </thead>
-        <tbody>
+        <tbody role="rowgroup">
           {items.map((item) => (
-            <tr key={getKey(item)} className={rowClassName?.(item)} aria-current={isCurrent?.(item) ? 'true' : undefined}>
+            <tr
+              role="row"
+              key={getKey(item)}
+              className={rowClassName?.(item)}
+              aria-current={isCurrent?.(item) ? 'true' : undefined}
+            >
               <Cells columns={columns} item={item} />
             </tr>
           ))}

@@ -1,6 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { DeliverySummary, EventSummary } from '@contract/contract.ts';
 import {
+  matchesType,
+  isUserIdFilter,
   createBatcher,
   flattenFeed,
   isFeedTrimmed,
@@ -201,5 +203,16 @@ describe('createBatcher', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+describe('event type filter', () => {
+  it('matches several types and prefixes, as the server does', () => {
+    expect(matchesType('session.', 'session.ended')).toBe(true);
+    expect(matchesType('session.', 'user.created')).toBe(false);
+    expect(matchesType('user.created, session.', 'user.created')).toBe(true);
+    expect(matchesType('user.created,session.', 'user.updated')).toBe(false);
+    expect(isUserIdFilter('user_2abc')).toBe(true);
+    expect(isUserIdFilter('ada@example.com')).toBe(false);
   });
 });

@@ -90,12 +90,21 @@ export function newestId(items: readonly Identified[]): number | undefined {
   return max;
 }
 
+/** `user.created,session.`: any listed type; an entry ending in "." is a prefix (as the server reads it). */
+export function matchesType(filter: string, type: string): boolean {
+  const entries = filter.split(',').map((t) => t.trim()).filter(Boolean);
+  return entries.length === 0 || entries.some((t) => (t.endsWith('.') ? type.startsWith(t) : type === t));
+}
+
+/** A user filter given as an email or a name: only the server can match it (the summary carries the id). */
+export const isUserIdFilter = (userId: string): boolean => /^user_[A-Za-z0-9]+$/.test(userId);
+
 export function matchesEventFilters(filters: EventFilters): (e: EventSummary) => boolean {
   const q = filters.q?.trim().toLowerCase();
   const from = filters.from ? Date.parse(filters.from) : undefined;
   const to = filters.to ? Date.parse(filters.to) : undefined;
   return (e) => {
-    if (filters.type && e.type !== filters.type) return false;
+    if (filters.type && !matchesType(filters.type, e.type)) return false;
     if (filters.outcome && e.outcome !== filters.outcome) return false;
     if (filters.userId && e.userId !== filters.userId) return false;
     const at = Date.parse(e.receivedAt);

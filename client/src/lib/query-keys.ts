@@ -35,6 +35,11 @@ export const queryKeys = {
   me: ['auth', 'me'] as const,
   meta: ['meta'] as const,
   overview: ['overview'] as const,
+  live: ['live'] as const,
+  failures: {
+    all: ['failures'] as const,
+    list: (state: string) => ['failures', state] as const,
+  },
   events: {
     all: ['events'] as const,
     lists: ['events', 'list'] as const,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, formatRelative } from './time.ts';
+import { epochMsAsDate, formatDateTime, formatDuration, formatRelative, setTimeZone } from './time.ts';
 
 const rtf = new Intl.RelativeTimeFormat('en', { numeric: 'always', style: 'narrow' });
 const now = Date.parse('2026-01-01T12:00:00.000Z');
@@ -22,5 +22,20 @@ describe('formatRelative', () => {
 describe('formatDuration', () => {
   it('rounds to a tenth of a millisecond', () => {
     expect(formatDuration(6.828316999999515)).toMatch(/^6[.,]8 ms$/);
+  });
+});
+
+describe('time zones', () => {
+  it('shows the zone, and UTC when the operator switches to it', () => {
+    setTimeZone('UTC');
+    expect(formatDateTime('2026-01-01T12:00:00.000Z')).toMatch(/12:00:00.*UTC/);
+    setTimeZone('local');
+  });
+  it('reads epoch milliseconds as dates, and leaves other numbers alone', () => {
+    setTimeZone('UTC');
+    expect(epochMsAsDate(1767268800000)).toMatch(/2026.*12:00:00.*UTC/);
+    expect(epochMsAsDate(42)).toBeNull();
+    expect(epochMsAsDate('1767268800000')).toBeNull();
+    setTimeZone('local');
   });
 });

@@ -48,7 +48,13 @@ export function createAdminService(deps: {
       const oneTimePassword = req.password ? null : randomBytes(12).toString('base64url');
       const password = req.password ?? oneTimePassword!;
       try {
-        const row = await operators.create({ email: req.email.toLowerCase(), passwordHash: await bcrypt.hash(password, BCRYPT_COST), role: req.role });
+        // A generated password travelled through the admin's hands: its owner must replace it at first sign-in.
+        const row = await operators.create({
+          email: req.email.toLowerCase(),
+          passwordHash: await bcrypt.hash(password, BCRYPT_COST),
+          role: req.role,
+          mustChangePassword: oneTimePassword !== null,
+        });
         await deps.audit?.record(actor.email, 'operator_create', row.email, { role: row.role, generatedPassword: oneTimePassword !== null });
         return { operator: toOperatorAdminDto(row), oneTimePassword };
       } catch (err) {

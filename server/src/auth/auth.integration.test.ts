@@ -76,8 +76,19 @@ describe.each(TEST_PROVIDERS)('access control on %s', (provider) => {
     const list = await json<OperatorAdminDto[]>(admin.api('/api/admin/operators'));
     expect(list.find((o) => o.id === operator.id)).toMatchObject({ email: 'new@test.local', role: 'operator', disabled: false });
     expect(JSON.stringify(list)).not.toContain(oneTimePassword);
-    const one = await s.signInAs({ email: 'new@test.local', password: oneTimePassword! });
-    const two = await s.signInAs({ email: 'new@test.local', password: oneTimePassword! });
+    // the one-time password opens nothing but the password change
+    const first = await s.signInAs({ email: 'new@test.local', password: oneTimePassword! });
+    expect(await json<MeDto>(first.api('/api/auth/me'))).toMatchObject({ mustChangePassword: true });
+    const blocked = await first.api('/api/events');
+    expect(blocked.status).toBe(403);
+    expect(await code(blocked)).toBe('password_change_required');
+    const chosen = 'a-password-of-my-own';
+    const changed = await first.api('/api/auth/password', { method: 'POST', body: JSON.stringify({ currentPassword: oneTimePassword, newPassword: chosen }) });
+    expect(changed.status).toBe(204);
+    expect(await json<MeDto>(first.api('/api/auth/me'))).toMatchObject({ mustChangePassword: false });
+    await expect(s.signInAs({ email: 'new@test.local', password: oneTimePassword! })).rejects.toThrow(/401/);
+    const one = await s.signInAs({ email: 'new@test.local', password: chosen });
+    const two = await s.signInAs({ email: 'new@test.local', password: chosen });
     const socket = openSocket(s.url, { cookie: one.cookie });
     await connected(socket);
     const gone = disconnected(socket);
@@ -89,7 +100,7 @@ describe.each(TEST_PROVIDERS)('access control on %s', (provider) => {
     expect((await admin.api(`/api/admin/operators/${operator.id}`, { method: 'PATCH', body: JSON.stringify({ disabled: true }) })).status).toBe(200);
     expect(await gone).toBe('io server disconnect');
     for (const session of [one, two]) expect((await session.api('/api/events')).status).toBe(401);
-    await expect(s.signInAs({ email: 'new@test.local', password: oneTimePassword! })).rejects.toThrow(/401/);
+    await expect(s.signInAs({ email: 'new@test.local', password: chosen })).rejects.toThrow(/401/);
     expect(await s.db.prisma.operatorSession.count({ where: { operatorId: operator.id } })).toBe(0);
     socket.close();
 
@@ -98,6 +109,37 @@ describe.each(TEST_PROVIDERS)('access control on %s', (provider) => {
     const me = await json<MeDto>(admin.api('/api/auth/me'));
     const self = await admin.api(`/api/admin/operators/${me.id}`, { method: 'PATCH', body: JSON.stringify({ disabled: true }) });
     expect(self.status).toBe(403);
+  });
+
+  it('lets every operator change their own password: checks the current one, refuses a weak one, ends other sessions', async () => {
+    await invite('changer@test.local', 'operator', 'first-password-1');
+    const here = await s.signInAs({ email: 'changer@test.local', password: 'first-password-1' });
+    const elsewhere = await s.signInAs({ email: 'changer@test.local', password: 'first-password-1' });
+    expect(await json<MeDto>(here.api('/api/auth/me'))).toMatchObject({ mustChangePassword: false });
+    const change = (body: unknown) => here.api('/api/auth/password', { method: 'POST', body: JSON.stringify(body) });
+
+    const wrong = await change({ currentPassword: 'not-it', newPassword: 'second-password-2' });
+    expect(wrong.status).toBe(400);
+    expect(await code(wrong)).toBe('invalid_credentials');
+    const short = await change({ currentPassword: 'first-password-1', newPassword: 'short' });
+    expect(await code(short)).toBe('weak_password');
+    expect(await code(change({ currentPassword: 'first-password-1' }))).toBe('invalid_request');
+    // nothing changed by the refused attempts: the old password and the other session still work
+    expect((await elsewhere.api('/api/events')).status).toBe(200);
+    const noCsrf = await fetch(`${s.url}/api/auth/password`, {
+      method: 'POST',
+      headers: { cookie: here.cookie, 'content-type': 'application/json', origin: s.url },
+      body: JSON.stringify({ currentPassword: 'first-password-1', newPassword: 'second-password-2' }),
+    });
+    expect(noCsrf.status).toBe(403);
+
+    expect((await change({ currentPassword: 'first-password-1', newPassword: 'second-password-2' })).status).toBe(204);
+    expect((await here.api('/api/events')).status).toBe(200);
+    expect((await elsewhere.api('/api/events')).status).toBe(401);
+    await expect(s.signInAs({ email: 'changer@test.local', password: 'first-password-1' })).rejects.toThrow(/401/);
+    await s.signInAs({ email: 'changer@test.local', password: 'second-password-2' });
+    const signedOut = await fetch(`${s.url}/api/auth/password`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(signedOut.status).toBe(401);
   });
 
   it('creates API tokens shown once, stored hashed, with the same roles, and revokes them', async () => {

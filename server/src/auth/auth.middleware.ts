@@ -31,6 +31,9 @@ export function requireOperator(auth: AuthService) {
   return async (req: Request, res: Response, next: NextFunction) => {
     const principal = await auth.principal(sessionToken(req.headers.cookie), bearerToken(req.headers.authorization));
     if (!principal) throw unauthorized();
+    if (principal.mustChangePassword) {
+      throw new AppError('password_change_required', 403, 'Choose a new password first: this account signed in with a one-time password.');
+    }
     res.locals.principal = principal;
     res.locals.operator = principal.operator;
     next();

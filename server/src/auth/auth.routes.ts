@@ -9,6 +9,7 @@ import { parseBody } from '../lib/http.ts';
 import { AppError } from '../lib/errors.ts';
 
 const Login = z.object({ email: z.string().email().max(320), password: z.string().min(1).max(1000) });
+const ChangePassword = z.object({ currentPassword: z.string().min(1).max(1000), newPassword: z.string().min(1).max(1000) });
 
 export function authRoutes(auth: AuthService, opts: { cookieSecure: boolean }) {
   const r = Router();
@@ -17,7 +18,7 @@ export function authRoutes(auth: AuthService, opts: { cookieSecure: boolean }) {
 
   r.post('/login', async (req, res) => {
     const { email, password } = parseBody(Login, req.body);
-    const { token, operator, expiresAt, csrfToken, deviceCookie } = await auth.login(email, password, {
+    const { token, operator, expiresAt, csrfToken, deviceCookie, mustChangePassword } = await auth.login(email, password, {
       ip: req.ip ?? req.socket.remoteAddress ?? 'unknown',
       deviceCookie: req.headers.cookie ? parseCookie(req.headers.cookie)[DEVICE_COOKIE] : undefined,
     });
@@ -32,7 +33,7 @@ export function authRoutes(auth: AuthService, opts: { cookieSecure: boolean }) {
     // Outlives the session and sign-outs on purpose: it only says this browser signed in as this email before
     // (see device-cookie.ts), which keeps a stranger's failed guesses from locking it out.
     res.cookie(DEVICE_COOKIE, deviceCookie, { httpOnly: true, sameSite: 'strict', secure: opts.cookieSecure, path: DEVICE_COOKIE_PATH, maxAge: DEVICE_COOKIE_MAX_AGE_MS });
-    res.json({ ...operator, csrfToken } satisfies MeDto);
+    res.json({ ...operator, csrfToken, mustChangePassword } satisfies MeDto);
   });
 
   // Exempt from the CSRF token (the Origin / Sec-Fetch-Site check still applies): signing yourself out
@@ -63,7 +64,17 @@ export function authRoutes(auth: AuthService, opts: { cookieSecure: boolean }) {
     }
     const csrfToken = principal.csrfToken!;
     setCsrfCookie(res, csrfToken);
-    res.json({ ...principal.operator, csrfToken } satisfies MeDto);
+    res.json({ ...principal.operator, csrfToken, mustChangePassword: principal.mustChangePassword === true } satisfies MeDto);
+  });
+
+  /** The signed-in operator's own password; also the way out of a one-time password. Other sessions end. */
+  r.post('/password', async (req, res) => {
+    const principal = await auth.principal(sessionToken(req.headers.cookie), undefined);
+    if (!principal?.sessionHash) throw new AppError('unauthorized', 401, 'Sign in first');
+    checkCsrf(req, principal.csrfToken);
+    const { currentPassword, newPassword } = parseBody(ChangePassword, req.body);
+    await auth.changePassword(principal.operator.id, principal.sessionHash, currentPassword, newPassword);
+    res.status(204).end();
   });
 
   return r;

@@ -39,7 +39,12 @@ export interface Principal {
   csrfToken?: string;
   /** the operator behind the request: the signed-in one, or the owner a token acts for */
   actsFor: OperatorDto;
+  /** session: signed in with a one-time password that must be replaced before anything else */
+  mustChangePassword?: boolean;
 }
+
+/** The shortest password an operator may choose. */
+export const MIN_PASSWORD_LENGTH = 12;
 
 /** Where a sign-in comes from: the client's IP and the device cookie it sent, if any. */
 export interface SignInClient {
@@ -79,7 +84,7 @@ export function createAuthService(deps: {
     for (const l of listeners) l(hashes);
   };
 
-  async function sessionByHash(tokenHash: string): Promise<OperatorDto | null> {
+  async function sessionWithFlags(tokenHash: string): Promise<{ operator: OperatorDto; mustChangePassword: boolean } | null> {
     const session = await operators.findSession(tokenHash);
     if (!session) return null;
     if (session.expiresAt <= clock() || session.operator.disabled) {
@@ -87,7 +92,11 @@ export function createAuthService(deps: {
       revoked([session.tokenHash]);
       return null;
     }
-    return toOperatorDto(session.operator);
+    return { operator: toOperatorDto(session.operator), mustChangePassword: session.operator.mustChangePassword };
+  }
+
+  async function sessionByHash(tokenHash: string): Promise<OperatorDto | null> {
+    return (await sessionWithFlags(tokenHash))?.operator ?? null;
   }
 
   return {
@@ -114,7 +123,7 @@ export function createAuthService(deps: {
       email: string,
       password: string,
       client: SignInClient = { ip: 'unknown' },
-    ): Promise<{ token: string; operator: OperatorDto; expiresAt: Date; csrfToken: string; deviceCookie: string }> {
+    ): Promise<{ token: string; operator: OperatorDto; expiresAt: Date; csrfToken: string; deviceCookie: string; mustChangePassword: boolean }> {
       const key = email.toLowerCase();
       const deviceId = await devices.verify(client.deviceCookie, key);
       const attempt = await limiter.begin(key, client.ip, deviceId);
@@ -137,7 +146,7 @@ export function createAuthService(deps: {
       const expiresAt = new Date(clock().getTime() + deps.sessionTtlMs);
       await operators.createSession(hashToken(token), op.id, expiresAt);
       const deviceCookie = await devices.issue(key, deviceId);
-      return { token, operator: toOperatorDto(op), expiresAt, csrfToken: csrfTokenFor(token), deviceCookie };
+      return { token, operator: toOperatorDto(op), expiresAt, csrfToken: csrfTokenFor(token), deviceCookie, mustChangePassword: op.mustChangePassword };
     },
 
     /** The operator behind a session token, or null when missing, unknown, expired or disabled. */
@@ -167,8 +176,28 @@ export function createAuthService(deps: {
       }
       if (!sessionToken) return null;
       const sessionHash = hashToken(sessionToken);
-      const operator = await sessionByHash(sessionHash);
-      return operator ? { via: 'session', operator, sessionHash, csrfToken: csrfTokenFor(sessionToken), actsFor: operator } : null;
+      const session = await sessionWithFlags(sessionHash);
+      if (!session) return null;
+      const { operator, mustChangePassword } = session;
+      return { via: 'session', operator, sessionHash, csrfToken: csrfTokenFor(sessionToken), actsFor: operator, mustChangePassword };
+    },
+
+    /**
+     * The signed-in operator replaces their password: the current one must match, the new one must be long
+     * enough and different. Every other session of theirs ends (whoever knew the old password is signed out).
+     */
+    async changePassword(operatorId: number, keepSessionHash: string, currentPassword: string, newPassword: string): Promise<void> {
+      const op = await operators.findById(operatorId);
+      if (!op || op.disabled) throw new AppError('unauthorized', 401, 'Sign in first');
+      if (!(await bcrypt.compare(currentPassword, op.passwordHash))) {
+        throw new AppError('invalid_credentials', 400, 'The current password is wrong.');
+      }
+      if (newPassword.length < MIN_PASSWORD_LENGTH) {
+        throw new AppError('weak_password', 400, `The new password needs at least ${MIN_PASSWORD_LENGTH} characters.`);
+      }
+      if (newPassword === currentPassword) throw new AppError('weak_password', 400, 'The new password must differ from the current one.');
+      await operators.update(operatorId, { passwordHash: await bcrypt.hash(newPassword, BCRYPT_COST), mustChangePassword: false });
+      revoked(await operators.deleteSessionsOfExcept(operatorId, keepSessionHash));
     },
 
     async logout(token: string | undefined): Promise<void> {

@@ -20,10 +20,10 @@ export function createOperatorsRepository(db: DbClient) {
     async list(): Promise<OperatorRow[]> {
       return db.operator.findMany({ orderBy: { id: 'asc' }, take: 1000 });
     },
-    async create(data: { email: string; passwordHash: string; role: string }): Promise<OperatorRow> {
+    async create(data: { email: string; passwordHash: string; role: string; mustChangePassword?: boolean }): Promise<OperatorRow> {
       return db.operator.create({ data });
     },
-    async update(id: number, data: { role?: string; disabled?: boolean; passwordHash?: string }): Promise<OperatorRow> {
+    async update(id: number, data: { role?: string; disabled?: boolean; passwordHash?: string; mustChangePassword?: boolean }): Promise<OperatorRow> {
       return db.operator.update({ where: { id }, data });
     },
     async createSession(tokenHash: string, operatorId: number, expiresAt: Date): Promise<void> {
@@ -39,6 +39,12 @@ export function createOperatorsRepository(db: DbClient) {
     async deleteSessionsOf(operatorId: number): Promise<string[]> {
       const rows = await db.operatorSession.findMany({ where: { operatorId }, select: { tokenHash: true } });
       await db.operatorSession.deleteMany({ where: { operatorId } });
+      return rows.map((r) => r.tokenHash);
+    },
+    /** Every session of an operator but one (a password change keeps the session that made it). */
+    async deleteSessionsOfExcept(operatorId: number, keepHash: string): Promise<string[]> {
+      const rows = await db.operatorSession.findMany({ where: { operatorId, tokenHash: { not: keepHash } }, select: { tokenHash: true } });
+      await db.operatorSession.deleteMany({ where: { operatorId, tokenHash: { not: keepHash } } });
       return rows.map((r) => r.tokenHash);
     },
     async deleteExpiredSessions(now: Date): Promise<number> {

@@ -35,6 +35,28 @@ const clerkError = (code: string, message: string) => ({ errors: [{ code, messag
 const user = { id: 'user_1', object: 'user', updated_at: 1 };
 
 describe('Clerk Backend API client', () => {
+  it('reports each retry of a 429 or 5xx with its wait (the live status shows "retrying in 4 s")', async () => {
+    const fake = await fakeClerk([
+      { status: 429, body: clerkError('too_many_requests', 'slow down'), headers: { 'retry-after': '4' } },
+      { status: 503, body: {} },
+      { status: 200, body: user },
+    ]);
+    const retries: { status: number; retryInMs: number }[] = [];
+    const slept: number[] = [];
+    const c = createClerkClient({
+      apiUrl: fake.url,
+      secretKey: 'sk_test_x',
+      minBackoffMs: 1,
+      sleep: async (ms) => void slept.push(ms),
+      onRetry: (info) => retries.push(info),
+    });
+    expect(await c.getUser('user_1')).toEqual(user);
+    expect(retries[0]).toEqual({ status: 429, retryInMs: 4000 });
+    expect(retries[1]?.status).toBe(503);
+    expect(retries).toHaveLength(2);
+    expect(slept).toEqual([4000]);
+  });
+
   it('sends the secret key and returns the user; null on 404', async () => {
     const fake = await fakeClerk([{ status: 200, body: user }, { status: 404, body: clerkError('resource_not_found', 'not found') }]);
     const c = createClerkClient({ apiUrl: fake.url, secretKey: 'sk_test_x' });

@@ -25,6 +25,8 @@ export interface ClerkClientOptions {
   minBackoffMs?: number;
   /** called for every HTTP answer (metrics, rate budgets) */
   onResponse?: (status: number) => void;
+  /** called before each retry of a 429 or 5xx answer, with how long until it (the live status shows it) */
+  onRetry?: (info: { status: number; retryInMs: number }) => void;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -118,6 +120,11 @@ export function createClerkClient(opts: ClerkClientOptions) {
       randomize: true,
       onFailedAttempt: async (err) => {
         const retryAfter = err instanceof ClerkApiError ? err.retryAfterMs : undefined;
+        if (err instanceof ClerkApiError && err.retriesLeft > 0 && (retryAfter === undefined || retryAfter <= maxRetryAfterMs)) {
+          // p-retry's own delay is randomised; this is its upper bound, close enough for "retrying in 4 s"
+          const backoff = Math.min(5_000, (opts.minBackoffMs ?? 250) * 2 ** (err.attemptNumber - 1) * 2);
+          opts.onRetry?.({ status: err.httpStatus, retryInMs: retryAfter ?? backoff });
+        }
         if (retryAfter === undefined) return;
         if (retryAfter > maxRetryAfterMs) throw err; // do not hang an operator's click for minutes
         await sleep(retryAfter);

@@ -7,6 +7,7 @@ import type { SqlTx } from '../lib/db/sql.ts';
 import type { DeliveryDetail, DeliveryOutcome, DeliverySummary, Page } from '../contract.ts';
 import { toPage } from '../lib/cursor.ts';
 import { PURGED } from '../events/events.repository.ts';
+import { findInChunks } from '../lib/chunks.ts';
 
 export type DeliveryRow = Prisma.DeliveryGetPayload<object>;
 
@@ -83,6 +84,10 @@ export function createDeliveriesRepository(db: DbClient) {
       });
     },
 
+    async latestReceivedAt(): Promise<Date | null> {
+      return (await db.delivery.findFirst({ orderBy: { id: 'desc' }, select: { receivedAt: true } }))?.receivedAt ?? null;
+    },
+
     async latest(n: number): Promise<Pick<DeliveryRow, 'failed'>[]> {
       return db.delivery.findMany({ orderBy: { id: 'desc' }, take: n, select: { failed: true } });
     },
@@ -92,6 +97,32 @@ export function createDeliveriesRepository(db: DbClient) {
         where: { receivedAt: { gte: since } },
         select: { receivedAt: true, failed: true },
       });
+    },
+
+    // ---- failures by message ----
+
+    /** Failed attempts of genuine (signature-verified) messages, newest first: their svix-ids. */
+    async failedVerified(limit: number): Promise<{ id: number; svixId: string }[]> {
+      const rows = await db.delivery.findMany({
+        where: { failed: true, verified: true, svixId: { not: null } },
+        orderBy: { id: 'desc' },
+        take: limit,
+        select: { id: true, svixId: true },
+      });
+      return rows.map((r) => ({ id: r.id, svixId: r.svixId! }));
+    },
+
+    /** Every attempt of these messages, oldest first. */
+    async attemptsOf(svixIds: readonly string[]): Promise<DeliverySummary[]> {
+      const rows = await findInChunks(svixIds, (part) =>
+        db.delivery.findMany({ where: { svixId: { in: part } }, orderBy: { id: 'asc' }, omit: { headers: true, body: true } }),
+      );
+      return rows.sort((a, b) => a.id - b.id).map(toDeliverySummary);
+    },
+
+    /** Requests whose signature did not verify. */
+    async countUnverified(since?: Date): Promise<number> {
+      return db.delivery.count({ where: { verified: false, ...(since ? { receivedAt: { gte: since } } : {}) } });
     },
 
     // ---- retention ----

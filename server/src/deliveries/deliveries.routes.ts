@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { DELIVERY_OUTCOMES } from '../contract.ts';
 import type { DeliveriesService } from './deliveries.service.ts';
+import type { FailuresService } from './failures.ts';
 import { parseBody, parseQuery } from '../lib/http.ts';
 import { decodeIdCursor } from '../lib/cursor.ts';
 import { currentOperator } from '../auth/auth.middleware.ts';
@@ -25,10 +26,16 @@ const BulkReplay = z.object({
     status: z.number().int().min(100).max(599).optional(),
     failed: z.boolean().optional(),
   }),
+  outstandingOnly: z.boolean().optional(),
+  dryRun: z.boolean().optional(),
+});
+const FailuresQuery = z.object({
+  state: z.enum(['outstanding', 'recovered', 'all']).default('outstanding'),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 const Id = z.coerce.number().int().positive();
 
-export function deliveryRoutes(deliveries: DeliveriesService) {
+export function deliveryRoutes(deliveries: DeliveriesService, failures: FailuresService) {
   const r = Router();
   const idOf = (raw: string) => {
     const id = Id.safeParse(raw);
@@ -41,8 +48,13 @@ export function deliveryRoutes(deliveries: DeliveriesService) {
   });
   // before '/:id' so "replay" is not read as an id
   r.post('/replay', async (req, res) => {
-    const { filter } = parseBody(BulkReplay, req.body);
-    res.json(await deliveries.replayMatching(filter, currentOperator(res)));
+    const { filter, outstandingOnly, dryRun } = parseBody(BulkReplay, req.body);
+    res.json(await deliveries.replayMatching(filter, currentOperator(res), { ...(outstandingOnly ? { outstandingOnly } : {}), ...(dryRun ? { dryRun } : {}) }));
+  });
+  // failed messages grouped by svix-id with their attempts (before '/:id' too)
+  r.get('/failures', async (req, res) => {
+    const { state, limit } = parseQuery(FailuresQuery, req.query);
+    res.json(await failures.list(state, limit));
   });
   r.get('/:id', async (req, res) => {
     res.json(await deliveries.get(idOf(req.params.id)));

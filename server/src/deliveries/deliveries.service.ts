@@ -1,6 +1,8 @@
 // Browsing the delivery log and replaying: a replay re-runs a stored, verified payload through the
 // same ingest path a webhook takes, and records a delivery row of its own (replayOf).
-import type { BulkReplayResult, DeliveryDetail, DeliverySummary, OperatorDto, Page, ReplayResult } from '../contract.ts';
+import type { BulkReplayResult, DeliveryDetail, DeliverySummary, OperatorDto, Page, ReplayResult, ReplaySkipReason } from '../contract.ts';
+import { REPLAY_SKIP_REASONS } from '../contract.ts';
+import type { FailuresService } from './failures.ts';
 import type { Repositories } from '../data/unit-of-work.ts';
 import type { WebhooksService } from '../webhooks/webhooks.service.ts';
 import type { DeliveryFilter, DeliveryRow } from './deliveries.repository.ts';
@@ -12,7 +14,7 @@ import type { AuditRecorder } from '../audit/audit.service.ts';
 
 export const BULK_REPLAY_LIMIT = 1000;
 
-export function createDeliveriesService(deps: { repos: Repositories; webhooks: WebhooksService; audit?: AuditRecorder }) {
+export function createDeliveriesService(deps: { repos: Repositories; webhooks: WebhooksService; audit?: AuditRecorder; failures: FailuresService }) {
   const { repos } = deps;
 
   /** Why a delivery cannot be replayed, or null. */
@@ -25,6 +27,18 @@ export function createDeliveriesService(deps: { repos: Repositories; webhooks: W
       return 'Its payload is not a Clerk event; replaying it would be refused again.';
     }
     if (row.eventId === null && !row.svixId) return 'It carries no svix-id.';
+    return null;
+  }
+
+  /** Why a bulk replay leaves this delivery alone, or null (then `seen` gets its message). */
+  function skipReason(row: DeliveryRow, seen: ReadonlySet<string>, eventOutcomes: ReadonlyMap<string, string>): ReplaySkipReason | null {
+    if (!row.verified) return 'not_verified';
+    if (row.replayOf !== null) return 'is_replay';
+    if (replayBlockedReason(row) !== null || row.svixId === null) return 'payload_unavailable';
+    const outcome = eventOutcomes.get(row.svixId);
+    // applied (or knowingly not needed) already: a replay would only be recorded as a duplicate
+    if (outcome !== undefined && outcome !== 'failed') return 'already_applied';
+    if (seen.has(row.svixId)) return 'same_message';
     return null;
   }
 
@@ -88,27 +102,53 @@ export function createDeliveriesService(deps: { repos: Repositories; webhooks: W
       return result;
     },
 
-    /** Replays every replayable delivery matching the filter (oldest first, bounded); skips the rest. */
-    async replayMatching(filter: DeliveryFilter, operator: OperatorDto): Promise<BulkReplayResult> {
-      const rows = await repos.deliveries.findMatching({ ...filter }, BULK_REPLAY_LIMIT);
-      // Each event once, newest attempt not needed: the stored payload is the same for every attempt.
+    /**
+     * Replays what can change something among the deliveries matching the filter (oldest first, bounded): one
+     * attempt per message, verified, not applied yet. Every other match is counted under why it was skipped,
+     * so matched = replayed + skipped. A dry run answers the same figures and changes nothing.
+     */
+    async replayMatching(
+      filter: DeliveryFilter,
+      operator: OperatorDto,
+      opts: { dryRun?: boolean; outstandingOnly?: boolean } = {},
+    ): Promise<BulkReplayResult> {
+      const dryRun = opts.dryRun === true;
+      let rows = await repos.deliveries.findMatching({ ...filter }, BULK_REPLAY_LIMIT);
+      if (opts.outstandingOnly) {
+        const { outstandingSvixIds } = await deps.failures.counts();
+        rows = rows.filter((r) => r.svixId !== null && outstandingSvixIds.has(r.svixId) && r.failed);
+      }
+      const svixIds = [...new Set(rows.map((r) => r.svixId).filter((id): id is string => id !== null))];
+      const outcomes = new Map((await repos.events.outcomesBySvixId(svixIds)).map((e) => [e.svixId, e.outcome]));
+      const skippedBy = Object.fromEntries(REPLAY_SKIP_REASONS.map((r) => [r, 0])) as Record<ReplaySkipReason, number>;
       const seen = new Set<string>();
-      const results: ReplayResult[] = [];
-      let skipped = 0;
+      const toReplay: DeliveryRow[] = [];
       for (const row of rows) {
-        if (row.replayOf !== null || replayBlockedReason(row) !== null) {
-          skipped++;
+        const reason = skipReason(row, seen, outcomes);
+        if (reason) {
+          skippedBy[reason]++;
           continue;
         }
-        const key = row.eventId !== null ? `e${row.eventId}` : `s${row.svixId}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        results.push(await replayRow(row, operator));
+        seen.add(row.svixId!);
+        toReplay.push(row);
       }
-      const outcomes: Record<string, number> = {};
-      for (const r of results) outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
-      await deps.audit?.record(operator.email, 'replay_bulk', null, { filter, matched: rows.length, replayed: results.length, skipped, outcomes });
-      return { matched: rows.length, replayed: results.length, skipped, results };
+      const results: ReplayResult[] = [];
+      if (!dryRun) for (const row of toReplay) results.push(await replayRow(row, operator));
+      const skipped = rows.length - toReplay.length;
+      if (!dryRun) {
+        const byOutcome: Record<string, number> = {};
+        for (const r of results) byOutcome[r.outcome] = (byOutcome[r.outcome] ?? 0) + 1;
+        await deps.audit?.record(operator.email, 'replay_bulk', null, {
+          filter,
+          ...(opts.outstandingOnly ? { outstandingOnly: true } : {}),
+          matched: rows.length,
+          replayed: results.length,
+          skipped,
+          skippedBy,
+          outcomes: byOutcome,
+        });
+      }
+      return { dryRun, matched: rows.length, replayed: toReplay.length, skipped, skippedBy, messages: svixIds.length, results };
     },
   };
 }

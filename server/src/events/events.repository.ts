@@ -1,5 +1,6 @@
 // The Event table: one row per svix-id, its rows as the API shows them, and every statement on it. Prisma for
 // the API and retention; prepared SQL (lib/db/sql.ts) for the webhook hot path (`eventsSql`).
+import { findInChunks } from '../lib/chunks.ts';
 import type { Prisma } from '../generated/sqlite/client.ts';
 import type { DbClient } from '../lib/db/client.ts';
 import { decodeRow, type SqlTx } from '../lib/db/sql.ts';
@@ -19,9 +20,12 @@ export type NewEvent = Omit<EventRow, 'id'>;
 export const PURGED = '';
 
 export interface EventFilter {
+  /** one type, or several separated by commas; an entry ending in "." is a prefix (`session.`) */
   type?: string;
   outcome?: EventOutcome;
   userId?: string;
+  /** any of these users (the user filter given as an email or a name) */
+  userIds?: string[];
   q?: string;
   from?: Date;
   to?: Date;
@@ -37,6 +41,13 @@ export function createEventsRepository(db: DbClient) {
 
     async get(svixId: string): Promise<EventRow | null> {
       return db.event.findUnique({ where: { svixId } });
+    },
+
+    /** What the failures view needs of these events: outcome and the user concerned. */
+    async outcomesBySvixId(svixIds: readonly string[]): Promise<{ svixId: string; outcome: string; userId: string | null; type: string }[]> {
+      return findInChunks(svixIds, (part) =>
+        db.event.findMany({ where: { svixId: { in: part } }, select: { svixId: true, outcome: true, userId: true, type: true } }),
+      );
     },
 
     async list(filter: EventFilter, cursor: number | null, limit: number): Promise<Page<EventSummary>> {
@@ -121,11 +132,20 @@ export type EventsRepository = ReturnType<typeof createEventsRepository>;
 /** How many of the newest events a text search reads; ids (svix, object, user) match in all of history. */
 export const TEXT_SEARCH_WINDOW = 50_000;
 
+/** `user.created,session.` → exact `user.created` or any `session.*`. */
+export function typeFilter(types: string): Prisma.EventWhereInput[] {
+  return types
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean)
+    .map((t) => (t.endsWith('.') ? { type: { startsWith: t } } : { type: t }));
+}
+
 function whereOf(f: Omit<EventFilter, 'q'>): Prisma.EventWhereInput {
   return {
-    ...(f.type ? { type: f.type } : {}),
+    ...(f.type ? { OR: typeFilter(f.type) } : {}),
     ...(f.outcome ? { outcome: f.outcome } : {}),
-    ...(f.userId ? { userId: f.userId } : {}),
+    ...(f.userIds ? { userId: { in: f.userIds } } : f.userId ? { userId: f.userId } : {}),
     ...(f.from || f.to ? { receivedAt: { ...(f.from ? { gte: f.from } : {}), ...(f.to ? { lte: f.to } : {}) } } : {}),
   };
 }

@@ -6,7 +6,11 @@ import { parseQuery } from '../lib/http.ts';
 import { decodeIdCursor } from '../lib/cursor.ts';
 
 const ListQuery = z.object({
-  type: z.string().max(200).optional(),
+  type: z
+    .string()
+    .max(500)
+    .regex(/^[\w.,\s-]*$/, 'event types are letters, digits, dots and commas')
+    .optional(),
   outcome: z.enum(EVENT_OUTCOMES).optional(),
   userId: z.string().max(200).optional(),
   q: z.string().max(200).optional(),

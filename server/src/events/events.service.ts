@@ -4,10 +4,24 @@ import type { EventFilter } from './events.repository.ts';
 import { toEventSummary, USER_VERSION_TYPES } from './events.repository.ts';
 import { notFound } from '../lib/errors.ts';
 
+const USERS_MATCHED = 500;
+
 export function createEventsService(repos: Repositories) {
   return {
-    list(filter: EventFilter, cursor: number | null, limit: number): Promise<Page<EventSummary>> {
-      return repos.events.list(filter, cursor, limit);
+    /** The user filter takes a Clerk user id, or an email or name (any local user it matches, up to 500). */
+    async list(filter: EventFilter, cursor: number | null, limit: number): Promise<Page<EventSummary>> {
+      const { userId, ...rest } = filter;
+      let page: Page<EventSummary>;
+      if (!userId || /^user_[A-Za-z0-9]+$/.test(userId)) {
+        page = await repos.events.list(filter, cursor, limit);
+      } else {
+        const userIds = await repos.users.idsMatching(userId.trim(), USERS_MATCHED);
+        if (userIds.length === 0) return { items: [], nextCursor: null };
+        page = await repos.events.list({ ...rest, userIds }, cursor, limit);
+      }
+      // names beside ids: one query for the page's users
+      const labels = await repos.users.labels([...new Set(page.items.map((e) => e.userId).filter((id): id is string => id !== null))]);
+      return { ...page, items: page.items.map((e) => ({ ...e, userLabel: e.userId ? (labels.get(e.userId) ?? null) : null })) };
     },
 
     async get(svixId: string): Promise<EventDetail> {

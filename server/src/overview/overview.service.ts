@@ -1,5 +1,6 @@
-import type { OverviewStats, RetentionStats } from '../contract.ts';
+import type { LiveStatus, OverviewStats, RetentionStats } from '../contract.ts';
 import type { Repositories } from '../data/unit-of-work.ts';
+import type { FailuresService } from '../deliveries/failures.ts';
 
 const MINUTE = 60_000;
 const FAILING_NOW_WINDOW = 5;
@@ -10,6 +11,8 @@ export function createOverviewService(deps: {
   clock?: () => Date;
   /** what retention purged */
   retention?: { stats(): Promise<RetentionStats> };
+  failures: Pick<FailuresService, 'counts'>;
+  live: { current(): LiveStatus };
 }) {
   const clock = deps.clock ?? (() => new Date());
   const { repos } = deps;
@@ -18,6 +21,12 @@ export function createOverviewService(deps: {
     async get(): Promise<OverviewStats> {
       const now = clock();
       const hourAgo = new Date(Math.floor(now.getTime() / MINUTE) * MINUTE - 59 * MINUTE);
+      const [failures, unsignedTotal, unsignedLastHour] = await Promise.all([
+        deps.failures.counts(),
+        repos.deliveries.countUnverified(),
+        repos.deliveries.countUnverified(new Date(now.getTime() - 60 * MINUTE)),
+      ]);
+      const live = deps.live.current();
       const [recent, total, failed, latest, users, sessions, lastEventAt, retention] = await Promise.all([
         repos.deliveries.receivedSince(hourAgo),
         repos.deliveries.count({}),
@@ -48,8 +57,15 @@ export function createOverviewService(deps: {
           lastHourTotal: recent.length,
           lastHourFailed: recent.filter((d) => d.failed).length,
         },
-        // "failing now": the latest deliveries all failed (one bad request among good ones is not an outage)
-        failingNow: latest.length > 0 && latest.every((d) => d.failed),
+        outstandingFailures: failures.outstanding,
+        recoveredFailures: failures.recovered,
+        unsignedRequests: { total: unsignedTotal, lastHour: unsignedLastHour },
+        // "failing now": the latest deliveries all failed (one bad request among good ones is not an outage),
+        // or storage refuses webhooks, or signatures stopped verifying
+        failingNow:
+          (latest.length > 0 && latest.every((d) => d.failed)) ||
+          live.problems.some((p) => p.kind === 'storage_refusing' || p.kind === 'signature_failures'),
+        live,
         users,
         sessions,
         lastEventAt: lastEventAt?.toISOString() ?? null,

@@ -1,5 +1,5 @@
 // The typed Socket.IO contract (`domain:verb`), imported type-only by the dashboard.
-import type { DeliverySummary, EventSummary, IncidentSummary, ReconcileRunDto, ResyncResult, UserSummary } from '../contract.ts';
+import type { DeliverySummary, EventSummary, IncidentSummary, LiveStatus, ReconcileRunDto, ResyncResult, UserSummary } from '../contract.ts';
 
 /** Newest ids the client already holds; the server sends what came after, then continues live. */
 export interface CatchUpRequest {
@@ -19,6 +19,8 @@ export interface ServerToClientEvents {
   'reconcile:finished': (run: ReconcileRunDto) => void;
   /** an incident opened, grew, was acknowledged or resolved (at most once a second per incident) */
   'incident:changed': (incident: IncidentSummary) => void;
+  /** what is wrong right now changed: an outage, silence, signature failures or Clerk throttling began or ended */
+  'status:changed': (status: LiveStatus) => void;
 }
 
 export interface ClientToServerEvents {

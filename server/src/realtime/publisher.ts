@@ -1,6 +1,6 @@
 // Step 4 of the pipeline: tell connected dashboards what was committed. Services call this interface;
 // the Socket.IO implementation lives in socket.ts, tests can pass a recording fake.
-import type { DeliverySummary, EventSummary, ReconcileRunDto, ResyncResult, UserSummary } from '../contract.ts';
+import type { DeliverySummary, EventSummary, LiveStatus, ReconcileRunDto, ResyncResult, UserSummary } from '../contract.ts';
 
 export interface Publisher {
   eventReceived(e: EventSummary): void;
@@ -9,6 +9,8 @@ export interface Publisher {
   resyncFinished(r: ResyncResult): void;
   reconcileProgress(r: ReconcileRunDto): void;
   reconcileFinished(r: ReconcileRunDto): void;
+  /** what is wrong right now changed (an outage began or ended) */
+  statusChanged?(s: LiveStatus): void;
 }
 
 export const nullPublisher: Publisher = {
@@ -22,7 +24,14 @@ export const nullPublisher: Publisher = {
 
 /** Collects everything published (tests). */
 export function recordingPublisher() {
-  const log = { events: [] as EventSummary[], deliveries: [] as DeliverySummary[], users: [] as UserSummary[], resyncs: [] as ResyncResult[], reconcile: [] as ReconcileRunDto[] };
+  const log = {
+    events: [] as EventSummary[],
+    deliveries: [] as DeliverySummary[],
+    users: [] as UserSummary[],
+    resyncs: [] as ResyncResult[],
+    reconcile: [] as ReconcileRunDto[],
+    status: [] as LiveStatus[],
+  };
   const publisher: Publisher = {
     eventReceived: (e) => log.events.push(e),
     deliveryRecorded: (d) => log.deliveries.push(d),
@@ -30,6 +39,7 @@ export function recordingPublisher() {
     resyncFinished: (r) => log.resyncs.push(r),
     reconcileProgress: (r) => log.reconcile.push(r),
     reconcileFinished: (r) => log.reconcile.push(r),
+    statusChanged: (s) => log.status.push(s),
   };
   return { publisher, log };
 }
@@ -43,5 +53,6 @@ export function fanOut(...targets: Publisher[]): Publisher {
     resyncFinished: (r) => targets.forEach((t) => t.resyncFinished(r)),
     reconcileProgress: (r) => targets.forEach((t) => t.reconcileProgress(r)),
     reconcileFinished: (r) => targets.forEach((t) => t.reconcileFinished(r)),
+    statusChanged: (s) => targets.forEach((t) => t.statusChanged?.(s)),
   };
 }

@@ -78,6 +78,11 @@ export function createSocketPublisher(minIntervalMs = 2) {
       flush();
       io?.to(OPERATORS_ROOM).emit('reconcile:finished', r);
     },
+    // after the deliveries that caused it, so a dashboard never shows an outage before its rows
+    statusChanged: (s) => {
+      flush();
+      io?.to(OPERATORS_ROOM).emit('status:changed', s);
+    },
   };
 
   return {

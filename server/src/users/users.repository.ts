@@ -110,6 +110,26 @@ export function createUsersRepository(db: DbClient) {
       return db.user.findUnique({ where: { id } });
     },
 
+    /** Email, else name, else username of these users: shown beside their ids. */
+    async labels(ids: readonly string[]): Promise<Map<string, string>> {
+      const rows = await findInChunks(ids, (part) =>
+        db.user.findMany({ where: { id: { in: part } }, select: { id: true, primaryEmail: true, firstName: true, lastName: true, username: true } }),
+      );
+      const out = new Map<string, string>();
+      for (const r of rows) {
+        const name = [r.firstName, r.lastName].filter(Boolean).join(' ');
+        const label = r.primaryEmail ?? (name || r.username);
+        if (label) out.set(r.id, label);
+      }
+      return out;
+    },
+
+    /** Ids of users whose email, name or username contains `q` (lowercased): the user filter of other lists. */
+    async idsMatching(q: string, limit: number): Promise<string[]> {
+      const rows = await db.user.findMany({ where: { emails: { contains: q.toLowerCase() } }, select: { id: true }, take: limit });
+      return rows.map((r) => r.id);
+    },
+
     /** Writes a Clerk user JSON as the version held; the caller has decided it is newer. */
     async putVersion(
       user: Record<string, unknown>,

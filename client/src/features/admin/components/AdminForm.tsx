@@ -27,6 +27,8 @@ interface AdminFormProps<V extends Record<string, string>, Req, Res> {
   done: (result: Res) => ReactNode;
   /** shown between the form and its error (a field's help text) */
   hint?: ReactNode;
+  /** an irreversible action: what it will do, asked once before it is sent */
+  confirm?: (values: V) => { consequence: string; label: string };
 }
 
 /** One row of fields that sends one mutation: the values, the submit button's pending state, the error and the answer. */
@@ -41,13 +43,20 @@ export function AdminForm<V extends Record<string, string>, Req, Res>({
   errorTitle,
   done,
   hint,
+  confirm,
 }: AdminFormProps<V, Req, Res>) {
   const [values, setValues] = useState(initial);
+  const [asking, setAsking] = useState(false);
   const [answer, setAnswer] = useState<{ result: Res } | null>(null);
   const set = (name: keyof V, value: string) => setValues((v) => ({ ...v, [name]: value }));
 
   const send = (e: FormEvent) => {
     e.preventDefault();
+    if (confirm && !asking) {
+      setAsking(true);
+      return;
+    }
+    setAsking(false);
     mutation.mutate(request(values), {
       onSuccess: (result) => {
         setAnswer({ result });
@@ -75,7 +84,7 @@ export function AdminForm<V extends Record<string, string>, Req, Res>({
                 ))}
               </select>
             ) : (
-              <input {...f.input} value={values[f.name]} onChange={(e) => set(f.name, e.target.value)} />
+              <input {...f.input} value={values[f.name]} onChange={(e) => (setAsking(false), set(f.name, e.target.value))} />
             )}
           </label>
         ))}
@@ -83,6 +92,17 @@ export function AdminForm<V extends Record<string, string>, Req, Res>({
           {mutation.isPending ? submit.pending : submit.label}
         </button>
       </form>
+      {asking && confirm && (
+        <p className="confirm" role="group" aria-label="Confirm">
+          <span className="confirm__text">{confirm(values).consequence}</span>
+          <button type="button" className="button button--danger" autoFocus onClick={(e) => send(e)}>
+            {confirm(values).label}
+          </button>
+          <button type="button" className="button" onClick={() => setAsking(false)}>
+            Cancel
+          </button>
+        </p>
+      )}
       {hint}
       {mutation.error && <ErrorMessage error={mutation.error} title={errorTitle} />}
       {answer && done(answer.result)}

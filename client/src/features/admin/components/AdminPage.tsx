@@ -1,9 +1,13 @@
+import { useState } from 'react';
+import { useQuery } from '@tanstack/react-query';
 import { ROLES, type AlertChannelDto, type ApiTokenDto, type OperatorAdminDto, type Role } from '@contract/contract.ts';
 import { DataState } from '../../../components/DataState.tsx';
 import { ErrorMessage } from '../../../components/ErrorMessage.tsx';
 import { DateTime, RelativeTime } from '../../../components/RelativeTime.tsx';
 import { Table, type Column } from '../../../components/Table.tsx';
-import { usePermissions } from '../../../lib/session.ts';
+import { meQueryOptions, usePermissions } from '../../../lib/session.ts';
+import { ConfirmAction } from '../../../components/ConfirmAction.tsx';
+import { CopyButton } from '../../../components/CopyButton.tsx';
 import { useNow } from '../../../lib/use-now.ts';
 import {
   useAlertChannelsAdmin,
@@ -52,9 +56,15 @@ function TokenStatus({ token, now, onRevoke, revoking }: { token: ApiTokenDto; n
           limited to {token.effectiveRole}
         </span>
       ) : null}{' '}
-      <button type="button" className="button button--small" disabled={revoking} onClick={onRevoke}>
-        Revoke {token.name}
-      </button>
+      <ConfirmAction
+        className="button button--small"
+        label={`Revoke ${token.name}`}
+        consequence={`Revoking ${token.name} refuses it from its next request on, everywhere. It cannot be undone: automation using it needs a new token.`}
+        confirmLabel={`Yes, revoke ${token.name}`}
+        danger
+        pending={revoking}
+        onConfirm={onRevoke}
+      />
     </>
   );
 }
@@ -68,6 +78,7 @@ function ShownOnce({ label, value }: { label: string; value: string }) {
       <p className="secret-once" aria-label={label}>
         {value}
       </p>
+      <CopyButton value={value} label={`Copy ${label.toLowerCase().startsWith('api token') ? 'the token' : 'the password'}`} />
     </div>
   );
 }
@@ -112,22 +123,58 @@ function InviteOperator() {
   );
 }
 
+/** A role change is asked once, saying what it does; your own role is not offered (no self-lockout). */
+function RoleControl({ op, self, update }: { op: OperatorAdminDto; self: boolean; update: ReturnType<typeof useUpdateOperator> }) {
+  const [pending, setPending] = useState<Role | null>(null);
+  if (pending) {
+    return (
+      <span className="confirm" role="group" aria-label={`Confirm the role change of ${op.email}`}>
+        <span className="confirm__text">
+          {op.email} goes from {op.role} to {pending}: {ROLE_EFFECT[pending]} Their API tokens are capped at the new role at once.
+        </span>
+        <button type="button" className="button button--primary" autoFocus onClick={() => (update.mutate({ id: op.id, role: pending }), setPending(null))}>
+          Yes, make {op.email} {pending}
+        </button>
+        <button type="button" className="button" onClick={() => setPending(null)}>
+          Cancel
+        </button>
+      </span>
+    );
+  }
+  return (
+    <select
+      aria-label={`Role of ${op.email}`}
+      value={op.role}
+      disabled={update.isPending || self}
+      title={self ? 'You cannot change your own role: another admin can.' : undefined}
+      onChange={(e) => setPending(e.target.value as Role)}
+    >
+      {ROLE_CHOICES.map((c) => (
+        <option key={c.value} value={c.value}>
+          {c.label}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+const ROLE_EFFECT: Record<Role, string> = {
+  admin: 'they can manage operators and tokens.',
+  operator: 'they can resync, replay and reconcile, but not administer.',
+  viewer: 'they can only look.',
+};
+
 function Operators() {
   const query = useOperators();
   const update = useUpdateOperator();
+  const me = useQuery(meQueryOptions()).data;
   const columns: Column<OperatorAdminDto>[] = [
     { key: 'email', header: 'Email', render: (op) => op.email },
     {
       key: 'role',
       header: 'Role',
       render: (op) => (
-        <select aria-label={`Role of ${op.email}`} value={op.role} disabled={update.isPending} onChange={(e) => update.mutate({ id: op.id, role: e.target.value as Role })}>
-          {ROLE_CHOICES.map((c) => (
-            <option key={c.value} value={c.value}>
-              {c.label}
-            </option>
-          ))}
-        </select>
+        <RoleControl op={op} self={op.id === me?.id} update={update} />
       ),
     },
     {
@@ -141,9 +188,23 @@ function Operators() {
       header: 'Actions',
       headerHidden: true,
       render: (op) => (
-        <button type="button" className="button button--small" disabled={update.isPending} onClick={() => update.mutate({ id: op.id, disabled: !op.disabled })}>
-          {op.disabled ? `Enable ${op.email}` : `Disable ${op.email}`}
-        </button>
+        op.disabled ? (
+          <button type="button" className="button button--small" disabled={update.isPending} onClick={() => update.mutate({ id: op.id, disabled: false })}>
+            Enable {op.email}
+          </button>
+        ) : op.id === me?.id ? (
+          <span className="muted small">You (another admin can disable you)</span>
+        ) : (
+          <ConfirmAction
+            className="button button--small"
+            label={`Disable ${op.email}`}
+            consequence={`${op.email} is signed out everywhere at once and their API tokens are revoked (enabling them again does not bring the tokens back).`}
+            confirmLabel={`Yes, disable ${op.email}`}
+            danger
+            pending={update.isPending}
+            onConfirm={() => update.mutate({ id: op.id, disabled: true })}
+          />
+        )
       ),
     },
   ];
@@ -308,6 +369,10 @@ function PurgeUser() {
         mutation={purge}
         request={({ userId }) => userId.trim()}
         errorTitle="Could not erase"
+        confirm={({ userId }) => ({
+          consequence: `Erases every stored webhook payload and session of ${userId.trim()}; it cannot be undone and is recorded in the audit trail.`,
+          label: `Yes, erase ${userId.trim()}`,
+        })}
         done={(erased) => (
           <p role="status">
             Erased {erased.eventPayloads} event payloads and {erased.sessions} sessions of {erased.userId}

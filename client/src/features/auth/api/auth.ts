@@ -1,5 +1,5 @@
 import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { MeDto, MetaDto } from '@contract/contract.ts';
+import type { ChangePasswordRequest, MeDto, MetaDto } from '@contract/contract.ts';
 import { api } from '../../../lib/api.ts';
 import { queryKeys } from '../../../lib/query-keys.ts';
 import { fetchMe, meQueryOptions } from '../../../lib/session.ts';
@@ -49,5 +49,16 @@ export function useLogout(everywhere = false) {
       queryClient.removeQueries({ predicate: (q) => q.queryKey[0] !== 'meta' && q.queryKey[0] !== 'health' });
       queryClient.setQueryData(queryKeys.me, null);
     },
+  });
+}
+
+export const changePassword = (req: ChangePasswordRequest) => api<void>('/api/auth/password', { method: 'POST', body: req });
+
+/** The operator's own password; other sessions of theirs end, this one stays (and loses the one-time flag). */
+export function useChangePassword() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: changePassword,
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: queryKeys.me }),
   });
 }

@@ -49,6 +49,9 @@ export function useReplayDelivery() {
   });
 }
 
+/** What "replay all matching" would do: changes nothing. */
+export const useReplayMatchingDryRun = () => useMutation({ mutationFn: (req: BulkReplayRequest) => replayMatching({ ...req, dryRun: true }) });
+
 export function useReplayMatching() {
   const queryClient = useQueryClient();
   return useMutation({

@@ -9,8 +9,9 @@ import { HttpStatus, StatusBadge, statusLabel } from '../../../components/Status
 import { usePermissions } from '../../../lib/session.ts';
 import { formatDuration } from '../../../lib/time.ts';
 import { useLiveList, usePausedList } from '../../../lib/use-live-list.ts';
-import { deliveriesList, useReplayMatching } from '../api/deliveries.ts';
-import { BulkReplayOutcome } from './ReplayResults.tsx';
+import { deliveriesList, useReplayMatching, useReplayMatchingDryRun } from '../api/deliveries.ts';
+import { BulkReplayOutcome, replaySummary } from './ReplayResults.tsx';
+import { ConfirmAction } from '../../../components/ConfirmAction.tsx';
 
 const TABLE: ListTableSpec<DeliverySummary> = {
   caption: 'Deliveries, newest first',
@@ -59,6 +60,7 @@ export function DeliveriesPage() {
   const list = usePausedList(useLiveList(deliveriesList));
   const { filters } = list;
   const bulk = useReplayMatching();
+  const dry = useReplayMatchingDryRun();
   const { canOperate } = usePermissions();
   const filterText = list.filtered
     ? [filters.failed && 'failed', filters.outcome && `outcome ${statusLabel(filters.outcome)}`, filters.status && `status ${filters.status}`]
@@ -76,10 +78,10 @@ export function DeliveriesPage() {
             type="button"
             className="button"
             aria-describedby="replay-scope"
-            disabled={bulk.isPending || !canOperate}
-            onClick={() => bulk.mutate({ filter: filters })}
+            disabled={bulk.isPending || dry.isPending || !canOperate}
+            onClick={() => (bulk.reset(), dry.mutate({ filter: filters }))}
           >
-            {bulk.isPending ? 'Replaying…' : 'Replay all matching'}
+            {bulk.isPending ? 'Replaying…' : dry.isPending ? 'Checking…' : 'Replay all matching…'}
           </button>
           <span id="replay-scope" className="muted small">
             Re-applies the stored, verified payloads of {filterText}.
@@ -87,6 +89,26 @@ export function DeliveriesPage() {
         </div>
       </div>
       {!canOperate && <ReadOnlyNotice action="replay deliveries" />}
+      {dry.error && <ErrorMessage error={dry.error} title="Dry run failed" />}
+      {dry.data && (
+        <div className="callout callout--info" role="status">
+          <p className="callout__title">Dry run: {replaySummary(dry.data)}</p>
+          <div className="toolbar toolbar--wrap">
+            {dry.data.replayed > 0 && (
+              <ConfirmAction
+                label={`Replay ${dry.data.replayed}`}
+                consequence={`Re-applies the stored payloads of ${dry.data.replayed} message${dry.data.replayed === 1 ? '' : 's'} (${filterText}); each replay is recorded as a new delivery.`}
+                confirmLabel={`Yes, replay ${dry.data.replayed}`}
+                pending={bulk.isPending}
+                onConfirm={() => bulk.mutate({ filter: filters }, { onSettled: () => dry.reset() })}
+              />
+            )}
+            <button type="button" className="button" onClick={() => dry.reset()}>
+              Close
+            </button>
+          </div>
+        </div>
+      )}
       {bulk.error && <ErrorMessage error={bulk.error} title="Replay failed" />}
       {bulk.data && <BulkReplayOutcome result={bulk.data} onClose={() => bulk.reset()} />}
       <ListTable list={list} table={TABLE} />

@@ -1,5 +1,5 @@
 import { Link } from 'react-router';
-import type { BulkReplayResult, ReplayResult } from '@contract/contract.ts';
+import type { BulkReplayResult, ReplayResult, ReplaySkipReason } from '@contract/contract.ts';
 import { StatusBadge } from '../../../components/StatusBadge.tsx';
 import { Table, type Column } from '../../../components/Table.tsx';
 
@@ -27,15 +27,33 @@ export function ReplayOutcome({ result }: { result: ReplayResult }) {
   );
 }
 
+const SKIP_TEXT: Record<ReplaySkipReason, string> = {
+  not_verified: 'not verified (may be forged)',
+  already_applied: 'already applied',
+  same_message: 'another attempt of the same message',
+  is_replay: 'replays themselves',
+  payload_unavailable: 'payload unavailable',
+};
+
+/** "18 matched: 2 to replay, 16 skipped (15 already applied, 1 not verified)": the parts add up to the whole. */
+export function replaySummary(r: BulkReplayResult): string {
+  const parts = (Object.entries(r.skippedBy) as [ReplaySkipReason, number][]).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${SKIP_TEXT[k]}`);
+  const skipped = parts.length ? `, ${r.skipped} skipped (${parts.join(', ')})` : '';
+  if (r.dryRun && r.replayed === 0) {
+    const only = parts.length === 1 ? parts[0]!.replace(/^\d+ /, '') : null;
+    return `${r.matched} ${r.matched === 1 ? 'delivery' : 'deliveries'}: ${only && r.matched > 0 ? `all ${only}` : 'none can change anything'} — nothing to do.`;
+  }
+  return `${r.matched} matched: ${r.replayed} ${r.dryRun ? 'would be replayed' : 'replayed'}${skipped}.`;
+}
+
 export function BulkReplayOutcome({ result, onClose }: { result: BulkReplayResult; onClose: () => void }) {
   const failed = result.results.filter((r) => r.outcome === 'failed').length;
   return (
     <section className={`callout ${failed ? 'callout--error' : result.replayed === 0 ? 'callout--warn' : 'callout--ok'}`} aria-labelledby="bulk-heading" role="status">
       <div className="toolbar">
         <h2 id="bulk-heading" className="callout__title">
-          Replay finished: {result.replayed} replayed of {result.matched} matching
-          {result.skipped > 0 && `, ${result.skipped} skipped (not verified, cannot be replayed)`}
-          {failed > 0 && `, ${failed} failed`}
+          Replay finished: {replaySummary(result)}
+          {failed > 0 && ` ${failed} failed again.`}
         </h2>
         <button type="button" className="button button--small" onClick={onClose}>
           Dismiss

@@ -10,6 +10,8 @@ import { Table, type Column } from '../../../components/Table.tsx';
 import { fromFieldDiffs } from '../../../lib/diff.ts';
 import { formatNumber, formatPercent } from '../../../lib/time.ts';
 import { pickEnum } from '../../../lib/use-search-filters.ts';
+import { ConfirmAction } from '../../../components/ConfirmAction.tsx';
+import { useLiveStatus } from '../../../lib/live-status.ts';
 import { useCancelRun, useFindings, useFixFindings, useRun, useRuns, useStartReconcile } from '../api/reconcile.ts';
 import { usePermissions } from '../../../lib/session.ts';
 import { ReadOnlyNotice } from '../../../components/ReadOnlyNotice.tsx';
@@ -31,6 +33,7 @@ function formatEta(seconds: number | null): string {
 
 function RunProgress({ run }: { run: ReconcileRunDto }) {
   const cancel = useCancelRun();
+  const throttled = useLiveStatus().data?.problems.find((p) => p.kind === 'clerk_throttled');
   const { canOperate } = usePermissions();
   const running = run.status === 'running';
   const total = run.totalEstimate;
@@ -64,6 +67,11 @@ function RunProgress({ run }: { run: ReconcileRunDto }) {
         {run.progress !== null && ` (${formatPercent(run.progress)})`} · {formatNumber(run.pages)} page{run.pages === 1 ? '' : 's'}
         {running && ` · ${formatEta(run.etaSeconds)}`}
       </p>
+      {running && throttled && (
+        <p className="callout callout--warn" role="status">
+          {throttled.message}
+        </p>
+      )}
       {run.error && <ErrorMessage error={new Error(run.error)} title="The run failed" />}
       {cancel.error && <ErrorMessage error={cancel.error} title="Could not cancel" />}
       <dl className="stats" aria-label="Found by class">
@@ -165,14 +173,15 @@ function Findings({ run }: { run: ReconcileRunDto }) {
           >
             Fix selected ({selected.size})
           </button>
-          <button
-            type="button"
+          <ConfirmAction
             className="button button--primary"
-            disabled={run.unfixed === 0 || fix.isPending || !canOperate}
-            onClick={() => fix.mutate({ runId: run.id }, { onSuccess: () => setSelected(new Set()) })}
-          >
-            {fix.isPending ? 'Fixing…' : `Fix all (${formatNumber(run.unfixed)})`}
-          </button>
+            label={fix.isPending ? 'Fixing' : `Fix all (${formatNumber(run.unfixed)})`}
+            consequence={`Resyncs ${formatNumber(run.unfixed)} user${run.unfixed === 1 ? '' : 's'} from Clerk: missing ones are created locally, stale ones overwritten with Clerk's version, deleted ones tombstoned.`}
+            confirmLabel={`Yes, fix ${formatNumber(run.unfixed)}`}
+            disabled={run.unfixed === 0 || !canOperate}
+            pending={fix.isPending}
+            onConfirm={() => fix.mutate({ runId: run.id }, { onSuccess: () => setSelected(new Set()) })}
+          />
         </div>
       </div>
       {running && <p className="muted">Findings so far; the run is still going. Fixing now is safe.</p>}

@@ -3,6 +3,7 @@ import { EVENT_OUTCOMES, type EventSummary } from '@contract/contract.ts';
 import { FilterBar, filterOptions, type FilterField } from '../../../components/FilterBar.tsx';
 import { ListPageHeader, ListTable, type ListTableSpec } from '../../../components/ListPage.tsx';
 import { RelativeTime } from '../../../components/RelativeTime.tsx';
+import { Id } from '../../../components/Id.tsx';
 import { StatusBadge, statusLabel } from '../../../components/StatusBadge.tsx';
 import { useLiveList, usePausedList } from '../../../lib/use-live-list.ts';
 import { eventsList } from '../api/events.ts';
@@ -28,10 +29,16 @@ const TABLE: ListTableSpec<EventSummary> = {
       key: 'user',
       header: 'User',
       width: '22%',
-      className: 'mono',
-      render: (e) => (e.userId ? <Link to={`/users/${encodeURIComponent(e.userId)}`}>{e.userId}</Link> : <span className="muted">—</span>),
+      render: (e) =>
+        e.userId ? (
+          <Link to={`/users/${encodeURIComponent(e.userId)}`} aria-label={`User ${e.userLabel ?? e.userId}`}>
+            <Id value={e.userId} label={e.userLabel} copy={false} />
+          </Link>
+        ) : (
+          <span className="muted">—</span>
+        ),
     },
-    { key: 'svix', header: 'Svix id', width: '20%', className: 'mono muted', render: (e) => e.svixId },
+    { key: 'svix', header: 'Svix id', width: '20%', render: (e) => <Id value={e.svixId} max={14} /> },
     { key: 'error', header: 'Error', className: 'error-text', render: (e) => e.error ?? '' },
   ],
   rowClassName: (e) => (e.outcome === 'failed' ? 'row--failed' : undefined),
@@ -40,9 +47,17 @@ const TABLE: ListTableSpec<EventSummary> = {
 };
 
 const FILTERS: FilterField[] = [
-  { kind: 'text', param: 'type', label: 'Type', placeholder: 'any type', suggestions: { id: 'event-types', values: KNOWN_EVENT_TYPES } },
+  {
+    kind: 'text',
+    param: 'type',
+    label: 'Type',
+    placeholder: 'user.created, session.',
+    noSpellCheck: true,
+    suggestions: { id: 'event-types', values: KNOWN_EVENT_TYPES },
+  },
   { kind: 'select', param: 'outcome', label: 'Outcome', any: 'any outcome', options: filterOptions(EVENT_OUTCOMES, statusLabel) },
-  { kind: 'text', param: 'userId', label: 'User', placeholder: 'user_…', noSpellCheck: true },
+  { kind: 'text', param: 'userId', label: 'User', placeholder: 'id, email or name', noSpellCheck: true },
+  { kind: 'timeRange', label: 'Received' },
   { kind: 'text', param: 'q', label: 'Text', placeholder: 'svix id, user or object id, text in the newest 50,000 payloads', search: true, size: 'grow' },
 ];
 
@@ -51,7 +66,7 @@ export function EventsPage() {
   return (
     <>
       <ListPageHeader title="Live events" list={list} />
-      <FilterBar label="Event filters" fields={FILTERS} hiddenParams={['from', 'to']} />
+      <FilterBar label="Event filters" fields={FILTERS} hiddenParams={[]} />
       <ListTable list={list} table={TABLE} />
     </>
   );

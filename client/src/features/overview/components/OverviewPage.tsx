@@ -3,7 +3,8 @@ import { Link } from 'react-router';
 import type { OverviewStats } from '@contract/contract.ts';
 import { DataState, Loading } from '../../../components/DataState.tsx';
 import { RelativeTime } from '../../../components/RelativeTime.tsx';
-import { formatDateTime, formatNumber, formatPercent } from '../../../lib/time.ts';
+import { formatDateTime, formatNumber } from '../../../lib/time.ts';
+import { describeProblem, useLiveStatus } from '../../../lib/live-status.ts';
 import { useOverview } from '../api/overview.ts';
 import { useDriftHistory } from '../api/drift-history.ts';
 
@@ -50,33 +51,43 @@ function Stat({ label, value, detail, tone, to }: { label: string; value: ReactN
 }
 
 function Stats({ s }: { s: OverviewStats }) {
-  const lastHourShare = s.deliveries.lastHourTotal ? s.deliveries.lastHourFailed / s.deliveries.lastHourTotal : 0;
-  const allShare = s.deliveries.total ? s.deliveries.failed / s.deliveries.total : 0;
   const lastHourEvents = s.eventsPerMinute.reduce((n, p) => n + p.count, 0);
   const lastHourFailedEvents = s.eventsPerMinute.reduce((n, p) => n + p.failed, 0);
+  const live = useLiveStatus().data ?? s.live;
+  const problems = live.problems;
   return (
     <>
-      {s.failingNow ? (
-        <div className="callout callout--error" role="alert">
-          <p className="callout__title">Deliveries are failing now</p>
+      {s.failingNow || problems.length > 0 ? (
+        <div className="callout callout--warn" role="alert">
+          <p className="callout__title">{problems.length ? 'Something is wrong right now' : 'The latest webhook requests failed'}</p>
+          {problems.map((p) => (
+            <p key={p.kind}>{describeProblem(p)}</p>
+          ))}
           <p>
-            The latest deliveries to the webhook endpoint failed. <Link to="/deliveries?failed=true">See the failed deliveries</Link>
+            <Link to="/failures">See the outstanding failures</Link>
           </p>
         </div>
       ) : (
         <div className="callout callout--ok" role="status">
-          <p className="callout__title">Deliveries are going through</p>
+          <p className="callout__title">Webhooks are going through</p>
         </div>
       )}
       <dl className="stats">
         <Stat
-          label="Failed deliveries (last hour)"
-          value={formatPercent(lastHourShare)}
-          detail={`${formatNumber(s.deliveries.lastHourFailed)} of ${formatNumber(s.deliveries.lastHourTotal)} · all time ${formatPercent(allShare)}`}
-          tone={lastHourShare > 0.05 ? 'bad' : lastHourShare > 0 ? 'warn' : 'ok'}
-          to="/deliveries?failed=true"
+          label="Outstanding failures"
+          value={formatNumber(s.outstandingFailures)}
+          detail={`messages no attempt applied yet · ${formatNumber(s.recoveredFailures)} recovered by a retry or replay`}
+          tone={s.outstandingFailures > 0 ? 'bad' : 'ok'}
+          to="/failures"
         />
-        <Stat label="Failing now" value={s.failingNow ? 'Yes' : 'No'} tone={s.failingNow ? 'bad' : 'ok'} />
+        <Stat label="Failing now" value={s.failingNow || problems.length > 0 ? 'Yes' : 'No'} tone={s.failingNow || problems.length > 0 ? 'warn' : 'ok'} />
+        <Stat
+          label="Unsigned requests"
+          value={formatNumber(s.unsignedRequests.lastHour)}
+          detail={`last hour, not counted as failures (scanners, forgeries) · ${formatNumber(s.unsignedRequests.total)} all time`}
+          tone={s.unsignedRequests.lastHour > 0 ? 'warn' : undefined}
+          to="/deliveries?outcome=rejected"
+        />
         <Stat
           label="Users in the local copy"
           value={formatNumber(s.users.total)}

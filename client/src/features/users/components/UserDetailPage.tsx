@@ -59,11 +59,29 @@ function Comparison({ userId }: { userId: string }) {
           <>
             <p>
               <StatusBadge status={c.status} />{' '}
-              {c.clerk === null && <strong>Clerk answered 404: this user does not exist in Clerk. </strong>}
-              {c.local === null && <strong>There is no local copy of this user. </strong>}
+              {c.clerk === null && c.localDeleted && (
+                <strong>Tombstone: Clerk answered 404 and the local copy is marked deleted. Nothing to compare. </strong>
+              )}
+              {c.clerk === null && !c.localDeleted && c.local !== null && (
+                <strong>Deleted in Clerk (404), still alive locally: a resync tombstones it. </strong>
+              )}
+              {c.clerk === null && c.local === null && <strong>Neither Clerk nor the local copy knows this user. </strong>}
+              {c.local === null && c.clerk !== null && (
+                <strong>Missing locally: Clerk has this user ({rows.length} fields), there is no local copy. A resync creates it. </strong>
+              )}
               {c.localDeleted && c.clerk !== null && <strong>The local copy is marked deleted, but Clerk still has the user. </strong>}
             </p>
-            <CompareTable rows={rows} caption="Every field of the local copy and of Clerk's current state" />
+            {c.local === null || c.clerk === null ? (
+              // one side is missing: every field would differ, which says nothing the line above does not
+              rows.length > 0 && (
+                <details>
+                  <summary>{c.local === null ? "Clerk's copy" : 'The local copy'} ({rows.length} fields)</summary>
+                  <CompareTable rows={rows} caption="Every field of the local copy and of Clerk's current state" />
+                </details>
+              )
+            ) : (
+              <CompareTable rows={rows} caption="Every field of the local copy and of Clerk's current state" />
+            )}
           </>
         )}
       </DataState>

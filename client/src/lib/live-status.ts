@@ -1,0 +1,29 @@
+import { queryOptions, useQuery } from '@tanstack/react-query';
+import type { LiveProblem, LiveStatus } from '@contract/contract.ts';
+import { api } from './api.ts';
+import { queryKeys } from './query-keys.ts';
+import { formatTime } from './time.ts';
+
+// The socket's `status:changed` replaces this in the cache as it happens; the poll only covers a socket
+// that is down (then the Live indicator says so too).
+export const liveStatusOptions = queryOptions({
+  queryKey: queryKeys.live,
+  queryFn: ({ signal }) => api<LiveStatus>('/api/live', { signal }),
+  refetchInterval: 30_000,
+});
+
+export const useLiveStatus = () => useQuery(liveStatusOptions);
+
+/** The banner's sentence for one problem, with its time in the operator's zone. */
+export function describeProblem(p: LiveProblem): string {
+  switch (p.kind) {
+    case 'storage_refusing':
+      return `Webhooks are being refused: database unavailable since ${formatTime(p.since)} — Svix will retry.`;
+    case 'silence':
+      return `${p.message} Last delivery ${formatTime(p.since)}.`;
+    case 'signature_failures':
+      return `${p.message} Since ${formatTime(p.since)}.`;
+    case 'clerk_throttled':
+      return p.message;
+  }
+}
