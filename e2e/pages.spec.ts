@@ -63,6 +63,7 @@ async function pages(): Promise<Target[]> {
       ready: async (p) => void (await expect(p.getByRole('heading', { name: 'Local copy vs Clerk' })).toBeVisible()),
     },
     { name: 'drift', path: '/drift', ready: heading('Drift') },
+    { name: 'incidents', path: '/incidents', ready: heading('Incidents') },
     { name: 'audit', path: '/audit', ready: heading('Audit') },
     {
       name: 'admin',
