@@ -16,7 +16,7 @@ import {
 } from './factories.ts';
 import { createStore, type Store } from './store.ts';
 import { createRateLimiter, DEV_INSTANCE_RATE_LIMIT, type RateLimit } from './rate-limit.ts';
-import { createBackendApiRouter } from './backend-api.ts';
+import { createBackendApiRouter, DEFAULT_USER_LIST_BEHAVIOUR, type UserListBehaviour } from './backend-api.ts';
 import { applyFaultsPatch, NO_FAULTS, seededRandom, type Faults, type FaultsPatch } from './faults.ts';
 import { createDispatcher, type DeliveryAttempt, type DispatcherLogger, type EnqueuedMessage, type MessageRecord } from './dispatcher.ts';
 import { createActivityGenerator, type ActivityConfig } from './activity.ts';
@@ -36,6 +36,8 @@ export interface EmulatorOptions {
   /** null disables the limit; default 100 requests / 10 s like a Clerk development instance. */
   rateLimit?: RateLimit | null;
   faults?: FaultsPatch;
+  /** How GET /v1/users treats deep offsets, created_at bounds and a deleted cursor user (default: DEFAULT_USER_LIST_BEHAVIOUR). */
+  userList?: Partial<UserListBehaviour>;
   /** Background activity; null/absent = none. */
   activity?: ActivityConfig | null;
   /** Users created at start, without webhooks (they "existed before the webhook was configured"). */
@@ -102,6 +104,8 @@ export interface Emulator {
   /** Runs one random activity step now; returns its name (sign-up, profile-update, …). */
   activityTick(): string;
   setRateLimit(limit: RateLimit | null): void;
+  userList(): UserListBehaviour;
+  setUserList(patch: Partial<UserListBehaviour>): UserListBehaviour;
   setTimeFactor(f: number): void;
   addTarget(url: string): void;
   removeTarget(url: string): void;
@@ -127,6 +131,7 @@ export function createEmulator(options: EmulatorOptions): Emulator {
   const store = createStore({ factories, now });
   const rateLimiter = createRateLimiter(options.rateLimit === undefined ? DEV_INSTANCE_RATE_LIMIT : options.rateLimit, now);
   let faults: Faults = applyFaultsPatch(NO_FAULTS, options.faults ?? {}, now());
+  let userList: UserListBehaviour = { ...DEFAULT_USER_LIST_BEHAVIOUR, ...options.userList };
   let server: Server | null = null;
   let url: string | null = null;
 
@@ -200,6 +205,11 @@ export function createEmulator(options: EmulatorOptions): Emulator {
     setActivity: (config) => activity.set(config),
     activityTick: () => activity.tick(),
     setRateLimit: (limit) => rateLimiter.set(limit),
+    userList: () => ({ ...userList }),
+    setUserList(patch) {
+      userList = { ...userList, ...patch };
+      return { ...userList };
+    },
     setTimeFactor: (f) => dispatcher.setTimeFactor(f),
     addTarget: (u) => dispatcher.addTarget(u),
     removeTarget: (u) => dispatcher.removeTarget(u),
@@ -275,7 +285,7 @@ export function createEmulator(options: EmulatorOptions): Emulator {
   app.get('/', (_req, res) => {
     res.json({ name: 'clerk-emulator', backendApi: '/v1', control: '/control/state' });
   });
-  app.use('/v1', createBackendApiRouter({ store, secretKey: () => options.secretKey, rateLimiter }));
+  app.use('/v1', createBackendApiRouter({ store, secretKey: () => options.secretKey, rateLimiter, userList: () => userList }));
   app.use('/control', createControlRouter(emulator));
 
   if (options.activity) activity.set(options.activity);

@@ -35,6 +35,12 @@ export interface PageStore {
    * did not list. (In index order: ordered by id, SQLite sorted every row of the window, data and all.)
    */
   usersInWindow(w: { from: Date | null; to: Date | null; after: { createdAt: Date; id: string } | null; take: number }): Promise<LocalUser[]>;
+  /**
+   * Local users with a Clerk created_at, and `parts − 1` created_at values that cut them into about equal
+   * parts (ascending; fewer when many share a millisecond): where a run's windows are cut. One pass over the
+   * created_at index, `parts` short reads.
+   */
+  createdAtCuts(parts: number): Promise<{ counted: number; cuts: Date[] }>;
   /** Local users without a Clerk created_at (the last window takes them), in id order after `afterId`. */
   usersWithoutCreatedAt(afterId: string | null, take: number): Promise<LocalUser[]>;
   localUsers(ids: string[]): Promise<LocalUser[]>;
@@ -61,6 +67,22 @@ function queryStore(db: Db): PageStore {
       const after = w.after ? Prisma.sql`AND ("clerkCreatedAt", "id") > (${w.after.createdAt}, ${w.after.id})` : Prisma.empty;
       return prisma.$queryRaw<LocalUser[]>`SELECT ${COLUMNS} FROM "User"
         WHERE "clerkCreatedAt" IS NOT NULL ${from} ${to} ${after} ORDER BY "clerkCreatedAt", "id" LIMIT ${w.take}`;
+    },
+    async createdAtCuts(parts) {
+      const [{ n }] = await prisma.$queryRaw<[{ n: bigint | number }]>`SELECT COUNT(*) AS "n" FROM "User" WHERE "clerkCreatedAt" IS NOT NULL`;
+      const counted = Number(n);
+      const step = Math.floor(counted / parts);
+      const cuts: Date[] = [];
+      if (parts < 2 || step < 1) return { counted, cuts };
+      // keyset steps: each cut is `step` rows past the previous one's millisecond, so a read never walks from the start
+      let row = await prisma.$queryRaw<{ c: Date }[]>`SELECT "clerkCreatedAt" AS "c" FROM "User" WHERE "clerkCreatedAt" IS NOT NULL
+        ORDER BY "clerkCreatedAt" LIMIT 1 OFFSET ${step}`;
+      while (row[0] && cuts.length < parts - 1) {
+        cuts.push(new Date(row[0].c));
+        row = await prisma.$queryRaw<{ c: Date }[]>`SELECT "clerkCreatedAt" AS "c" FROM "User" WHERE "clerkCreatedAt" > ${row[0].c}
+          ORDER BY "clerkCreatedAt" LIMIT 1 OFFSET ${step - 1}`;
+      }
+      return { counted, cuts };
     },
     usersWithoutCreatedAt(afterId, take) {
       const after = afterId === null ? Prisma.empty : Prisma.sql`AND "id" > ${afterId}`;
@@ -133,6 +155,10 @@ function workerStore(path: string, busyTimeoutMs: number): PageStore {
   return {
     usersInWindow: (w) =>
       reader.call('usersInWindow', { from: iso(w.from), to: iso(w.to), after: w.after && { createdAt: iso(w.after.createdAt), id: w.after.id }, take: w.take }),
+    createdAtCuts: async (parts) => {
+      const r = await reader.call<{ counted: number; cuts: string[] }>('createdAtCuts', { parts });
+      return { counted: r.counted, cuts: r.cuts.map((c) => new Date(c)) };
+    },
     usersWithoutCreatedAt: (afterId, take) => reader.call('usersWithoutCreatedAt', { afterId, take }),
     localUsers: (ids) => (ids.length ? reader.call('localUsers', { ids }) : Promise.resolve([])),
     markInSync: (ids, at) => (ids.length ? writer.call('markInSync', { ids, at: at.toISOString() }) : Promise.resolve()),

@@ -38,6 +38,21 @@ const ops = {
     const sql = `SELECT ${COLUMNS} FROM "User" WHERE ${where.join(' AND ')} ORDER BY "clerkCreatedAt", "id" LIMIT ?`;
     return prepare(sql).all(...args, take).map(row);
   },
+  createdAtCuts({ parts }) {
+    const counted = prepare('SELECT COUNT(*) AS n FROM "User" WHERE "clerkCreatedAt" IS NOT NULL').get().n;
+    const step = Math.floor(counted / parts);
+    const cuts = [];
+    if (parts < 2 || step < 1) return { counted, cuts };
+    // keyset steps: each cut is `step` rows past the previous one's millisecond, so a read never walks from the start
+    const first = prepare('SELECT "clerkCreatedAt" AS c FROM "User" WHERE "clerkCreatedAt" IS NOT NULL ORDER BY "clerkCreatedAt" LIMIT 1 OFFSET ?');
+    const after = prepare('SELECT "clerkCreatedAt" AS c FROM "User" WHERE "clerkCreatedAt" > ? ORDER BY "clerkCreatedAt" LIMIT 1 OFFSET ?');
+    let row = first.get(step);
+    while (row && cuts.length < parts - 1) {
+      cuts.push(new Date(row.c).toISOString());
+      row = after.get(row.c, step - 1);
+    }
+    return { counted, cuts };
+  },
   usersWithoutCreatedAt({ afterId, take }) {
     const sql = `SELECT ${COLUMNS} FROM "User" WHERE "clerkCreatedAt" IS NULL${afterId === null ? '' : ' AND "id" > ?'} ORDER BY "id" LIMIT ?`;
     return prepare(sql).all(...(afterId === null ? [] : [afterId]), take).map(row);

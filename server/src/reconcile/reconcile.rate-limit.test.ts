@@ -63,14 +63,15 @@ describe('reconcile within the rate limit', () => {
   }, 30_000);
 });
 
-describe('reconcile with pages requested ahead, within the rate limit', () => {
+describe('reconcile with several windows walked at once, within the rate limit', () => {
   let s: TestServer;
   let clerk: Emulator;
   let statuses: number[];
   let open = 0;
   let mostOpen = 0;
   beforeAll(async () => {
-    // Clerk answers slower than the spacing (250 ms against 105): the budget has to keep several requests open
+    // Clerk answers slower than the spacing (250 ms against 105): the budget has to keep several requests open,
+    // one per window walked
     const slow = <A extends unknown[], R>(fn: (...a: A) => Promise<R>) => async (...a: A): Promise<R> => {
       open++;
       mostOpen = Math.max(mostOpen, open);
