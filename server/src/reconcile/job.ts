@@ -21,17 +21,19 @@ export interface JobSettings {
   progressEveryMs: number;
   /** created_at windows walked at once, one request open each (hides Clerk's latency; a held page is ~1 MB of JSON) */
   parallelWindows: number;
+  /** about how many pages a window holds (fewer: more windows, each ending with a short page) */
+  pagesPerWindow: number;
 }
 
 /** pages answered and not classified yet, besides one per window walked: the local work may lag that far */
-const HELD = 2;
+const HELD = 1;
 
 /**
  * Where the run's windows are cut: where the local copy's users are evenly spread (it rarely differs much from
  * Clerk's), or, when it holds less than half of Clerk's users, evenly between Clerk's oldest and newest.
  */
 async function plan(clerk: ClerkClient, store: PageStore, total: number, settings: JobSettings): Promise<WindowState[]> {
-  const parts = windowCount(total, settings.pageSize, settings.parallelWindows);
+  const parts = windowCount(total, { pageSize: settings.pageSize, pagesPerWindow: settings.pagesPerWindow, parallel: settings.parallelWindows });
   if (parts < 2) return planWindows([]);
   const local = await store.createdAtCuts(parts);
   if (local.counted * 2 >= total) return planWindows(local.cuts.map((d) => d.getTime()));

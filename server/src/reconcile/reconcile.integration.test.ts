@@ -48,7 +48,8 @@ describe.each(TEST_PROVIDERS)('reconcile on %s', (provider) => {
       secrets: [clerk.signingSecret],
       clerkApiUrl: url,
       clerkSecretKey: clerk.secretKey,
-      reconcile: { pageSize: 3, rateLimit: 1_000_000, budgetShare: 1 },
+      // small windows too: several windows, walked at once
+      reconcile: { pageSize: 3, pagesPerWindow: 2, rateLimit: 1_000_000, budgetShare: 1 },
     });
     clerk.addTarget(`${s.url}/api/webhooks/clerk`);
   });
@@ -195,7 +196,7 @@ describe.each(TEST_PROVIDERS)('reconcile across restarts and instances on %s', (
       db,
       secrets: [clerk.signingSecret],
       clerk: client,
-      reconcile: { pageSize: opts.pageSize ?? 4, rateLimit: 1_000_000, budgetShare: 1, heartbeatMs: 50, lockTtlMs: opts.lockTtlMs ?? 2_000, watchMs: 50 },
+      reconcile: { pageSize: opts.pageSize ?? 4, pagesPerWindow: 2, rateLimit: 1_000_000, budgetShare: 1, heartbeatMs: 50, lockTtlMs: opts.lockTtlMs ?? 2_000, watchMs: 50 },
     });
     servers.push(s);
     return s;
@@ -378,7 +379,7 @@ describe.each(TEST_PROVIDERS)('reconcile against a Clerk that changes under the 
         return inner.listUsers(p);
       },
     };
-    s = await startTestServer(provider, { secrets: [clerk.signingSecret], clerk: changing, reconcile: { pageSize: 25, rateLimit: 1_000_000, budgetShare: 1 } });
+    s = await startTestServer(provider, { secrets: [clerk.signingSecret], clerk: changing, reconcile: { pageSize: 25, pagesPerWindow: 4, rateLimit: 1_000_000, budgetShare: 1 } });
     clerk.addTarget(`${s.url}/api/webhooks/clerk`);
   });
   afterAll(async () => {
@@ -447,7 +448,7 @@ describe.each(TEST_PROVIDERS)('reconcile with many users in one millisecond on %
       secrets: [clerk.signingSecret],
       clerkApiUrl: clerk.url!,
       clerkSecretKey: clerk.secretKey,
-      reconcile: { pageSize: 7, rateLimit: 1_000_000, budgetShare: 1 },
+      reconcile: { pageSize: 7, pagesPerWindow: 4, rateLimit: 1_000_000, budgetShare: 1 },
     });
     clerk.addTarget(`${s.url}/api/webhooks/clerk`);
   });

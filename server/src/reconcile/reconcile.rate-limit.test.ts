@@ -10,7 +10,7 @@ import type { ReconcileFixResult } from '../contract.ts';
 import { json, reconcile } from './test-support.ts';
 
 /** The emulator enforcing 10 requests / 1 s, and a server whose reconcile may use all of it. */
-async function limited(seed: number, pageSize: number, wrap: (c: ClerkClient) => ClerkClient = (c) => c) {
+async function limited(seed: number, pageSize: number, wrap: (c: ClerkClient) => ClerkClient = (c) => c, pagesPerWindow = 16) {
   const clerk = createEmulator({
     signingSecret: generateSigningSecret(),
     secretKey: generateSecretKey(),
@@ -24,7 +24,7 @@ async function limited(seed: number, pageSize: number, wrap: (c: ClerkClient) =>
   const s = await startTestServer('sqlite', {
     secrets: [clerk.signingSecret],
     clerk: wrap(createClerkClient({ apiUrl: url, secretKey: clerk.secretKey, onResponse: (status) => statuses.push(status) })),
-    reconcile: { rateLimit: 10, windowMs: 1_000, budgetShare: 1, pageSize },
+    reconcile: { rateLimit: 10, windowMs: 1_000, budgetShare: 1, pageSize, pagesPerWindow },
   });
   clerk.addTarget(`${s.url}/api/webhooks/clerk`);
   return { clerk, s, statuses };
@@ -87,7 +87,7 @@ describe('reconcile with several windows walked at once, within the rate limit',
       listUsers: slow(inner.listUsers),
       countUsers: slow(inner.countUsers),
       getUser: slow(inner.getUser),
-    })));
+    }), 2));
   });
   afterAll(async () => {
     await clerk?.close();

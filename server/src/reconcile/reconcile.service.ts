@@ -34,6 +34,7 @@ export const DEFAULT_RECONCILE_SETTINGS: ReconcileSettings = {
   progressEveryMs: 250,
   watchMs: 10_000,
   parallelWindows: 8,
+  pagesPerWindow: 16,
 };
 
 export function createReconcileService(deps: {

@@ -140,9 +140,12 @@ describe('windows planning', () => {
     ]);
     expect(evenCuts(100, 199, 4)).toEqual([125, 150, 175]);
     expect(evenCuts(100, 100, 4)).toEqual([]);
-    expect(windowCount(0, 500, 16)).toBe(1);
-    expect(windowCount(1_000_000, 500, 16)).toBe(64);
-    expect(windowCount(10_000, 500, 16)).toBe(5);
+    const o = { pageSize: 500, pagesPerWindow: 16, parallel: 16 };
+    expect(windowCount(0, o)).toBe(1);
+    expect(windowCount(1_000_000, o)).toBe(32);
+    expect(windowCount(100_000, o)).toBe(13);
+    expect(windowCount(10_000, o)).toBe(2);
+    expect(windowCount(10_000, { ...o, pagesPerWindow: 4 })).toBe(5);
   });
 
   it('asks one millisecond wider below and filters what is outside the window', () => {
@@ -252,21 +255,36 @@ describe('walking the windows', () => {
     expect(served).toBeLessThanOrEqual(7 + 3);
   });
 
-  it('holds no more pages than the walkers plus `held` while the consumer is slow', async () => {
-    const clerk = fakeClerk(tiedCreatedAts(2_000, 3, random(10)), random(10));
+  it('holds no more pages than the walkers plus `held`, and only a few while the consumer is slow', async () => {
+    const clerk = fakeClerk(tiedCreatedAts(4_000, 3, random(10)), random(10));
     const initial = [...clerk.list];
     const windows = planWindows(evenCuts(initial[0]!.created_at, initial.at(-1)!.created_at, 8));
-    const walk = walkWindows(windows, { list: clerk.client, check: clerk.client, pageSize: 20, parallel: 3, held: 2 });
+    const walk = walkWindows(windows, { list: clerk.client, check: clerk.client, pageSize: 20, parallel: 6, held: 2 });
     const pages: WindowPage[] = [];
-    let most = 0;
+    /** pages asked for and not taken (besides the one just taken): at the start, and once the walk has settled */
+    const outstanding = { start: 0, settled: 0 };
     for (let p = await walk.next(); p; p = await walk.next()) {
       pages.push(p);
-      for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
-      // pages fetched or asked for and not taken, besides the one just taken
-      most = Math.max(most, clerk.calls.length - pages.length);
+      for (let i = 0; i < 8; i++) await new Promise((r) => setImmediate(r));
+      const now = clerk.calls.length - pages.length;
+      if (pages.length <= 20) outstanding.start = Math.max(outstanding.start, now);
+      else outstanding.settled = Math.max(outstanding.settled, now);
     }
     await walk.close();
     expectExact(pages, initial, new Set());
-    expect(most).toBeLessThanOrEqual(3 + 2);
+    expect(pages.length).toBeGreaterThan(100);
+    expect(outstanding.start).toBeGreaterThan(3);
+    expect(outstanding.start).toBeLessThanOrEqual(6 + 2);
+    // the local work is the slower: pages do not pile up, parsed, while they wait for it
+    expect(outstanding.settled).toBeLessThanOrEqual(3);
+  });
+
+  it('keeps up to `parallel + held` requests open while the consumer waits for Clerk', async () => {
+    const clerk = fakeClerk(tiedCreatedAts(3_000, 3, random(11)), random(11));
+    const initial = [...clerk.list];
+    const windows = planWindows(evenCuts(initial[0]!.created_at, initial.at(-1)!.created_at, 12));
+    const pages = await walkAll(clerk.client, windows, { pageSize: 20, parallel: 6, held: 2 });
+    expectExact(pages, initial, new Set());
+    expect(clerk.mostOpen()).toBe(6);
   });
 });

@@ -47,14 +47,17 @@ export interface WindowPage {
 
 /** ids kept per window at its newest millisecond; beyond that a restart may list a user twice (never skip one) */
 export const TIED_KEPT = 200;
-/** a window is worth its end-of-window request from this many pages on */
-const PAGES_PER_WINDOW = 4;
-/** windows per walker: one slow (dense) window does not hold the others up */
-const WINDOWS_PER_WALKER = 4;
+/** windows per walker: a slow (dense) window does not hold the others up */
+const WINDOWS_PER_WALKER = 2;
 
-/** How many windows a list of `total` users is cut into. */
-export function windowCount(total: number, pageSize: number, parallel: number): number {
-  return Math.max(1, Math.min(parallel * WINDOWS_PER_WALKER, Math.ceil(total / (pageSize * PAGES_PER_WINDOW))));
+/**
+ * How many windows a list of `total` users is cut into: about `pagesPerWindow` pages each (a window's last
+ * page is usually short, so each window costs about half a request more than one long list would), at most
+ * WINDOWS_PER_WALKER per window walked at once.
+ */
+export function windowCount(total: number, o: { pageSize: number; pagesPerWindow: number; parallel: number }): number {
+  const pages = Math.ceil(total / o.pageSize);
+  return Math.max(1, Math.min(o.parallel * WINDOWS_PER_WALKER, Math.ceil(pages / o.pagesPerWindow)));
 }
 
 /** Windows covering all of time, cut at `cuts` (ms; unordered, repeats ignored). */
@@ -165,9 +168,16 @@ export interface WindowsWalk {
   close(): Promise<void>;
 }
 
+/** pages asked for and not taken yet when the local work is behind (the least the walk keeps going with) */
+const LEAST_OUTSTANDING = 2;
+
 /**
- * Walks the windows not done yet, `parallel` at a time, each with one request open. Pages answered and not
- * taken yet are bounded (`held`): a walker waits before asking for more when the local work is behind.
+ * Walks the windows not done yet, up to `parallel` at a time, each with at most one request open. Pages
+ * asked for and not taken yet ("outstanding") are at most `parallel + held`, and fewer while the local work
+ * is behind: the bound rises by one each time next() finds no page waiting (Clerk's latency or the budget
+ * sets the pace: more requests open help) and falls by one each time a page arrives to find another still
+ * waiting (the local work sets the pace: more pages would only wait, parsed, in memory). So what is held in
+ * memory depends neither on how many users Clerk has nor, for long, on how far behind the local work is.
  */
 export function walkWindows(windows: WindowState[], o: WalkOptions & { parallel: number; held: number }): WindowsWalk {
   const todo = windows.flatMap((w, index) => (w.done ? [] : [{ w, index }]));
@@ -175,26 +185,34 @@ export function walkWindows(windows: WindowState[], o: WalkOptions & { parallel:
   const ready: WindowPage[] = [];
   let failure: { err: unknown } | null = null;
   let closed = false;
-  // one token per page requested and not yet taken by next()
-  let tokens = o.parallel + o.held;
-  const waitingForToken: (() => void)[] = [];
+  const most = Math.max(1, o.parallel + o.held);
+  let bound = Math.min(most, Math.max(LEAST_OUTSTANDING, o.parallel));
+  let outstanding = 0;
+  const waitingForRoom: (() => void)[] = [];
   let wake: (() => void) | null = null;
   const notify = () => {
     const w = wake;
     wake = null;
     w?.();
   };
-  const acquire = async () => {
-    while (tokens <= 0 && !closed) await new Promise<void>((r) => waitingForToken.push(r));
-    tokens--;
+  const letIn = () => {
+    while (outstanding < bound && waitingForRoom.length > 0) {
+      outstanding++;
+      waitingForRoom.shift()!();
+    }
   };
+  const acquire = () =>
+    new Promise<void>((resolve) => {
+      waitingForRoom.push(resolve);
+      letIn();
+    });
   const release = () => {
-    tokens++;
-    waitingForToken.shift()?.();
+    outstanding--;
+    letIn();
   };
   const stop = () => {
     closed = true;
-    for (const r of waitingForToken.splice(0)) r();
+    for (const r of waitingForRoom.splice(0)) r();
   };
 
   async function walker(): Promise<void> {
@@ -210,6 +228,7 @@ export function walkWindows(windows: WindowState[], o: WalkOptions & { parallel:
           break;
         }
         ready.push(r.value);
+        if (ready.length > 1) bound = Math.max(LEAST_OUTSTANDING, bound - 1);
         notify();
       }
     }
@@ -238,6 +257,8 @@ export function walkWindows(windows: WindowState[], o: WalkOptions & { parallel:
           return page;
         }
         if (running === 0) return null;
+        bound = Math.min(most, bound + 1);
+        letIn();
         await new Promise<void>((r) => (wake = r));
       }
     },
