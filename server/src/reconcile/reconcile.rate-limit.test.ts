@@ -9,7 +9,10 @@ import { createClerkClient, type ClerkClient } from '../clerk/clerk-client.ts';
 import type { ReconcileFixResult } from '../contract.ts';
 import { json, reconcile } from './test-support.ts';
 
-/** The emulator enforcing 10 requests / 1 s, and a server whose reconcile may use all of it. */
+/**
+ * The emulator enforcing 10 requests / 1 s, and a server whose reconcile may use all of it. Its deep offsets
+ * time out early (past 40 rows), as Clerk's do on a large list: a run must page by cursor to complete at all.
+ */
 async function limited(seed: number, pageSize: number, wrap: (c: ClerkClient) => ClerkClient = (c) => c, pagesPerWindow = 16) {
   const clerk = createEmulator({
     signingSecret: generateSigningSecret(),
@@ -18,6 +21,7 @@ async function limited(seed: number, pageSize: number, wrap: (c: ClerkClient) =>
     rateLimit: { requests: 10, windowMs: 1_000 },
     timeFactor: 0.001,
     seed,
+    userList: { deepOffset: { slowAfter: 40, msPerRow: 10, timeoutMs: 100 } },
   });
   const { url } = await clerk.listen(0);
   const statuses: number[] = [];
