@@ -1,11 +1,15 @@
-// Reconcile duration against Clerk's rate limit. Three processes, as in production: Clerk (the
-// emulator, bench/targets/clerk.ts), the monitor (bench/targets/monitor.ts, configured through RECONCILE_* like
+// Reconcile duration against Clerk's rate limit. Three processes, as in production: Clerk (the emulator,
+// bench/targets/clerk.ts), the monitor (bench/targets/monitor.ts, configured through RECONCILE_* like
 // `npm start`) and this driver, which seeds both sides and starts the run through the API. The emulator
 // enforces the limit; the run's duration is compared with the least the budget allows for the requests it
-// made when they are spread evenly: (requests − 1) × window / (limit × share). Counts 429s at the emulator
-// (there should be none) and reports the monitor's peak RSS. Usage:
+// made when they are spread evenly: (requests − 1) × window / (limit × share). Checks that the findings are
+// exactly the drift made, counts 429s at the emulator (there should be none) and reports the monitor's peak
+// RSS and its memory through the run. Usage:
 //   node --import tsx bench/reconcile.ts [users=25000] [drift share=0.03] [budget share=1] [limit per 10 s=100]
-// BENCH_CPU_PROFILE=<file> writes the monitor's CPU profile (the run, not its start-up) there.
+// (`npm run bench` runs it with BENCH_RECONCILE_USERS users, default 1,000,000, at 0.03 0.5 1000.)
+// BENCH_CPU_PROFILE=<file> writes the monitor's CPU profile (the run, not its start-up) there;
+// BENCH_MEMORY_LOG=1 has the monitor log its V8 heap (bench/targets/monitor.ts); BENCH_MONITOR_NODE_ARGS adds
+// node options to the monitor's process (e.g. V8 heap sizes).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,7 +19,7 @@ import { createDb } from '../server/src/lib/db/client.ts';
 import { migrate } from '../server/src/data/migrate.ts';
 import { userColumnsOf } from '../server/src/users/users.repository.ts';
 import type { ClerkUserJson } from '../server/src/clerk/clerk-json.ts';
-import type { ReconcileRunDto } from '../server/src/contract.ts';
+import type { DriftClass, Page, ReconcileFindingDto, ReconcileRunDto } from '../server/src/contract.ts';
 
 const USERS = Number(process.argv[2] ?? 25_000);
 const DRIFT = Number(process.argv[3] ?? 0.03);
@@ -27,7 +31,11 @@ const WINDOW_MS = 10_000;
 const secretKey = generateSecretKey();
 const dir = mkdtempSync(path.join(tmpdir(), 'bench-reconcile-'));
 const databaseUrl = `file:${dir}/reconcile.db`;
-const clerk = await startTarget('bench/targets/clerk.ts', { BENCH_CLERK_USERS: String(USERS), BENCH_CLERK_SECRET_KEY: secretKey });
+// the emulator holds every user and its JSON in memory: ~8 KiB a user
+const clerkHeapMiB = Math.max(4096, Math.ceil(USERS / 100_000) * 1024);
+const clerk = await startTarget('bench/targets/clerk.ts', { BENCH_CLERK_USERS: String(USERS), BENCH_CLERK_SECRET_KEY: secretKey }, [
+  `--max-old-space-size=${clerkHeapMiB}`,
+]);
 const backend = (p: string) => fetch(`${clerk.url}/v1${p}`, { headers: { authorization: `Bearer ${secretKey}` } });
 const control = async (p: string, method: string, body?: unknown) => {
   const res = await fetch(`${clerk.url}/control${p}`, {
@@ -56,9 +64,11 @@ const n = Math.round((USERS * DRIFT) / 3);
 const inParallel = async (items: string[], fn: (id: string) => Promise<unknown>) => {
   for (let i = 0; i < items.length; i += 16) await Promise.all(items.slice(i, i + 16).map(fn));
 };
-await inParallel(ids.slice(0, n), (id) => control(`/users/${id}?webhook=false`, 'PATCH', { first_name: 'Drifted' }));
-await inParallel(ids.slice(n, 2 * n), (id) => control(`/users/${id}?webhook=false`, 'DELETE'));
-await inParallel(ids.slice(0, n), () => control('/users?webhook=false', 'POST', {}));
+const expected = { missing: [] as string[], stale: ids.slice(0, n), deleted: ids.slice(n, 2 * n) };
+await inParallel(expected.stale, (id) => control(`/users/${id}?webhook=false`, 'PATCH', { first_name: 'Drifted' }));
+await inParallel(expected.deleted, (id) => control(`/users/${id}?webhook=false`, 'DELETE'));
+await inParallel(ids.slice(0, n), async () => expected.missing.push(((await control('/users?webhook=false', 'POST', {})) as { id: string }).id));
+ids.length = 0;
 const users = (await (await backend('/users/count')).json()) as { total_count: number };
 // The emulator keeps its created_at order like an index, rebuilt after users come or go: build it now, as
 // Clerk's own index would be, rather than inside the first request the run makes.
@@ -71,7 +81,7 @@ const monitor = await startTarget('bench/targets/monitor.ts', {
   BENCH_CLERK_SECRET_KEY: secretKey,
   RECONCILE_RATE_LIMIT: String(LIMIT),
   RECONCILE_BUDGET_SHARE: String(SHARE),
-});
+}, [...(process.env.BENCH_MEMORY_LOG ? ['--expose-gc'] : []), ...(process.env.BENCH_MONITOR_NODE_ARGS?.split(' ').filter(Boolean) ?? [])]);
 const login = await fetch(`${monitor.url}/api/auth/login`, {
   method: 'POST',
   headers: { 'content-type': 'application/json' },
@@ -90,6 +100,16 @@ const rssMiB = (pid: number) => Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFile
 const monitorIdleRssMiB = rssMiB(monitor.proc.pid!);
 const cpuBefore = { monitor: cpuSeconds(monitor.proc.pid!), clerk: cpuSeconds(clerk.proc.pid!) };
 await fetch(`${clerk.url}/bench/counts`, { method: 'POST' });
+// the monitor's memory through the run: its resident set each second, and the peaks of what is anonymous
+// (heaps, native allocations) and file-backed (mapped code and files)
+const memory = { anonPeakMiB: 0, filePeakMiB: 0, rssEverySecondMiB: [] as number[] };
+const sampler = setInterval(() => {
+  const st = readFileSync(`/proc/${monitor.proc.pid!}/status`, 'utf8');
+  const mib = (k: string) => Math.round(Number(new RegExp(`${k}:\\s+(\\d+)`).exec(st)?.[1] ?? 0) / 1024);
+  memory.anonPeakMiB = Math.max(memory.anonPeakMiB, mib('RssAnon'));
+  memory.filePeakMiB = Math.max(memory.filePeakMiB, mib('RssFile'));
+  memory.rssEverySecondMiB.push(mib('VmRSS'));
+}, 1000);
 const started = (await (await api('/api/reconcile', 'POST')).json()) as ReconcileRunDto;
 let run: ReconcileRunDto;
 for (;;) {
@@ -98,11 +118,24 @@ for (;;) {
   run = (await (await api(`/api/reconcile/runs/${started.id}`)).json()) as ReconcileRunDto;
   if (run.status !== 'running') break;
 }
+clearInterval(sampler);
 const cpu = {
   monitor: Number((cpuSeconds(monitor.proc.pid!) - cpuBefore.monitor).toFixed(2)),
   clerk: Number((cpuSeconds(clerk.proc.pid!) - cpuBefore.clerk).toFixed(2)),
 };
 const { requests, throttled } = (await (await fetch(`${clerk.url}/bench/counts`)).json()) as { requests: number; throttled: number };
+// exact: every user drifted on purpose found, in its class, and nothing else
+const found: Record<DriftClass, string[]> = { missing: [], stale: [], deleted: [] };
+for (let cursor: string | null = null; ; ) {
+  const page = (await (await api(`/api/reconcile/runs/${run.id}/findings?limit=500${cursor ? `&cursor=${cursor}` : ''}`)).json()) as Page<ReconcileFindingDto>;
+  for (const f of page.items) found[f.class].push(f.userId);
+  if (!(cursor = page.nextCursor)) break;
+}
+const sameIds = (a: string[], b: string[]) => {
+  const [x, y] = [[...a].sort(), [...b].sort()];
+  return x.length === y.length && x.every((id, i) => id === y[i]);
+};
+const exact = run.status === 'completed' && (['missing', 'stale', 'deleted'] as const).every((k) => sameIds(found[k], expected[k]));
 /** the process' peak resident set (VmHWM), MiB */
 const peakRss = (pid: number) => Math.round(Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
 const monitorPeakRssMiB = peakRss(monitor.proc.pid!);
@@ -122,6 +155,7 @@ console.log(
       status: run.status,
       pages: run.pages,
       found: run.found,
+      exact,
       requests,
       throttled429: throttled,
       limit: `${LIMIT} / ${WINDOW_MS / 1000} s`,
@@ -133,6 +167,7 @@ console.log(
       ratioToBudget: Number((durationMs / budgetMinimumMs).toFixed(3)),
       monitorPeakRssMiB,
       monitorRssBeforeRunMiB: monitorIdleRssMiB,
+      monitorMemoryDuringRun: memory,
       clerkPeakRssMiB,
       cpuSecondsDuringRun: cpu,
     },
@@ -146,6 +181,7 @@ console.log(
     users: users.total_count,
     status: run.status,
     error: run.error,
+    exact,
     seconds: durationMs / 1000,
     floorSeconds: budgetMinimumMs / 1000,
     ratio: durationMs / budgetMinimumMs,
@@ -154,6 +190,7 @@ console.log(
     share: SHARE,
     limit: LIMIT,
     peakRssMiB: monitorPeakRssMiB,
+    rssBeforeRunMiB: monitorIdleRssMiB,
     clerkPeakRssMiB,
     cpuSeconds: cpu,
   })}`,

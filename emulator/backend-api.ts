@@ -14,7 +14,33 @@ import type {
   ClerkTotalCountJson,
 } from '../server/src/clerk/clerk-json.ts';
 
+/**
+ * How GET /v1/users behaves where the spec leaves room or describes a cost (each can be switched, so tests can
+ * hold the monitor to every behaviour Clerk might have).
+ */
+export interface UserListBehaviour {
+  /**
+   * A large `offset` walks and discards every row before it, "gets progressively slower and eventually times
+   * out": `msPerRow` of delay per row beyond `slowAfter`, and a 504 after `timeoutMs` when the delay would be
+   * longer. null: every offset costs the same.
+   */
+  deepOffset: { slowAfter: number; msPerRow: number; timeoutMs: number } | null;
+  /** whether created_at_after / created_at_before include users created at exactly that millisecond */
+  createdAtBounds: 'exclusive' | 'inclusive';
+  /** the answer to starting_after naming a user that no longer exists: an empty page, a 404 or a 422 */
+  deletedCursor: 'empty' | 'not_found' | 'unprocessable';
+}
+
+export const DEFAULT_USER_LIST_BEHAVIOUR: UserListBehaviour = {
+  // 20 ms per 1,000 rows past the first 10,000; offsets past ~510,000 time out
+  deepOffset: { slowAfter: 10_000, msPerRow: 0.02, timeoutMs: 10_000 },
+  // "created after / before the given date": strictly, as the words say
+  createdAtBounds: 'exclusive',
+  deletedCursor: 'empty',
+};
+
 const traceId = () => randomBytes(16).toString('hex');
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * @clerk/backend only parses a body as JSON when Content-Type is exactly `application/json`; Express' res.json
@@ -46,8 +72,8 @@ export const clerkErrors = {
     code: 'too_many_requests',
   }),
   timeout: (): ClerkErrorJson => ({
-    message: 'request timed out',
-    long_message: 'The request took too long to complete; narrow it down (a large offset walks every row before it)',
+    message: 'Request timed out',
+    long_message: 'The request took too long to complete, try again with a smaller offset or paginate with starting_after',
     code: 'request_timeout',
   }),
   invalidParam: (param: string, detail: string): ClerkErrorJson => ({
@@ -109,20 +135,6 @@ const userFilter = (req: Request): UserFilter => {
   };
 };
 
-/**
- * GET /v1/users with a large offset "gets progressively slower and eventually times out" (the spec): every row
- * before the offset is walked and discarded. Past `slowFrom` each page waits `msPer10k` per 10,000 rows skipped;
- * from `timeoutFrom` on it answers 504. null: every offset is fast (tests of something else).
- */
-export interface DeepOffsetBehaviour {
-  slowFrom: number;
-  msPer10k: number;
-  timeoutFrom: number;
-}
-
-export const CLERK_DEEP_OFFSET: DeepOffsetBehaviour = { slowFrom: 10_000, msPer10k: 20, timeoutFrom: 200_000 };
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const orderBy = (req: Request): { field: UserOrderField; desc: boolean } => {
   const raw = oneParam(req, 'order_by') ?? '-created_at';
@@ -138,9 +150,10 @@ export function createBackendApiRouter(deps: {
   store: Store;
   secretKey: () => string;
   rateLimiter: RateLimiter;
-  deepOffset?: () => DeepOffsetBehaviour | null;
+  userList?: () => UserListBehaviour;
 }): Router {
   const { store, rateLimiter } = deps;
+  const userList = deps.userList ?? (() => DEFAULT_USER_LIST_BEHAVIOUR);
   const router = Router();
 
   // Auth before the limit: Clerk counts requests per secret key, so an unknown key has no bucket to spend.
@@ -156,23 +169,41 @@ export function createBackendApiRouter(deps: {
   });
 
   router.get('/users', async (req, res) => {
+    const behaviour = userList();
     const limit = intParam(req, 'limit', 10, 1, 500);
     const offset = intParam(req, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
     const order = orderBy(req);
     const startingAfter = oneParam(req, 'starting_after');
     const endingBefore = oneParam(req, 'ending_before');
-    const cursorParam = startingAfter ? 'starting_after' : 'ending_before';
+    const cursorParam = startingAfter !== undefined ? 'starting_after' : 'ending_before';
     if ((startingAfter || endingBefore) && order.field !== 'created_at') {
       throw new ParamError(cursorParam, 'can only be used when ordering by created_at');
     }
     if ((startingAfter || endingBefore) && offset !== 0) throw new ParamError(cursorParam, 'cannot be combined with a non-zero offset');
-    const deep = deps.deepOffset?.() ?? null;
-    if (deep && offset >= deep.slowFrom) {
-      await sleep(Math.min(offset, deep.timeoutFrom) / 10_000 * deep.msPer10k);
-      if (offset >= deep.timeoutFrom) return sendClerkError(res, 504, clerkErrors.timeout());
+    // epoch milliseconds, turned into the store's half-open [from, to)
+    const after = msParam(req, 'created_at_after');
+    const before = msParam(req, 'created_at_before');
+    const inclusive = behaviour.createdAtBounds === 'inclusive';
+    const createdAt = {
+      ...(after === undefined ? {} : { from: inclusive ? after : after + 1 }),
+      ...(before === undefined ? {} : { to: inclusive ? before + 1 : before }),
+    };
+    // the window goes as `createdAt` (its bounds read as `behaviour` says), not as the count's exclusive filter
+    const { createdAfter: _after, createdBefore: _before, ...filter } = userFilter(req);
+    const body = store.listUsersJson({ ...filter, limit, offset, orderBy: order, startingAfter, endingBefore, createdAt });
+    if (body === null) {
+      if (behaviour.deletedCursor === 'not_found') return sendClerkError(res, 404, clerkErrors.notFound());
+      if (behaviour.deletedCursor === 'unprocessable') throw new ParamError(cursorParam, 'does not match any user');
     }
+    const deep = behaviour.deepOffset;
+    const delayMs = deep ? Math.max(0, offset - deep.slowAfter) * deep.msPerRow : 0;
+    if (deep && delayMs > deep.timeoutMs) {
+      await sleep(deep.timeoutMs);
+      return sendClerkError(res, 504, clerkErrors.timeout());
+    }
+    if (delayMs > 0) await sleep(delayMs);
     res.status(200).setHeader('Content-Type', 'application/json');
-    res.end(store.listUsersJson({ ...userFilter(req), limit, offset, orderBy: order, startingAfter, endingBefore }));
+    res.end(body ?? '[]');
   });
 
   router.get('/users/count', (req, res) => {

@@ -42,7 +42,7 @@ beforeAll(async () => {
     rateLimit: null,
     timeFactor: 0.001,
     now,
-    deepOffset: { slowFrom: 20, msPer10k: 1, timeoutFrom: 40 },
+    userList: { deepOffset: { slowAfter: 20, msPerRow: 1, timeoutMs: 19 } }, // 504 from offset 40
     sessionLifetime: { expireMs: HOUR, abandonMs: 2 * HOUR },
   });
 });

@@ -16,7 +16,7 @@ import type {
 import { createFactories, type Factories, type UserOverrides } from './factories.ts';
 import { createStore, type Store } from './store.ts';
 import { createRateLimiter, DEV_INSTANCE_RATE_LIMIT, type RateLimit } from './rate-limit.ts';
-import { CLERK_DEEP_OFFSET, createBackendApiRouter, type DeepOffsetBehaviour } from './backend-api.ts';
+import { createBackendApiRouter, DEFAULT_USER_LIST_BEHAVIOUR, type UserListBehaviour } from './backend-api.ts';
 import { applyFaultsPatch, NO_FAULTS, seededRandom, type Faults, type FaultsPatch } from './faults.ts';
 import { createDispatcher, type DeliveryAttempt, type DispatcherLogger, type EnqueuedMessage, type MessageRecord } from './dispatcher.ts';
 import { createActivityGenerator, type ActivityConfig } from './activity.ts';
@@ -36,6 +36,8 @@ export interface EmulatorOptions {
   /** null disables the limit; default 100 requests / 10 s like a Clerk development instance. */
   rateLimit?: RateLimit | null;
   faults?: FaultsPatch;
+  /** How GET /v1/users treats deep offsets, created_at bounds and a deleted cursor user (default: DEFAULT_USER_LIST_BEHAVIOUR). */
+  userList?: Partial<UserListBehaviour>;
   /** Background activity; null/absent = none. */
   activity?: ActivityConfig | null;
   /** Users created at start, without webhooks (they "existed before the webhook was configured"). */
@@ -53,8 +55,6 @@ export interface EmulatorOptions {
   ties?: number;
   /** How long new sessions live before Clerk expires / abandons them, with no event (default 7 / 30 days). */
   sessionLifetime?: { expireMs: number; abandonMs: number } | null;
-  /** Deep offsets on GET /v1/users slow down, then time out (504); null turns that off. Default CLERK_DEEP_OFFSET. */
-  deepOffset?: DeepOffsetBehaviour | null;
 }
 
 export interface WriteOptions {
@@ -114,7 +114,8 @@ export interface Emulator {
   activityTick(): string;
   setRateLimit(limit: RateLimit | null): void;
   setTies(probability: number): void;
-  setDeepOffset(behaviour: DeepOffsetBehaviour | null): void;
+  userList(): UserListBehaviour;
+  setUserList(patch: Partial<UserListBehaviour>): UserListBehaviour;
   setTimeFactor(f: number): void;
   addTarget(url: string): void;
   removeTarget(url: string): void;
@@ -153,9 +154,9 @@ export function createEmulator(options: EmulatorOptions): Emulator {
     ...(options.ties !== undefined ? { ties: options.ties } : {}),
     ...(options.sessionLifetime !== undefined ? { sessionLifetime: options.sessionLifetime } : {}),
   });
-  let deepOffset = options.deepOffset === undefined ? CLERK_DEEP_OFFSET : options.deepOffset;
   const rateLimiter = createRateLimiter(options.rateLimit === undefined ? DEV_INSTANCE_RATE_LIMIT : options.rateLimit, now);
   let faults: Faults = applyFaultsPatch(NO_FAULTS, options.faults ?? {}, now());
+  let userList: UserListBehaviour = { ...DEFAULT_USER_LIST_BEHAVIOUR, ...options.userList };
   let server: Server | null = null;
   let url: string | null = null;
 
@@ -240,8 +241,10 @@ export function createEmulator(options: EmulatorOptions): Emulator {
     activityTick: () => activity.tick(),
     setRateLimit: (limit) => rateLimiter.set(limit),
     setTies: (p) => store.setTies(p),
-    setDeepOffset: (b) => {
-      deepOffset = b;
+    userList: () => ({ ...userList }),
+    setUserList(patch) {
+      userList = { ...userList, ...patch };
+      return { ...userList };
     },
     setTimeFactor: (f) => dispatcher.setTimeFactor(f),
     addTarget: (u) => dispatcher.addTarget(u),
@@ -318,7 +321,7 @@ export function createEmulator(options: EmulatorOptions): Emulator {
   app.get('/', (_req, res) => {
     res.json({ name: 'clerk-emulator', backendApi: '/v1', control: '/control/state' });
   });
-  app.use('/v1', createBackendApiRouter({ store, secretKey: () => options.secretKey, rateLimiter, deepOffset: () => deepOffset }));
+  app.use('/v1', createBackendApiRouter({ store, secretKey: () => options.secretKey, rateLimiter, userList: () => userList }));
   app.use('/control', createControlRouter(emulator));
 
   if (options.activity) activity.set(options.activity);

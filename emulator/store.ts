@@ -42,6 +42,8 @@ export interface UserListQuery extends UserFilter {
   orderBy: { field: UserOrderField; desc: boolean };
   startingAfter?: string;
   endingBefore?: string;
+  /** created_at in ms, half-open [from, to): the route turns created_at_after/_before into it */
+  createdAt?: { from?: number; to?: number };
 }
 
 export class StoreError extends Error {
@@ -58,9 +60,10 @@ export interface Store {
   isDeleted(id: string): boolean;
   users(): ClerkUserJson[];
   deletedUserIds(): string[];
-  listUsers(q: UserListQuery): ClerkUserJson[];
+  /** null: starting_after / ending_before names no current user (deleted, or never existed) */
+  listUsers(q: UserListQuery): ClerkUserJson[] | null;
   /** The same list as JSON, from each user's serialisation kept until it changes (a page of 500 is ~1 MB). */
-  listUsersJson(q: UserListQuery): string;
+  listUsersJson(q: UserListQuery): string | null;
   countUsers(f: UserFilter): number;
   insertUser(user: ClerkUserJson): ClerkUserJson;
   createUser(partial?: UserOverrides): ClerkUserJson;
@@ -165,83 +168,117 @@ export function createStore(deps: { factories: Factories; now: () => number; ran
       })
       .map((x) => x.u);
 
-  // Orderings are kept like a database index instead of sorting every user on every request (with 100,000
-  // users that made a 500-user page cost ~60 ms and a user_id[] lookup ~50 ms here: far more than Clerk's own
-  // work, measured inside the caller's benchmark). created_at never changes, so its ordering is rebuilt only
-  // when users come or go; the other fields' also when a user changes.
+  // Orderings other than created_at are kept like a database index instead of sorting every user on every
+  // request (with 100,000 users that made a 500-user page cost ~60 ms here: far more than Clerk's own work),
+  // rebuilt when users come, go or change.
   let membership = 0;
   let content = 0;
-  const orderings = new Map<string, { at: string; ids: string[]; rank: Map<string, number> }>();
+  const orderings = new Map<string, { at: string; ids: string[] }>();
   const ordering = (field: UserOrderField, desc: boolean) => {
     const key = `${desc ? '-' : '+'}${field}`;
-    const at = field === 'created_at' ? `${membership}` : `${membership}:${content}`;
+    const at = `${membership}:${content}`;
     let o = orderings.get(key);
     if (o?.at !== at) {
-      const ids = sorted([...users.values()], field, desc).map((u) => u.id);
-      o = { at, ids, rank: new Map(ids.map((id, i) => [id, i])) };
+      o = { at, ids: sorted([...users.values()], field, desc).map((u) => u.id) };
       orderings.set(key, o);
     }
-    return o;
+    return o.ids;
   };
 
-  /** The ids a list query answers, in order. */
-  const select = (q: UserListQuery): string[] => {
+  // The created_at index: every user's id ascending by (created_at, insertion), kept up to date on each
+  // insert and delete (created_at never changes). A cursor page, or a created_at window, is found by binary
+  // search, so it costs the same anywhere in the list, as the spec says of Clerk's; only `offset` walks.
+  const byCreated: string[] = [];
+  const keyOf = (id: string): [number, number] => [users.get(id)!.created_at, inserted.get(id)!];
+  const before = (a: [number, number], b: [number, number]) => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
+  /** first position in `ids` (ascending) whose key is not before `k` (`strict`: after `k`) */
+  const search = (ids: readonly string[], lo: number, hi: number, k: [number, number], strict: boolean) => {
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const m = keyOf(ids[mid]!);
+      if (before(m, k) || (strict && m[0] === k[0] && m[1] === k[1])) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  const indexInsert = (id: string) => {
+    const k = keyOf(id);
+    // sign-ups come last: the common case appends
+    const last = byCreated.at(-1);
+    if (last === undefined || before(keyOf(last), k)) byCreated.push(id);
+    else byCreated.splice(search(byCreated, 0, byCreated.length, k, false), 0, id);
+  };
+  const indexDelete = (id: string) => {
+    const i = search(byCreated, 0, byCreated.length, keyOf(id), false);
+    if (byCreated[i] === id) byCreated.splice(i, 1);
+  };
+
+  /** The ids a created_at-ordered query answers, in order; null when its cursor names no current user. */
+  const selectByCreated = (q: UserListQuery): string[] | null => {
+    const cursorId = q.startingAfter ?? q.endingBefore;
+    if (cursorId !== undefined && !users.has(cursorId)) return null;
+    const { from, to } = q.createdAt ?? {};
+    const inRange = (u: ClerkUserJson) => (from === undefined || u.created_at >= from) && (to === undefined || u.created_at < to);
+    // the users the filters leave, ascending, as positions lo..hi-1 of `ids`
+    let ids: readonly string[];
+    let lo: number;
+    let hi: number;
+    if (q.userIds?.length || q.emailAddresses?.length || q.query) {
+      const found = q.userIds?.length
+        ? [...new Set(q.userIds)].flatMap((id) => {
+            const u = users.get(id);
+            return u ? [u] : [];
+          })
+        : [...users.values()];
+      ids = sorted(found.filter((u) => inRange(u) && matchesFilter(u, q)), 'created_at', false).map((u) => u.id);
+      [lo, hi] = [0, ids.length];
+    } else {
+      ids = byCreated;
+      lo = from === undefined ? 0 : search(byCreated, 0, byCreated.length, [from, -Infinity], false);
+      hi = to === undefined ? byCreated.length : search(byCreated, lo, byCreated.length, [to, -Infinity], false);
+    }
+    const up = (a: number, b: number) => ids.slice(Math.max(lo, a), Math.min(hi, b));
+    const down = (a: number, b: number) => up(a, b).reverse();
+    const { limit, offset } = q;
+    const desc = q.orderBy.desc;
+    if (cursorId !== undefined) {
+      const k = keyOf(cursorId);
+      const after = search(ids, lo, hi, k, true); // first position after the cursor
+      const at = search(ids, lo, hi, k, false); // first position not before it
+      // "after" in the list's direction: later keys ascending, earlier ones descending
+      if (q.startingAfter !== undefined) return desc ? down(at - limit, at) : up(after, after + limit);
+      return desc ? down(after, after + limit) : up(at - limit, at);
+    }
+    return desc ? down(hi - offset - limit, hi - offset) : up(lo + offset, lo + offset + limit);
+  };
+
+  /** The ids a list query answers, in order; null when its cursor names no current user. */
+  const select = (q: UserListQuery): string[] | null => {
+    if (q.orderBy.field === 'created_at') return selectByCreated(q);
+    const { from, to } = q.createdAt ?? {};
+    const keep = (id: string) => {
+      const u = users.get(id)!;
+      return (from === undefined || u.created_at >= from) && (to === undefined || u.created_at < to) && matchesFilter(u, q);
+    };
     let list: string[];
-    let rank: Map<string, number> | null = null;
     if (q.userIds?.length) {
       // by id: look the few users up instead of scanning (or ordering) everyone
-      const found = [...new Set(q.userIds)].flatMap((id) => {
-        const u = users.get(id);
-        return u !== undefined && matchesFilter(u, q) ? [u] : [];
-      });
+      const found = [...new Set(q.userIds)].flatMap((id) => (users.has(id) && keep(id) ? [users.get(id)!] : []));
       list = sorted(found, q.orderBy.field, q.orderBy.desc).map((u) => u.id);
     } else {
-      const o = ordering(q.orderBy.field, q.orderBy.desc);
-      const ranged = q.createdAfter !== undefined || q.createdBefore !== undefined;
-      if (q.emailAddresses?.length || q.query || (ranged && q.orderBy.field !== 'created_at')) list = o.ids.filter((id) => matchesFilter(users.get(id)!, q));
-      else if (ranged) {
-        // ordered by created_at: the window is one slice of the ordering, found by bisection (a million users
-        // walked in windows must not cost a scan per page)
-        const [lo, hi] = createdSlice(o.ids, q);
-        list = o.ids.slice(lo, hi);
-        // the cursor's place inside the slice, from the ordering's ranks (no scan)
-        rank = new Map();
-        const cursor = q.startingAfter ?? q.endingBefore;
-        const r = cursor === undefined ? undefined : o.rank.get(cursor);
-        if (cursor !== undefined && r !== undefined && r >= lo && r < hi) rank.set(cursor, r - lo);
-      } else ({ ids: list, rank } = o);
+      const all = ordering(q.orderBy.field, q.orderBy.desc);
+      list = q.emailAddresses?.length || q.query || from !== undefined || to !== undefined ? all.filter(keep) : all;
     }
-    const at = (id: string) => (rank ? (rank.get(id) ?? -1) : list.indexOf(id));
-    if (q.startingAfter) {
-      const i = at(q.startingAfter);
-      return i === -1 ? [] : list.slice(i + 1, i + 1 + q.limit);
-    }
-    if (q.endingBefore) {
-      const i = at(q.endingBefore);
-      return i === -1 ? [] : list.slice(Math.max(0, i - q.limit), i);
+    // the route refuses cursors with these orderings; the store answers them by position all the same
+    const cursorId = q.startingAfter ?? q.endingBefore;
+    if (cursorId !== undefined) {
+      const i = list.indexOf(cursorId);
+      if (i === -1) return users.has(cursorId) ? [] : null;
+      return q.startingAfter !== undefined ? list.slice(i + 1, i + 1 + q.limit) : list.slice(Math.max(0, i - q.limit), i);
     }
     return list.slice(q.offset, q.offset + q.limit);
   };
 
-  /** [from, to) of an ordering by created_at holding the users inside the query's created_at window. */
-  const createdSlice = (ids: string[], q: UserListQuery): [number, number] => {
-    const at = (i: number) => users.get(ids[i]!)!.created_at;
-    // first index whose created_at satisfies `pred`, for a predicate monotone along the ordering
-    const bisect = (pred: (t: number) => boolean): number => {
-      let lo = 0;
-      let hi = ids.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (pred(at(mid))) hi = mid;
-        else lo = mid + 1;
-      }
-      return lo;
-    };
-    const after = q.createdAfter ?? -Infinity;
-    const before = q.createdBefore ?? Infinity;
-    if (q.orderBy.desc) return [bisect((t) => t < before), bisect((t) => t <= after)];
-    return [bisect((t) => t > after), bisect((t) => t >= before)];
-  };
 
   // Each user's JSON, kept until the user changes: serialising is most of what answering a page costs.
   const json = new Map<string, string>();
@@ -260,8 +297,11 @@ export function createStore(deps: { factories: Factories; now: () => number; ran
     users: () => [...users.values()].map(clone),
     deletedUserIds: () => [...deleted.keys()],
 
-    listUsers: (q) => select(q).map((id) => clone(users.get(id)!)),
-    listUsersJson: (q) => `[${select(q).map(jsonOf).join(',')}]`,
+    listUsers: (q) => select(q)?.map((id) => clone(users.get(id)!)) ?? null,
+    listUsersJson: (q) => {
+      const ids = select(q);
+      return ids && `[${ids.map(jsonOf).join(',')}]`;
+    },
     countUsers: (f) => [...users.values()].filter((u) => matchesFilter(u, f)).length,
     setTies: (p) => {
       ties = p;
@@ -271,6 +311,7 @@ export function createStore(deps: { factories: Factories; now: () => number; ran
       if (users.has(user.id) || deleted.has(user.id)) throw new StoreError('user_exists', `user ${user.id} exists`);
       users.set(user.id, clone(user));
       inserted.set(user.id, inserted.size);
+      indexInsert(user.id);
       json.delete(user.id);
       membership++;
       return clone(user);
@@ -293,6 +334,7 @@ export function createStore(deps: { factories: Factories; now: () => number; ran
     },
     deleteUser: (id) => {
       const cur = requireUser(id);
+      indexDelete(id);
       users.delete(id);
       json.delete(id);
       membership++;

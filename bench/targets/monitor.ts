@@ -1,9 +1,12 @@
 // The full monitor (same startServer and configuration path as `npm start`) pointed at a Clerk Backend API:
 // BENCH_DATABASE_URL, BENCH_CLERK_API_URL, BENCH_CLERK_SECRET_KEY, and the RECONCILE_* settings from the
 // environment. Used by bench/reconcile.ts. BENCH_CPU_PROFILE=<file>: a CPU profile from READY to SIGTERM (the
-// work measured, not the start-up), for `node --cpu-prof`-style analysis.
+// work measured, not the start-up), for `node --cpu-prof`-style analysis. BENCH_MEMORY_LOG=1 (the driver then
+// starts this with --expose-gc): the V8 heap after a full collection at READY and at SIGTERM (what a run leaves
+// behind), and the heap spaces every second, on stderr.
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { pino } from 'pino';
 import { parseConfig } from '../../server/src/config.ts';
 import { startServer } from '../../server/src/server.ts';
@@ -31,9 +34,25 @@ if (inspector) {
   await inspector.post('Profiler.enable');
   await inspector.post('Profiler.start');
 }
+const mib = (n: number) => Math.round(n / 2 ** 20);
+function memoryLog(label: string) {
+  if (!process.env.BENCH_MEMORY_LOG) return;
+  const spaces = getHeapSpaceStatistics()
+    .filter((x) => x.space_size > 0)
+    .map((x) => `${x.space_name.replace('_space', '')} ${mib(x.space_size)}`);
+  const m = process.memoryUsage();
+  process.stderr.write(`MEMORY ${label}: rss ${mib(m.rss)} MiB, heap used ${mib(m.heapUsed)} MiB (${spaces.join(', ')})\n`);
+}
+const collected = (label: string) => {
+  (globalThis as { gc?: () => void }).gc?.();
+  memoryLog(`${label}, after a full collection`);
+};
+if (process.env.BENCH_MEMORY_LOG) setInterval(() => memoryLog('during'), 1000).unref();
+collected('ready');
 process.stdout.write(`READY ${server.url}\n`);
 process.on('SIGTERM', () => {
   void (async () => {
+    collected('end');
     if (inspector && profileTo) writeFileSync(profileTo, JSON.stringify((await inspector.post('Profiler.stop')).profile));
     await server.close();
     process.exit(0);

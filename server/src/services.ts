@@ -160,9 +160,9 @@ export function createServices(deps: ServiceDeps) {
       },
     },
     logger: deps.logger,
-    // Enough pages requested ahead to hide ~0.5 s of Clerk latency at this budget's spacing, in at most half
-    // of what the budget may have open: the rest is for requests a page waits on (they must not wait for a slot).
-    settings: { pagesAhead: Math.min(Math.floor(rateBudget.maxInFlight / 2), Math.max(2, Math.ceil(500 / rateBudget.minTimeMs) + 1)), ...reconcileSettings },
+    // Enough windows walked at once (one request open each) to hide ~0.5 s of Clerk latency at this budget's
+    // spacing, in at most half of what the budget may have open: the rest is for requests a page waits on.
+    settings: { parallelWindows: Math.min(Math.floor(rateBudget.maxInFlight / 2), Math.max(2, Math.ceil(500 / rateBudget.minTimeMs) + 1)), ...reconcileSettings },
   });
   return {
     db: deps.db,

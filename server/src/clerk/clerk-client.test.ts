@@ -142,4 +142,13 @@ describe('Clerk Backend API client', () => {
     expect(await c.listUsers({ limit: 500, orderBy: '-created_at', startingAfter: 'user_0', userIds: ['a', 'b'] })).toEqual([user]);
     expect(fake.seen[0]!.url).toBe('/v1/users?limit=500&order_by=-created_at&starting_after=user_0&user_id=a&user_id=b');
   });
+
+  it('lists a created_at window, and reports a 404 to the list as an error (a cursor user Clerk no longer has)', async () => {
+    const fake = await fakeClerk([{ status: 200, body: [user] }, { status: 404, body: clerkError('resource_not_found', 'not found') }]);
+    const c = createClerkClient({ apiUrl: fake.url, secretKey: 'sk' });
+    expect(await c.listUsers({ limit: 10, orderBy: '+created_at', createdAtAfter: 1_700_000_000_000, createdAtBefore: 1_700_000_000_500 })).toEqual([user]);
+    expect(fake.seen[0]!.url).toBe('/v1/users?limit=10&order_by=%2Bcreated_at&created_at_after=1700000000000&created_at_before=1700000000500');
+    await expect(c.listUsers({ limit: 10, orderBy: '+created_at', startingAfter: 'user_gone' })).rejects.toMatchObject({ httpStatus: 404, clerkCode: 'resource_not_found' });
+    expect(fake.seen).toHaveLength(2);
+  });
 });

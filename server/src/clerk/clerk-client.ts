@@ -35,6 +35,9 @@ export interface ListUsersParams {
   offset?: number;
   orderBy?: string;
   startingAfter?: string;
+  /** epoch ms; whether Clerk includes that very millisecond is not specified: callers allow for either */
+  createdAtAfter?: number;
+  createdAtBefore?: number;
   userIds?: string[];
   emailAddresses?: string[];
   query?: string;
@@ -149,10 +152,14 @@ export function createClerkClient(opts: ClerkClientOptions) {
       if (p.offset !== undefined) q.set('offset', String(p.offset));
       if (p.orderBy) q.set('order_by', p.orderBy);
       if (p.startingAfter) q.set('starting_after', p.startingAfter);
+      if (p.createdAtAfter !== undefined) q.set('created_at_after', String(p.createdAtAfter));
+      if (p.createdAtBefore !== undefined) q.set('created_at_before', String(p.createdAtBefore));
       if (p.query) q.set('query', p.query);
       for (const id of p.userIds ?? []) q.append('user_id', id);
       for (const e of p.emailAddresses ?? []) q.append('email_address', e);
-      const { json } = await request<ClerkUserJson[]>(`/users?${q}`);
+      const { status, json } = await request<ClerkUserJson[]>(`/users?${q}`);
+      // a list is never "not found" — unless a cursor names a user Clerk no longer has: the caller decides
+      if (status === 404) throw new ClerkApiError(404, 'resource_not_found', 'Clerk answered 404 resource_not_found to GET /users', undefined);
       if (json === null || !UserListAnswer.safeParse(json).success) {
         throw new AppError('clerk_bad_response', 502, 'Clerk answered GET /users with something other than a list of users');
       }

@@ -13,12 +13,12 @@ import type { ReconcileFixResult } from '../contract.ts';
 
 type Mode = 'pass' | 'error500' | 'hang' | 'garbage';
 
-/** Forwards to the emulator, or fails the way `mode` says; `failNext` fails only that many requests. */
+/** Forwards to the emulator, or fails the way `mode` says; `failNext` fails only that many requests, `only` only those it matches. */
 async function faultyProxy(target: string) {
-  const state = { mode: 'pass' as Mode, failNext: Infinity, seen: 0, failed: 0 };
+  const state = { mode: 'pass' as Mode, failNext: Infinity, seen: 0, failed: 0, only: null as RegExp | null };
   const server: Server = createServer(async (req, res) => {
     state.seen++;
-    if (state.mode !== 'pass' && state.failNext > 0) {
+    if (state.mode !== 'pass' && state.failNext > 0 && (!state.only || state.only.test(req.url ?? ''))) {
       state.failNext--;
       state.failed++;
       if (state.mode === 'hang') return; // never answers
@@ -93,6 +93,17 @@ describe('fault suite: Clerk API faults during reconcile', () => {
     expect(await localSnapshot()).toEqual(before);
   });
 
+  it('a page that keeps timing out in the middle of the walk ends the run as failed with the reason', async () => {
+    const before = await localSnapshot();
+    // the count and every window's first page answer; pages after a cursor never do
+    Object.assign(proxy.state, { mode: 'hang', failNext: Infinity, failed: 0, only: /starting_after=/ });
+    const run = await reconcile(s);
+    Object.assign(proxy.state, { mode: 'pass', only: null });
+    expect(run.status).toBe('failed');
+    expect(run.error).toMatch(/did not answer within 300 ms \(\/users\?.*starting_after=/);
+    expect(await localSnapshot()).toEqual(before);
+  });
+
   it('once Clerk is healthy, the next run finds the drift and a fix clears it', async () => {
     Object.assign(proxy.state, { mode: 'pass' });
     const run = await reconcile(s);
@@ -102,5 +113,39 @@ describe('fault suite: Clerk API faults during reconcile', () => {
     const fixed = await json<ReconcileFixResult>(s.api(`/api/reconcile/runs/${run.id}/fix`, { method: 'POST', body: '{}' }));
     expect(fixed).toMatchObject({ fixed: 3 });
     expect((await reconcile(s)).found).toEqual({ missing: 0, stale: 0, deleted: 0 });
+  });
+});
+
+describe('fault suite: deep offsets that time out', () => {
+  let clerk: Emulator;
+  let s: TestServer;
+  beforeAll(async () => {
+    // offsets past 20 rows slow down 5 ms per row and time out (504) past 50 ms: from offset 31 on
+    clerk = createEmulator({
+      signingSecret: generateSigningSecret(),
+      secretKey: generateSecretKey(),
+      targets: [],
+      rateLimit: null,
+      userList: { deepOffset: { slowAfter: 20, msPerRow: 5, timeoutMs: 50 } },
+    });
+    const { url } = await clerk.listen(0);
+    s = await startTestServer('sqlite', {
+      secrets: [clerk.signingSecret],
+      clerk: createClerkClient({ apiUrl: url, secretKey: clerk.secretKey, retries: 2, minBackoffMs: 5 }),
+      reconcile: { rateLimit: 1000, budgetShare: 1, pageSize: 25 },
+    });
+  });
+  afterAll(async () => {
+    await s?.close();
+    await clerk?.close();
+  });
+
+  it('do not fail the run: it walks by cursor, and finds every user', async () => {
+    const ids = Array.from({ length: 150 }, () => clerk.createUser({}, { sendWebhook: false }).id);
+    const deep = await fetch(`${clerk.url}/v1/users?limit=25&offset=50`, { headers: { authorization: `Bearer ${clerk.secretKey}` } });
+    expect(deep.status).toBe(504);
+    const run = await reconcile(s);
+    expect(run).toMatchObject({ status: 'completed', error: null, checked: 150, found: { missing: 150, stale: 0, deleted: 0 } });
+    expect((await allFindings(s, run.id)).map((f) => f.userId).sort()).toEqual([...ids].sort());
   });
 });

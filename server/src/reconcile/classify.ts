@@ -15,7 +15,7 @@ const ASKS_AT_ONCE = 8;
 /** local rows read per query of a page's window (a page's worth, and room for users Clerk no longer lists) */
 const WINDOW_BATCH = 1000;
 
-/** A page's stretch of Clerk's list by created_at, and the ids the previous page covered already (its anchors). */
+/** A page's stretch of Clerk's list by created_at, and the ids at `from` that earlier pages covered already. */
 export interface PageWindow {
   from: Date | null;
   to: Date | null;
@@ -41,7 +41,7 @@ export async function classifyPage(
   users: ClerkUserJson[],
   w: PageWindow,
   at: Date,
-): Promise<{ commit: PageCommit; inSyncIds: string[] }> {
+): Promise<{ commit: Omit<PageCommit, 'windows'>; inSyncIds: string[] }> {
   const { clerk, store, instance } = deps;
   const page = new Map(users.map((u) => [u.id, u]));
   const skip = new Set(w.exclude);
@@ -124,5 +124,5 @@ export async function classifyPage(
     }
   }
   findings.push(...gone);
-  return { commit: { checked: users.length, inSync, findings, driftedIds, cursor: null, instance, at }, inSyncIds };
+  return { commit: { checked: users.length, inSync, findings, driftedIds, instance, at }, inSyncIds };
 }

@@ -1,14 +1,16 @@
-// Runs a reconcile on this server: pages through Clerk's users (pager.ts), classifies each page (classify.ts)
-// and commits it with its cursor, so whoever holds the lock next resumes where this run stopped. While it
-// runs it heartbeats the lock and the run (and stops when either turns out to be someone else's), and
-// publishes its progress, throttled. Which run to start or resume, and when, is the scheduler's (scheduler.ts).
+// Runs a reconcile on this server: walks Clerk's users by cursor in created_at windows (windows.ts),
+// classifies each page (classify.ts) and commits it with every window's cursor, so whoever holds the lock next
+// resumes where this run stopped. While it runs it heartbeats the lock and the run (and stops when either
+// turns out to be someone else's), and publishes its progress, throttled. Which run to start or resume, and
+// when, is the scheduler's (scheduler.ts).
 import type { ReconcileStatus } from '../contract.ts';
 import type { ClerkClient } from '../clerk/clerk-client.ts';
 import type { Publisher } from '../realtime/publisher.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { PageCommit, ReconcileRepository, RunRow } from './reconcile.repository.ts';
 import type { Pace, RunView } from './run-view.ts';
-import { createUserPager, type UserPage } from './pager.ts';
+import type { PageStore } from './page-store.ts';
+import { evenCuts, planWindows, walkWindows, windowCount, type WindowState } from './windows.ts';
 import { classifyPage } from './classify.ts';
 
 export interface JobSettings {
@@ -17,8 +19,27 @@ export interface JobSettings {
   heartbeatMs: number;
   /** at most one progress message per this many ms */
   progressEveryMs: number;
-  /** page requests issued ahead of the page being classified (hides Clerk's latency; each held page is ~1 MB of JSON) */
-  pagesAhead: number;
+  /** created_at windows walked at once, one request open each (hides Clerk's latency; a held page is ~1 MB of JSON) */
+  parallelWindows: number;
+  /** about how many pages a window holds (fewer: more windows, each ending with a short page) */
+  pagesPerWindow: number;
+}
+
+/** pages answered and not classified yet, besides one per window walked: the local work may lag that far */
+const HELD = 1;
+
+/**
+ * Where the run's windows are cut: where the local copy's users are evenly spread (it rarely differs much from
+ * Clerk's), or, when it holds less than half of Clerk's users, evenly between Clerk's oldest and newest.
+ */
+async function plan(clerk: ClerkClient, store: PageStore, total: number, settings: JobSettings): Promise<WindowState[]> {
+  const parts = windowCount(total, { pageSize: settings.pageSize, pagesPerWindow: settings.pagesPerWindow, parallel: settings.parallelWindows });
+  if (parts < 2) return planWindows([]);
+  const local = await store.createdAtCuts(parts);
+  if (local.counted * 2 >= total) return planWindows(local.cuts.map((d) => d.getTime()));
+  const [oldest] = await clerk.listUsers({ limit: 1, orderBy: '+created_at' });
+  const [newest] = await clerk.listUsers({ limit: 1, orderBy: '-created_at' });
+  return planWindows(oldest && newest ? evenCuts(oldest.created_at, newest.created_at, parts) : []);
 }
 
 type StopReason = 'pause' | 'cancel' | 'cancelled_elsewhere' | 'lock_lost';
@@ -103,22 +124,23 @@ export function createJobRunner(deps: {
     const store = repo.openPageStore();
     try {
       if (run.totalEstimate === null) run = await repo.setTotalEstimate(run.id, await clerk.countUsers());
-      let from = run.cursorCreatedAt;
-      let anchors = JSON.parse(run.anchors) as string[];
+      let windows = JSON.parse(run.windows) as WindowState[];
+      if (windows.length === 0) {
+        windows = await plan(clerk, store, run.totalEstimate ?? 0, settings);
+        run = await repo.setWindows(run.id, JSON.stringify(windows));
+      }
       progress.report(run);
-      // Pages are requested ahead (several in flight, the budget spacing their starts) while this one is
-      // classified and committed, so the rate budget, not Clerk's latency or the local work, sets the pace.
-      const pager = createUserPager(
-        { ahead: deps.clerkAhead, now: clerk },
-        {
-          pageSize: settings.pageSize,
-          ahead: settings.pagesAhead,
-          cursor: run.cursor,
-          anchors,
-          position: Math.max(0, run.checked - 1),
-          total: run.totalEstimate ?? 0,
-        },
-      );
+      // Windows are walked in parallel (their requests in the budget's lane for requests made ahead) while a
+      // page is classified and committed, so the rate budget, not Clerk's latency or the local work, sets the pace.
+      const walk = walkWindows(windows, {
+        list: deps.clerkAhead,
+        check: clerk,
+        pageSize: settings.pageSize,
+        parallel: settings.parallelWindows,
+        held: HELD,
+      });
+      /** every window as of the newest page classified: what that page's commit stores */
+      const state = [...windows];
       // A page classified, its in-sync marks being written, and not committed yet: it is committed once the
       // next page is classified, so the marks' writing overlaps that (page-store.ts).
       let held: { commit: PageCommit; marked: Promise<void> } | null = null;
@@ -130,33 +152,25 @@ export function createJobRunner(deps: {
         run = await repo.commitPage(run.id, commit);
         progress.report(run);
       };
-      let pending: Promise<UserPage> | null = self.stop ? null : pager.next();
       try {
-        while (pending) {
-          const page = await pending;
-          pending = null;
-          if (self.stop) break; // not committed: fetched again on resume
-          if (page.full && page.last) pending = pager.next();
-          // half-open windows [from, to): a user created at `to` belongs to the next window
-          const to = pending && page.last ? new Date(page.last.created_at) : null;
-          const { commit, inSyncIds } = await classifyPage({ clerk, store, instance }, page.users, { from, to, exclude: anchors }, clock());
-          if (page.last) {
-            commit.cursor = { id: page.last.id, createdAt: new Date(page.last.created_at), anchors: page.anchors };
-            from = commit.cursor.createdAt;
-            anchors = commit.cursor.anchors;
-          }
+        while (!self.stop) {
+          const page = await walk.next();
+          if (!page || self.stop) break; // a page not committed is fetched again on resume
+          state[page.index] = page.next;
+          const windowsNow = JSON.stringify(state);
+          const { commit, inSyncIds } = page.local
+            ? await classifyPage({ clerk, store, instance }, page.users, page.local, clock())
+            : { commit: { checked: 0, inSync: 0, findings: [], driftedIds: [], instance, at: clock() }, inSyncIds: [] };
           await commitHeld();
-          held = { commit, marked: store.markInSync(inSyncIds, commit.at) };
+          held = { commit: { ...commit, windows: windowsNow }, marked: store.markInSync(inSyncIds, commit.at) };
           // a page's marks that fail must not leave the page "committed" without them: commitHeld rethrows
           held.marked.catch(() => undefined);
-          if (self.stop) break;
         }
         // the last page classified — unless this server no longer owns the run
         if (self.stop !== 'lock_lost' && self.stop !== 'cancelled_elsewhere') await commitHeld();
       } finally {
-        // pages requested ahead and not used: let them settle quietly (resume asks again)
-        pager.close();
-        await (pending as Promise<UserPage> | null)?.catch(() => undefined);
+        // requests in flight and pages not used: let them settle quietly (resume asks again)
+        await walk.close();
       }
       if (!self.stop) status = 'completed';
       else if (self.stop === 'cancel') status = 'cancelled';

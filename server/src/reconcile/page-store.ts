@@ -36,6 +36,11 @@ export interface PageStore {
    * did not list.
    */
   usersInWindow(w: CreatedWindow): Promise<LocalUser[]>;
+  /**
+   * Local users with a Clerk created_at, and `parts − 1` created_at values that cut them into about equal
+   * parts (ascending; fewer when many share a millisecond): where a run's windows are cut. Read once per run.
+   */
+  createdAtCuts(parts: number): Promise<{ counted: number; cuts: Date[] }>;
   /** Local users without a Clerk created_at (the last window takes them), in id order after `afterId`. */
   usersWithoutCreatedAt(afterId: string | null, take: number): Promise<LocalUser[]>;
   localUsers(ids: string[]): Promise<LocalUser[]>;
@@ -46,7 +51,7 @@ export interface PageStore {
 
 export function openPageStore(db: Db): PageStore {
   const path = db.provider === 'sqlite' ? sqlitePathFromUrl(db.url) : null;
-  return path && path !== ':memory:' ? workerStore(path, db.options.busyTimeoutMs ?? 5000) : queryStore(db);
+  return path && path !== ':memory:' ? workerStore(path, db.options.busyTimeoutMs ?? 5000, createUsersRepository(db.prisma)) : queryStore(db);
 }
 
 /** The users table's Prisma statements, on the server's own connection. */
@@ -54,6 +59,7 @@ function queryStore(db: Db): PageStore {
   const users = createUsersRepository(db.prisma);
   return {
     usersInWindow: (w) => users.inCreatedWindow(w),
+    createdAtCuts: (parts) => users.createdAtCuts(parts),
     usersWithoutCreatedAt: (afterId, take) => users.withoutCreatedAt(afterId, take),
     localUsers: (ids) => users.localUsers(ids),
     markInSync: (ids, at) => users.markInSync(ids, at),
@@ -106,13 +112,15 @@ function connection(path: string, busyTimeoutMs: number) {
 }
 
 /** Two connections: the next page's rows are read (WAL: readers do not wait) while this page's marks are written. */
-function workerStore(path: string, busyTimeoutMs: number): PageStore {
+function workerStore(path: string, busyTimeoutMs: number, planning: Pick<ReturnType<typeof createUsersRepository>, 'createdAtCuts'>): PageStore {
   const reader = connection(path, busyTimeoutMs);
   const writer = connection(path, busyTimeoutMs);
   const read = async (statement: SqliteStatement) =>
     (await reader.call<Record<string, unknown>[]>('read', statement)).map((raw) => decodeUserRow<LocalUser>(raw));
   return {
     usersInWindow: (w) => read(usersSqlite.inCreatedWindow(w)),
+    // once per run, a handful of short reads: the server's own connection will do
+    createdAtCuts: (parts) => planning.createdAtCuts(parts),
     usersWithoutCreatedAt: (afterId, take) => read(usersSqlite.withoutCreatedAt(afterId, take)),
     localUsers: (ids) => (ids.length ? read(usersSqlite.localUsers(ids)) : Promise.resolve([])),
     markInSync: (ids, at) => (ids.length ? writer.call('write', usersSqlite.markInSync(ids, at)) : Promise.resolve()),

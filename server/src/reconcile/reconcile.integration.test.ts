@@ -9,8 +9,21 @@ import { createClerkClient, type ClerkClient, type ListUsersParams } from '../cl
 import type { AuditEntryDto, DriftClass, Page, ReconcileFindingDto, ReconcileFixResult, ReconcileRunDto } from '../contract.ts';
 import { allFindings, json, reconcile, sleep, waitForRun } from './test-support.ts';
 import type { Db } from '../lib/db/client.ts';
+import type { WindowState } from './windows.ts';
 
 const idsOf = (findings: ReconcileFindingDto[], k: DriftClass) => findings.filter((f) => f.class === k).map((f) => f.userId).sort();
+
+/** The run's created_at windows, as stored with it. */
+const windowsOf = async (db: Db, runId: number) => JSON.parse((await db.prisma.reconcileRun.findUniqueOrThrow({ where: { id: runId } })).windows) as WindowState[];
+
+/** Pages a run over Clerk's current users takes: each window's users, `pageSize` per page. */
+async function expectedPages(db: Db, runId: number, clerk: Emulator, pageSize: number) {
+  const windows = await windowsOf(db, runId);
+  const users = clerk.store.users();
+  return windows
+    .map((w) => users.filter((u) => (w.from === null || u.created_at >= w.from) && (w.to === null || u.created_at < w.to)).length)
+    .reduce((sum, n) => sum + Math.ceil(n / pageSize), 0);
+}
 
 /** A client that waits before each list call (to stop a run mid-way) and records what it asked. */
 function slowClient(inner: ClerkClient, delayMs: number, calls: ListUsersParams[] = []): ClerkClient {
@@ -35,7 +48,8 @@ describe.each(TEST_PROVIDERS)('reconcile on %s', (provider) => {
       secrets: [clerk.signingSecret],
       clerkApiUrl: url,
       clerkSecretKey: clerk.secretKey,
-      reconcile: { pageSize: 3, rateLimit: 1_000_000, budgetShare: 1 },
+      // small windows too: several windows, walked at once
+      reconcile: { pageSize: 3, pagesPerWindow: 2, rateLimit: 1_000_000, budgetShare: 1 },
     });
     clerk.addTarget(`${s.url}/api/webhooks/clerk`);
   });
@@ -91,7 +105,8 @@ describe.each(TEST_PROVIDERS)('reconcile on %s', (provider) => {
     expect(run.totalEstimate).toBe(alive);
     expect(run.found).toEqual({ missing: expected.missing.length, stale: expected.stale.length, deleted: expected.deleted.length });
     expect(run.inSync).toBe(alive - expected.missing.length - expected.stale.length);
-    expect(run.pages).toBe(Math.ceil(alive / 3));
+    // one page per 3 users of each window (the windows cut Clerk's list; no page holds two windows' users)
+    expect(run.pages).toBe(await expectedPages(s.db, run.id, clerk, 3));
 
     const findings = await allFindings(s, run.id);
     expect(idsOf(findings, 'missing')).toEqual([...expected.missing].sort());
@@ -181,7 +196,7 @@ describe.each(TEST_PROVIDERS)('reconcile across restarts and instances on %s', (
       db,
       secrets: [clerk.signingSecret],
       clerk: client,
-      reconcile: { pageSize: opts.pageSize ?? 4, rateLimit: 1_000_000, budgetShare: 1, heartbeatMs: 50, lockTtlMs: opts.lockTtlMs ?? 2_000, watchMs: 50 },
+      reconcile: { pageSize: opts.pageSize ?? 4, pagesPerWindow: 2, rateLimit: 1_000_000, budgetShare: 1, heartbeatMs: 50, lockTtlMs: opts.lockTtlMs ?? 2_000, watchMs: 50 },
     });
     servers.push(s);
     return s;
@@ -224,46 +239,70 @@ describe.each(TEST_PROVIDERS)('reconcile across restarts and instances on %s', (
     await a.close(); // pauses at a page boundary: still `running`, lock released
     const paused = await db.prisma.reconcileRun.findUniqueOrThrow({ where: { id: started.id } });
     expect(paused.status).toBe('running');
-    expect(paused.cursor).not.toBeNull();
+    const stored = JSON.parse(paused.windows) as WindowState[];
+    expect(stored.length).toBeGreaterThan(1);
+    expect(stored.some((w) => w.cursor !== null)).toBe(true);
     expect(paused.pages).toBeGreaterThanOrEqual(3);
     expect(paused.pages).toBeLessThan(Math.ceil(alive / 2));
 
     const calls: ListUsersParams[] = [];
     const b = await start(slowClient(client(), 0, calls), { pageSize: 2 });
     const done = await waitForRun(b, started.id);
-    // B continued after A's cursor, never from the start of the list
+    // B continued each window after A's cursor for it, never from a window's start again, and walked no
+    // window A had finished
     const pageCalls = calls.filter((c) => !c.userIds);
-    expect(pageCalls[0]?.startingAfter).toBe(paused.cursor);
-    expect(pageCalls.every((c) => c.startingAfter)).toBe(true);
-    expect(done).toMatchObject({ status: 'completed', checked: alive, pages: Math.ceil(alive / 2), found: { missing: 6, stale: 5, deleted: 4 }, inSync: alive - 11 });
+    const windowOf = (c: ListUsersParams) => stored.findIndex((w) => (w.to === null ? c.createdAtBefore === undefined : c.createdAtBefore === w.to) && (w.from === null ? c.createdAtAfter === undefined : c.createdAtAfter === w.from - 1));
+    expect(pageCalls.every((c) => windowOf(c) !== -1)).toBe(true);
+    for (const [i, w] of stored.entries()) {
+      const mine = pageCalls.filter((c) => windowOf(c) === i);
+      if (w.done) expect(mine).toEqual([]);
+      else if (w.cursor !== null) expect(mine[0]?.startingAfter).toBe(w.cursor);
+      expect(mine.slice(1).every((c) => c.startingAfter)).toBe(true);
+    }
+    expect(done).toMatchObject({ status: 'completed', checked: alive, found: { missing: 6, stale: 5, deleted: 4 }, inSync: alive - 11 });
+    expect(done.pages).toBe(await expectedPages(db, started.id, clerk, 2));
     expect(await db.prisma.reconcileFinding.count({ where: { runId: started.id } })).toBe(15);
     expect(await db.prisma.reconcileRun.count()).toBe(1);
   });
 
-  it('carries on when Clerk deletes the cursor user between two pages', async () => {
-    db = await createTestDb(provider);
-    const before = clerk.store.users().length;
-    for (let i = 0; i < 7; i++) clerk.createUser({}, { sendWebhook: false });
-    const total = before + 7;
-    const inner = client();
-    let first = true;
-    const deleting: ClerkClient = {
-      ...inner,
-      async listUsers(p) {
-        const page = await inner.listUsers(p);
-        if (first && !p?.userIds && !p?.startingAfter) {
-          first = false;
-          clerk.deleteUser(page.at(-1)!.id, { sendWebhook: false }); // starting_after now points at nobody
-        }
-        return page;
-      },
-    };
-    const s = await start(deleting, { pageSize: 3 });
-    const run = await reconcile(s);
-    // every user listed exactly once: the deleted cursor user was checked (alive then), the rest after it too
-    expect(run).toMatchObject({ status: 'completed', checked: total, found: { missing: total, stale: 0, deleted: 0 } });
-    expect(await db.prisma.reconcileFinding.count({ where: { runId: run.id } })).toBe(total);
-  });
+  it.each(['empty', 'not_found', 'unprocessable'] as const)(
+    'carries on when Clerk deletes the cursor user between two pages (Clerk answers the cursor with: %s)',
+    async (deletedCursor) => {
+      db = await createTestDb(provider);
+      clerk.setUserList({ deletedCursor });
+      const before = clerk.store.users().length;
+      for (let i = 0; i < 7; i++) clerk.createUser({}, { sendWebhook: false });
+      const total = before + 7;
+      const inner = client();
+      let first = true;
+      const calls: ListUsersParams[] = [];
+      const deleting: ClerkClient = {
+        ...inner,
+        async listUsers(p) {
+          calls.push(p ?? {});
+          const page = await inner.listUsers(p);
+          // the first full page of a window (not the run's one-user look at Clerk's oldest and newest)
+          if (first && p?.limit === 3 && !p.userIds && !p.startingAfter && page.length === 3) {
+            first = false;
+            clerk.deleteUser(page.at(-1)!.id, { sendWebhook: false }); // starting_after now points at nobody
+          }
+          return page;
+        },
+      };
+      try {
+        const s = await start(deleting, { pageSize: 3 });
+        const run = await reconcile(s);
+        // every user listed exactly once: the deleted cursor user was checked (alive then), the rest after it too
+        expect(run).toMatchObject({ status: 'completed', checked: total, found: { missing: total, stale: 0, deleted: 0 } });
+        expect(await db.prisma.reconcileFinding.count({ where: { runId: run.id } })).toBe(total);
+        // that window was walked again from the deleted user's millisecond, without a cursor
+        const restarted = calls.filter((c) => c.limit === 3 && !c.userIds && !c.startingAfter);
+        expect(restarted.length).toBe((await windowsOf(db, run.id)).length + 1);
+      } finally {
+        clerk.setUserList({ deletedCursor: 'empty' });
+      }
+    },
+  );
 
   it('RECONCILE_INTERVAL starts runs on its own, audited as the schedule', async () => {
     db = await createTestDb(provider);
@@ -307,35 +346,40 @@ describe.each(TEST_PROVIDERS)('reconcile across restarts and instances on %s', (
   });
 });
 
-describe.each(TEST_PROVIDERS)('reconcile with pages requested ahead on %s', (provider) => {
+describe.each(TEST_PROVIDERS)('reconcile against a Clerk that changes under the walk on %s', (provider) => {
   let clerk: Emulator;
   let s: TestServer;
   const calls: ListUsersParams[] = [];
-  /** users Clerk deletes (silently) while the run pages: either class is right for them */
+  /** users Clerk deletes (silently) while the run walks: either in sync (listed before) or deleted is right */
   const changed = new Set<string>();
+  /** users Clerk gets (silently) while the run walks, some in the middle of the list: missing, or not seen yet */
+  const imported = new Set<string>();
   let pool: string[] = [];
   beforeAll(async () => {
     clerk = createEmulator({ signingSecret: generateSigningSecret(), secretKey: generateSecretKey(), targets: [], rateLimit: null, timeFactor: 0.001, seed: 17 });
     await clerk.listen(0);
     const inner = createClerkClient({ apiUrl: clerk.url!, secretKey: clerk.secretKey });
-    // Clerk changes while the run pages: every other request by offset, a user already paged past is
-    // deleted (the list moves under the offsets), and a third of the time a bigger batch than the overlap
+    // Clerk changes while the windows are walked: on every other page request a user is deleted — the very
+    // user the request's cursor names, when it may be — and a user is imported with the created_at of
+    // someone already there (a tie, anywhere in the list) or signs up
     const changing: ClerkClient = {
       ...inner,
       async listUsers(p) {
         calls.push(p ?? {});
-        if (p?.offset !== undefined && pool.length > 0 && calls.length % 2 === 0) {
-          for (let i = calls.length % 3 === 0 ? 6 : 1; i > 0 && pool.length > 0; i--) {
-            const id = pool.shift()!;
-            changed.add(id);
-            clerk.deleteUser(id, { sendWebhook: false });
-          }
+        if (!p?.userIds && pool.length > 0 && calls.length % 2 === 0) {
+          const cursor = p?.startingAfter;
+          const id = cursor !== undefined && pool.includes(cursor) ? cursor : pool[calls.length % pool.length]!;
+          pool = pool.filter((x) => x !== id);
+          changed.add(id);
+          clerk.deleteUser(id, { sendWebhook: false });
+          const users = clerk.store.users();
+          const twin = users[calls.length % users.length]!;
+          imported.add(clerk.createUser(calls.length % 3 === 0 ? {} : { created_at: twin.created_at }, { sendWebhook: false }).id);
         }
         return inner.listUsers(p);
       },
     };
-    // pages of 25: large enough to be requested ahead by offset
-    s = await startTestServer(provider, { secrets: [clerk.signingSecret], clerk: changing, reconcile: { pageSize: 25, rateLimit: 1_000_000, budgetShare: 1 } });
+    s = await startTestServer(provider, { secrets: [clerk.signingSecret], clerk: changing, reconcile: { pageSize: 25, pagesPerWindow: 4, rateLimit: 1_000_000, budgetShare: 1 } });
     clerk.addTarget(`${s.url}/api/webhooks/clerk`);
   });
   afterAll(async () => {
@@ -343,7 +387,7 @@ describe.each(TEST_PROVIDERS)('reconcile with pages requested ahead on %s', (pro
     await s?.close();
   });
 
-  it('classifies exactly while Clerk changes under the offsets, and converges after a fix', async () => {
+  it('classifies exactly while Clerk changes under the cursors, and converges after a fix', async () => {
     const synced = Array.from({ length: 400 }, () => clerk.createUser());
     await clerk.settled();
     clerk.removeTarget(`${s.url}/api/webhooks/clerk`);
@@ -353,37 +397,94 @@ describe.each(TEST_PROVIDERS)('reconcile with pages requested ahead on %s', (pro
     expected.stale.push(...synced.slice(0, 12).map((u) => u.id));
     for (const u of synced.slice(12, 24)) clerk.deleteUser(u.id, { sendWebhook: false });
     expected.deleted.push(...synced.slice(12, 24).map((u) => u.id));
-    // deleted during the run: users spread over the list
-    pool = synced.slice(24).filter((_, i) => i % 7 === 3).map((u) => u.id);
+    // deleted during the run: users spread over the list, cursor users among them
+    pool = synced.slice(24).map((u) => u.id);
 
     const run = await reconcile(s);
     pool = [];
     expect(run.status).toBe('completed');
-    expect(calls.filter((c) => c.offset !== undefined).length).toBeGreaterThan(10);
-    // the bigger batches moved the list further than the requests overlap: those pages came by cursor
-    expect(calls.some((c) => c.startingAfter)).toBe(true);
-    expect(changed.size).toBeGreaterThan(10);
+    // by cursor only, several windows, and windows walked again after their cursor user went
+    expect(calls.every((c) => c.offset === undefined)).toBe(true);
+    expect(calls.filter((c) => c.startingAfter).length).toBeGreaterThan(10);
+    const windows = (await s.db.prisma.reconcileRun.findUniqueOrThrow({ where: { id: run.id } })).windows;
+    const walks = calls.filter((c) => !c.userIds && !c.startingAfter && c.limit === 25).length;
+    expect(walks).toBeGreaterThan((JSON.parse(windows) as WindowState[]).length);
+    expect(changed.size).toBeGreaterThan(5);
     const findings = await allFindings(s, run.id);
     for (const k of ['missing', 'stale', 'deleted'] as const) {
       const found = idsOf(findings, k);
-      expect(found.filter((id) => !changed.has(id))).toEqual([...expected[k]].sort());
+      expect(found.filter((id) => !changed.has(id) && !imported.has(id))).toEqual([...expected[k]].sort());
     }
     expect(findings.filter((f) => changed.has(f.userId)).every((f) => f.class === 'deleted')).toBe(true);
+    expect(findings.filter((f) => imported.has(f.userId)).every((f) => f.class === 'missing')).toBe(true);
     // every user Clerk held throughout was classified: found drifted, or marked in sync
     const drift = new Set(findings.map((f) => f.userId));
     for (const u of clerk.store.users()) {
-      if (drift.has(u.id)) continue;
+      if (drift.has(u.id) || imported.has(u.id)) continue;
       expect((await s.db.prisma.user.findUniqueOrThrow({ where: { id: u.id } })).syncStatus, u.id).toBe('in_sync');
     }
 
     await json(s.api(`/api/reconcile/runs/${run.id}/fix`, { method: 'POST', body: '{}' }));
     const again = await reconcile(s);
-    expect(again.found.missing + again.found.stale).toBe(0);
-    // what the second run finds deleted is only what the first run paged past before Clerk deleted it
-    expect(idsOf(await allFindings(s, again.id), 'deleted').every((id) => changed.has(id))).toBe(true);
+    expect(again.found.stale).toBe(0);
+    // what the second run finds is only what changed behind the first run's cursors
+    const second = await allFindings(s, again.id);
+    expect(idsOf(second, 'deleted').every((id) => changed.has(id))).toBe(true);
+    expect(idsOf(second, 'missing').every((id) => imported.has(id))).toBe(true);
     await json(s.api(`/api/reconcile/runs/${again.id}/fix`, { method: 'POST', body: '{}' }));
     const last = await reconcile(s);
     expect(last).toMatchObject({ status: 'completed', found: { missing: 0, stale: 0, deleted: 0 }, inSync: clerk.store.users().length });
     for (const u of clerk.store.users()) expect(JSON.parse((await s.db.prisma.user.findUniqueOrThrow({ where: { id: u.id } })).data!)).toEqual(u);
+  });
+});
+
+describe.each(TEST_PROVIDERS)('reconcile with many users in one millisecond on %s', (provider) => {
+  let clerk: Emulator;
+  let s: TestServer;
+  beforeAll(async () => {
+    clerk = createEmulator({ signingSecret: generateSigningSecret(), secretKey: generateSecretKey(), targets: [], rateLimit: null, timeFactor: 0.001, seed: 29 });
+    await clerk.listen(0);
+    s = await startTestServer(provider, {
+      secrets: [clerk.signingSecret],
+      clerkApiUrl: clerk.url!,
+      clerkSecretKey: clerk.secretKey,
+      reconcile: { pageSize: 7, pagesPerWindow: 4, rateLimit: 1_000_000, budgetShare: 1 },
+    });
+    clerk.addTarget(`${s.url}/api/webhooks/clerk`);
+  });
+  afterAll(async () => {
+    await clerk?.close();
+    await s?.close();
+  });
+
+  it.each(['exclusive', 'inclusive'] as const)('neither drops nor repeats tied users at window bounds (Clerk bounds %s)', async (bounds) => {
+    clerk.setUserList({ createdAtBounds: bounds });
+    // bulk imports: 20 users in each of 5 milliseconds, so the windows are cut at milliseconds many share
+    const T = 1_700_000_000_000 + (bounds === 'inclusive' ? 100 : 0);
+    const synced = Array.from({ length: 100 }, (_, i) => clerk.createUser({ created_at: T + (i % 5) }));
+    await clerk.settled();
+    const expected: Record<DriftClass, string[]> = { missing: [], stale: [], deleted: [] };
+    expected.missing.push(...Array.from({ length: 10 }, (_, i) => clerk.createUser({ created_at: T + (i % 5) }, { sendWebhook: false }).id));
+    for (const u of synced.filter((_, i) => i % 9 === 0)) {
+      clerk.updateUser(u.id, { last_name: 'Tied' }, { sendWebhook: false });
+      expected.stale.push(u.id);
+    }
+    for (const u of synced.filter((_, i) => i % 11 === 5 && i % 9 !== 0)) {
+      clerk.deleteUser(u.id, { sendWebhook: false });
+      expected.deleted.push(u.id);
+    }
+    try {
+      const run = await reconcile(s);
+      const alive = clerk.store.users().length;
+      expect(run).toMatchObject({ status: 'completed', checked: alive, inSync: alive - expected.missing.length - expected.stale.length });
+      const windows = (JSON.parse((await s.db.prisma.reconcileRun.findUniqueOrThrow({ where: { id: run.id } })).windows) as WindowState[]).map((w) => w.from);
+      expect(windows.filter((from) => from !== null && from > T && from < T + 5).length).toBeGreaterThan(0);
+      const findings = await allFindings(s, run.id);
+      for (const k of ['missing', 'stale', 'deleted'] as const) expect(idsOf(findings, k)).toEqual([...expected[k]].sort());
+      await json(s.api(`/api/reconcile/runs/${run.id}/fix`, { method: 'POST', body: '{}' }));
+      expect((await reconcile(s)).found).toEqual({ missing: 0, stale: 0, deleted: 0 });
+    } finally {
+      clerk.setUserList({ createdAtBounds: 'exclusive' });
+    }
   });
 });

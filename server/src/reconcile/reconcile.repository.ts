@@ -1,8 +1,8 @@
 // Prisma access for reconcile's own tables: runs, findings and the single-row lock. The statements on users
 // (a page's reads of local users, its status marks) are the users table's (users/users.repository.ts); a
 // page's reads and in-sync marks run through page-store.ts. What a page counts — findings, counters, drifted
-// marks, the cursor — is written in one transaction (commitPage), so a restart resumes from a cursor that
-// matches the counters exactly.
+// marks, the windows' cursors — is written in one transaction (commitPage), so a restart resumes from cursors
+// that match the counters exactly.
 import { chunks, updateInChunks } from '../lib/chunks.ts';
 import { Prisma } from '../generated/sqlite/client.ts';
 import type { Db, DbClient } from '../lib/db/client.ts';
@@ -34,8 +34,8 @@ export interface PageCommit {
   findings: NewFinding[];
   /** local users to mark drifted (status columns of the users list; in-sync ones: page-store.ts) */
   driftedIds: string[];
-  /** where the next page starts; unchanged when null */
-  cursor: { id: string; createdAt: Date; anchors: string[] } | null;
+  /** every window's state as of this page (JSON, windows.ts): where a resumed run continues */
+  windows: string;
   instance: string;
   at: Date;
 }
@@ -66,6 +66,8 @@ export function createReconcileRepository(database: Db) {
       return { rows: kept, nextCursor: more ? kept[kept.length - 1]!.id : null };
     },
     setTotalEstimate: (id: number, totalEstimate: number) => db.reconcileRun.update({ where: { id }, data: { totalEstimate } }),
+    /** The run's windows as planned (windows.ts), before its first page. */
+    setWindows: (id: number, windows: string) => db.reconcileRun.update({ where: { id }, data: { windows } }),
     /** Claims a run for this instance (start or resume). */
     claimRun: (id: number, instance: string, at: Date) =>
       db.reconcileRun.update({ where: { id }, data: { lockedBy: instance, heartbeatAt: at } }),
@@ -98,7 +100,7 @@ export function createReconcileRepository(database: Db) {
     commitPage(runId: number, c: PageCommit): Promise<RunRow> {
       return db.$transaction(
         async (tx) => {
-          // A user can fall into two windows (ties at a page boundary after a resume): count it once — the
+          // A user can be listed twice (a window walked again from a millisecond with more ties than it keeps): count it once — the
           // unique (runId, userId) skips what is there, and what was inserted is what counts. Plain SQL: the
           // model API's createMany took ~90 ms for a page of 1,000 findings.
           const counts: Record<DriftClass, number> = { missing: 0, stale: 0, deleted: 0 };
@@ -122,7 +124,7 @@ export function createReconcileRepository(database: Db) {
               deleted: { increment: counts.deleted },
               heartbeatAt: c.at,
               lockedBy: c.instance,
-              ...(c.cursor ? { cursor: c.cursor.id, cursorCreatedAt: c.cursor.createdAt, anchors: JSON.stringify(c.cursor.anchors) } : {}),
+              windows: c.windows,
             },
           });
         },

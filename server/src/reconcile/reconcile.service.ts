@@ -1,9 +1,9 @@
-// Reconcile: page through Clerk's users (GET /v1/users, +created_at; pager.ts keeps several pages in flight)
+// Reconcile: walk Clerk's users (GET /v1/users by cursor, in created_at windows walked in parallel: windows.ts)
 // and classify each against the local copy — missing (backfill), stale (fields differ), deleted (alive here,
 // gone in Clerk) — then fix findings in bulk with the single-resync rules. Runs in the background of one
 // server at a time (a single-row lock with a heartbeat), commits page by page so a restart resumes at the
 // cursor, and spends only its share of Clerk's rate limit (the clients it gets are wrapped by rate-budget.ts).
-// Memory stays flat: the pages requested ahead, and ≤ 1,000 local rows at a time. See docs/decisions/006-reconcile.md.
+// Memory stays flat: a page per window walked, and ≤ 1,000 local rows at a time. See docs/decisions/006-reconcile.md.
 //
 // This facade composes the parts: classify.ts (a page against the local rows), job.ts (a run: pages,
 // heartbeat, progress), scheduler.ts (operator starts, the schedule, resuming a dead instance's run),
@@ -33,14 +33,15 @@ export const DEFAULT_RECONCILE_SETTINGS: ReconcileSettings = {
   intervalMs: null,
   progressEveryMs: 250,
   watchMs: 10_000,
-  pagesAhead: 8,
+  parallelWindows: 8,
+  pagesPerWindow: 16,
 };
 
 export function createReconcileService(deps: {
   repo: ReconcileRepository;
   /** already behind the reconcile's rate budget */
   clerk: ClerkClient;
-  /** the same behind the same budget, for requests made ahead of need (queued behind `clerk`'s); default `clerk` */
+  /** the same behind the same budget, for the windows' page requests (queued behind `clerk`'s); default `clerk` */
   clerkAhead?: ClerkClient;
   resync: Pick<ResyncService, 'applyClerkState'>;
   audit: AuditRecorder;

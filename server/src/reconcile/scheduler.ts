@@ -87,7 +87,7 @@ export function createScheduler(deps: {
       if (running) {
         const took = await takeOver('schedule', { create: false });
         if (took && !stopped) {
-          logger.info({ runId: took.run.id, cursor: took.run.cursor }, 'resuming reconcile');
+          logger.info({ runId: took.run.id, pages: took.run.pages }, 'resuming reconcile');
           jobs.launch(took.run);
         } else if (took) await repo.releaseLock(instance);
         return;

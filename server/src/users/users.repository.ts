@@ -200,6 +200,23 @@ export function createUsersRepository(db: DbClient) {
       return db.$queryRaw<LocalUser[]>`SELECT ${LOCAL_USER_COLUMNS} FROM "User"
         WHERE "clerkCreatedAt" IS NOT NULL ${from} ${to} ${after} ORDER BY "clerkCreatedAt", "id" LIMIT ${w.take}`;
     },
+    /** `parts − 1` created_at values cutting the local users into about equal parts (see reconcile/windows.ts). */
+    async createdAtCuts(parts: number): Promise<{ counted: number; cuts: Date[] }> {
+      const [{ n }] = await db.$queryRaw<[{ n: bigint | number }]>`SELECT COUNT(*) AS "n" FROM "User" WHERE "clerkCreatedAt" IS NOT NULL`;
+      const counted = Number(n);
+      const step = Math.floor(counted / parts);
+      const cuts: Date[] = [];
+      if (parts < 2 || step < 1) return { counted, cuts };
+      // keyset steps: each cut is `step` rows past the previous one's millisecond, so a read never walks from the start
+      let row = await db.$queryRaw<{ c: Date }[]>`SELECT "clerkCreatedAt" AS "c" FROM "User" WHERE "clerkCreatedAt" IS NOT NULL
+        ORDER BY "clerkCreatedAt" LIMIT 1 OFFSET ${step}`;
+      while (row[0] && cuts.length < parts - 1) {
+        cuts.push(new Date(row[0].c));
+        row = await db.$queryRaw<{ c: Date }[]>`SELECT "clerkCreatedAt" AS "c" FROM "User" WHERE "clerkCreatedAt" > ${row[0].c}
+          ORDER BY "clerkCreatedAt" LIMIT 1 OFFSET ${step - 1}`;
+      }
+      return { counted, cuts };
+    },
     /** Local users without a Clerk created_at, in id order after `afterId`. */
     withoutCreatedAt(afterId: string | null, take: number): Promise<LocalUser[]> {
       const after = afterId === null ? Prisma.empty : Prisma.sql`AND "id" > ${afterId}`;
