@@ -8,7 +8,8 @@ import { createIngestStore } from './ingest/ingest-store.ts';
 import type { MetaDto } from './contract.ts';
 import { createUnitOfWork } from './data/unit-of-work.ts';
 import { createDeliveryLog } from './deliveries/delivery-log.ts';
-import { createWebhooksService } from './webhooks/webhooks.service.ts';
+import { createWebhooksService, type UnloggedRefusal } from './webhooks/webhooks.service.ts';
+import type { RejectedLimiter } from './webhooks/rejected-limiter.ts';
 import { createVerifier } from './webhooks/verify.ts';
 import { createAuthService } from './auth/auth.service.ts';
 import { createEventsService } from './events/events.service.ts';
@@ -50,6 +51,10 @@ export interface ServiceDeps {
   retention?: RetentionOptions;
   /** sign-in brute-force limits (tests use small ones) */
   loginLimiter?: LoginLimiter;
+  /** budget of refused webhook requests per source (WEBHOOK_REJECTED_PER_MINUTE); absent: every one is logged */
+  rejectedLimiter?: RejectedLimiter | null;
+  /** a webhook refusal that left no delivery-log row (metrics) */
+  onUnlogged?: (reason: UnloggedRefusal) => void;
 }
 
 export function createServices(deps: ServiceDeps) {
@@ -69,6 +74,8 @@ export function createServices(deps: ServiceDeps) {
     publisher,
     deliveryLog,
     logger: deps.logger,
+    rejectedLimiter: deps.rejectedLimiter ?? null,
+    ...(deps.onUnlogged ? { onUnlogged: deps.onUnlogged } : {}),
   });
   const users = createUsersService({ repos });
   const audit = createAuditService({ repo: repos.audit, logger: deps.logger });

@@ -57,7 +57,7 @@ export async function recordFailure(tx: SqlTx, item: IngestItem, error: string, 
 export function recordDelivery(
   tx: SqlTx,
   item: IngestItem,
-  d: { outcome: DeliveryOutcome; httpStatus: number; eventId: number; error: string | null; durationMs: number },
+  d: { outcome: DeliveryOutcome; httpStatus: number; eventId: number; error: string | null; durationMs: number; errorCode?: string },
 ): Promise<DeliverySummary> {
   return deliveriesSql.insert(tx, {
     ...item.request,
@@ -67,7 +67,7 @@ export function recordDelivery(
     eventType: item.event.type,
     outcome: d.outcome,
     httpStatus: d.httpStatus,
-    errorCode: d.outcome === 'failed' ? 'apply_failed' : null,
+    errorCode: d.errorCode ?? (d.outcome === 'failed' ? 'apply_failed' : null),
     error: d.error,
     durationMs: d.durationMs,
     verified: true,
