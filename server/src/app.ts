@@ -33,6 +33,8 @@ export interface AppOptions {
   allowedHosts: readonly string[] | null;
   /** serve the built dashboard's *.map files (demo mode only: they would hand out the source) */
   serveSourceMaps?: boolean;
+  /** WEBHOOK_MAX_OPEN_PER_IP: webhook requests open at once per source (0 or absent: no cap) */
+  webhookMaxOpenPerSource?: number;
 }
 
 export function createApp(services: Services, opts: AppOptions) {
@@ -46,7 +48,7 @@ export function createApp(services: Services, opts: AppOptions) {
   app.use('/api/webhooks/clerk', (req, res, next) => {
     requestId(req, res);
     next();
-  }, webhookRoutes(services.webhooks));
+  }, webhookRoutes(services.webhooks, { maxOpenPerSource: opts.webhookMaxOpenPerSource ?? 0 }));
 
   // A request id on every log line and answer (X-Request-Id); successes log at debug, so polling costs no
   // log I/O at the default level.

@@ -90,6 +90,20 @@ const EnvSchema = z
     REDIS_CHANNEL_PREFIX: z.string().min(1).default('clerk-sync-monitor'),
     RETENTION_DAYS: z.coerce.number({ message: 'must be a number of days' }).min(1, 'must be at least 1 day').max(36_500).default(30),
     /** erase a user's stored payloads when Clerk deletes the user (only the tombstone stays) */
+    /** refused (unsigned, badly signed) webhook requests per source and minute before they are answered 429 unlogged; 0 = no limit */
+    WEBHOOK_REJECTED_PER_MINUTE: z.coerce.number({ message: 'must be a number of requests per minute' }).int('must be a whole number').min(0, 'must be 0 (no limit) or more').default(60),
+    /** webhook requests open at once per source (a slow sender holds one each); 0 = no cap */
+    WEBHOOK_MAX_OPEN_PER_IP: z.coerce.number({ message: 'must be a number of requests' }).int('must be a whole number').min(0, 'must be 0 (no cap) or more').default(64),
+    /** a request's headers must have arrived within this (slow-header clients) */
+    HTTP_HEADERS_TIMEOUT_SECONDS: z.coerce.number({ message: 'must be a number of seconds' }).positive('must be more than 0').max(120, 'must be at most 120').default(10),
+    /** a whole request (headers and body) must have arrived within this; Node's own default is 300 */
+    HTTP_REQUEST_TIMEOUT_SECONDS: z.coerce.number({ message: 'must be a number of seconds' }).positive('must be more than 0').max(290, 'must be at most 290 (under Node\'s 300 s)').default(30),
+    /** an idle keep-alive connection is closed after this */
+    HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: z.coerce.number({ message: 'must be a number of seconds' }).positive('must be more than 0').max(600, 'must be at most 600').default(5),
+    /** a Socket.IO connection that has not joined (no valid session) is closed after this */
+    SOCKET_HANDSHAKE_TIMEOUT_SECONDS: z.coerce.number({ message: 'must be a number of seconds' }).positive('must be more than 0').max(60, 'must be at most 60').default(5),
+    /** catch-up requests per dashboard connection and minute (a dashboard sends one per reconnect) */
+    SOCKET_CATCH_UP_PER_MINUTE: z.coerce.number({ message: 'must be a number per minute' }).int('must be a whole number').min(1, 'must be at least 1').default(10),
     /** Express `trust proxy`: false, true, a hop count, or addresses (e.g. loopback) — so req.ip is the client's */
     TRUST_PROXY: z
       .string()
@@ -143,6 +157,8 @@ const EnvSchema = z
         if (v === undefined) ctx.addIssue({ code: 'custom', path: [k], message: `required with ${given.map(([n]) => n).join(' and ')} (email alerts need SMTP_URL, ALERT_EMAIL_FROM and ALERT_EMAIL_TO)` });
       }
     }
+    if (env.HTTP_REQUEST_TIMEOUT_SECONDS < env.HTTP_HEADERS_TIMEOUT_SECONDS)
+      ctx.addIssue({ code: 'custom', path: ['HTTP_REQUEST_TIMEOUT_SECONDS'], message: 'must be at least HTTP_HEADERS_TIMEOUT_SECONDS (the headers are part of the request)' });
   });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -182,6 +198,20 @@ export interface Config {
   };
   /** Express `trust proxy` (sign-in limits count per client IP) */
   trustProxy: boolean | number | string;
+  webhook: {
+    /** refused requests per source and minute before they go unlogged (429); 0 = no limit */
+    rejectedPerMinute: number;
+    /** requests open at once per source; 0 = no cap */
+    maxOpenPerIp: number;
+  };
+  /** Node's HTTP server timeouts (slow clients) */
+  http: { headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number };
+  socket: {
+    /** a connection that has not joined with a session is closed after this */
+    handshakeTimeoutMs: number;
+    /** catch-up requests per connection and minute */
+    catchUpPerMinute: number;
+  };
   retention: {
     days: number;
     purgeDeletedUserPayloads: boolean;
@@ -286,6 +316,13 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       pageSize: e.RECONCILE_PAGE_SIZE,
     },
     trustProxy: e.TRUST_PROXY,
+    webhook: { rejectedPerMinute: e.WEBHOOK_REJECTED_PER_MINUTE, maxOpenPerIp: e.WEBHOOK_MAX_OPEN_PER_IP },
+    http: {
+      headersTimeoutMs: Math.round(e.HTTP_HEADERS_TIMEOUT_SECONDS * 1000),
+      requestTimeoutMs: Math.round(e.HTTP_REQUEST_TIMEOUT_SECONDS * 1000),
+      keepAliveTimeoutMs: Math.round(e.HTTP_KEEP_ALIVE_TIMEOUT_SECONDS * 1000),
+    },
+    socket: { handshakeTimeoutMs: Math.round(e.SOCKET_HANDSHAKE_TIMEOUT_SECONDS * 1000), catchUpPerMinute: e.SOCKET_CATCH_UP_PER_MINUTE },
     retention: { days: e.RETENTION_DAYS, purgeDeletedUserPayloads: e.PURGE_DELETED_USER_PAYLOADS },
     publicUrl: (e.PUBLIC_URL ?? `http://${e.HOST.includes(':') ? `[${e.HOST}]` : e.HOST}:${e.PORT}`).replace(/\/+$/, ''),
     incidents: {

@@ -148,10 +148,18 @@ export interface DeliverySummary {
 }
 
 export interface DeliveryDetail extends DeliverySummary {
+  /** signatures redacted; a request whose signature did not verify keeps only a few named headers, cut short */
   headers: Record<string, string>;
+  /** the body as text: capped at 64 KiB, or only its first 256 bytes when the signature did not verify */
   body: string;
   bodyBytes: number;
   bodyTruncated: boolean;
+  /** SHA-256 (hex) of the whole body when only a prefix of it was kept (the signature did not verify) */
+  bodySha256: string | null;
+  /** the client's address (the proxy's view with TRUST_PROXY); null for replays and older rows */
+  sourceIp: string | null;
+  /** size of the request's headers in bytes; null for replays and older rows */
+  headerBytes: number | null;
   /** why this delivery cannot be replayed, or null when it can */
   replayBlockedReason: string | null;
 }
@@ -164,6 +172,8 @@ export interface EventDetail extends EventSummary {
   previousUser: unknown | null;
   /** the payload was erased by retention or a privacy purge (payload is null then) */
   payloadPurged?: boolean;
+  /** the payload nests deeper than 64 levels (stored before such events were refused): deeper parts are replaced by a marker */
+  payloadDepthCapped?: boolean;
 }
 
 export interface UserSummary {
@@ -223,6 +233,11 @@ export interface ResyncResult {
   /** created: no local copy before; updated: fields changed; unchanged; tombstoned: Clerk answered 404 */
   result: 'created' | 'updated' | 'unchanged' | 'tombstoned';
   changedFields: string[];
+  /**
+   * when the local version was dated later than Clerk's: "overwrote a local version dated in the future (…)"
+   * (Clerk's answer is the truth), or "kept a newer version a webhook delivered while Clerk was being asked (…)"
+   */
+  note?: string;
   user: UserDetail;
 }
 

@@ -21,6 +21,7 @@ import type { RetentionOptions } from './retention/retention.service.ts';
 import { createLoginLimiter, DEFAULT_LOGIN_LIMITS, type LoginLimiter } from './auth/login-limiter.ts';
 import type { IncidentsOptions } from './incidents/incidents.service.ts';
 import { channelsFromConfig } from './incidents/alerts/channels.ts';
+import { createRejectedLimiter } from './webhooks/rejected-limiter.ts';
 
 export interface RunningServer {
   url: string;
@@ -70,6 +71,16 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
   const redis = config.redisUrl ? await connectRedis(config.redisUrl, logger) : null;
   const loginLimiter = opts.loginLimiter ?? (redis ? createLoginLimiter(DEFAULT_LOGIN_LIMITS, { redis: redis.pub, prefix: config.redisChannelPrefix }) : undefined);
 
+  // Refused webhook requests per source: counted in Redis too, so N instances do not mean N budgets.
+  const rejectedLimiter =
+    config.webhook.rejectedPerMinute > 0
+      ? createRejectedLimiter({
+          perMinute: config.webhook.rejectedPerMinute,
+          ...(redis ? { redis: { client: redis.pub, prefix: config.redisChannelPrefix } } : {}),
+          logger,
+        })
+      : null;
+
   const socketPublisher = createSocketPublisher();
   const metrics = createMetrics();
   // Clerk's answers reach the incidents (throttling, 5xx) and the live status, which the services create: bound
@@ -111,6 +122,8 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
       channels: channelsFromConfig(config.alerts),
       notify: (i) => socketPublisher.incidentChanged(i),
     },
+    rejectedLimiter,
+    onUnlogged: metrics.webhookRefusedUnlogged,
   });
   clerkObserved = (status) => services.incidents.clerkResponse(status);
   live = services.live;
@@ -127,19 +140,38 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
     allowedHosts: config.allowedHosts,
     serveSourceMaps: services.meta.demo,
+    webhookMaxOpenPerSource: config.webhook.maxOpenPerIp,
     ...(opts.clientDir ? { clientDir: opts.clientDir } : {}),
   });
-  const http = createServer(app);
+  // Slow clients: a request's headers, and the whole request, must arrive within these (Node's defaults are 60 s
+  // and 300 s); the check runs every second instead of every 30 s, so the limits hold to about a second.
+  const http = createServer(
+    {
+      headersTimeout: config.http.headersTimeoutMs,
+      requestTimeout: config.http.requestTimeoutMs,
+      keepAliveTimeout: config.http.keepAliveTimeoutMs,
+      connectionsCheckingInterval: Math.min(1_000, config.http.headersTimeoutMs),
+    },
+    app,
+  );
   metrics.gauge('csm_ingest_queue_depth', 'Verified events waiting for the next group commit', () => services.ingest.pending);
   metrics.gauge('csm_delivery_log_buffered', 'Delivery-log rows waiting for the database to come back', () => services.deliveryLog.buffered);
+  metrics.gauge('csm_delivery_log_buffered_bytes', 'Memory those rows take, roughly (bounded)', () => services.deliveryLog.bufferedBytes);
+  metrics.gauge('csm_delivery_log_dropped', 'Delivery-log rows dropped since the start because the buffer was full', () => services.deliveryLog.dropped);
   const io = attachRealtime(
     http,
     { auth: services.auth, eventsAfter: services.repos.events.listAfter, deliveriesAfter: services.repos.deliveries.listAfter, logger },
     socketPublisher,
-    { allowedHosts: config.allowedHosts, ...(opts.sessionRecheckMs ? { sessionRecheckMs: opts.sessionRecheckMs } : {}) },
+    {
+      allowedHosts: config.allowedHosts,
+      handshakeTimeoutMs: config.socket.handshakeTimeoutMs,
+      catchUpPerMinute: config.socket.catchUpPerMinute,
+      ...(opts.sessionRecheckMs ? { sessionRecheckMs: opts.sessionRecheckMs } : {}),
+    },
   );
-  // Fan-out is in place before the first dashboard can connect.
-  metrics.gauge('csm_dashboards_connected', 'Dashboards connected to this instance over Socket.IO', () => io.engine.clientsCount);
+  // Fan-out is in place before the first dashboard can connect. Only connections that joined with a session are
+  // dashboards (a bare Engine.IO connection is not, and is closed after SOCKET_HANDSHAKE_TIMEOUT_SECONDS).
+  metrics.gauge('csm_dashboards_connected', 'Dashboards connected to this instance over Socket.IO (signed in)', () => io.of('/').sockets.size);
   if (redis) attachRedisAdapter(io, redis, config.redisChannelPrefix);
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);

@@ -8,7 +8,8 @@ import { createIngestStore } from './ingest/ingest-store.ts';
 import type { MetaDto, OperatorDto, ReplayResult } from './contract.ts';
 import { createUnitOfWork } from './data/unit-of-work.ts';
 import { createDeliveryLog } from './deliveries/delivery-log.ts';
-import { createWebhooksService } from './webhooks/webhooks.service.ts';
+import { createWebhooksService, type UnloggedRefusal } from './webhooks/webhooks.service.ts';
+import type { RejectedLimiter } from './webhooks/rejected-limiter.ts';
 import { createVerifier } from './webhooks/verify.ts';
 import { createAuthService } from './auth/auth.service.ts';
 import { createEventsService } from './events/events.service.ts';
@@ -63,6 +64,10 @@ export interface ServiceDeps {
   incidents?: { options: IncidentsOptions; channels: AlertChannel[]; notify?: (i: IncidentSummary) => void };
   /** thresholds of the live status (silence, signature failures; tests use small ones) */
   live?: Omit<LiveStatusOptions, 'onChange'>;
+  /** budget of refused webhook requests per source (WEBHOOK_REJECTED_PER_MINUTE); absent: every one is logged */
+  rejectedLimiter?: RejectedLimiter | null;
+  /** a webhook refusal that left no delivery-log row (metrics) */
+  onUnlogged?: (reason: UnloggedRefusal) => void;
 }
 
 export function createServices(deps: ServiceDeps) {
@@ -114,6 +119,8 @@ export function createServices(deps: ServiceDeps) {
     logger: deps.logger,
     observer: incidents.observer,
     onConflict: (userId) => conflicts.enqueue(userId),
+    rejectedLimiter: deps.rejectedLimiter ?? null,
+    ...(deps.onUnlogged ? { onUnlogged: deps.onUnlogged } : {}),
   });
   const failures = createFailuresService({ repos });
   const deliveries = createDeliveriesService({ repos, webhooks, audit, failures });

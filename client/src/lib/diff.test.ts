@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compareSideBySide, diffValues, flattenLeaves, formatValue } from './diff.ts';
+import { compareSideBySide, comparePaths, diffValues, flattenLeaves, formatValue } from './diff.ts';
+import { DEPTH_CAPPED, MAX_JSON_DEPTH } from './json-depth.ts';
 
 describe('diffValues', () => {
   it('lists changed, added and removed fields with dotted paths', () => {
@@ -63,5 +64,40 @@ describe('formatValue', () => {
     expect(formatValue(undefined)).toBe('—');
     expect(formatValue(null)).toBe('null');
     expect(formatValue({ a: 1 })).toBe('{"a":1}');
+  });
+});
+
+describe('deep values (stored before the server refused JSON nested deeper than 64 levels)', () => {
+  /** {"a":{"a":…{"a":"leaf"}}} `levels` objects deep, built with a loop. */
+  const deep = (levels: number, leaf: unknown = 'leaf') => {
+    let v: unknown = leaf;
+    for (let i = 0; i < levels; i++) v = { a: v };
+    return v;
+  };
+
+  it('diffValues cuts both sides at the limit instead of overflowing the stack', () => {
+    const rows = diffValues({ id: 'user_1', meta: deep(100_000, 'x') }, { id: 'user_1', meta: deep(100_000, 'y') });
+    // below the cut both sides read the same marker, so the deep difference is not (and cannot be) shown
+    expect(rows).toEqual([]);
+    const changed = diffValues({ id: 'user_1', meta: deep(100_000) }, { id: 'user_2', meta: deep(100_000) });
+    expect(changed).toEqual([{ path: 'id', kind: 'changed', before: 'user_1', after: 'user_2' }]);
+  });
+
+  it('flattenLeaves and compareSideBySide end the path at the limit with the marker', () => {
+    const leaves = flattenLeaves({ meta: deep(100_000) });
+    expect(leaves.size).toBe(1);
+    const [path, value] = [...leaves][0]!;
+    expect(path.split('.')).toHaveLength(MAX_JSON_DEPTH);
+    expect(value).toBe(DEPTH_CAPPED);
+    const rows = compareSideBySide({ id: 'u', meta: deep(100_000) }, { id: 'u', meta: deep(3) });
+    expect(rows.map((r) => r.path)).toEqual([path, 'meta.a.a.a', 'id'].sort(comparePaths));
+  });
+
+  it('keeps what is within the limit exactly', () => {
+    expect([...flattenLeaves({ meta: deep(MAX_JSON_DEPTH - 1) })][0]![1]).toBe('leaf');
+  });
+
+  it('formatValue renders a deep value without recursing past the limit', () => {
+    expect(formatValue(deep(100_000))).toContain(DEPTH_CAPPED);
   });
 });

@@ -1,7 +1,9 @@
 // Field-level diffs for the dashboard: event "what changed" (microdiff between two versions of a user) and the
-// side-by-side local vs Clerk comparison. Pure functions; the DiffTable component renders their rows.
+// side-by-side local vs Clerk comparison. Pure functions; the DiffTable component renders their rows. Inputs
+// are cut at MAX_JSON_DEPTH levels first (microdiff recurses), and flattening is a loop.
 import microdiff from 'microdiff';
 import type { FieldDiff } from '@contract/contract.ts';
+import { capDepth, DEPTH_CAPPED, MAX_JSON_DEPTH } from './json-depth.ts';
 
 export type DiffKind = FieldDiff['kind'];
 
@@ -17,7 +19,9 @@ const isObject = (v: unknown): v is Record<string, unknown> | unknown[] => typeo
 export const joinPath = (path: readonly (string | number)[]): string => path.map(String).join('.');
 
 /** What changed from `before` to `after`, one row per changed path (arrays by index), sorted by path. */
-export function diffValues(before: unknown, after: unknown): DiffRow[] {
+export function diffValues(rawBefore: unknown, rawAfter: unknown): DiffRow[] {
+  const before = capDepth(rawBefore);
+  const after = capDepth(rawAfter);
   if (!isObject(before) || !isObject(after)) {
     return Object.is(before, after) ? [] : [{ path: '(value)', kind: 'changed', before, after }];
   }
@@ -36,14 +40,29 @@ export function fromFieldDiffs(diff: readonly FieldDiff[]): DiffRow[] {
   return diff.map((d) => ({ path: d.path, kind: d.kind, before: d.local, after: d.clerk }));
 }
 
-/** Leaf values by dotted path; empty objects/arrays count as leaves so they still show up. */
-export function flattenLeaves(value: unknown, prefix = '', out = new Map<string, unknown>()): Map<string, unknown> {
-  if (isObject(value)) {
-    const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
-    if (entries.length === 0 && prefix) out.set(prefix, value);
-    for (const [key, child] of entries) flattenLeaves(child, prefix ? `${prefix}.${key}` : key, out);
-  } else if (prefix) {
-    out.set(prefix, value);
+/**
+ * Leaf values by dotted path, in document order; empty objects/arrays count as leaves so they still show up.
+ * Containers below `maxDepth` levels become one leaf (capDepth's marker).
+ */
+export function flattenLeaves(value: unknown, prefix = '', out = new Map<string, unknown>(), maxDepth = MAX_JSON_DEPTH): Map<string, unknown> {
+  const stack: [value: unknown, path: string, depth: number][] = [[value, prefix, 1]];
+  while (stack.length > 0) {
+    const [v, path, depth] = stack.pop()!;
+    if (!isObject(v)) {
+      if (path) out.set(path, v);
+      continue;
+    }
+    if (depth > maxDepth) {
+      if (path) out.set(path, DEPTH_CAPPED);
+      continue;
+    }
+    const entries = Array.isArray(v) ? v.map((c, i) => [String(i), c] as const) : Object.entries(v);
+    if (entries.length === 0 && path) out.set(path, v);
+    // pushed last to first, so the first child comes off the stack first
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const [key, child] = entries[i]!;
+      stack.push([child, path ? `${path}.${key}` : key, depth + 1]);
+    }
   }
   return out;
 }
@@ -93,5 +112,6 @@ export function timestampHint(path: string, value: unknown): string | undefined 
 export function formatValue(value: unknown): string {
   if (value === undefined) return '—';
   if (typeof value === 'string') return JSON.stringify(value);
-  return JSON.stringify(value) ?? String(value);
+  // JSON.stringify recurses: cut first
+  return JSON.stringify(capDepth(value)) ?? String(value);
 }

@@ -28,6 +28,10 @@ export interface NewDelivery {
   replayOf?: number | null;
   /** the stored event this delivery carried; null for rejected requests */
   eventId: number | null;
+  sourceIp?: string | null;
+  headerBytes?: number | null;
+  /** SHA-256 (hex) of the whole body when `body` keeps only a prefix (requests whose signature did not verify) */
+  bodySha256?: string | null;
 }
 
 export interface DeliveryFilter {
@@ -186,6 +190,9 @@ export function toDeliveryDetail(r: DeliveryRow, replayBlockedReason: string | n
     body: r.body,
     bodyBytes: r.bodyBytes,
     bodyTruncated: r.bodyTruncated,
+    bodySha256: r.bodySha256,
+    sourceIp: r.sourceIp,
+    headerBytes: r.headerBytes,
     replayBlockedReason,
   };
 }
@@ -198,10 +205,11 @@ export const deliveriesSql = {
     const replayOf = d.replayOf ?? null;
     const row = await tx.get<{ id: number }>(
       `INSERT INTO "Delivery" ("receivedAt", "svixId", "eventType", "outcome", "failed", "httpStatus", "errorCode", "error", "durationMs",
-         "headers", "body", "bodyBytes", "bodyTruncated", "verified", "replayOf", "eventId")
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING "id"`,
+         "headers", "body", "bodyBytes", "bodyTruncated", "verified", "replayOf", "eventId", "sourceIp", "headerBytes", "bodySha256")
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING "id"`,
       [tx.date(d.receivedAt), d.svixId, d.eventType, d.outcome, tx.bool(failed), d.httpStatus, d.errorCode, d.error, d.durationMs,
-        JSON.stringify(d.headers), d.body, d.bodyBytes, tx.bool(d.bodyTruncated), tx.bool(d.verified), replayOf, d.eventId],
+        JSON.stringify(d.headers), d.body, d.bodyBytes, tx.bool(d.bodyTruncated), tx.bool(d.verified), replayOf, d.eventId,
+        d.sourceIp ?? null, d.headerBytes ?? null, d.bodySha256 ?? null],
     );
     return toDeliverySummary({ ...d, id: Number(row!.id), failed, replayOf });
   },

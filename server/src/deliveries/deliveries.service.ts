@@ -23,7 +23,7 @@ export function createDeliveriesService(deps: { repos: Repositories; webhooks: W
       return 'Its signature did not verify, so the payload may be forged: only verified deliveries can be replayed.';
     }
     if (row.eventId === null && row.bodyTruncated) return 'Its stored body is truncated, so the exact payload is not available.';
-    if (row.eventId === null && (row.errorCode === 'invalid_event' || row.errorCode === 'invalid_json')) {
+    if (row.eventId === null && (row.errorCode === 'invalid_event' || row.errorCode === 'invalid_json' || row.errorCode === 'json_too_deep')) {
       return 'Its payload is not a Clerk event; replaying it would be refused again.';
     }
     if (row.eventId === null && !row.svixId) return 'It carries no svix-id.';

@@ -3,6 +3,7 @@ import type { Repositories } from '../data/unit-of-work.ts';
 import type { EventFilter } from './events.repository.ts';
 import { toEventSummary, USER_VERSION_TYPES } from './events.repository.ts';
 import { notFound } from '../lib/errors.ts';
+import { parseStoredJson } from '../lib/json-depth.ts';
 
 const USERS_MATCHED = 500;
 
@@ -28,16 +29,19 @@ export function createEventsService(repos: Repositories) {
       const row = await repos.events.get(svixId);
       if (!row) throw notFound(`Event ${svixId}`);
       const deliveries = await repos.deliveries.listForEvent(svixId);
+      // Stored before deep JSON was refused, a payload can nest thousands of levels: it is cut at the limit.
       let previousUser: unknown = null;
       if (row.userId && USER_VERSION_TYPES.includes(row.type)) {
         const prev = await repos.events.previousUserVersion(row.userId, row.id);
-        previousUser = prev ? (JSON.parse(prev) as { data?: unknown }).data ?? null : null;
+        previousUser = prev ? (parseStoredJson(prev).value as { data?: unknown } | null)?.data ?? null : null;
       }
+      // '' = erased by retention or a privacy purge (the row stays for dedupe and the timeline)
+      const payload = row.payload === '' ? null : parseStoredJson(row.payload);
       return {
         ...toEventSummary(row),
-        // '' = erased by retention or a privacy purge (the row stays for dedupe and the timeline)
-        payload: row.payload === '' ? null : (JSON.parse(row.payload) as unknown),
+        payload: payload?.value ?? null,
         ...(row.payload === '' ? { payloadPurged: true } : {}),
+        ...(payload?.capped ? { payloadDepthCapped: true } : {}),
         appliedAt: row.appliedAt?.toISOString() ?? null,
         deliveries,
         previousUser,

@@ -1,16 +1,11 @@
 // Fault suite — the database goes away: a SQLite file that becomes unwritable (immutable, so even the
 // open handles fail) and a PostgreSQL server that becomes unreachable (a TCP proxy between the app and
-// 127.0.0.1:5432 is cut; the shared server keeps running). Meanwhile the endpoint answers 503 (Svix
-// retries); it recovers by itself when the database returns; nothing acknowledged is lost and the
-// delivery log keeps the refused attempts.
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
+// 127.0.0.1:5432 is cut; the shared server keeps running; both in test/outage.ts). Meanwhile the endpoint
+// answers 503 (Svix retries); it recovers by itself when the database returns; nothing acknowledged is lost
+// and the delivery log keeps the refused attempts.
 import { describe, expect, it } from 'vitest';
-import { createTestDb } from '../test/db.ts';
 import { startTestServer, type TestServer } from '../test/harness.ts';
-import { createDb } from '../lib/db/client.ts';
+import { createOutage } from '../test/outage.ts';
 import { makeEvent, makeUser } from '../../../emulator/factories.ts';
 
 const EVENTS = 40;
@@ -47,27 +42,15 @@ function report(name: string, before: number[], during: number[], recovered: { p
 
 describe('fault suite: database unavailable', () => {
   it('SQLite file unwritable: 503 while it is, recovers by itself, loses nothing', { timeout: 60_000 }, async () => {
-    const db = await createTestDb('sqlite', { busyTimeoutMs: 200 });
-    const s = await startTestServer('sqlite', { db });
-    const file = db.url.replace(/^file:/, '');
-    // not -shm: it is memory-mapped, and a write there would fault (SIGBUS) instead of returning an error
-    const files = [file, `${file}-wal`].filter((f) => existsSync(f));
-    const chattr = (flag: '+i' | '-i') => {
-      try {
-        execFileSync('chattr', [flag, ...files], { stdio: 'pipe' });
-      } catch (err) {
-        throw new Error(
-          `this test makes the SQLite file immutable with \`chattr ${flag}\` (root, and a filesystem with the immutable flag such as ext4, for ${tmpdir()}): ${String(err)}`,
-        );
-      }
-    };
+    const outage = await createOutage('sqlite');
+    const s = await startTestServer('sqlite', { db: outage.db });
     try {
       const ok = await burst(s, 'msg_ro_ok');
       expect(ok.statuses.every((x) => x === 200)).toBe(true);
-      chattr('+i'); // even root, and the already open handles, can no longer write
+      outage.cut(); // even root, and the already open handles, can no longer write
       const down = await burst(s, 'msg_ro_down');
       expect(down.statuses.every((x) => x === 503), down.statuses.join(',')).toBe(true);
-      chattr('-i');
+      outage.restore();
       const recovered = await retryUntilAcked(s, down.items);
       expect(recovered.pending).toBe(0);
       await s.services.deliveryLog.flush();
@@ -79,51 +62,24 @@ describe('fault suite: database unavailable', () => {
       // the refused attempts are in the delivery log too (buffered while the file was unwritable)
       expect(await p.delivery.count({ where: { svixId: { in: down.items.map((i) => i.svixId) }, httpStatus: 503 } })).toBe(EVENTS);
     } finally {
-      try {
-        chattr('-i');
-      } catch {
-        // already writable
-      }
+      outage.restore();
       await s.close();
-      await db.close();
+      await outage.close();
     }
   });
 
   it('PostgreSQL unreachable: 503 while it is, recovers by itself, loses nothing', { timeout: 60_000 }, async () => {
-    const direct = await createTestDb('postgresql');
-    const upstream = new URL(direct.url);
-    // A cuttable link: while `up`, connections are piped to the real server; cut() resets every open one
-    // and refuses new ones, like a network partition or a stopped server.
-    const open = new Set<Socket>();
-    let up = true;
-    const proxy: Server = createServer((client) => {
-      if (!up) return client.destroy();
-      const server = createConnection({ host: upstream.hostname, port: Number(upstream.port || 5432) });
-      open.add(client).add(server);
-      const drop = () => {
-        open.delete(client);
-        open.delete(server);
-        client.destroy();
-        server.destroy();
-      };
-      client.on('error', drop).on('close', drop);
-      server.on('error', drop).on('close', drop);
-      client.pipe(server).pipe(client);
-    });
-    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-    const viaProxy = new URL(direct.url);
-    viaProxy.port = String((proxy.address() as { port: number }).port);
-    const db = await createDb(viaProxy.toString(), { poolMax: 4 });
-    const s = await startTestServer('postgresql', { db });
+    const outage = await createOutage('postgresql');
+    const { direct } = outage;
+    const s = await startTestServer('postgresql', { db: outage.db });
     try {
       const ok = await burst(s, 'msg_pg_ok');
       expect(ok.statuses.every((x) => x === 200)).toBe(true);
-      up = false;
-      for (const sock of open) sock.destroy();
+      outage.cut();
       const down = await burst(s, 'msg_pg_down');
       expect(down.statuses.every((x) => x === 503), down.statuses.join(',')).toBe(true);
       expect((await fetch(`${s.url}/healthz`)).status).toBe(503);
-      up = true;
+      outage.restore();
       const recovered = await retryUntilAcked(s, down.items);
       expect(recovered.pending).toBe(0);
       await s.services.deliveryLog.flush();
@@ -133,12 +89,9 @@ describe('fault suite: database unavailable', () => {
       expect(lost).toBe(0);
       expect(await direct.prisma.delivery.count({ where: { svixId: { in: down.items.map((i) => i.svixId) }, httpStatus: 503 } })).toBe(EVENTS);
     } finally {
-      up = true;
+      outage.restore();
       await s.close();
-      await db.close();
-      proxy.close();
-      for (const sock of open) sock.destroy();
-      await direct.close();
+      await outage.close();
     }
   });
 });

@@ -9,6 +9,7 @@ import type { DeliveryOutcome } from '../contract.ts';
 import type { ParsedEvent } from '../webhooks/clerk-event.ts';
 import type { DeliveryLogStore, EventStore, IngestItem, IngestResult } from '../webhooks/ports.ts';
 import { applyEvent } from './apply.ts';
+import { futureVersionReason } from '../sync/rules.ts';
 import { createBatches, failedAttempts, heldEvent, recordApplied, recordDelivery, recordFailure } from './records.ts';
 
 export interface IngestStoreOptions {
@@ -21,6 +22,8 @@ export interface IngestStoreOptions {
    * `quarantined` (Svix disables an endpoint that keeps failing); default 3. Replays never count.
    */
   quarantineAfterAttempts?: number;
+  /** the server's clock, against which versions dated in the future are refused */
+  clock?: () => Date;
 }
 
 export interface IngestStore extends EventStore, DeliveryLogStore {
@@ -32,6 +35,7 @@ export interface IngestStore extends EventStore, DeliveryLogStore {
 export function createIngestStore(db: Db, opts: IngestStoreOptions = {}): IngestStore {
   const now = opts.now ?? (() => performance.now());
   const quarantineAfter = opts.quarantineAfterAttempts ?? 3;
+  const clock = opts.clock ?? (() => new Date());
   const delivery = (tx: SqlTx, item: IngestItem, outcome: DeliveryOutcome, httpStatus: 200 | 500, eventId: number, error: string | null) =>
     recordDelivery(tx, item, { outcome, httpStatus, eventId, error, durationMs: now() - item.startedAt });
 
@@ -41,6 +45,14 @@ export function createIngestStore(db: Db, opts: IngestStoreOptions = {}): Ingest
     // At-least-once delivery: a retry of an event already handled is acknowledged, never applied twice.
     if (held && held.outcome !== 'failed' && item.replayOf === null) {
       return { outcome: 'duplicate', httpStatus: 200, error: null, event: null, delivery: await delivery(tx, item, 'duplicate', 200, held.id, null), user: null };
+    }
+    // A version dated far in the future is kept as a failed event and acknowledged (2xx): Svix's retries could
+    // not change the verdict, and nothing acknowledged is lost (it can be replayed from the delivery log).
+    const future = 'updatedAt' in item.event ? futureVersionReason(item.event.updatedAt, clock()) : null;
+    if (future) {
+      const event = await recordFailure(tx, item, future, held);
+      const d = await recordDelivery(tx, item, { outcome: 'failed', httpStatus: 200, eventId: event.id, error: future, durationMs: now() - item.startedAt, errorCode: 'updated_at_in_future' });
+      return { outcome: 'failed', httpStatus: 200, error: future, event, delivery: d, user: null };
     }
     try {
       return await tx.savepoint(async () => {

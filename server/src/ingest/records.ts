@@ -62,7 +62,7 @@ export async function recordFailure(tx: SqlTx, item: IngestItem, error: string, 
 export function recordDelivery(
   tx: SqlTx,
   item: IngestItem,
-  d: { outcome: DeliveryOutcome; httpStatus: number; eventId: number; error: string | null; durationMs: number },
+  d: { outcome: DeliveryOutcome; httpStatus: number; eventId: number; error: string | null; durationMs: number; errorCode?: string },
 ): Promise<DeliverySummary> {
   return deliveriesSql.insert(tx, {
     ...item.request,
@@ -72,7 +72,7 @@ export function recordDelivery(
     eventType: item.event.type,
     outcome: d.outcome,
     httpStatus: d.httpStatus,
-    errorCode: d.outcome === 'failed' || d.outcome === 'quarantined' ? 'apply_failed' : null,
+    errorCode: d.errorCode ?? (d.outcome === 'failed' || d.outcome === 'quarantined' ? 'apply_failed' : null),
     error: d.error,
     durationMs: d.durationMs,
     verified: true,

@@ -26,6 +26,12 @@ export function createMetrics() {
     labelNames: ['status'] as const,
     registers: [registry],
   });
+  const refusedUnlogged = new Counter({
+    name: 'csm_webhook_refused_unlogged_total',
+    help: 'Webhook requests refused without a delivery-log row: rate_limited (a source past its budget of refused requests), too_many_open (past its open requests)',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
   const reconcileChecked = new Gauge({ name: 'csm_reconcile_checked_users', help: 'Users compared by the current or last reconcile run', registers: [registry] });
   const reconcileProgress = new Gauge({ name: 'csm_reconcile_progress_ratio', help: 'Progress of the current or last reconcile run (0..1)', registers: [registry] });
   const reconcileFound = new Gauge({ name: 'csm_reconcile_found_users', help: 'Drift found by the current or last reconcile run, by class', labelNames: ['class'] as const, registers: [registry] });
@@ -53,6 +59,8 @@ export function createMetrics() {
     publisher,
     /** for the Clerk client's onResponse */
     clerkResponse: (status: number) => clerkCalls.inc({ status: String(status) }),
+    /** for the webhook pipeline's onUnlogged */
+    webhookRefusedUnlogged: (reason: string) => refusedUnlogged.inc({ reason }),
     /** gauges read at scrape time */
     gauge(name: string, help: string, read: () => number) {
       new Gauge({ name, help, registers: [registry], collect() { this.set(read()); } });

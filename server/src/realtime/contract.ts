@@ -26,6 +26,12 @@ export interface ServerToClientEvents {
 export interface ClientToServerEvents {
   'feed:catch-up': (
     req: CatchUpRequest,
-    ack: (res: { events: EventSummary[]; deliveries: DeliverySummary[]; truncated: boolean }) => void,
+    ack: (res: {
+      events: EventSummary[];
+      deliveries: DeliverySummary[];
+      truncated: boolean;
+      /** over the per-connection limit (SOCKET_CATCH_UP_PER_MINUTE): nothing was read; reload the lists instead */
+      rateLimited?: boolean;
+    }) => void,
   ) => void;
 }

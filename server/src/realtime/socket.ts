@@ -1,7 +1,7 @@
 // Socket.IO on the HTTP server: cookie-authenticated, one room for operators, messages batched over a
 // few ms so a burst of webhooks becomes a handful of frames. Catch-up on reconnect reads the database.
 import type { Server as HttpServer } from 'node:http';
-import { Server } from 'socket.io';
+import { Server, type Socket } from 'socket.io';
 import type { DeliverySummary, EventSummary, IncidentSummary, ResyncResult, UserSummary } from '../contract.ts';
 import type { ClientToServerEvents, ServerToClientEvents } from './contract.ts';
 import type { Publisher } from './publisher.ts';
@@ -14,6 +14,8 @@ export const OPERATORS_ROOM = 'operators';
 export const CATCH_UP_LIMIT = 1000;
 
 type Io = Server<ClientToServerEvents, ServerToClientEvents>;
+/** An Engine.IO connection: what a handshake opens, before (and under) a socket that joined. */
+type EngineConnection = Socket['conn'];
 
 /**
  * A Publisher that queues until Socket.IO is attached, then emits batches. Created before the services
@@ -102,6 +104,9 @@ export type SocketPublisher = ReturnType<typeof createSocketPublisher>;
 
 /** How often open sockets re-check their session (expiry); revocations disconnect at once. */
 export const SESSION_RECHECK_MS = 60_000;
+/** Defaults of SOCKET_HANDSHAKE_TIMEOUT_SECONDS and SOCKET_CATCH_UP_PER_MINUTE (config.ts). */
+export const HANDSHAKE_TIMEOUT_MS = 5_000;
+export const CATCH_UP_PER_MINUTE = 10;
 
 /** What the socket server uses of the rest of the server. */
 export interface RealtimeDeps {
@@ -117,12 +122,16 @@ export function attachRealtime(
   http: HttpServer,
   deps: RealtimeDeps,
   socketPublisher: SocketPublisher,
-  opts: { sessionRecheckMs?: number; allowedHosts?: readonly string[] | null } = {},
+  opts: { sessionRecheckMs?: number; allowedHosts?: readonly string[] | null; handshakeTimeoutMs?: number; catchUpPerMinute?: number } = {},
 ): Io {
   const allowedHosts = opts.allowedHosts ?? null;
+  const catchUpPerMinute = opts.catchUpPerMinute ?? CATCH_UP_PER_MINUTE;
   const io: Io = new Server(http, {
     serveClient: false,
     cors: { origin: false },
+    // A connection that has not joined the namespace by then is closed: a handshake without a session is
+    // refused by the middleware below and would otherwise stay open (Socket.IO's default is 45 s).
+    connectTimeout: opts.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS,
     // CORS does not cover websockets: refuse a handshake a page on another site started (cross-site
     // websocket hijacking). Browsers always send Origin here; other clients have no victim cookie. A page
     // that rebound its DNS name to this server is same-origin, but its Host is not one we answer to.
@@ -174,10 +183,35 @@ export function attachRealtime(
     unsubscribe();
   });
 
+  // Socket.IO's connectTimeout closes a connection that has not joined, but a polling one that stopped polling
+  // would only go after another 30 s (its close waits for the next poll): end those at the timeout too.
+  const joined = new WeakSet<object>();
+  io.engine.on('connection', (raw: EngineConnection) => {
+    const closed = () => raw.readyState === 'closed';
+    const timer = setTimeout(() => {
+      if (joined.has(raw) || closed()) return;
+      raw.close(true);
+      if (!closed()) raw.transport.emit('close');
+    }, opts.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS);
+    timer.unref();
+    raw.once('close', () => clearTimeout(timer));
+  });
+
   io.on('connection', (socket) => {
+    joined.add(socket.conn);
     void socket.join(OPERATORS_ROOM);
+    // A dashboard catches up once per (re)connect; each costs up to two 1,000-row reads, so one connection gets
+    // a few a minute. Past that the answer says so and reads nothing (the client then reloads its lists).
+    let catchUps = { start: Date.now(), count: 0 };
     socket.on('feed:catch-up', async (req, ack) => {
       if (typeof ack !== 'function') return;
+      const t = Date.now();
+      if (t - catchUps.start >= 60_000) catchUps = { start: t, count: 0 };
+      if (++catchUps.count > catchUpPerMinute) {
+        if (catchUps.count === catchUpPerMinute + 1) deps.logger.warn({ operator: (socket.data.operator as { email?: string } | undefined)?.email }, 'catch-up requests over the per-connection limit');
+        ack({ events: [], deliveries: [], truncated: true, rateLimited: true });
+        return;
+      }
       try {
         const afterEvent = Number.isInteger(req?.lastEventId) ? req.lastEventId! : null;
         const afterDelivery = Number.isInteger(req?.lastDeliveryId) ? req.lastDeliveryId! : null;

@@ -7,6 +7,7 @@ import type { ClerkUserJson } from '../clerk/clerk-json.ts';
 import type { NewFinding, PageCommit } from './reconcile.repository.ts';
 import type { LocalUser, PageStore } from './page-store.ts';
 import { diffUsers } from '../resync/diff.ts';
+import { MAX_VERSION_AHEAD_MS } from '../sync/rules.ts';
 
 /** user_id[] accepts at most 100 values (CLERK.md §6) */
 export const ID_BATCH = 100;
@@ -107,8 +108,10 @@ export async function classifyPage(
       findings.push({ userId: u.id, class: 'stale', diff, label: labelOf(u) });
       continue;
     }
-    // A webhook wrote a newer version than this page shows: not drift (resync would not step back either).
-    if (local.clerkUpdatedAt && local.clerkUpdatedAt.getTime() > u.updated_at) {
+    // A webhook wrote a newer version than this page shows: not drift (a resync now would not step back either).
+    // Unless that version is dated further ahead of the clock than a webhook may be: then it is not Clerk's,
+    // and it is drift like any other difference (the fix writes Clerk's answer over it).
+    if (local.clerkUpdatedAt && local.clerkUpdatedAt.getTime() > u.updated_at && local.clerkUpdatedAt.getTime() - at.getTime() <= MAX_VERSION_AHEAD_MS) {
       inSync++;
       continue;
     }

@@ -11,6 +11,8 @@ import { ID_BATCH } from './classify.ts';
 import { toUserSummary } from '../users/users.repository.ts';
 import { AppError } from '../lib/errors.ts';
 
+const NOTES_KEPT = 100;
+
 export function createFixer(deps: {
   repo: ReconcileRepository;
   /** already behind the reconcile's rate budget */
@@ -27,16 +29,25 @@ export function createFixer(deps: {
 
   async function fixRun(id: number, userIds: string[] | undefined, actor: string): Promise<ReconcileFixResult> {
     const results: Record<ResyncResult['result'], number> = { created: 0, updated: 0, unchanged: 0, tombstoned: 0 };
+    // users whose local version was dated later than Clerk's (the audit entry lists the first NOTES_KEPT)
+    const notes: { userId: string; note: string }[] = [];
+    let noted = 0;
     let afterId = 0;
     for (;;) {
       const batch = await repo.unfixedBatch(id, userIds ?? null, afterId, ID_BATCH);
       if (batch.length === 0) break;
+      const fetchedAt = clock();
       const current = new Map((await clerk.listUsers({ userIds: batch.map((f) => f.userId), limit: ID_BATCH })).map((u) => [u.id, u]));
       const byResult = new Map<ResyncResult['result'], number[]>();
       for (const f of batch) {
         let result: ResyncResult['result'];
         try {
-          result = (await deps.resync.applyClerkState(f.userId, current.get(f.userId) ?? null, { source: 'reconcile' })).result;
+          const applied = await deps.resync.applyClerkState(f.userId, current.get(f.userId) ?? null, { source: 'reconcile', fetchedAt });
+          result = applied.result;
+          if (applied.note) {
+            noted++;
+            if (notes.length < NOTES_KEPT) notes.push({ userId: f.userId, note: applied.note });
+          }
         } catch (err) {
           // gone from Clerk before we ever held it: nothing to write
           if (!(err instanceof AppError && err.code === 'not_found')) throw err;
@@ -53,7 +64,7 @@ export function createFixer(deps: {
     const fixed = Object.values(results).reduce((a, b) => a + b, 0);
     const run = await view.requireRun(id);
     const dto = await view.toDto(run);
-    await deps.audit.record(actor, 'reconcile_fix', id, { runId: id, requested: userIds ?? 'all', fixed, results });
+    await deps.audit.record(actor, 'reconcile_fix', id, { runId: id, requested: userIds ?? 'all', fixed, results, ...(noted ? { notes, noted } : {}) });
     deps.publisher.reconcileProgress(dto);
     return { runId: id, fixed, results, unfixed: dto.unfixed };
   }

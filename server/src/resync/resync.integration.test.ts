@@ -4,16 +4,25 @@ import { TEST_PROVIDERS } from '../test/db.ts';
 import { startTestServer, type TestServer } from '../test/harness.ts';
 import { createEmulator, generateSecretKey, generateSigningSecret, type Emulator } from '../../../emulator/emulator.ts';
 import type { ResyncResult, UserComparison, UserDetail } from '../contract.ts';
+import { createClerkClient } from '../clerk/clerk-client.ts';
 
 const json = async <T,>(r: Response | Promise<Response>): Promise<T> => (await (await r).json()) as T;
 
 describe.each(TEST_PROVIDERS)('compare and resync on %s', (provider) => {
   let s: TestServer;
   let clerk: Emulator;
+  /** runs after Clerk answered a GET /users/{id} and before the resync writes it (a webhook racing the resync) */
+  let whileFetching: (() => Promise<void>) | null = null;
   beforeAll(async () => {
     clerk = createEmulator({ signingSecret: generateSigningSecret(), secretKey: generateSecretKey(), targets: [], rateLimit: null, timeFactor: 0.001 });
     const { url } = await clerk.listen(0);
-    s = await startTestServer(provider, { secrets: [clerk.signingSecret], clerkApiUrl: url, clerkSecretKey: clerk.secretKey });
+    const api = createClerkClient({ apiUrl: url, secretKey: clerk.secretKey });
+    const getUser: typeof api.getUser = async (id) => {
+      const user = await api.getUser(id);
+      await whileFetching?.();
+      return user;
+    };
+    s = await startTestServer(provider, { secrets: [clerk.signingSecret], clerkApiUrl: url, clerkSecretKey: clerk.secretKey, clerk: { ...api, getUser } });
     clerk.addTarget(`${s.url}/api/webhooks/clerk`);
   });
   afterAll(async () => {
@@ -84,9 +93,12 @@ describe.each(TEST_PROVIDERS)('compare and resync on %s', (provider) => {
   it('does not step back behind a newer webhook version written meanwhile', async () => {
     const user = clerk.createUser();
     await clerk.settled();
-    // the local copy holds a version newer than what Clerk's API returns (a webhook raced the resync)
+    // the local copy comes to hold a version newer than what Clerk's API returned (a webhook raced the resync)
     const row = await s.db.prisma.user.findUniqueOrThrow({ where: { id: user.id } });
-    await s.db.prisma.user.update({ where: { id: user.id }, data: { clerkUpdatedAt: new Date(row.clerkUpdatedAt!.getTime() + 60_000), firstName: 'Newer' } });
+    whileFetching = async () => {
+      whileFetching = null;
+      await s.db.prisma.user.update({ where: { id: user.id }, data: { clerkUpdatedAt: new Date(row.clerkUpdatedAt!.getTime() + 60_000), firstName: 'Newer' } });
+    };
     const res = await json<ResyncResult>(s.api(`/api/users/${user.id}/resync`, { method: 'POST' }));
     expect(res.result).toBe('unchanged');
     expect(res.user.firstName).toBe('Newer');

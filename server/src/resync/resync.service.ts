@@ -12,6 +12,7 @@ import type { Logger } from '../lib/logger.ts';
 import { diffUsers, volatileDiffs } from './diff.ts';
 import { notFound } from '../lib/errors.ts';
 import { decideSessionVersion } from '../sync/rules.ts';
+import { capJsonDepth, parseStoredJson } from '../lib/json-depth.ts';
 
 export function createResyncService(deps: {
   uow: UnitOfWork;
@@ -25,7 +26,8 @@ export function createResyncService(deps: {
   const clock = deps.clock ?? (() => new Date());
   const { repos } = deps.uow;
 
-  const parse = (data: string | null) => (data ? (JSON.parse(data) as Record<string, unknown>) : null);
+  // cut at the nesting limit: microdiff recurses, and a copy stored before deep JSON was refused may nest thousands of levels
+  const parse = (data: string | null) => (data ? (parseStoredJson(data).value as Record<string, unknown>) : null);
 
   function statusOf(localExists: boolean, localDeleted: boolean, clerkExists: boolean, differences: number): SyncStatus {
     if (!clerkExists) return localDeleted ? 'deleted' : 'drifted';
@@ -34,16 +36,22 @@ export function createResyncService(deps: {
   }
 
   /**
-   * The resync rules for one user, given Clerk's current state (null: Clerk answered 404). Shared with the
-   * reconcile fix, which fetches Clerk's state in batches of 100. Does not publish.
+   * The resync rules for one user, given Clerk's current state (null: Clerk answered 404), fetched at `fetchedAt`.
+   * Shared with the reconcile fix, which fetches Clerk's state in batches of 100. Does not publish.
+   *
+   * Clerk's answer is the truth at the moment it was fetched, so it replaces whatever version was held then,
+   * even one whose `updated_at` is later (a version dated in the future would otherwise block every update for
+   * good); `note` says when that happened. Only a version a webhook wrote *after* the fetch is newer than the
+   * truth fetched, and stays.
    */
   async function applyClerkState(
     userId: string,
     clerk: ClerkUserJson | null,
-    opts: { source?: UserSource } = {},
-  ): Promise<Pick<ResyncResult, 'result' | 'changedFields'>> {
+    opts: { source?: UserSource; fetchedAt?: Date } = {},
+  ): Promise<Pick<ResyncResult, 'result' | 'changedFields' | 'note'>> {
     const now = clock();
     const source = opts.source ?? 'resync';
+    const fetchedAt = opts.fetchedAt ?? now;
     return deps.uow.transaction(async (tx) => {
       const local = await tx.users.get(userId);
       if (!clerk) {
@@ -57,11 +65,20 @@ export function createResyncService(deps: {
       }
       const before = local && !local.deleted ? parse(local.data) : null;
       const changed = diffUsers(before, clerk as unknown as Record<string, unknown>).map((d) => d.path);
-      // Clerk is the truth, but never step back behind a newer version a webhook wrote meanwhile.
-      const heldNewer = local?.clerkUpdatedAt && !local.deleted && local.clerkUpdatedAt.getTime() > clerk.updated_at;
-      if (heldNewer) {
-        await tx.users.setSyncStatus(userId, 'never_compared', now);
-        return { result: 'unchanged' as const, changedFields: [] };
+      const held = local && !local.deleted ? local.clerkUpdatedAt : null;
+      // NaN: a date PostgreSQL holds but the driver cannot read back (past year 9999), i.e. far in the future
+      const heldMs = held ? held.getTime() : null;
+      let note: string | undefined;
+      if (heldMs !== null && (Number.isNaN(heldMs) || heldMs > clerk.updated_at)) {
+        const versions = `held ${Number.isNaN(heldMs) ? 'a date past the year 9999' : held!.toISOString()}, Clerk's ${new Date(clerk.updated_at).toISOString()}`;
+        if (!Number.isNaN(heldMs) && local!.source === 'webhook' && local!.updatedAt.getTime() >= fetchedAt.getTime()) {
+          // a webhook delivered a newer version while Clerk was being asked: that one is newer than the answer
+          await tx.users.setSyncStatus(userId, 'never_compared', now);
+          return { result: 'unchanged' as const, changedFields: [], note: `kept a newer version a webhook delivered while Clerk was being asked (${versions})` };
+        }
+        note = Number.isNaN(heldMs) || heldMs > now.getTime()
+          ? `overwrote a local version dated in the future (${versions})`
+          : `overwrote a local version dated later than Clerk's (${versions})`;
       }
       await tx.users.putVersion(clerk as unknown as Record<string, unknown>, {
         svixId: local?.lastEventSvixId ?? null,
@@ -70,7 +87,7 @@ export function createResyncService(deps: {
         comparedAt: now,
       });
       const result = !local ? ('created' as const) : changed.length > 0 || local.deleted ? ('updated' as const) : ('unchanged' as const);
-      return { result, changedFields: local?.deleted ? ['deleted', ...changed] : changed };
+      return { result, changedFields: local?.deleted ? ['deleted', ...changed] : changed, ...(note ? { note } : {}) };
     }, [userId]);
   }
 
@@ -115,9 +132,12 @@ export function createResyncService(deps: {
 
   return {
     async compare(userId: string): Promise<UserComparison> {
-      const [clerk, local] = await Promise.all([deps.clerk.getUser(userId), repos.users.get(userId)]);
-      if (!clerk && !local) throw notFound(`User ${userId} (neither Clerk nor the local copy knows it)`);
-      const localData = parse(local?.data ?? null);
+      const [answer, local] = await Promise.all([deps.clerk.getUser(userId), repos.users.get(userId)]);
+      if (!answer && !local) throw notFound(`User ${userId} (neither Clerk nor the local copy knows it)`);
+      // Both sides cut at the nesting limit, so a deep copy (stored before deep JSON was refused) or a deep
+      // metadata value cannot break the diff or the answer.
+      const localData = local?.data ? (parseStoredJson(local.data).value as Record<string, unknown> | null) : null;
+      const clerk = answer ? (capJsonDepth(answer) as ClerkUserJson) : null;
       const diff = diffUsers(local?.deleted ? null : localData, clerk as unknown as Record<string, unknown> | null);
       const status = statusOf(Boolean(local), local?.deleted ?? false, Boolean(clerk), diff.length);
       // A GET changes nothing: the status is answered, not stored (a resync stores what it finds).
@@ -141,8 +161,9 @@ export function createResyncService(deps: {
     refreshFromClerk,
 
     async resync(userId: string, operator: OperatorDto): Promise<ResyncResult> {
+      const fetchedAt = clock();
       const clerk = await deps.clerk.getUser(userId);
-      const outcome = await applyClerkState(userId, clerk);
+      const outcome = await applyClerkState(userId, clerk, { fetchedAt });
       // a resync also corrects the user's sessions (expired, abandoned or ended without an event reaching here);
       // the user is committed already, so a failure here is reported in the log, not as a failed resync
       if (clerk) await refreshSessions(userId).catch((err: unknown) => deps.logger.warn({ err, userId }, 'refreshing the sessions of a resynced user failed'));
@@ -153,7 +174,7 @@ export function createResyncService(deps: {
       const { deletedAt: _d, data: _data, source: _s, lastEvent: _e, sessions: _ss, ...summary } = user;
       deps.publisher.userChanged(summary);
       deps.publisher.resyncFinished(result);
-      await deps.audit?.record(operator.email, 'resync', userId, { result: outcome.result, changedFields: outcome.changedFields });
+      await deps.audit?.record(operator.email, 'resync', userId, { result: outcome.result, changedFields: outcome.changedFields, ...(outcome.note ? { note: outcome.note } : {}) });
       return result;
     },
   };

@@ -88,3 +88,16 @@ function compareVersions(held: Date | null, incoming: Date): Decision {
   if (diff > 0) return 'apply';
   return diff === 0 ? 'duplicate' : 'stale';
 }
+
+/**
+ * How far ahead of the server's clock a version's `updated_at` may be. Clerk stamps versions with its own clock,
+ * so a little skew is normal; a version from next year is not Clerk's: applied, it would make every genuine
+ * update after it `stale`.
+ */
+export const MAX_VERSION_AHEAD_MS = 24 * 60 * 60 * 1000;
+
+/** Why a version dated too far in the future is not applied, or null when its date is plausible. */
+export function futureVersionReason(updatedAt: Date, now: Date): string | null {
+  if (updatedAt.getTime() - now.getTime() <= MAX_VERSION_AHEAD_MS) return null;
+  return `updated_at ${updatedAt.toISOString()} is more than a day ahead of the server's clock (${now.toISOString()}): not applied, since it would make every later genuine update stale. Check the sender; a resync takes Clerk's current version`;
+}

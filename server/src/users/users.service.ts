@@ -5,6 +5,7 @@ import { toUserSummary } from './users.repository.ts';
 import { toEventSummary } from '../events/events.repository.ts';
 import { iso } from '../lib/iso.ts';
 import { notFound } from '../lib/errors.ts';
+import { parseStoredJson } from '../lib/json-depth.ts';
 
 export function createUsersService(deps: { repos: Repositories }) {
   const { repos } = deps;
@@ -17,7 +18,8 @@ export function createUsersService(deps: { repos: Repositories }) {
     return {
       ...toUserSummary(row),
       deletedAt: iso(row.deletedAt),
-      data: row.data ? (JSON.parse(row.data) as unknown) : null,
+      // cut at the nesting limit: a copy stored before deep JSON was refused must not break the page
+      data: row.data ? parseStoredJson(row.data).value : null,
       source: row.source,
       lastEvent: lastEvent ? toEventSummary(lastEvent) : null,
       sessions,

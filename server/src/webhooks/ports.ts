@@ -13,6 +13,11 @@ export interface RequestFacts {
   body: string;
   bodyBytes: number;
   bodyTruncated: boolean;
+  /** the client's address; null for replays */
+  sourceIp?: string | null;
+  headerBytes?: number | null;
+  /** SHA-256 (hex) of the whole body, when `body` keeps only a prefix of it (unverified requests) */
+  bodySha256?: string | null;
 }
 
 export interface IngestItem {

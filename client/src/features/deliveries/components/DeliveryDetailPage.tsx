@@ -111,6 +111,12 @@ export function DeliveryDetailPage() {
                 </dd>
                 <dt>Signature</dt>
                 <dd>{d.verified ? 'verified' : <span className="error-text">not verified</span>}</dd>
+                {d.sourceIp && (
+                  <>
+                    <dt>From</dt>
+                    <dd className="mono">{d.sourceIp}</dd>
+                  </>
+                )}
                 {d.replayOf && (
                   <>
                     <dt>Replay of</dt>
@@ -152,14 +158,27 @@ export function DeliveryDetailPage() {
 
             <section className="card" aria-labelledby="headers-heading">
               <h2 id="headers-heading">Request headers</h2>
+              <p className="muted small">
+                {d.headerBytes !== null && `${d.headerBytes.toLocaleString()} bytes of headers. `}
+                {!d.verified && 'The signature did not verify, so only these few headers were kept, cut short.'}
+              </p>
               <Table items={headers} columns={HEADER_COLUMNS} getKey={([name]) => name} caption="Request headers" />
             </section>
 
             <section className="card" aria-labelledby="body-heading">
               <h2 id="body-heading">Body</h2>
               <p className="muted small">
-                {d.bodyBytes.toLocaleString()} bytes{d.bodyTruncated && ' — truncated for storage; only the beginning is shown'}
+                {d.bodyBytes.toLocaleString()} bytes
+                {d.bodyTruncated &&
+                  (d.bodySha256
+                    ? ' — the signature did not verify, so only its beginning was kept (and a hash of all of it)'
+                    : ' — truncated for storage; only the beginning is shown')}
               </p>
+              {d.bodySha256 && (
+                <p className="small">
+                  SHA-256 of the whole body: <span className="mono break">{d.bodySha256}</span>
+                </p>
+              )}
               {parsed ? <JsonView data={parsed.json} label="Request body" /> : <pre className="code-block">{d.body || '(empty)'}</pre>}
             </section>
           </>

@@ -136,7 +136,12 @@ export function EventDetailPage() {
               {event.payloadPurged ? (
                 <p className="muted">The payload was erased by retention or a privacy purge; the event itself stays for deduplication.</p>
               ) : (
-                <JsonView data={event.payload} label="Event payload" />
+                <>
+                  {event.payloadDepthCapped && (
+                    <p className="muted small">It nests deeper than 64 levels (stored before such events were refused): the deeper parts are not shown.</p>
+                  )}
+                  <JsonView data={event.payload} label="Event payload" />
+                </>
               )}
             </section>
           </>
