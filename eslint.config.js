@@ -11,7 +11,15 @@ import globals from 'globals';
 // contract types. `no-cycle` makes the import graph a DAG.
 export default tseslint.config(
   {
-    ignores: ['node_modules', 'dist', 'data', 'server/src/generated', 'test-results', 'playwright-report', 'bench/results'],
+    ignores: [
+      'node_modules',
+      'dist',
+      'data',
+      'server/src/generated',
+      'test-results',
+      'playwright-report',
+      'bench/results',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -43,11 +51,21 @@ export default tseslint.config(
     },
   },
   {
-    files: ['server/**/*.ts', 'emulator/**/*.ts', 'client/src/**/*.{ts,tsx}', 'bench/**/*.ts', 'e2e/**/*.ts', 'scripts/**/*.ts'],
+    files: [
+      'server/**/*.ts',
+      'emulator/**/*.ts',
+      'client/src/**/*.{ts,tsx}',
+      'bench/**/*.ts',
+      'e2e/**/*.ts',
+      'scripts/**/*.ts',
+    ],
     plugins: { 'import-x': importX },
     settings: {
       'import-x/resolver-next': [
-        createTypeScriptImportResolver({ project: ['tsconfig.json', 'client/tsconfig.json'], noWarnOnMultipleProjects: true }),
+        createTypeScriptImportResolver({
+          project: ['tsconfig.json', 'client/tsconfig.json'],
+          noWarnOnMultipleProjects: true,
+        }),
       ],
     },
     rules: {
@@ -85,14 +103,23 @@ export default tseslint.config(
               except: ['./src/contract.ts', './src/realtime/contract.ts'],
               message: "The client imports only the server's contract types.",
             },
-            ...['admin', 'audit', 'auth', 'deliveries', 'drift', 'events', 'overview', 'users', 'organizations', 'incidents'].map(
-              (f) => ({
-                target: `client/src/features/${f}`,
-                from: 'client/src/features',
-                except: [`./${f}`],
-                message: 'Client features do not import each other; share through client/src/components or lib.',
-              }),
-            ),
+            ...[
+              'admin',
+              'audit',
+              'auth',
+              'deliveries',
+              'drift',
+              'events',
+              'overview',
+              'users',
+              'organizations',
+              'incidents',
+            ].map((f) => ({
+              target: `client/src/features/${f}`,
+              from: 'client/src/features',
+              except: [`./${f}`],
+              message: 'Client features do not import each other; share through client/src/components or lib.',
+            })),
           ],
         },
       ],

@@ -7,7 +7,9 @@ import { E2E } from './e2e/support/ports.ts';
  * where one is installed, else fail loudly (never skip).
  */
 function chromiumPath(): string | undefined {
-  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean) as string[];
+  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(
+    Boolean,
+  ) as string[];
   const system = candidates.find((p) => existsSync(p));
   if (system) return system;
   try {

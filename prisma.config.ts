@@ -11,8 +11,7 @@ const provider = url && /^postgres(ql)?:\/\//.test(url) ? 'postgresql' : 'sqlite
 // PRISMA_SCHEMA_ENGINE_BINARY names an existing file. Only when no native engine is installed, point it at our
 // JSON-RPC shim over the WebAssembly engine (scripts/prisma-schema-engine.mjs); with internet the native one wins.
 const enginesDir = join(import.meta.dirname, 'node_modules', '@prisma', 'engines');
-const hasNativeEngine =
-  existsSync(enginesDir) && readdirSync(enginesDir).some((f) => f.startsWith('schema-engine'));
+const hasNativeEngine = existsSync(enginesDir) && readdirSync(enginesDir).some((f) => f.startsWith('schema-engine'));
 if (!hasNativeEngine && !process.env.PRISMA_SCHEMA_ENGINE_BINARY) {
   process.env.PRISMA_SCHEMA_ENGINE_BINARY = join(import.meta.dirname, 'scripts', 'prisma-schema-engine.mjs');
 }

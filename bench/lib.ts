@@ -38,7 +38,16 @@ export function signedEventSource(secret: string, pool = 2000) {
   };
 }
 
-export async function load(url: string, opts: { connections: number; durationSec: number; overallRate?: number; next: () => { body: string; headers: Record<string, string> }; onSent?: (svixId: string) => void }): Promise<LoadResult> {
+export async function load(
+  url: string,
+  opts: {
+    connections: number;
+    durationSec: number;
+    overallRate?: number;
+    next: () => { body: string; headers: Record<string, string> };
+    onSent?: (svixId: string) => void;
+  },
+): Promise<LoadResult> {
   const result = await autocannon({
     url,
     method: 'POST',
@@ -70,7 +79,15 @@ export async function load(url: string, opts: { connections: number; durationSec
  * every connection's timer together, so 20 connections send in bursts of 20 — queueing the latency figure
  * measures). Returns how many were sent and how many answered non-2xx.
  */
-export async function paced(url: string, opts: { rate: number; durationSec: number; next: () => { body: string; headers: Record<string, string> }; onSent?: (svixId: string) => void }) {
+export async function paced(
+  url: string,
+  opts: {
+    rate: number;
+    durationSec: number;
+    next: () => { body: string; headers: Record<string, string> };
+    onSent?: (svixId: string) => void;
+  },
+) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   const target = new URL(url);
   const total = Math.round(opts.rate * opts.durationSec);
@@ -89,7 +106,14 @@ export async function paced(url: string, opts: { rate: number; durationSec: numb
     inFlight.push(
       new Promise<void>((resolve, reject) => {
         const req = http.request(
-          { agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { ...r.headers, 'content-length': Buffer.byteLength(r.body) } },
+          {
+            agent,
+            host: target.hostname,
+            port: target.port,
+            path: target.pathname,
+            method: 'POST',
+            headers: { ...r.headers, 'content-length': Buffer.byteLength(r.body) },
+          },
           (res) => {
             if (res.statusCode! < 200 || res.statusCode! >= 300) non2xx++;
             res.resume().on('end', resolve);
@@ -116,7 +140,11 @@ export interface Target {
 }
 
 /** Starts a bench target in its own process (the load generator must not share its event loop). */
-export function startTarget(script: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<Target> {
+export function startTarget(
+  script: string,
+  env: Record<string, string> = {},
+  nodeArgs: string[] = [],
+): Promise<Target> {
   const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -33,9 +33,11 @@ const dir = mkdtempSync(path.join(tmpdir(), 'bench-reconcile-'));
 const databaseUrl = `file:${dir}/reconcile.db`;
 // the emulator holds every user and its JSON in memory: ~8 KiB a user
 const clerkHeapMiB = Math.max(4096, Math.ceil(USERS / 100_000) * 1024);
-const clerk = await startTarget('bench/targets/clerk.ts', { BENCH_CLERK_USERS: String(USERS), BENCH_CLERK_SECRET_KEY: secretKey }, [
-  `--max-old-space-size=${clerkHeapMiB}`,
-]);
+const clerk = await startTarget(
+  'bench/targets/clerk.ts',
+  { BENCH_CLERK_USERS: String(USERS), BENCH_CLERK_SECRET_KEY: secretKey },
+  [`--max-old-space-size=${clerkHeapMiB}`],
+);
 const backend = (p: string) => fetch(`${clerk.url}/v1${p}`, { headers: { authorization: `Bearer ${secretKey}` } });
 const control = async (p: string, method: string, body?: unknown) => {
   const res = await fetch(`${clerk.url}/control${p}`, {
@@ -51,11 +53,13 @@ const control = async (p: string, method: string, body?: unknown) => {
 await migrate(databaseUrl);
 const db = await createDb(databaseUrl);
 const ids: string[] = [];
-for (let after: string | null = null; ; ) {
+for (let after: string | null = null; ;) {
   const res = await backend(`/users?limit=500&order_by=%2Bcreated_at${after ? `&starting_after=${after}` : ''}`);
   const page = (await res.json()) as ClerkUserJson[];
   if (page.length === 0) break;
-  await db.prisma.user.createMany({ data: page.map((u) => ({ ...userColumnsOf(u as unknown as Record<string, unknown>), source: 'webhook' })) });
+  await db.prisma.user.createMany({
+    data: page.map((u) => ({ ...userColumnsOf(u as unknown as Record<string, unknown>), source: 'webhook' })),
+  });
   for (const u of page) ids.push(u.id);
   after = page.at(-1)!.id;
 }
@@ -67,7 +71,9 @@ const inParallel = async (items: string[], fn: (id: string) => Promise<unknown>)
 const expected = { missing: [] as string[], stale: ids.slice(0, n), deleted: ids.slice(n, 2 * n) };
 await inParallel(expected.stale, (id) => control(`/users/${id}?webhook=false`, 'PATCH', { first_name: 'Drifted' }));
 await inParallel(expected.deleted, (id) => control(`/users/${id}?webhook=false`, 'DELETE'));
-await inParallel(ids.slice(0, n), async () => expected.missing.push(((await control('/users?webhook=false', 'POST', {})) as { id: string }).id));
+await inParallel(ids.slice(0, n), async () =>
+  expected.missing.push(((await control('/users?webhook=false', 'POST', {})) as { id: string }).id),
+);
 ids.length = 0;
 const users = (await (await backend('/users/count')).json()) as { total_count: number };
 // The emulator keeps its created_at order like an index, rebuilt after users come or go: build it now, as
@@ -75,28 +81,40 @@ const users = (await (await backend('/users/count')).json()) as { total_count: n
 await backend('/users?limit=1&order_by=%2Bcreated_at');
 
 await control('/rate-limit', 'PUT', { requests: LIMIT, windowMs: WINDOW_MS });
-const monitor = await startTarget('bench/targets/monitor.ts', {
-  BENCH_DATABASE_URL: databaseUrl,
-  BENCH_CLERK_API_URL: clerk.url,
-  BENCH_CLERK_SECRET_KEY: secretKey,
-  RECONCILE_RATE_LIMIT: String(LIMIT),
-  RECONCILE_BUDGET_SHARE: String(SHARE),
-}, [...(process.env.BENCH_MEMORY_LOG ? ['--expose-gc'] : []), ...(process.env.BENCH_MONITOR_NODE_ARGS?.split(' ').filter(Boolean) ?? [])]);
+const monitor = await startTarget(
+  'bench/targets/monitor.ts',
+  {
+    BENCH_DATABASE_URL: databaseUrl,
+    BENCH_CLERK_API_URL: clerk.url,
+    BENCH_CLERK_SECRET_KEY: secretKey,
+    RECONCILE_RATE_LIMIT: String(LIMIT),
+    RECONCILE_BUDGET_SHARE: String(SHARE),
+  },
+  [
+    ...(process.env.BENCH_MEMORY_LOG ? ['--expose-gc'] : []),
+    ...(process.env.BENCH_MONITOR_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+  ],
+);
 const login = await fetch(`${monitor.url}/api/auth/login`, {
   method: 'POST',
   headers: { 'content-type': 'application/json' },
   body: JSON.stringify({ email: 'bench@bench.local', password: 'bench-password' }),
 });
-const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+const cookie = login.headers
+  .getSetCookie()
+  .map((c) => c.split(';')[0])
+  .join('; ');
 const { csrfToken } = (await login.json()) as { csrfToken: string };
-const api = (p: string, method = 'GET') => fetch(`${monitor.url}${p}`, { method, headers: { cookie, 'x-csrf-token': csrfToken } });
+const api = (p: string, method = 'GET') =>
+  fetch(`${monitor.url}${p}`, { method, headers: { cookie, 'x-csrf-token': csrfToken } });
 
 /** CPU seconds the process has used so far (all its threads: user + system) */
 const cpuSeconds = (pid: number) => {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (100 per second)
 };
-const rssMiB = (pid: number) => Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
+const rssMiB = (pid: number) =>
+  Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
 const monitorIdleRssMiB = rssMiB(monitor.proc.pid!);
 const cpuBefore = { monitor: cpuSeconds(monitor.proc.pid!), clerk: cpuSeconds(clerk.proc.pid!) };
 await fetch(`${clerk.url}/bench/counts`, { method: 'POST' });
@@ -123,11 +141,16 @@ const cpu = {
   monitor: Number((cpuSeconds(monitor.proc.pid!) - cpuBefore.monitor).toFixed(2)),
   clerk: Number((cpuSeconds(clerk.proc.pid!) - cpuBefore.clerk).toFixed(2)),
 };
-const { requests, throttled } = (await (await fetch(`${clerk.url}/bench/counts`)).json()) as { requests: number; throttled: number };
+const { requests, throttled } = (await (await fetch(`${clerk.url}/bench/counts`)).json()) as {
+  requests: number;
+  throttled: number;
+};
 // exact: every user drifted on purpose found, in its class, and nothing else
 const found: Record<DriftClass, string[]> = { missing: [], stale: [], deleted: [] };
-for (let cursor: string | null = null; ; ) {
-  const page = (await (await api(`/api/reconcile/runs/${run.id}/findings?limit=500${cursor ? `&cursor=${cursor}` : ''}`)).json()) as Page<ReconcileFindingDto>;
+for (let cursor: string | null = null; ;) {
+  const page = (await (
+    await api(`/api/reconcile/runs/${run.id}/findings?limit=500${cursor ? `&cursor=${cursor}` : ''}`)
+  ).json()) as Page<ReconcileFindingDto>;
   for (const f of page.items) found[f.class].push(f.userId);
   if (!(cursor = page.nextCursor)) break;
 }
@@ -135,9 +158,11 @@ const sameIds = (a: string[], b: string[]) => {
   const [x, y] = [[...a].sort(), [...b].sort()];
   return x.length === y.length && x.every((id, i) => id === y[i]);
 };
-const exact = run.status === 'completed' && (['missing', 'stale', 'deleted'] as const).every((k) => sameIds(found[k], expected[k]));
+const exact =
+  run.status === 'completed' && (['missing', 'stale', 'deleted'] as const).every((k) => sameIds(found[k], expected[k]));
 /** the process' peak resident set (VmHWM), MiB */
-const peakRss = (pid: number) => Math.round(Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
+const peakRss = (pid: number) =>
+  Math.round(Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
 const monitorPeakRssMiB = peakRss(monitor.proc.pid!);
 const clerkPeakRssMiB = peakRss(clerk.proc.pid!);
 await monitor.stop();

@@ -18,7 +18,12 @@ const ONLY = new Set((process.env.BENCH_ONLY ?? 'ingest,latency,queries,reconcil
 const CONNECTIONS = 20;
 const ADMIN = { email: 'bench@bench.local', password: 'bench-password' };
 const results: Record<string, unknown> = {
-  machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+  machine: {
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+  },
   at: new Date().toISOString(),
 };
 const rows: [string, string, string][] = [];
@@ -29,14 +34,22 @@ async function pipeline(databaseUrl: string, secret: string): Promise<Target> {
 }
 
 async function signIn(url: string): Promise<string> {
-  const res = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) });
+  const res = await fetch(`${url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(ADMIN),
+  });
   if (res.status !== 200) throw new Error(`bench sign-in failed: ${res.status}`);
   return res.headers.getSetCookie()[0]!.split(';')[0]!;
 }
 
 /** One dashboard connected, as the issue asks (publish to one socket client is part of the work). */
 async function dashboard(url: string, onEvents?: (ids: string[]) => void) {
-  const socket = connect(url, { transports: ['websocket'], extraHeaders: { cookie: await signIn(url) }, reconnection: false });
+  const socket = connect(url, {
+    transports: ['websocket'],
+    extraHeaders: { cookie: await signIn(url) },
+    reconnection: false,
+  });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
     socket.once('connect_error', reject);
@@ -61,10 +74,18 @@ function cpuSeconds(pid: number): number {
 async function measuredLoad(t: Target, secret: string) {
   const server0 = cpuSeconds(t.proc.pid!);
   const gen0 = process.cpuUsage();
-  const r = await load(`${t.url}/api/webhooks/clerk`, { connections: CONNECTIONS, durationSec: SECONDS, next: signedEventSource(secret) });
+  const r = await load(`${t.url}/api/webhooks/clerk`, {
+    connections: CONNECTIONS,
+    durationSec: SECONDS,
+    next: signedEventSource(secret),
+  });
   const gen = process.cpuUsage(gen0);
   const perRequest = (seconds: number) => (seconds * 1e6) / Math.max(1, r.total);
-  return { ...r, serverCpuUs: perRequest(cpuSeconds(t.proc.pid!) - server0), generatorCpuUs: perRequest((gen.user + gen.system) / 1e6) };
+  return {
+    ...r,
+    serverCpuUs: perRequest(cpuSeconds(t.proc.pid!) - server0),
+    generatorCpuUs: perRequest((gen.user + gen.system) / 1e6),
+  };
 }
 
 async function ingest() {
@@ -72,14 +93,24 @@ async function ingest() {
   const bare = await startTarget('bench/targets/bare.ts');
   const base = await measuredLoad(bare, secret);
   await bare.stop();
-  const out: Record<string, Awaited<ReturnType<typeof measuredLoad>> & { ratio: number }> = { bare: { ...base, ratio: 1 } };
-  const cpu = (r: { serverCpuUs: number; generatorCpuUs: number }) => `CPU/request: server ${fmt(r.serverCpuUs)} µs, generator ${fmt(r.generatorCpuUs)} µs`;
-  rows.push(['ingest: bare Express 204', `${fmt(base.requestsPerSec)} req/s`, `p99 ${base.latencyP99} ms; ${cpu(base)}`]);
+  const out: Record<string, Awaited<ReturnType<typeof measuredLoad>> & { ratio: number }> = {
+    bare: { ...base, ratio: 1 },
+  };
+  const cpu = (r: { serverCpuUs: number; generatorCpuUs: number }) =>
+    `CPU/request: server ${fmt(r.serverCpuUs)} µs, generator ${fmt(r.generatorCpuUs)} µs`;
+  rows.push([
+    'ingest: bare Express 204',
+    `${fmt(base.requestsPerSec)} req/s`,
+    `p99 ${base.latencyP99} ms; ${cpu(base)}`,
+  ]);
 
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-ingest-'));
   const pg = await createTestDb('postgresql');
   try {
-    for (const [name, url] of [['sqlite', `file:${dir}/ingest.db`], ['postgresql', pg.url]] as const) {
+    for (const [name, url] of [
+      ['sqlite', `file:${dir}/ingest.db`],
+      ['postgresql', pg.url],
+    ] as const) {
       const t = await pipeline(url, secret);
       const socket = await dashboard(t.url);
       const r = await measuredLoad(t, secret);
@@ -89,7 +120,7 @@ async function ingest() {
       rows.push([
         `ingest: full pipeline, ${name}`,
         `${fmt(r.requestsPerSec)} req/s (${fmt(out[name].ratio * 100, 1)} % of bare)`,
-        `p99 ${r.latencyP99} ms, non-2xx ${r.non2xx}; ${cpu(r)}${name === 'postgresql' ? ' (+ PostgreSQL\'s own)' : ''}`,
+        `p99 ${r.latencyP99} ms, non-2xx ${r.non2xx}; ${cpu(r)}${name === 'postgresql' ? " (+ PostgreSQL's own)" : ''}`,
       ]);
     }
   } finally {
@@ -129,7 +160,11 @@ async function latency() {
   samples.sort((a, b) => a - b);
   const q = (p: number) => samples[Math.min(samples.length - 1, Math.floor(p * samples.length))] ?? NaN;
   results.latency = { rate, samples: samples.length, p50: q(0.5), p99: q(0.99), max: samples.at(-1) };
-  rows.push([`latency webhook → dashboard @ ${rate}/s`, `p50 ${fmt(q(0.5), 1)} ms, p99 ${fmt(q(0.99), 1)} ms`, `${fmt(samples.length)} events (targets 5 / 25 ms)`]);
+  rows.push([
+    `latency webhook → dashboard @ ${rate}/s`,
+    `p50 ${fmt(q(0.5), 1)} ms, p99 ${fmt(q(0.99), 1)} ms`,
+    `${fmt(samples.length)} events (targets 5 / 25 ms)`,
+  ]);
 }
 
 // ---- 3. operator queries on a large log ----
@@ -164,7 +199,12 @@ async function queries() {
   await t.stop();
   rmSync(dir, { recursive: true, force: true });
   results.queries = { rows: ROWS, seedSeconds, measured, rssMiB: memory };
-  for (const m of measured) rows.push([`query: ${m.name} (${fmt(ROWS)} rows)`, `p50 ${fmt(m.p50, 1)} ms, p99 ${fmt(m.p99, 1)} ms`, 'target ≤ 50 ms (HTTP round trip included)']);
+  for (const m of measured)
+    rows.push([
+      `query: ${m.name} (${fmt(ROWS)} rows)`,
+      `p50 ${fmt(m.p50, 1)} ms, p99 ${fmt(m.p99, 1)} ms`,
+      'target ≤ 50 ms (HTTP round trip included)',
+    ]);
   rows.push(['server RSS after the queries', `${fmt(memory)} MiB`, 'target ≤ 300 MB']);
 }
 
@@ -184,10 +224,29 @@ function seedSqlite(file: string, n: number) {
     for (let i = from; i < to; i++) {
       const at = new Date(t0 + i * 1000).toISOString().replace('Z', '+00:00');
       const user = `user_bench_${i % 3000}`;
-      const payload = JSON.stringify({ object: 'event', type: 'user.updated', data: { id: user, first_name: `name_${i}`, note: i === n - 7 ? 'needle_4242' : 'x'.repeat(300) } });
+      const payload = JSON.stringify({
+        object: 'event',
+        type: 'user.updated',
+        data: { id: user, first_name: `name_${i}`, note: i === n - 7 ? 'needle_4242' : 'x'.repeat(300) },
+      });
       const failed = i % 20 === 0;
       ev.run(`msg_bench_${i}`, 'user.updated', user, user, at, payload, 'applied', at, at);
-      de.run(at, `msg_bench_${i}`, 'user.updated', failed ? 'rejected' : 'applied', failed ? 1 : 0, failed ? 401 : 200, failed ? 'invalid_signature' : null, failed ? 'No matching signature' : null, 1.2, '{}', '', payload.length, failed ? 0 : 1, failed ? null : i + 1);
+      de.run(
+        at,
+        `msg_bench_${i}`,
+        'user.updated',
+        failed ? 'rejected' : 'applied',
+        failed ? 1 : 0,
+        failed ? 401 : 200,
+        failed ? 'invalid_signature' : null,
+        failed ? 'No matching signature' : null,
+        1.2,
+        '{}',
+        '',
+        payload.length,
+        failed ? 0 : 1,
+        failed ? null : i + 1,
+      );
     }
   });
   for (let i = 0; i < n; i += 50_000) insert(i, Math.min(n, i + 50_000));
@@ -198,7 +257,10 @@ function seedSqlite(file: string, n: number) {
 function reconcile() {
   const users = process.env.BENCH_RECONCILE_USERS ?? '1000000';
   // 3 % drift, the default budget share (half the limit left to the application), a production key's 1000 / 10 s
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/reconcile.ts', users, '0.03', '0.5', '1000'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/reconcile.ts', users, '0.03', '0.5', '1000'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const json = /^JSON (.*)$/m.exec(r.stdout ?? '')?.[1];
   if (!json) {
     rows.push(['reconcile', 'not measured', (r.stdout ?? '').trim().split('\n').slice(-1)[0] ?? `exit ${r.status}`]);

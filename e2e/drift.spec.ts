@@ -38,7 +38,8 @@ test('reconcile finds drift of every class, Fix all repairs it, and drift goes t
   await expect(page.getByRole('heading', { level: 1, name: 'Drift' })).toBeVisible();
   await runReconcile(page);
 
-  for (const k of ['missing', 'stale', 'deleted']) expect(Number(await page.getByTestId(`found-${k}`).textContent())).toBeGreaterThanOrEqual(1);
+  for (const k of ['missing', 'stale', 'deleted'])
+    expect(Number(await page.getByTestId(`found-${k}`).textContent())).toBeGreaterThanOrEqual(1);
   const findings = page.getByRole('list', { name: 'Findings' });
   await expect(findings.getByRole('listitem').filter({ hasText: missing.id })).toContainText('Missing locally');
   await expect(findings.getByRole('listitem').filter({ hasText: gone.id })).toContainText('Deleted in Clerk');

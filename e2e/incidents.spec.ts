@@ -1,6 +1,8 @@
 import { test, expect, signIn, screenshot, unique } from './support/fixtures.ts';
 
-test('an operator acknowledges and resolves an incident, with notes, and the audit trail records both', async ({ page }) => {
+test('an operator acknowledges and resolves an incident, with notes, and the audit trail records both', async ({
+  page,
+}) => {
   await signIn(page);
 
   // A delivery signed with a secret the monitor does not hold (a secret rotated on one side only): refused,
@@ -44,6 +46,10 @@ test('an operator acknowledges and resolves an incident, with notes, and the aud
 
   // who did what, with their notes
   await page.getByRole('link', { name: 'Audit' }).click();
-  await expect(page.getByRole('row').filter({ hasText: 'incident resolve' }).first()).toContainText('Both sides hold the new secret now');
-  await expect(page.getByRole('row').filter({ hasText: 'incident acknowledge' }).first()).toContainText('Checking the secret');
+  await expect(page.getByRole('row').filter({ hasText: 'incident resolve' }).first()).toContainText(
+    'Both sides hold the new secret now',
+  );
+  await expect(page.getByRole('row').filter({ hasText: 'incident acknowledge' }).first()).toContainText(
+    'Checking the secret',
+  );
 });

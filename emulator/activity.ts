@@ -52,13 +52,31 @@ export function createActivityGenerator(deps: {
     const changes: (() => UserOverrides)[] = [
       () => ({ first_name: f.person.firstName() }),
       () => ({ last_name: f.person.lastName() }),
-      () => ({ username: f.internet.username().toLowerCase().replace(/[^a-z0-9_-]/g, '_') }),
-      () => ({ public_metadata: { ...u.public_metadata, plan: f.helpers.arrayElement(['free', 'pro', 'team', 'enterprise']) } }),
-      () => ({ unsafe_metadata: { ...u.unsafe_metadata, onboarding_complete: true, theme: f.helpers.arrayElement(['light', 'dark']) } }),
-      () => ({ has_image: true, image_url: `https://img.clerk.com/${Buffer.from(JSON.stringify({ type: 'proxy', src: f.image.avatarGitHub() })).toString('base64url')}` }),
+      () => ({
+        username: f.internet
+          .username()
+          .toLowerCase()
+          .replace(/[^a-z0-9_-]/g, '_'),
+      }),
+      () => ({
+        public_metadata: { ...u.public_metadata, plan: f.helpers.arrayElement(['free', 'pro', 'team', 'enterprise']) },
+      }),
+      () => ({
+        unsafe_metadata: {
+          ...u.unsafe_metadata,
+          onboarding_complete: true,
+          theme: f.helpers.arrayElement(['light', 'dark']),
+        },
+      }),
+      () => ({
+        has_image: true,
+        image_url: `https://img.clerk.com/${Buffer.from(JSON.stringify({ type: 'proxy', src: f.image.avatarGitHub() })).toString('base64url')}`,
+      }),
       () => {
         // Add a second email address and make it primary: the kind of nested change a diff must show.
-        const email = factories.makeEmailAddress(f.internet.email({ firstName: u.first_name ?? undefined }).toLowerCase());
+        const email = factories.makeEmailAddress(
+          f.internet.email({ firstName: u.first_name ?? undefined }).toLowerCase(),
+        );
         return { email_addresses: [...u.email_addresses, email], primary_email_address_id: email.id };
       },
       () => ({ banned: !u.banned }),
@@ -73,19 +91,43 @@ export function createActivityGenerator(deps: {
     const max = config?.maxUsers ?? 500;
     const some = users.length > 0;
     const menu: Action[] = [
-      { name: 'sign-up', weight: users.length < min ? 100 : users.length >= max ? 0 : 18, run: () => actions.createUser({}) },
-      { name: 'profile-update', weight: some ? 25 : 0, run: () => { const u = pick(users)!; actions.updateUser(u.id, profileChange(u)); } },
+      {
+        name: 'sign-up',
+        weight: users.length < min ? 100 : users.length >= max ? 0 : 18,
+        run: () => actions.createUser({}),
+      },
+      {
+        name: 'profile-update',
+        weight: some ? 25 : 0,
+        run: () => {
+          const u = pick(users)!;
+          actions.updateUser(u.id, profileChange(u));
+        },
+      },
       { name: 'sign-in', weight: some ? 25 : 0, run: () => actions.createSession(pick(users)!.id) },
       { name: 'sign-out', weight: sessions.length ? 14 : 0, run: () => actions.endSession(pick(sessions)!.id) },
-      { name: 'session-removed', weight: sessions.length ? 3 : 0, run: () => actions.removeSession(pick(sessions)!.id) },
-      { name: 'session-revoked', weight: sessions.length ? 4 : 0, run: () => actions.revokeSession(pick(sessions)!.id) },
-      { name: 'delete', weight: users.length > min ? (users.length >= max ? 60 : 5) : 0, run: () => actions.deleteUser(pick(users)!.id) },
+      {
+        name: 'session-removed',
+        weight: sessions.length ? 3 : 0,
+        run: () => actions.removeSession(pick(sessions)!.id),
+      },
+      {
+        name: 'session-revoked',
+        weight: sessions.length ? 4 : 0,
+        run: () => actions.revokeSession(pick(sessions)!.id),
+      },
+      {
+        name: 'delete',
+        weight: users.length > min ? (users.length >= max ? 60 : 5) : 0,
+        run: () => actions.deleteUser(pick(users)!.id),
+      },
       {
         name: 'email.created',
         weight: some ? 6 : 0,
         run: () => {
           const u = pick(users)!;
-          const to = u.email_addresses.find((e) => e.id === u.primary_email_address_id)?.email_address ?? 'someone@example.com';
+          const to =
+            u.email_addresses.find((e) => e.id === u.primary_email_address_id)?.email_address ?? 'someone@example.com';
           const code = f.string.numeric(6);
           actions.sendOtherEvent('email.created', {
             object: 'email',
@@ -115,15 +157,18 @@ export function createActivityGenerator(deps: {
     if (!config || config.perSecond <= 0) return;
     // Exponential gaps = a Poisson process: bursts and lulls like real traffic, same mean rate.
     const gap = (-Math.log(1 - random()) * 1000) / config.perSecond;
-    timer = setTimeout(() => {
-      timer = null;
-      try {
-        tick();
-      } catch (err) {
-        deps.onError?.(err);
-      }
-      loop();
-    }, Math.min(gap, 60_000));
+    timer = setTimeout(
+      () => {
+        timer = null;
+        try {
+          tick();
+        } catch (err) {
+          deps.onError?.(err);
+        }
+        loop();
+      },
+      Math.min(gap, 60_000),
+    );
   };
 
   const stop = () => {

@@ -21,7 +21,8 @@ beforeAll(async () => {
 });
 afterAll(() => emulator.close());
 
-const get = (path: string, key = secretKey) => fetch(`${emulator.url}${path}`, { headers: { authorization: `Bearer ${key}` } });
+const get = (path: string, key = secretKey) =>
+  fetch(`${emulator.url}${path}`, { headers: { authorization: `Bearer ${key}` } });
 
 describe('users through @clerk/backend', () => {
   it('getUser returns the same user, raw is the snake_case JSON', async () => {
@@ -114,7 +115,10 @@ describe('raw HTTP details', () => {
     expect(Array.isArray(body)).toBe(true);
     expect(body).toHaveLength(2);
     expect(body[0]!.object).toBe('user');
-    expect(await (await get('/v1/users/count')).json()).toEqual({ object: 'total_count', total_count: emulator.store.users().length });
+    expect(await (await get('/v1/users/count')).json()).toEqual({
+      object: 'total_count',
+      total_count: emulator.store.users().length,
+    });
   });
 
   it('pages with starting_after until a short page, visiting every user once', async () => {
@@ -128,7 +132,12 @@ describe('raw HTTP details', () => {
       after = page.at(-1)!.id;
     }
     expect(new Set(seen).size).toBe(seen.length);
-    expect(seen.sort()).toEqual(emulator.store.users().map((u) => u.id).sort());
+    expect(seen.sort()).toEqual(
+      emulator.store
+        .users()
+        .map((u) => u.id)
+        .sort(),
+    );
   });
 
   it('accepts the bracketed array form user_id[]= and email_address[]=', async () => {
@@ -144,8 +153,15 @@ describe('raw HTTP details', () => {
     for (const q of ['limit=501', 'limit=0', 'order_by=-banana']) {
       const res = await get(`/v1/users?${q}`);
       expect(res.status).toBe(422);
-      const body = (await res.json()) as { errors: { code: string; message: string; long_message: string }[]; clerk_trace_id: string };
-      expect(body.errors[0]).toMatchObject({ code: 'form_param_value_invalid', message: expect.any(String), long_message: expect.any(String) });
+      const body = (await res.json()) as {
+        errors: { code: string; message: string; long_message: string }[];
+        clerk_trace_id: string;
+      };
+      expect(body.errors[0]).toMatchObject({
+        code: 'form_param_value_invalid',
+        message: expect.any(String),
+        long_message: expect.any(String),
+      });
       expect(body.clerk_trace_id).toBeTruthy();
     }
   });
@@ -182,7 +198,9 @@ describe('rate limit', () => {
     try {
       expect(e.state().rateLimit).toEqual({ requests: 100, windowMs: 10_000 });
       const results = await Promise.all(
-        Array.from({ length: 101 }, () => fetch(`${e.url}/v1/users/count`, { headers: { authorization: `Bearer ${secretKey}` } })),
+        Array.from({ length: 101 }, () =>
+          fetch(`${e.url}/v1/users/count`, { headers: { authorization: `Bearer ${secretKey}` } }),
+        ),
       );
       expect(results.filter((r) => r.status === 429)).toHaveLength(1);
     } finally {

@@ -60,7 +60,11 @@ export function sendClerkError(res: Response, status: number, error: ClerkErrorJ
 }
 
 export const clerkErrors = {
-  notFound: (): ClerkErrorJson => ({ message: 'not found', long_message: 'Resource not found', code: 'resource_not_found' }),
+  notFound: (): ClerkErrorJson => ({
+    message: 'not found',
+    long_message: 'Resource not found',
+    code: 'resource_not_found',
+  }),
   unauthorized: (): ClerkErrorJson => ({
     message: 'Invalid authentication',
     long_message: 'Unable to authenticate the request, you need to supply an active API key',
@@ -73,7 +77,8 @@ export const clerkErrors = {
   }),
   timeout: (): ClerkErrorJson => ({
     message: 'Request timed out',
-    long_message: 'The request took too long to complete, try again with a smaller offset or paginate with starting_after',
+    long_message:
+      'The request took too long to complete, try again with a smaller offset or paginate with starting_after',
     code: 'request_timeout',
   }),
   invalidParam: (param: string, detail: string): ClerkErrorJson => ({
@@ -115,7 +120,8 @@ const msParam = (req: Request, name: string): number | undefined => {
   const raw = oneParam(req, name);
   if (raw === undefined) return undefined;
   const n = Number(raw);
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n)) throw new ParamError(name, 'must be a unix timestamp in milliseconds');
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n))
+    throw new ParamError(name, 'must be a unix timestamp in milliseconds');
   return n;
 };
 
@@ -134,7 +140,6 @@ const userFilter = (req: Request): UserFilter => {
     ...(createdBefore !== undefined ? { createdBefore } : {}),
   };
 };
-
 
 const orderBy = (req: Request): { field: UserOrderField; desc: boolean } => {
   const raw = oneParam(req, 'order_by') ?? '-created_at';
@@ -179,7 +184,8 @@ export function createBackendApiRouter(deps: {
     if ((startingAfter || endingBefore) && order.field !== 'created_at') {
       throw new ParamError(cursorParam, 'can only be used when ordering by created_at');
     }
-    if ((startingAfter || endingBefore) && offset !== 0) throw new ParamError(cursorParam, 'cannot be combined with a non-zero offset');
+    if ((startingAfter || endingBefore) && offset !== 0)
+      throw new ParamError(cursorParam, 'cannot be combined with a non-zero offset');
     // epoch milliseconds, turned into the store's half-open [from, to)
     const after = msParam(req, 'created_at_after');
     const before = msParam(req, 'created_at_before');
@@ -190,7 +196,15 @@ export function createBackendApiRouter(deps: {
     };
     // the window goes as `createdAt` (its bounds read as `behaviour` says), not as the count's exclusive filter
     const { createdAfter: _after, createdBefore: _before, ...filter } = userFilter(req);
-    const body = store.listUsersJson({ ...filter, limit, offset, orderBy: order, startingAfter, endingBefore, createdAt });
+    const body = store.listUsersJson({
+      ...filter,
+      limit,
+      offset,
+      orderBy: order,
+      startingAfter,
+      endingBefore,
+      createdAt,
+    });
     if (body === null) {
       if (behaviour.deletedCursor === 'not_found') return sendClerkError(res, 404, clerkErrors.notFound());
       if (behaviour.deletedCursor === 'unprocessable') throw new ParamError(cursorParam, 'does not match any user');
@@ -241,7 +255,11 @@ export function createBackendApiRouter(deps: {
   router.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);
     if (err instanceof ParamError) return sendClerkError(res, 422, clerkErrors.invalidParam(err.param, err.detail));
-    sendClerkError(res, 500, { message: 'internal error', long_message: 'The emulator failed', code: 'internal_clerk_error' });
+    sendClerkError(res, 500, {
+      message: 'internal error',
+      long_message: 'The emulator failed',
+      code: 'internal_clerk_error',
+    });
   });
 
   return router;

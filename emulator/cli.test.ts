@@ -46,18 +46,41 @@ describe('emulator CLI', () => {
     const secret = generateSigningSecret();
     receiver = await startTestReceiver({ secret });
     const { url, output } = await run([
-      '--port', '0', '--target', receiver.url, '--secret', secret, '--secret-key', 'sk_test_cli',
-      '--activity-rate', '0', '--seed-users', '4', '--duplicate', '1', '--rate', '50/10',
+      '--port',
+      '0',
+      '--target',
+      receiver.url,
+      '--secret',
+      secret,
+      '--secret-key',
+      'sk_test_cli',
+      '--activity-rate',
+      '0',
+      '--seed-users',
+      '4',
+      '--duplicate',
+      '1',
+      '--rate',
+      '50/10',
     ]);
     expect(output()).toContain('CLERK_SECRET_KEY=sk_test_cli');
     expect(output()).toContain(`CLERK_WEBHOOK_SIGNING_SECRET=${secret}`);
 
     const state = (await (await fetch(`${url}/control/state`)).json()) as Record<string, unknown>;
-    expect(state).toMatchObject({ users: 4, targets: [receiver.url], rateLimit: { requests: 50, windowMs: 10_000 }, faults: { duplicate: 1, drop: 0 } });
+    expect(state).toMatchObject({
+      users: 4,
+      targets: [receiver.url],
+      rateLimit: { requests: 50, windowMs: 10_000 },
+      faults: { duplicate: 1, drop: 0 },
+    });
     const count = await fetch(`${url}/v1/users/count`, { headers: { authorization: 'Bearer sk_test_cli' } });
     expect(await count.json()).toEqual({ object: 'total_count', total_count: 4 });
 
-    await fetch(`${url}/control/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"first_name":"Cli"}' });
+    await fetch(`${url}/control/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"first_name":"Cli"}',
+    });
     const settled = (await (await fetch(`${url}/control/settled?timeoutMs=10000`)).json()) as { settled: boolean };
     expect(settled.settled).toBe(true);
     expect(receiver.requests).toHaveLength(2); // duplicate: 1

@@ -61,7 +61,8 @@ async function valid(path: string, schema: z.ZodType, status = 200) {
   expect(r.error?.issues, path).toBeUndefined();
   return body;
 }
-const errorOf = async (path: string, status: number) => (await valid(path, ClerkErrorsSchema, status)) as z.infer<typeof ClerkErrorsSchema>;
+const errorOf = async (path: string, status: number) =>
+  (await valid(path, ClerkErrorsSchema, status)) as z.infer<typeof ClerkErrorsSchema>;
 
 describe('every Backend API route answers what the spec describes', () => {
   it('users: list, count, one, and the error bodies', async () => {
@@ -83,12 +84,17 @@ describe('every Backend API route answers what the spec describes', () => {
   });
 
   it('limit must be 1..500; a cursor needs the created_at order and no offset (422)', async () => {
-    for (const limit of [0, 501]) expect((await errorOf(`/v1/users?limit=${limit}`, 422)).errors[0]!.meta).toEqual({ param_name: 'limit' });
+    for (const limit of [0, 501])
+      expect((await errorOf(`/v1/users?limit=${limit}`, 422)).errors[0]!.meta).toEqual({ param_name: 'limit' });
     await valid('/v1/users?limit=1', ClerkUserListSchema);
     await valid('/v1/users?limit=500', ClerkUserListSchema);
     const first = ((await valid('/v1/users?limit=1', ClerkUserListSchema)) as { id: string }[])[0]!.id;
-    expect((await errorOf(`/v1/users?starting_after=${first}&offset=10`, 422)).errors[0]!.long_message).toContain('offset');
-    expect((await errorOf(`/v1/users?starting_after=${first}&order_by=-updated_at`, 422)).errors[0]!.long_message).toContain('created_at');
+    expect((await errorOf(`/v1/users?starting_after=${first}&offset=10`, 422)).errors[0]!.long_message).toContain(
+      'offset',
+    );
+    expect(
+      (await errorOf(`/v1/users?starting_after=${first}&order_by=-updated_at`, 422)).errors[0]!.long_message,
+    ).toContain('created_at');
     await valid(`/v1/users?starting_after=${first}&offset=0&order_by=%2Bcreated_at`, ClerkUserListSchema);
   });
 
@@ -97,21 +103,31 @@ describe('every Backend API route answers what the spec describes', () => {
     const batch = clerk.importUsers(7, { sendWebhook: false, createdAt: t + 1 }); // created in the same millisecond
     expect(new Set(batch.map((u) => u.created_at))).toEqual(new Set([t + 1]));
     const ids = batch.map((u) => u.id).sort();
-    const inWindow = (await valid(`/v1/users?limit=500&created_at_after=${t}&created_at_before=${t + 2}`, ClerkUserListSchema)) as { id: string }[];
+    const inWindow = (await valid(
+      `/v1/users?limit=500&created_at_after=${t}&created_at_before=${t + 2}`,
+      ClerkUserListSchema,
+    )) as { id: string }[];
     expect(inWindow.map((u) => u.id).sort()).toEqual(ids);
     // exclusive bounds
-    expect(await valid(`/v1/users?limit=500&created_at_after=${t + 1}&created_at_before=${t + 2}`, ClerkUserListSchema)).toEqual([]);
+    expect(
+      await valid(`/v1/users?limit=500&created_at_after=${t + 1}&created_at_before=${t + 2}`, ClerkUserListSchema),
+    ).toEqual([]);
     // walked by cursor inside the window, 3 at a time, nothing dropped or repeated
     const walked: string[] = [];
     let after: string | undefined;
     for (;;) {
-      const page = (await valid(`/v1/users?limit=3&created_at_after=${t}&created_at_before=${t + 2}${after ? `&starting_after=${after}` : ''}`, ClerkUserListSchema)) as { id: string }[];
+      const page = (await valid(
+        `/v1/users?limit=3&created_at_after=${t}&created_at_before=${t + 2}${after ? `&starting_after=${after}` : ''}`,
+        ClerkUserListSchema,
+      )) as { id: string }[];
       walked.push(...page.map((u) => u.id));
       if (page.length < 3) break;
       after = page.at(-1)!.id;
     }
     expect(walked.sort()).toEqual(ids);
-    expect((await errorOf('/v1/users?created_at_after=yesterday', 422)).errors[0]!.meta).toEqual({ param_name: 'created_at_after' });
+    expect((await errorOf('/v1/users?created_at_after=yesterday', 422)).errors[0]!.meta).toEqual({
+      param_name: 'created_at_after',
+    });
   });
 
   it('deep offsets slow down, then time out with 504', async () => {
@@ -127,7 +143,7 @@ describe('every Backend API route answers what the spec describes', () => {
       expect(answers.filter((r) => r.status === 200)).toHaveLength(limit.requests);
       const limited = answers.find((r) => r.status === 429)!;
       expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-      expect((ClerkErrorsSchema.parse(await limited.json())).errors[0]!.code).toBe('too_many_requests');
+      expect(ClerkErrorsSchema.parse(await limited.json()).errors[0]!.code).toBe('too_many_requests');
       await Promise.all(answers.filter((r) => r !== limited).map((r) => r.body?.cancel()));
     }
   });
@@ -159,7 +175,16 @@ describe('webhooks as the spec describes them', () => {
       seen.add(event.type);
       if (event.type.startsWith('session.')) expect((event.data.user as { id: string }).id).toBe(event.data.user_id);
     }
-    expect([...seen].sort()).toEqual(['email.created', 'session.created', 'session.ended', 'session.removed', 'session.revoked', 'user.created', 'user.deleted', 'user.updated']);
+    expect([...seen].sort()).toEqual([
+      'email.created',
+      'session.created',
+      'session.ended',
+      'session.removed',
+      'session.revoked',
+      'user.created',
+      'user.deleted',
+      'user.updated',
+    ]);
   });
 
   it("a user's webhook JSON has the API's content but not its bytes", async () => {
@@ -180,9 +205,16 @@ describe('webhooks as the spec describes them', () => {
     skew += HOUR;
     try {
       expect(clerk.store.getSession(a.id)).toMatchObject({ status: 'expired', updated_at: a.expire_at });
-      const listed = (await valid(`/v1/sessions?user_id=${u.id}`, ClerkSessionListSchema)) as { id: string; status: string }[];
+      const listed = (await valid(`/v1/sessions?user_id=${u.id}`, ClerkSessionListSchema)) as {
+        id: string;
+        status: string;
+      }[];
       expect(listed.find((x) => x.id === a.id)?.status).toBe('expired');
-      const b = clerk.createSession(u.id, { expire_at: now() + 3 * HOUR, abandon_at: now() + HOUR }, { sendWebhook: false });
+      const b = clerk.createSession(
+        u.id,
+        { expire_at: now() + 3 * HOUR, abandon_at: now() + HOUR },
+        { sendWebhook: false },
+      );
       skew += HOUR;
       expect(clerk.store.getSession(b.id)?.status).toBe('abandoned');
       expect(clerk.messages().length).toBe(before); // no event for either
@@ -195,7 +227,10 @@ describe('webhooks as the spec describes them', () => {
     clerk.setTies(0.5);
     try {
       const u = clerk.createUser({}, { sendWebhook: false });
-      const times = Array.from({ length: 40 }, (_, i) => clerk.updateUser(u.id, { first_name: `N${i}` }, { sendWebhook: false }).updated_at);
+      const times = Array.from(
+        { length: 40 },
+        (_, i) => clerk.updateUser(u.id, { first_name: `N${i}` }, { sendWebhook: false }).updated_at,
+      );
       const ties = times.filter((t, i) => i > 0 && t === times[i - 1]).length;
       expect(ties).toBeGreaterThan(5);
       expect(ties).toBeLessThan(39);

@@ -10,7 +10,14 @@ const secretKey = generateSecretKey();
 async function setup(extra: Parameters<typeof startEmulator>[0] extends infer O ? Partial<O> : never = {}) {
   const signingSecret = generateSigningSecret();
   receiver = await startTestReceiver({ secret: signingSecret });
-  emulator = await startEmulator({ signingSecret, secretKey, targets: [receiver.url], timeFactor: 0.00001, seed: 3, ...extra });
+  emulator = await startEmulator({
+    signingSecret,
+    secretKey,
+    targets: [receiver.url],
+    timeFactor: 0.00001,
+    seed: 3,
+    ...extra,
+  });
 }
 afterEach(async () => {
   await emulator?.close();
@@ -36,7 +43,10 @@ describe('control API', () => {
     expect((created.body.email_addresses as { email_address: string }[])[0]!.email_address).toBe('grace@example.com');
 
     const patched = await call('PATCH', `/users/${id}`, { last_name: 'Hopper', email_address: 'hopper@example.com' });
-    expect(patched.body).toMatchObject({ last_name: 'Hopper', primary_email_address_id: created.body.primary_email_address_id });
+    expect(patched.body).toMatchObject({
+      last_name: 'Hopper',
+      primary_email_address_id: created.body.primary_email_address_id,
+    });
     expect((patched.body.email_addresses as { email_address: string }[])[0]!.email_address).toBe('hopper@example.com');
 
     expect((await call('DELETE', `/users/${id}`)).body).toEqual({ object: 'user', id, deleted: true });
@@ -73,9 +83,14 @@ describe('control API', () => {
     expect((await call('POST', `/sessions/${ids[2]}/end`)).status).toBe(409);
     expect((await call('POST', '/sessions', { user_id: 'user_nope' })).status).toBe(404);
     await emulator.settled();
-    expect(receiver.requests.map((r) => r.json!.type).sort()).toEqual(
-      ['session.created', 'session.created', 'session.created', 'session.ended', 'session.removed', 'session.revoked'],
-    );
+    expect(receiver.requests.map((r) => r.json!.type).sort()).toEqual([
+      'session.created',
+      'session.created',
+      'session.created',
+      'session.ended',
+      'session.removed',
+      'session.revoked',
+    ]);
   });
 
   it('faults, outage, deliveries and settled', async () => {
@@ -87,7 +102,13 @@ describe('control API', () => {
 
     emulator.createUser();
     expect((await call('GET', '/settled?timeoutMs=5000')).body).toMatchObject({ settled: true, pendingDeliveries: 0 });
-    const deliveries = (await call('GET', '/deliveries')).body as unknown as { svixId: string; type: string; attempt: number; status: number; at: string }[];
+    const deliveries = (await call('GET', '/deliveries')).body as unknown as {
+      svixId: string;
+      type: string;
+      attempt: number;
+      status: number;
+      at: string;
+    }[];
     expect(deliveries).toHaveLength(2);
     expect(deliveries[0]!.svixId).toBe(deliveries[1]!.svixId);
     expect(deliveries[0]).toMatchObject({ type: 'user.created', attempt: 1, status: 200, at: expect.any(String) });
@@ -105,7 +126,9 @@ describe('control API', () => {
 
   it('rate limit, activity and targets can be changed at run time', async () => {
     await setup();
-    expect((await call('PUT', '/rate-limit', { requests: 1, windowMs: 60_000 })).body).toEqual({ rateLimit: { requests: 1, windowMs: 60_000 } });
+    expect((await call('PUT', '/rate-limit', { requests: 1, windowMs: 60_000 })).body).toEqual({
+      rateLimit: { requests: 1, windowMs: 60_000 },
+    });
     const h = { authorization: `Bearer ${secretKey}` };
     expect((await fetch(`${emulator.url}/v1/users/count`, { headers: h })).status).toBe(200);
     expect((await fetch(`${emulator.url}/v1/users/count`, { headers: h })).status).toBe(429);
@@ -144,8 +167,19 @@ describe('activity generator', () => {
     expect(counts.get('sign-up')).toBeGreaterThan(20);
     expect(counts.get('profile-update')).toBeGreaterThan(20);
     await emulator.settled();
-    for (const kind of ['user.created', 'user.updated', 'user.deleted', 'session.created', 'session.ended', 'session.revoked', 'email.created']) {
-      expect(receiver.requests.some((r) => r.json!.type === kind), kind).toBe(true);
+    for (const kind of [
+      'user.created',
+      'user.updated',
+      'user.deleted',
+      'session.created',
+      'session.ended',
+      'session.revoked',
+      'email.created',
+    ]) {
+      expect(
+        receiver.requests.some((r) => r.json!.type === kind),
+        kind,
+      ).toBe(true);
     }
     expect(receiver.requests.every((r) => r.verified)).toBe(true);
     // every active session in the truth belongs to a live user

@@ -53,7 +53,8 @@ export function createControlRouter(emulator: Emulator): Router {
   const { store, factories } = emulator;
 
   router.use((req, _res, next) => {
-    if (!LOOPBACK.has(req.socket.remoteAddress ?? '')) throw new ControlError(403, 'forbidden', 'the control API is local only');
+    if (!LOOPBACK.has(req.socket.remoteAddress ?? ''))
+      throw new ControlError(403, 'forbidden', 'the control API is local only');
     next();
   });
   router.use(json({ limit: '1mb' }));
@@ -87,7 +88,11 @@ export function createControlRouter(emulator: Emulator): Router {
   router.get('/users/:id', (req, res) => {
     const user = store.getUser(req.params.id);
     if (!user) {
-      throw new ControlError(404, store.isDeleted(req.params.id) ? 'user_deleted' : 'user_not_found', `no user ${req.params.id}`);
+      throw new ControlError(
+        404,
+        store.isDeleted(req.params.id) ? 'user_deleted' : 'user_not_found',
+        `no user ${req.params.id}`,
+      );
     }
     res.json(user);
   });
@@ -109,7 +114,10 @@ export function createControlRouter(emulator: Emulator): Router {
     res.json(store.sessions({ userId: q.user_id, status: q.status }));
   });
   router.post('/sessions', (req, res) => {
-    const { user_id } = z.object({ user_id: z.string() }).passthrough().parse(req.body ?? {});
+    const { user_id } = z
+      .object({ user_id: z.string() })
+      .passthrough()
+      .parse(req.body ?? {});
     res.status(201).json(emulator.createSession(user_id, undefined, webhookFlag(req)));
   });
   router.post('/sessions/:id/:action', (req, res) => {
@@ -213,15 +221,19 @@ export function createControlRouter(emulator: Emulator): Router {
   });
 
   router.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    if (err instanceof ControlError) return void res.status(err.status).json({ error: { code: err.code, message: err.message } });
+    if (err instanceof ControlError)
+      return void res.status(err.status).json({ error: { code: err.code, message: err.message } });
     if (err instanceof StoreError) {
       return void res.status(STATUS_BY_STORE_CODE[err.code]).json({ error: { code: err.code, message: err.message } });
     }
     if (err instanceof z.ZodError) {
-      return void res.status(400).json({ error: { code: 'invalid_request', message: z.prettifyError(err), details: err.issues } });
+      return void res
+        .status(400)
+        .json({ error: { code: 'invalid_request', message: z.prettifyError(err), details: err.issues } });
     }
     const e = err as { status?: number; type?: string; message?: string };
-    if (e.type === 'entity.parse.failed') return void res.status(400).json({ error: { code: 'invalid_json', message: 'body is not JSON' } });
+    if (e.type === 'entity.parse.failed')
+      return void res.status(400).json({ error: { code: 'invalid_json', message: 'body is not JSON' } });
     res.status(500).json({ error: { code: 'internal', message: 'emulator control error' } });
   });
 

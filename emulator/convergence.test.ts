@@ -70,7 +70,10 @@ describe.each(TEST_PROVIDERS)('emulator → server convergence on %s', (provider
     // The run really was hostile.
     const attempts = emulator.deliveries();
     const messages = emulator.messages();
-    expect(messages.every((m) => m.state === 'delivered'), JSON.stringify(messages.filter((m) => m.state !== 'delivered').slice(0, 3))).toBe(true);
+    expect(
+      messages.every((m) => m.state === 'delivered'),
+      JSON.stringify(messages.filter((m) => m.state !== 'delivered').slice(0, 3)),
+    ).toBe(true);
     expect(messages.filter((m) => m.duplicate).length).toBeGreaterThan(20);
     expect(attempts.filter((a) => a.badSignature && a.status === 401).length).toBeGreaterThan(5);
     expect(attempts.filter((a) => a.error?.includes('outage')).length).toBeGreaterThan(0);

@@ -1,7 +1,13 @@
 // Webhook delivery with Svix semantics: signatures, the retry schedule, stable svix-id, abort, timeout, faults.
 import { afterEach, describe, expect, it } from 'vitest';
 import { Webhook } from 'svix';
-import { createEmulator, generateSecretKey, generateSigningSecret, type Emulator, type EmulatorOptions } from './emulator.ts';
+import {
+  createEmulator,
+  generateSecretKey,
+  generateSigningSecret,
+  type Emulator,
+  type EmulatorOptions,
+} from './emulator.ts';
 import { SVIX_RETRY_SCHEDULE_MS } from './dispatcher.ts';
 import { startTestReceiver, type TestReceiver } from './test-receiver.ts';
 
@@ -52,9 +58,15 @@ describe('signed delivery', () => {
       expect(r.headers['content-type']).toBe('application/json');
     }
     const types = receiver.requests.map((r) => r.json!.type).sort();
-    expect(types).toEqual(['session.created', 'session.revoked', 'user.created', 'user.deleted', 'user.updated'].sort());
+    expect(types).toEqual(
+      ['session.created', 'session.revoked', 'user.created', 'user.deleted', 'user.updated'].sort(),
+    );
     const created = receiver.requests.find((r) => r.json!.type === 'user.created')!.json!;
-    expect(created).toMatchObject({ object: 'event', instance_id: expect.stringMatching(/^ins_/), data: { id: user.id, object: 'user', first_name: 'Ada' } });
+    expect(created).toMatchObject({
+      object: 'event',
+      instance_id: expect.stringMatching(/^ins_/),
+      data: { id: user.id, object: 'user', first_name: 'Ada' },
+    });
     expect(created.timestamp).toBeGreaterThan(1_600_000_000_000); // ms
     const deleted = receiver.requests.find((r) => r.json!.type === 'user.deleted')!.json!;
     expect(deleted.data).toEqual({ object: 'user', id: user.id, deleted: true });
@@ -122,7 +134,9 @@ describe('retries (Svix schedule)', () => {
   });
 
   it('stops when the receiver answers webhook-delivery: abort-message', async () => {
-    const { emulator, receiver } = await setup({ respond: () => ({ status: 400, headers: { 'webhook-delivery': 'abort-message' } }) });
+    const { emulator, receiver } = await setup({
+      respond: () => ({ status: 400, headers: { 'webhook-delivery': 'abort-message' } }),
+    });
     emulator.createUser();
     await emulator.settled();
     expect(receiver.requests).toHaveLength(1);
@@ -189,7 +203,12 @@ describe('faults', () => {
     await emulator.settled();
     const bad = receiver.requests.filter((r) => r.verified === false).length;
     expect(bad).toBeGreaterThan(N * 0.15);
-    expect(emulator.deliveries().filter((a) => a.badSignature).every((a) => a.status === 400)).toBe(true);
+    expect(
+      emulator
+        .deliveries()
+        .filter((a) => a.badSignature)
+        .every((a) => a.status === 400),
+    ).toBe(true);
     // every message still arrives correctly signed in the end
     const good = new Set(receiver.requests.filter((r) => r.verified).map((r) => r.svixId));
     expect(good.size).toBe(N);

@@ -9,7 +9,14 @@ import type { Faults } from './faults.ts';
 
 /** Delay before each attempt: immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h (8 attempts, ~27.5 h). */
 export const SVIX_RETRY_SCHEDULE_MS = [
-  0, 5_000, 5 * 60_000, 30 * 60_000, 2 * 3_600_000, 5 * 3_600_000, 10 * 3_600_000, 10 * 3_600_000,
+  0,
+  5_000,
+  5 * 60_000,
+  30 * 60_000,
+  2 * 3_600_000,
+  5 * 3_600_000,
+  10 * 3_600_000,
+  10 * 3_600_000,
 ] as const;
 export const SVIX_TIMEOUT_MS = 15_000;
 
@@ -283,7 +290,9 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
       return out;
     },
     settled: () =>
-      live.size === 0 && reorderBuffer.length === 0 ? Promise.resolve() : new Promise((resolve) => waiters.push(resolve)),
+      live.size === 0 && reorderBuffer.length === 0
+        ? Promise.resolve()
+        : new Promise((resolve) => waiters.push(resolve)),
     pending: () => live.size,
     attempts: () => attemptLog.map((a) => ({ ...a })),
     messages: () => messageLog.map((m) => ({ ...m })),

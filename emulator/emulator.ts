@@ -18,7 +18,13 @@ import { createStore, type Store } from './store.ts';
 import { createRateLimiter, DEV_INSTANCE_RATE_LIMIT, type RateLimit } from './rate-limit.ts';
 import { createBackendApiRouter, DEFAULT_USER_LIST_BEHAVIOUR, type UserListBehaviour } from './backend-api.ts';
 import { applyFaultsPatch, NO_FAULTS, seededRandom, type Faults, type FaultsPatch } from './faults.ts';
-import { createDispatcher, type DeliveryAttempt, type DispatcherLogger, type EnqueuedMessage, type MessageRecord } from './dispatcher.ts';
+import {
+  createDispatcher,
+  type DeliveryAttempt,
+  type DispatcherLogger,
+  type EnqueuedMessage,
+  type MessageRecord,
+} from './dispatcher.ts';
 import { createActivityGenerator, type ActivityConfig } from './activity.ts';
 import { createControlRouter } from './control-api.ts';
 
@@ -154,7 +160,10 @@ export function createEmulator(options: EmulatorOptions): Emulator {
     ...(options.ties !== undefined ? { ties: options.ties } : {}),
     ...(options.sessionLifetime !== undefined ? { sessionLifetime: options.sessionLifetime } : {}),
   });
-  const rateLimiter = createRateLimiter(options.rateLimit === undefined ? DEV_INSTANCE_RATE_LIMIT : options.rateLimit, now);
+  const rateLimiter = createRateLimiter(
+    options.rateLimit === undefined ? DEV_INSTANCE_RATE_LIMIT : options.rateLimit,
+    now,
+  );
   let faults: Faults = applyFaultsPatch(NO_FAULTS, options.faults ?? {}, now());
   let userList: UserListBehaviour = { ...DEFAULT_USER_LIST_BEHAVIOUR, ...options.userList };
   let server: Server | null = null;
@@ -183,11 +192,12 @@ export function createEmulator(options: EmulatorOptions): Emulator {
     return user ? { ...s, user: webhookJson(user) } : s;
   };
 
-  const sessionChange = (status: ClerkSessionStatus, type: ClerkSessionEventType) => (id: string, opts?: WriteOptions) => {
-    const s = store.setSessionStatus(id, status);
-    emit(type, sessionEvent(s), opts, s.updated_at);
-    return s;
-  };
+  const sessionChange =
+    (status: ClerkSessionStatus, type: ClerkSessionEventType) => (id: string, opts?: WriteOptions) => {
+      const s = store.setSessionStatus(id, status);
+      emit(type, sessionEvent(s), opts, s.updated_at);
+      return s;
+    };
 
   const emulator: Emulator = {
     app: express(),
@@ -321,7 +331,10 @@ export function createEmulator(options: EmulatorOptions): Emulator {
   app.get('/', (_req, res) => {
     res.json({ name: 'clerk-emulator', backendApi: '/v1', control: '/control/state' });
   });
-  app.use('/v1', createBackendApiRouter({ store, secretKey: () => options.secretKey, rateLimiter, userList: () => userList }));
+  app.use(
+    '/v1',
+    createBackendApiRouter({ store, secretKey: () => options.secretKey, rateLimiter, userList: () => userList }),
+  );
   app.use('/control', createControlRouter(emulator));
 
   if (options.activity) activity.set(options.activity);

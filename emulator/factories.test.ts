@@ -19,10 +19,32 @@ describe('makeUser', () => {
   it('produces the full snake_case Clerk user JSON', () => {
     const u = makeUser();
     for (const key of [
-      'id', 'object', 'external_id', 'username', 'first_name', 'last_name', 'image_url', 'has_image',
-      'primary_email_address_id', 'primary_phone_number_id', 'email_addresses', 'phone_numbers', 'external_accounts',
-      'web3_wallets', 'passkeys', 'public_metadata', 'private_metadata', 'unsafe_metadata', 'password_enabled',
-      'two_factor_enabled', 'banned', 'locked', 'created_at', 'updated_at', 'last_sign_in_at', 'last_active_at',
+      'id',
+      'object',
+      'external_id',
+      'username',
+      'first_name',
+      'last_name',
+      'image_url',
+      'has_image',
+      'primary_email_address_id',
+      'primary_phone_number_id',
+      'email_addresses',
+      'phone_numbers',
+      'external_accounts',
+      'web3_wallets',
+      'passkeys',
+      'public_metadata',
+      'private_metadata',
+      'unsafe_metadata',
+      'password_enabled',
+      'two_factor_enabled',
+      'banned',
+      'locked',
+      'created_at',
+      'updated_at',
+      'last_sign_in_at',
+      'last_active_at',
     ]) {
       expect(u).toHaveProperty(key);
     }
@@ -41,7 +63,9 @@ describe('makeUser', () => {
     const b = createFactories({ seed: 99, now: () => NOW });
     expect(a.makeUser()).toEqual(b.makeUser());
     expect(a.makeUser()).toEqual(b.makeUser());
-    expect(createFactories({ seed: 100, now: () => NOW }).makeUser()).not.toEqual(createFactories({ seed: 99, now: () => NOW }).makeUser());
+    expect(createFactories({ seed: 100, now: () => NOW }).makeUser()).not.toEqual(
+      createFactories({ seed: 99, now: () => NOW }).makeUser(),
+    );
   });
 
   it('applies overrides and varies realistically (OAuth accounts, phones)', () => {
@@ -77,7 +101,10 @@ describe('makeSession / makeEvent', () => {
     const e = makeEvent('user.created', u, NOW);
     expect(e).toMatchObject({ object: 'event', type: 'user.created', timestamp: NOW, data: u });
     expect(e.instance_id).toMatch(/^ins_/);
-    expect(e.event_attributes!.http_request).toMatchObject({ client_ip: expect.any(String), user_agent: expect.any(String) });
+    expect(e.event_attributes!.http_request).toMatchObject({
+      client_ip: expect.any(String),
+      user_agent: expect.any(String),
+    });
     expect(makeEvent('user.updated', u).timestamp).toBeGreaterThan(1_600_000_000_000);
   });
 });

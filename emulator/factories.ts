@@ -141,10 +141,17 @@ export function createFactories(options: FactoryOptions = {}): Factories {
       overrides.username !== undefined
         ? overrides.username
         : faker.datatype.boolean(0.4)
-          ? faker.internet.username({ firstName: firstName ?? undefined, lastName: lastName ?? undefined }).toLowerCase().replace(/[^a-z0-9_-]/g, '_')
+          ? faker.internet
+              .username({ firstName: firstName ?? undefined, lastName: lastName ?? undefined })
+              .toLowerCase()
+              .replace(/[^a-z0-9_-]/g, '_')
           : null;
     const email = faker.internet
-      .email({ firstName: firstName ?? undefined, lastName: lastName ?? undefined, provider: faker.helpers.arrayElement(['gmail.com', 'outlook.com', 'proton.me', faker.internet.domainName()]) })
+      .email({
+        firstName: firstName ?? undefined,
+        lastName: lastName ?? undefined,
+        provider: faker.helpers.arrayElement(['gmail.com', 'outlook.com', 'proton.me', faker.internet.domainName()]),
+      })
       .toLowerCase();
 
     // A third of the users sign up with OAuth: the email is then verified "from_oauth_…" and linked to the account.
@@ -183,7 +190,9 @@ export function createFactories(options: FactoryOptions = {}): Factories {
       phones[0]!.reserved_for_second_factor = true;
       phones[0]!.default_second_factor = true;
     }
-    const lastSignIn = faker.datatype.boolean(0.9) ? faker.number.int({ min: createdAt, max: Math.max(createdAt, t) }) : null;
+    const lastSignIn = faker.datatype.boolean(0.9)
+      ? faker.number.int({ min: createdAt, max: Math.max(createdAt, t) })
+      : null;
     const initials = `${firstName?.[0] ?? ''}${lastName?.[0] ?? ''}`.toUpperCase();
 
     const emailAddresses = overrides.email_addresses ?? [emailAddress];
@@ -207,8 +216,16 @@ export function createFactories(options: FactoryOptions = {}): Factories {
       passkeys: [],
       saml_accounts: [],
       enterprise_accounts: [],
-      public_metadata: { role: faker.helpers.weightedArrayElement([{ weight: 9, value: 'member' }, { weight: 1, value: 'admin' }]), plan: faker.helpers.arrayElement(['free', 'free', 'pro', 'team']) },
-      private_metadata: faker.datatype.boolean(0.5) ? { stripe_customer_id: `cus_${faker.string.alphanumeric(14)}` } : {},
+      public_metadata: {
+        role: faker.helpers.weightedArrayElement([
+          { weight: 9, value: 'member' },
+          { weight: 1, value: 'admin' },
+        ]),
+        plan: faker.helpers.arrayElement(['free', 'free', 'pro', 'team']),
+      },
+      private_metadata: faker.datatype.boolean(0.5)
+        ? { stripe_customer_id: `cus_${faker.string.alphanumeric(14)}` }
+        : {},
       unsafe_metadata: { onboarding_complete: faker.datatype.boolean(0.7) },
       password_enabled: !oauth,
       two_factor_enabled: twoFactor,
@@ -253,7 +270,9 @@ export function createFactories(options: FactoryOptions = {}): Factories {
       latest_activity: {
         id: clerkId('sess_activity', at),
         object: 'session_activity',
-        device_type: mobile ? faker.helpers.arrayElement(['iPhone', 'Android']) : faker.helpers.arrayElement(['Macintosh', 'Windows', 'Linux']),
+        device_type: mobile
+          ? faker.helpers.arrayElement(['iPhone', 'Android'])
+          : faker.helpers.arrayElement(['Macintosh', 'Windows', 'Linux']),
         is_mobile: mobile,
         browser_name: browser,
         browser_version: `${faker.number.int({ min: 110, max: 140 })}.0.0.0`,

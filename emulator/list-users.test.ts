@@ -10,17 +10,29 @@ const secretKey = generateSecretKey();
 let emulator: Emulator & { url: string };
 const T = 1_730_000_000_000;
 /** created_at of each user: ten in T, five in T + 1, ten more in T + 2 (bulk imports), one each in T + 3 … T + 9 */
-const createdAts = [...Array(10).fill(T), ...Array(5).fill(T + 1), ...Array(10).fill(T + 2), ...Array.from({ length: 7 }, (_, i) => T + 3 + i)] as number[];
+const createdAts = [
+  ...Array(10).fill(T),
+  ...Array(5).fill(T + 1),
+  ...Array(10).fill(T + 2),
+  ...Array.from({ length: 7 }, (_, i) => T + 3 + i),
+] as number[];
 /** every user's id, ascending by created_at (insertion order within a millisecond) */
 let ids: string[];
 
 beforeAll(async () => {
-  emulator = await startEmulator({ signingSecret: generateSigningSecret(), secretKey, targets: [], seed: 41, rateLimit: null });
+  emulator = await startEmulator({
+    signingSecret: generateSigningSecret(),
+    secretKey,
+    targets: [],
+    seed: 41,
+    rateLimit: null,
+  });
   // inserted out of order: the created_at index does not rely on sign-ups coming last
   const order = createdAts.map((at, i) => ({ at, i })).sort((a, b) => (a.i % 3) - (b.i % 3) || a.i - b.i);
   const made = new Map<number, string>();
   for (const { at, i } of order) made.set(i, emulator.createUser({ created_at: at }, { sendWebhook: false }).id);
-  ids = createdAts.map((at, i) => ({ at, id: made.get(i)!, seq: order.findIndex((o) => o.i === i) }))
+  ids = createdAts
+    .map((at, i) => ({ at, id: made.get(i)!, seq: order.findIndex((o) => o.i === i) }))
     .sort((a, b) => a.at - b.at || a.seq - b.seq)
     .map((x) => x.id);
 });
@@ -34,13 +46,15 @@ const page = async (query: string): Promise<string[]> => {
 };
 const errorOf = async (query: string) => {
   const res = await get(`/users?${query}`);
-  const body = (await res.json()) as { errors: { code: string; long_message: string; meta?: { param_name?: string } }[] };
+  const body = (await res.json()) as {
+    errors: { code: string; long_message: string; meta?: { param_name?: string } }[];
+  };
   return { status: res.status, ...body.errors[0]! };
 };
 /** every page of a cursor walk with these parameters */
 const walk = async (query: string, limit: number): Promise<string[]> => {
   const seen: string[] = [];
-  for (let after: string | undefined; ; ) {
+  for (let after: string | undefined; ;) {
     const p = await page(`${query}&limit=${limit}${after ? `&starting_after=${after}` : ''}`);
     seen.push(...p);
     if (p.length < limit) return seen;
@@ -101,7 +115,11 @@ describe('GET /v1/users by cursor and created_at', () => {
       emulator.setUserList({ deletedCursor: 'not_found' });
       expect(await errorOf(q)).toMatchObject({ status: 404, code: 'resource_not_found' });
       emulator.setUserList({ deletedCursor: 'unprocessable' });
-      expect(await errorOf(q)).toMatchObject({ status: 422, code: 'form_param_value_invalid', meta: { param_name: 'starting_after' } });
+      expect(await errorOf(q)).toMatchObject({
+        status: 422,
+        code: 'form_param_value_invalid',
+        meta: { param_name: 'starting_after' },
+      });
     } finally {
       emulator.setUserList({ deletedCursor: 'empty' });
     }

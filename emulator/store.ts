@@ -96,7 +96,8 @@ const sortKey = (u: ClerkUserJson, field: UserOrderField): string | number | nul
 };
 
 const inCreatedRange = (u: ClerkUserJson, f: UserFilter): boolean =>
-  (f.createdAfter === undefined || u.created_at > f.createdAfter) && (f.createdBefore === undefined || u.created_at < f.createdBefore);
+  (f.createdAfter === undefined || u.created_at > f.createdAfter) &&
+  (f.createdBefore === undefined || u.created_at < f.createdBefore);
 
 const matchesFilter = (u: ClerkUserJson, f: UserFilter): boolean => {
   if (!inCreatedRange(u, f)) return false;
@@ -122,7 +123,9 @@ const matchesFilter = (u: ClerkUserJson, f: UserFilter): boolean => {
   return true;
 };
 
-export function createStore(deps: { factories: Factories; now: () => number; random?: () => number } & StoreOptions): Store {
+export function createStore(
+  deps: { factories: Factories; now: () => number; random?: () => number } & StoreOptions,
+): Store {
   const { factories, now } = deps;
   const random = deps.random ?? Math.random;
   let ties = deps.ties ?? 0;
@@ -140,7 +143,11 @@ export function createStore(deps: { factories: Factories; now: () => number; ran
     if (s.status !== 'active' && s.status !== 'pending') return s;
     const deadline = Math.min(s.expire_at, s.abandon_at);
     if (deadline > now()) return s;
-    const next: ClerkSessionJson = { ...s, status: s.expire_at <= s.abandon_at ? 'expired' : 'abandoned', updated_at: Math.max(s.updated_at, deadline) };
+    const next: ClerkSessionJson = {
+      ...s,
+      status: s.expire_at <= s.abandon_at ? 'expired' : 'abandoned',
+      updated_at: Math.max(s.updated_at, deadline),
+    };
     sessions.set(s.id, next);
     return next;
   };
@@ -218,7 +225,8 @@ export function createStore(deps: { factories: Factories; now: () => number; ran
     const cursorId = q.startingAfter ?? q.endingBefore;
     if (cursorId !== undefined && !users.has(cursorId)) return null;
     const { from, to } = q.createdAt ?? {};
-    const inRange = (u: ClerkUserJson) => (from === undefined || u.created_at >= from) && (to === undefined || u.created_at < to);
+    const inRange = (u: ClerkUserJson) =>
+      (from === undefined || u.created_at >= from) && (to === undefined || u.created_at < to);
     // the users the filters leave, ascending, as positions lo..hi-1 of `ids`
     let ids: readonly string[];
     let lo: number;
@@ -230,7 +238,11 @@ export function createStore(deps: { factories: Factories; now: () => number; ran
             return u ? [u] : [];
           })
         : [...users.values()];
-      ids = sorted(found.filter((u) => inRange(u) && matchesFilter(u, q)), 'created_at', false).map((u) => u.id);
+      ids = sorted(
+        found.filter((u) => inRange(u) && matchesFilter(u, q)),
+        'created_at',
+        false,
+      ).map((u) => u.id);
       [lo, hi] = [0, ids.length];
     } else {
       ids = byCreated;
@@ -258,7 +270,9 @@ export function createStore(deps: { factories: Factories; now: () => number; ran
     const { from, to } = q.createdAt ?? {};
     const keep = (id: string) => {
       const u = users.get(id)!;
-      return (from === undefined || u.created_at >= from) && (to === undefined || u.created_at < to) && matchesFilter(u, q);
+      return (
+        (from === undefined || u.created_at >= from) && (to === undefined || u.created_at < to) && matchesFilter(u, q)
+      );
     };
     let list: string[];
     if (q.userIds?.length) {
@@ -274,11 +288,12 @@ export function createStore(deps: { factories: Factories; now: () => number; ran
     if (cursorId !== undefined) {
       const i = list.indexOf(cursorId);
       if (i === -1) return users.has(cursorId) ? [] : null;
-      return q.startingAfter !== undefined ? list.slice(i + 1, i + 1 + q.limit) : list.slice(Math.max(0, i - q.limit), i);
+      return q.startingAfter !== undefined
+        ? list.slice(i + 1, i + 1 + q.limit)
+        : list.slice(Math.max(0, i - q.limit), i);
     }
     return list.slice(q.offset, q.offset + q.limit);
   };
-
 
   // Each user's JSON, kept until the user changes: serialising is most of what answering a page costs.
   const json = new Map<string, string>();
@@ -319,7 +334,13 @@ export function createStore(deps: { factories: Factories; now: () => number; ran
     createUser: (partial = {}) => {
       const t = now();
       // A sign-up happens now: fresh timestamps unless the caller sets them.
-      const user = factories.makeUser({ created_at: t, updated_at: t, last_sign_in_at: t, last_active_at: t, ...partial });
+      const user = factories.makeUser({
+        created_at: t,
+        updated_at: t,
+        last_sign_in_at: t,
+        last_active_at: t,
+        ...partial,
+      });
       return store.insertUser(user);
     },
     updateUser: (id, patch) => {
@@ -357,13 +378,17 @@ export function createStore(deps: { factories: Factories; now: () => number; ran
     sessions: (filter = {}) =>
       [...sessions.values()]
         .map(aged)
-        .filter((s) => (!filter.userId || s.user_id === filter.userId) && (!filter.status || s.status === filter.status))
+        .filter(
+          (s) => (!filter.userId || s.user_id === filter.userId) && (!filter.status || s.status === filter.status),
+        )
         .sort((a, b) => b.created_at - a.created_at)
         .map(clone),
     createSession: (userId, overrides = {}) => {
       requireUser(userId);
       const at = overrides.created_at ?? now();
-      const life = deps.sessionLifetime ? { expire_at: at + deps.sessionLifetime.expireMs, abandon_at: at + deps.sessionLifetime.abandonMs } : {};
+      const life = deps.sessionLifetime
+        ? { expire_at: at + deps.sessionLifetime.expireMs, abandon_at: at + deps.sessionLifetime.abandonMs }
+        : {};
       const s = factories.makeSession({ id: userId }, { created_at: at, ...life, ...overrides });
       sessions.set(s.id, s);
       return clone(s);

@@ -52,7 +52,14 @@ export async function startTestReceiver(
       } catch {
         json = null;
       }
-      const r: ReceivedRequest = { at: performance.now(), headers: req.headers, body, svixId: String(req.headers['svix-id']), verified, json };
+      const r: ReceivedRequest = {
+        at: performance.now(),
+        headers: req.headers,
+        body,
+        svixId: String(req.headers['svix-id']),
+        verified,
+        json,
+      };
       requests.push(r);
       const reply = opts.respond?.(r, requests.length - 1) ?? { status: verified === false ? 400 : 200 };
       if (reply.hang) return;

@@ -95,7 +95,14 @@ describe('the running emulator', () => {
 
     const bodies = receiver.requests.map((r) => JSON.parse(r.body) as { type: string });
     const types = new Set(bodies.map((e) => e.type));
-    for (const t of [...USER_EVENT_TYPES, 'session.created', 'session.ended', 'session.removed', 'session.revoked', 'email.created']) {
+    for (const t of [
+      ...USER_EVENT_TYPES,
+      'session.created',
+      'session.ended',
+      'session.removed',
+      'session.revoked',
+      'email.created',
+    ]) {
       expect(types).toContain(t);
     }
     // Clerk's session.* data also carries the whole `user` (ClerkSessionEventSchema); the emulator sends the session
@@ -122,9 +129,16 @@ describe('the running emulator', () => {
     const sessions = await get(`/v1/sessions?user_id=${someone.id}`);
     expectWire(ClerkSessionListSchema, sessions.json);
     expect(sessions.json).not.toEqual([]);
-    expectWire(clerkPaginatedListSchema(ClerkSessionSchema), (await get(`/v1/sessions?user_id=${someone.id}&paginated=true`)).json);
+    expectWire(
+      clerkPaginatedListSchema(ClerkSessionSchema),
+      (await get(`/v1/sessions?user_id=${someone.id}&paginated=true`)).json,
+    );
 
-    for (const answer of [await get('/v1/users/user_unknown'), await get('/v1/users', 'sk_wrong'), await get('/v1/users?limit=0')]) {
+    for (const answer of [
+      await get('/v1/users/user_unknown'),
+      await get('/v1/users', 'sk_wrong'),
+      await get('/v1/users?limit=0'),
+    ]) {
       expect(answer.status).toBeGreaterThanOrEqual(400);
       expectWire(ClerkErrorsSchema, answer.json);
     }

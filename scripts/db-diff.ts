@@ -18,7 +18,10 @@ if (!rawName || !timestamp || !/^\d{14}$/.test(timestamp)) {
   console.error('usage: npm run db:diff <name> [--timestamp YYYYMMDDHHMMSS]');
   process.exit(2);
 }
-const name = rawName.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
+const name = rawName
+  .toLowerCase()
+  .replace(/[^a-z0-9]+/g, '_')
+  .replace(/^_|_$/g, '');
 
 function utcStamp(d: Date): string {
   return d.toISOString().replace(/[-:T]/g, '').slice(0, 14);
@@ -26,7 +29,10 @@ function utcStamp(d: Date): string {
 
 function pgUrl(): string {
   const env = process.env.DATABASE_URL;
-  return process.env.DIFF_DATABASE_URL ?? (env && /^postgres(ql)?:\/\//.test(env) ? env : 'postgresql://root@127.0.0.1:5432/postgres');
+  return (
+    process.env.DIFF_DATABASE_URL ??
+    (env && /^postgres(ql)?:\/\//.test(env) ? env : 'postgresql://root@127.0.0.1:5432/postgres')
+  );
 }
 
 writeSchemas();

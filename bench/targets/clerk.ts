@@ -13,7 +13,8 @@ const emulator = createEmulator({
   rateLimit: null,
   seed: Number(process.env.BENCH_SEED ?? 6),
 });
-for (let i = 0, n = Number(process.env.BENCH_CLERK_USERS ?? 0); i < n; i++) emulator.createUser({}, { sendWebhook: false });
+for (let i = 0, n = Number(process.env.BENCH_CLERK_USERS ?? 0); i < n; i++)
+  emulator.createUser({}, { sendWebhook: false });
 
 let counts = { requests: 0, throttled: 0 };
 const server = http.createServer((req, res) => {
@@ -31,5 +32,7 @@ const server = http.createServer((req, res) => {
   }
   emulator.app(req, res);
 });
-server.listen(0, '127.0.0.1', () => process.stdout.write(`READY http://127.0.0.1:${(server.address() as AddressInfo).port}\n`));
+server.listen(0, '127.0.0.1', () =>
+  process.stdout.write(`READY http://127.0.0.1:${(server.address() as AddressInfo).port}\n`),
+);
 process.on('SIGTERM', () => process.exit(0));

@@ -41,7 +41,9 @@ function memoryLog(label: string) {
     .filter((x) => x.space_size > 0)
     .map((x) => `${x.space_name.replace('_space', '')} ${mib(x.space_size)}`);
   const m = process.memoryUsage();
-  process.stderr.write(`MEMORY ${label}: rss ${mib(m.rss)} MiB, heap used ${mib(m.heapUsed)} MiB (${spaces.join(', ')})\n`);
+  process.stderr.write(
+    `MEMORY ${label}: rss ${mib(m.rss)} MiB, heap used ${mib(m.heapUsed)} MiB (${spaces.join(', ')})\n`,
+  );
 }
 const collected = (label: string) => {
   (globalThis as { gc?: () => void }).gc?.();
@@ -53,7 +55,8 @@ process.stdout.write(`READY ${server.url}\n`);
 process.on('SIGTERM', () => {
   void (async () => {
     collected('end');
-    if (inspector && profileTo) writeFileSync(profileTo, JSON.stringify((await inspector.post('Profiler.stop')).profile));
+    if (inspector && profileTo)
+      writeFileSync(profileTo, JSON.stringify((await inspector.post('Profiler.stop')).profile));
     await server.close();
     process.exit(0);
   })();

@@ -22,7 +22,8 @@ export const clerk = {
   setFaults: (faults: Record<string, number | null>) => control('PUT', '/faults', faults),
   setTimeFactor: (timeFactor: number) => control('PUT', '/time-factor', { timeFactor }),
   /** every delivery attempt the emulator made (status null = no answer) */
-  deliveries: () => control<{ svixId: string; type: string; status: number | null; badSignature: boolean }[]>('GET', '/deliveries'),
+  deliveries: () =>
+    control<{ svixId: string; type: string; status: number | null; badSignature: boolean }[]>('GET', '/deliveries'),
 };
 
 /** Makes the e2e server's storage fail for `ms` (its deliveries are answered 503 meanwhile). */
@@ -45,7 +46,8 @@ export async function screenshot(page: Page, name: string) {
 }
 
 /** A name no other test uses, so journeys never see each other's data. */
-export const unique = (prefix: string) => `${prefix}${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+export const unique = (prefix: string) =>
+  `${prefix}${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
 export const test = base;
 export { expect };

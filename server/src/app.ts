@@ -7,7 +7,14 @@ import type { Registry } from 'prom-client';
 import type { Services } from './services.ts';
 import { webhookRoutes } from './webhooks/webhooks.routes.ts';
 import { authRoutes } from './auth/auth.routes.ts';
-import { requireBearerSecret, requireCsrfToken, requireOperator, requireRole, sameOriginChanges, viewersReadOnly } from './auth/auth.middleware.ts';
+import {
+  requireBearerSecret,
+  requireCsrfToken,
+  requireOperator,
+  requireRole,
+  sameOriginChanges,
+  viewersReadOnly,
+} from './auth/auth.middleware.ts';
 import { allowedHostsOnly } from './auth/allowed-hosts.ts';
 import { adminRoutes } from './admin/admin.routes.ts';
 import { securityHeaders } from './lib/security-headers.ts';
@@ -45,10 +52,14 @@ export function createApp(services: Services, opts: AppOptions) {
   // The webhook comes first: it is the hot path (thousands a second), Svix needs no browser security headers,
   // and its outcome is logged per delivery in the database; it still gets a request id. It reads its body
   // raw (signatures cover the exact bytes), so it is also mounted before the JSON parser.
-  app.use('/api/webhooks/clerk', (req, res, next) => {
-    requestId(req, res);
-    next();
-  }, webhookRoutes(services.webhooks, { maxOpenPerSource: opts.webhookMaxOpenPerSource ?? 0 }));
+  app.use(
+    '/api/webhooks/clerk',
+    (req, res, next) => {
+      requestId(req, res);
+      next();
+    },
+    webhookRoutes(services.webhooks, { maxOpenPerSource: opts.webhookMaxOpenPerSource ?? 0 }),
+  );
 
   // A request id on every log line and answer (X-Request-Id); successes log at debug, so polling costs no
   // log I/O at the default level.
@@ -56,7 +67,8 @@ export function createApp(services: Services, opts: AppOptions) {
     pinoHttp({
       logger: services.logger,
       genReqId: requestId,
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'debug'),
+      customLogLevel: (_req, res, err) =>
+        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'debug',
     }),
   );
   // Before anything else answers: a page that rebound its DNS name to this server gets nothing. Load balancers
@@ -64,10 +76,14 @@ export function createApp(services: Services, opts: AppOptions) {
   app.use(allowedHostsOnly(opts.allowedHosts, { exempt: ['/healthz'] }));
   if (opts.metrics) {
     const registry = opts.metrics;
-    app.get('/metrics', ...(opts.metricsToken ? [requireBearerSecret(opts.metricsToken, 'metrics')] : []), async (_req, res) => {
-      res.setHeader('content-type', registry.contentType);
-      res.send(await registry.metrics());
-    });
+    app.get(
+      '/metrics',
+      ...(opts.metricsToken ? [requireBearerSecret(opts.metricsToken, 'metrics')] : []),
+      async (_req, res) => {
+        res.setHeader('content-type', registry.contentType);
+        res.send(await registry.metrics());
+      },
+    );
   }
   app.use(securityHeaders({ https: opts.cookieSecure }));
 
@@ -110,7 +126,8 @@ export function createApp(services: Services, opts: AppOptions) {
   // What is not the dashboard answers 404 JSON, never the app shell (a scanner probing /.env or /.git/config
   // must not get a 200): API-looking paths, dotfiles, and source maps outside demo mode.
   app.use((req, res, next) => {
-    if (/^\/api\b/i.test(req.path) || hasDotSegment(req.path) || (!opts.serveSourceMaps && /\.map$/i.test(req.path))) return notFound(req, res);
+    if (/^\/api\b/i.test(req.path) || hasDotSegment(req.path) || (!opts.serveSourceMaps && /\.map$/i.test(req.path)))
+      return notFound(req, res);
     next();
   });
   if (opts.clientDir && existsSync(path.join(opts.clientDir, 'index.html'))) {

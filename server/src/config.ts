@@ -13,13 +13,18 @@ const secretList = z
 
 const emptyAsUndefined = (v: unknown) => (v === '' ? undefined : v);
 
-const httpUrl = z.string().url('must be a URL').regex(/^https?:\/\//, 'must start with http:// or https://');
+const httpUrl = z
+  .string()
+  .url('must be a URL')
+  .regex(/^https?:\/\//, 'must start with http:// or https://');
 
 /** minutes (fractions allowed) or `off`: null */
 const minutesOrOff = (name: string) =>
   z.union([
     z.literal('off').transform(() => null),
-    z.coerce.number({ message: `${name} must be a number of minutes or off` }).positive('must be more than 0 minutes, or off'),
+    z.coerce
+      .number({ message: `${name} must be a number of minutes or off` })
+      .positive('must be more than 0 minutes, or off'),
   ]);
 
 const EnvSchema = z
@@ -51,18 +56,39 @@ const EnvSchema = z
       emptyAsUndefined,
       z
         .string()
-        .transform((s) => s.split(/[\s,]+/).filter(Boolean).map(normalizeHostName))
-        .pipe(z.array(z.string().regex(/^(\*|[a-z0-9._:[\]-]+)$/, 'each entry must be a host name or address (no port, no scheme), or *')).min(1))
+        .transform((s) =>
+          s
+            .split(/[\s,]+/)
+            .filter(Boolean)
+            .map(normalizeHostName),
+        )
+        .pipe(
+          z
+            .array(
+              z
+                .string()
+                .regex(
+                  /^(\*|[a-z0-9._:[\]-]+)$/,
+                  'each entry must be a host name or address (no port, no scheme), or *',
+                ),
+            )
+            .min(1),
+        )
         .optional(),
     ),
     /** GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>` when set */
-    METRICS_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, 'at least 16 characters').max(200).regex(/^\S+$/, 'no spaces').optional()),
+    METRICS_TOKEN: z.preprocess(
+      emptyAsUndefined,
+      z.string().min(16, 'at least 16 characters').max(200).regex(/^\S+$/, 'no spaces').optional(),
+    ),
     /** demo mode only: the port of the built-in emulator (0 picks a free one) */
     EMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(0),
     EMULATOR_ACTIVITY_PER_SECOND: z.coerce.number().min(0).default(1),
     /** Clerk's rate limit for this secret key, requests per 10 s: 100 development, 1000 production */
     RECONCILE_RATE_LIMIT: z.coerce
-      .number({ message: 'must be a number of requests per 10 s (100 for a development instance, 1000 for production)' })
+      .number({
+        message: 'must be a number of requests per 10 s (100 for a development instance, 1000 for production)',
+      })
       .int('must be a whole number of requests per 10 s')
       .min(1, 'must be at least 1 request per 10 s')
       .default(100),
@@ -82,51 +108,120 @@ const EnvSchema = z
         .optional(),
     ),
     /** Clerk users per page (Clerk allows up to 500) */
-    RECONCILE_PAGE_SIZE: z.coerce.number().int().min(1, 'must be 1..500').max(500, 'must be 1..500 (Clerk\'s maximum page)').default(500),
+    RECONCILE_PAGE_SIZE: z.coerce
+      .number()
+      .int()
+      .min(1, 'must be 1..500')
+      .max(500, "must be 1..500 (Clerk's maximum page)")
+      .default(500),
     /** delivery-log rows and event payloads older than this many days are purged (event rows stay for dedupe) */
     /** several instances: Socket.IO fans out through Redis pub/sub */
-    REDIS_URL: z.preprocess(emptyAsUndefined, z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional()),
+    REDIS_URL: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+        .optional(),
+    ),
     /** prefix of the Redis channels, so several deployments can share one Redis */
     REDIS_CHANNEL_PREFIX: z.string().min(1).default('clerk-sync-monitor'),
-    RETENTION_DAYS: z.coerce.number({ message: 'must be a number of days' }).min(1, 'must be at least 1 day').max(36_500).default(30),
+    RETENTION_DAYS: z.coerce
+      .number({ message: 'must be a number of days' })
+      .min(1, 'must be at least 1 day')
+      .max(36_500)
+      .default(30),
     /** erase a user's stored payloads when Clerk deletes the user (only the tombstone stays) */
     /** refused (unsigned, badly signed) webhook requests per source and minute before they are answered 429 unlogged; 0 = no limit */
-    WEBHOOK_REJECTED_PER_MINUTE: z.coerce.number({ message: 'must be a number of requests per minute' }).int('must be a whole number').min(0, 'must be 0 (no limit) or more').default(60),
+    WEBHOOK_REJECTED_PER_MINUTE: z.coerce
+      .number({ message: 'must be a number of requests per minute' })
+      .int('must be a whole number')
+      .min(0, 'must be 0 (no limit) or more')
+      .default(60),
     /** webhook requests open at once per source (a slow sender holds one each); 0 = no cap */
-    WEBHOOK_MAX_OPEN_PER_IP: z.coerce.number({ message: 'must be a number of requests' }).int('must be a whole number').min(0, 'must be 0 (no cap) or more').default(64),
+    WEBHOOK_MAX_OPEN_PER_IP: z.coerce
+      .number({ message: 'must be a number of requests' })
+      .int('must be a whole number')
+      .min(0, 'must be 0 (no cap) or more')
+      .default(64),
     /** a request's headers must have arrived within this (slow-header clients) */
-    HTTP_HEADERS_TIMEOUT_SECONDS: z.coerce.number({ message: 'must be a number of seconds' }).positive('must be more than 0').max(120, 'must be at most 120').default(10),
+    HTTP_HEADERS_TIMEOUT_SECONDS: z.coerce
+      .number({ message: 'must be a number of seconds' })
+      .positive('must be more than 0')
+      .max(120, 'must be at most 120')
+      .default(10),
     /** a whole request (headers and body) must have arrived within this; Node's own default is 300 */
-    HTTP_REQUEST_TIMEOUT_SECONDS: z.coerce.number({ message: 'must be a number of seconds' }).positive('must be more than 0').max(290, 'must be at most 290 (under Node\'s 300 s)').default(30),
+    HTTP_REQUEST_TIMEOUT_SECONDS: z.coerce
+      .number({ message: 'must be a number of seconds' })
+      .positive('must be more than 0')
+      .max(290, "must be at most 290 (under Node's 300 s)")
+      .default(30),
     /** an idle keep-alive connection is closed after this */
-    HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: z.coerce.number({ message: 'must be a number of seconds' }).positive('must be more than 0').max(600, 'must be at most 600').default(5),
+    HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: z.coerce
+      .number({ message: 'must be a number of seconds' })
+      .positive('must be more than 0')
+      .max(600, 'must be at most 600')
+      .default(5),
     /** a Socket.IO connection that has not joined (no valid session) is closed after this */
-    SOCKET_HANDSHAKE_TIMEOUT_SECONDS: z.coerce.number({ message: 'must be a number of seconds' }).positive('must be more than 0').max(60, 'must be at most 60').default(5),
+    SOCKET_HANDSHAKE_TIMEOUT_SECONDS: z.coerce
+      .number({ message: 'must be a number of seconds' })
+      .positive('must be more than 0')
+      .max(60, 'must be at most 60')
+      .default(5),
     /** catch-up requests per dashboard connection and minute (a dashboard sends one per reconnect) */
-    SOCKET_CATCH_UP_PER_MINUTE: z.coerce.number({ message: 'must be a number per minute' }).int('must be a whole number').min(1, 'must be at least 1').default(10),
+    SOCKET_CATCH_UP_PER_MINUTE: z.coerce
+      .number({ message: 'must be a number per minute' })
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .default(10),
     /** Express `trust proxy`: false, true, a hop count, or addresses (e.g. loopback) — so req.ip is the client's */
     TRUST_PROXY: z
       .string()
       .default('false')
-      .transform((v): boolean | number | string => (v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v)),
+      .transform((v): boolean | number | string =>
+        v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v,
+      ),
     PURGE_DELETED_USER_PAYLOADS: z
       .enum(['true', 'false'], { message: 'must be true or false' })
       .default('false')
       .transform((v) => v === 'true'),
     /** where operators reach the dashboard: alerts link to incidents there (default http://HOST:PORT) */
-    PUBLIC_URL: z.preprocess(emptyAsUndefined, z.string().url('must be a URL like https://monitor.example.com').regex(/^https?:\/\//, 'must start with http:// or https://').optional()),
+    PUBLIC_URL: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .url('must be a URL like https://monitor.example.com')
+        .regex(/^https?:\/\//, 'must start with http:// or https://')
+        .optional(),
+    ),
     /** an event whose apply failed this many times is acknowledged (2xx) and parked as quarantined */
-    QUARANTINE_AFTER_ATTEMPTS: z.coerce.number({ message: 'must be a whole number of attempts' }).int('must be a whole number of attempts').min(1, 'must be at least 1').max(100, 'must be at most 100').default(3),
+    QUARANTINE_AFTER_ATTEMPTS: z.coerce
+      .number({ message: 'must be a whole number of attempts' })
+      .int('must be a whole number of attempts')
+      .min(1, 'must be at least 1')
+      .max(100, 'must be at most 100')
+      .default(3),
     /** no genuine delivery for this long opens a silence incident; off (default) = never */
     ALERT_SILENCE_MINUTES: z.preprocess(emptyAsUndefined, minutesOrOff('ALERT_SILENCE_MINUTES').optional()),
     /** reminder alerts while an incident stays open (not acknowledged); off = none */
     ALERT_REMINDER_MINUTES: z.preprocess(emptyAsUndefined, minutesOrOff('ALERT_REMINDER_MINUTES').default(60)),
     ALERT_WEBHOOK_URL: z.preprocess(emptyAsUndefined, httpUrl.optional()),
     /** signs the alert webhook (Standard Webhooks / Svix format) */
-    ALERT_WEBHOOK_SECRET: z.preprocess(emptyAsUndefined, z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'must look like whsec_<base64> (at least 16 characters)').optional()),
+    ALERT_WEBHOOK_SECRET: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'must look like whsec_<base64> (at least 16 characters)')
+        .optional(),
+    ),
     ALERT_SLACK_WEBHOOK_URL: z.preprocess(emptyAsUndefined, httpUrl.optional()),
     /** e.g. smtp://user:pass@smtp.example.com:587 or smtps://…:465 */
-    SMTP_URL: z.preprocess(emptyAsUndefined, z.string().regex(/^smtps?:\/\/[^\s]+$/, 'must start with smtp:// or smtps://').optional()),
+    SMTP_URL: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .regex(/^smtps?:\/\/[^\s]+$/, 'must start with smtp:// or smtps://')
+        .optional(),
+    ),
     ALERT_EMAIL_FROM: z.preprocess(emptyAsUndefined, z.string().email('must be an email address').optional()),
     /** one or more addresses, comma separated */
     ALERT_EMAIL_TO: z.preprocess(
@@ -141,24 +236,53 @@ const EnvSchema = z
   .superRefine((env, ctx) => {
     const real = Boolean(env.CLERK_WEBHOOK_SIGNING_SECRET) || Boolean(env.CLERK_SECRET_KEY);
     if (real && !env.CLERK_WEBHOOK_SIGNING_SECRET)
-      ctx.addIssue({ code: 'custom', path: ['CLERK_WEBHOOK_SIGNING_SECRET'], message: 'required with CLERK_SECRET_KEY' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CLERK_WEBHOOK_SIGNING_SECRET'],
+        message: 'required with CLERK_SECRET_KEY',
+      });
     if (real && !env.CLERK_SECRET_KEY)
-      ctx.addIssue({ code: 'custom', path: ['CLERK_SECRET_KEY'], message: 'required with CLERK_WEBHOOK_SIGNING_SECRET' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CLERK_SECRET_KEY'],
+        message: 'required with CLERK_WEBHOOK_SIGNING_SECRET',
+      });
     if (real && !env.ADMIN_PASSWORD)
-      ctx.addIssue({ code: 'custom', path: ['ADMIN_PASSWORD'], message: 'required when connected to a real Clerk instance' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ADMIN_PASSWORD'],
+        message: 'required when connected to a real Clerk instance',
+      });
     if (env.ALERT_WEBHOOK_URL && !env.ALERT_WEBHOOK_SECRET)
-      ctx.addIssue({ code: 'custom', path: ['ALERT_WEBHOOK_SECRET'], message: 'required with ALERT_WEBHOOK_URL (receivers verify the signature)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ALERT_WEBHOOK_SECRET'],
+        message: 'required with ALERT_WEBHOOK_URL (receivers verify the signature)',
+      });
     if (env.ALERT_WEBHOOK_SECRET && !env.ALERT_WEBHOOK_URL)
       ctx.addIssue({ code: 'custom', path: ['ALERT_WEBHOOK_URL'], message: 'required with ALERT_WEBHOOK_SECRET' });
-    const email = { SMTP_URL: env.SMTP_URL, ALERT_EMAIL_FROM: env.ALERT_EMAIL_FROM, ALERT_EMAIL_TO: env.ALERT_EMAIL_TO };
+    const email = {
+      SMTP_URL: env.SMTP_URL,
+      ALERT_EMAIL_FROM: env.ALERT_EMAIL_FROM,
+      ALERT_EMAIL_TO: env.ALERT_EMAIL_TO,
+    };
     const given = Object.entries(email).filter(([, v]) => v !== undefined);
     if (given.length > 0 && given.length < 3) {
       for (const [k, v] of Object.entries(email)) {
-        if (v === undefined) ctx.addIssue({ code: 'custom', path: [k], message: `required with ${given.map(([n]) => n).join(' and ')} (email alerts need SMTP_URL, ALERT_EMAIL_FROM and ALERT_EMAIL_TO)` });
+        if (v === undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: [k],
+            message: `required with ${given.map(([n]) => n).join(' and ')} (email alerts need SMTP_URL, ALERT_EMAIL_FROM and ALERT_EMAIL_TO)`,
+          });
       }
     }
     if (env.HTTP_REQUEST_TIMEOUT_SECONDS < env.HTTP_HEADERS_TIMEOUT_SECONDS)
-      ctx.addIssue({ code: 'custom', path: ['HTTP_REQUEST_TIMEOUT_SECONDS'], message: 'must be at least HTTP_HEADERS_TIMEOUT_SECONDS (the headers are part of the request)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['HTTP_REQUEST_TIMEOUT_SECONDS'],
+        message: 'must be at least HTTP_HEADERS_TIMEOUT_SECONDS (the headers are part of the request)',
+      });
   });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -251,7 +375,11 @@ const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '']);
 
 /** `Example.COM.` → `example.com`, `[::1]` → `::1`: how Host names are compared. */
 export function normalizeHostName(name: string): string {
-  return name.trim().toLowerCase().replace(/\.$/, '').replace(/^\[(.*)\]$/, '$1');
+  return name
+    .trim()
+    .toLowerCase()
+    .replace(/\.$/, '')
+    .replace(/^\[(.*)\]$/, '$1');
 }
 
 export function isLoopbackHost(host: string): boolean {
@@ -322,18 +450,30 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       requestTimeoutMs: Math.round(e.HTTP_REQUEST_TIMEOUT_SECONDS * 1000),
       keepAliveTimeoutMs: Math.round(e.HTTP_KEEP_ALIVE_TIMEOUT_SECONDS * 1000),
     },
-    socket: { handshakeTimeoutMs: Math.round(e.SOCKET_HANDSHAKE_TIMEOUT_SECONDS * 1000), catchUpPerMinute: e.SOCKET_CATCH_UP_PER_MINUTE },
+    socket: {
+      handshakeTimeoutMs: Math.round(e.SOCKET_HANDSHAKE_TIMEOUT_SECONDS * 1000),
+      catchUpPerMinute: e.SOCKET_CATCH_UP_PER_MINUTE,
+    },
     retention: { days: e.RETENTION_DAYS, purgeDeletedUserPayloads: e.PURGE_DELETED_USER_PAYLOADS },
-    publicUrl: (e.PUBLIC_URL ?? `http://${e.HOST.includes(':') ? `[${e.HOST}]` : e.HOST}:${e.PORT}`).replace(/\/+$/, ''),
+    publicUrl: (e.PUBLIC_URL ?? `http://${e.HOST.includes(':') ? `[${e.HOST}]` : e.HOST}:${e.PORT}`).replace(
+      /\/+$/,
+      '',
+    ),
     incidents: {
       quarantineAfterAttempts: e.QUARANTINE_AFTER_ATTEMPTS,
       silenceMs: e.ALERT_SILENCE_MINUTES ? e.ALERT_SILENCE_MINUTES * 60_000 : null,
       reminderMs: e.ALERT_REMINDER_MINUTES === null ? null : e.ALERT_REMINDER_MINUTES * 60_000,
     },
     alerts: {
-      webhook: e.ALERT_WEBHOOK_URL && e.ALERT_WEBHOOK_SECRET ? { url: e.ALERT_WEBHOOK_URL, secret: e.ALERT_WEBHOOK_SECRET } : null,
+      webhook:
+        e.ALERT_WEBHOOK_URL && e.ALERT_WEBHOOK_SECRET
+          ? { url: e.ALERT_WEBHOOK_URL, secret: e.ALERT_WEBHOOK_SECRET }
+          : null,
       slack: e.ALERT_SLACK_WEBHOOK_URL ? { url: e.ALERT_SLACK_WEBHOOK_URL } : null,
-      email: e.SMTP_URL && e.ALERT_EMAIL_FROM && e.ALERT_EMAIL_TO ? { smtpUrl: e.SMTP_URL, from: e.ALERT_EMAIL_FROM, to: e.ALERT_EMAIL_TO } : null,
+      email:
+        e.SMTP_URL && e.ALERT_EMAIL_FROM && e.ALERT_EMAIL_TO
+          ? { smtpUrl: e.SMTP_URL, from: e.ALERT_EMAIL_FROM, to: e.ALERT_EMAIL_TO }
+          : null,
     },
   };
 }

@@ -3,7 +3,15 @@
 
 // conflict: a user version with the updated_at of the one held but other content; a resync from Clerk decides.
 /** quarantined: its apply failed QUARANTINE_AFTER_ATTEMPTS times; acknowledged (2xx) and parked in its incident for a replay */
-export const EVENT_OUTCOMES = ['applied', 'stale', 'duplicate', 'conflict', 'not_projected', 'failed', 'quarantined'] as const;
+export const EVENT_OUTCOMES = [
+  'applied',
+  'stale',
+  'duplicate',
+  'conflict',
+  'not_projected',
+  'failed',
+  'quarantined',
+] as const;
 export type EventOutcome = (typeof EVENT_OUTCOMES)[number];
 
 /** A delivery's outcome: the event's outcome when it carried a new (or re-applied) event, else why not. */
@@ -287,7 +295,13 @@ export interface BulkReplayRequest {
 }
 
 /** Why a matching delivery is not replayed. */
-export const REPLAY_SKIP_REASONS = ['not_verified', 'already_applied', 'same_message', 'is_replay', 'payload_unavailable'] as const;
+export const REPLAY_SKIP_REASONS = [
+  'not_verified',
+  'already_applied',
+  'same_message',
+  'is_replay',
+  'payload_unavailable',
+] as const;
 export type ReplaySkipReason = (typeof REPLAY_SKIP_REASONS)[number];
 
 /** Adds up: matched = replayed + the sum of skippedBy (a dry run counts what it would replay as replayed). */
@@ -467,7 +481,14 @@ export type IncidentState = (typeof INCIDENT_STATES)[number];
  * What an incident groups: failed applies, storage refusing webhooks (503), signature failures, Clerk's
  * Backend API failing or throttling, drift found by a reconcile, no genuine delivery for too long.
  */
-export const INCIDENT_KINDS = ['apply_failed', 'storage_unavailable', 'signature_failed', 'clerk_api', 'drift', 'silence'] as const;
+export const INCIDENT_KINDS = [
+  'apply_failed',
+  'storage_unavailable',
+  'signature_failed',
+  'clerk_api',
+  'drift',
+  'silence',
+] as const;
 export type IncidentKind = (typeof INCIDENT_KINDS)[number];
 
 export interface IncidentSummary {

@@ -34,12 +34,20 @@ async function main() {
         // Svix's retry schedule at 1/100 (5 s → 50 ms, 5 min → 3 s …): an outage tried from the emulator's
         // control API heals within minutes, not hours.
         timeFactor: 0.01,
-        activity: config.emulatorActivityPerSecond > 0 ? { perSecond: config.emulatorActivityPerSecond, minUsers: 20, maxUsers: 200 } : null,
+        activity:
+          config.emulatorActivityPerSecond > 0
+            ? { perSecond: config.emulatorActivityPerSecond, minUsers: 20, maxUsers: 200 }
+            : null,
         logger: logger.child({ component: 'emulator' }),
       })
     : null;
   if (emulator) {
-    config = { ...config, webhookSecrets: [emulator.signingSecret], clerkSecretKey: emulator.secretKey, clerkApiUrl: emulator.url };
+    config = {
+      ...config,
+      webhookSecrets: [emulator.signingSecret],
+      clerkSecretKey: emulator.secretKey,
+      clerkApiUrl: emulator.url,
+    };
   }
 
   const server = await startServer(config, {

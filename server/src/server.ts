@@ -69,7 +69,11 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
   const ownDb = !opts.db;
   // Several instances: one Redis for the dashboards' fan-out and the shared sign-in limits.
   const redis = config.redisUrl ? await connectRedis(config.redisUrl, logger) : null;
-  const loginLimiter = opts.loginLimiter ?? (redis ? createLoginLimiter(DEFAULT_LOGIN_LIMITS, { redis: redis.pub, prefix: config.redisChannelPrefix }) : undefined);
+  const loginLimiter =
+    opts.loginLimiter ??
+    (redis
+      ? createLoginLimiter(DEFAULT_LOGIN_LIMITS, { redis: redis.pub, prefix: config.redisChannelPrefix })
+      : undefined);
 
   // Refused webhook requests per source: counted in Redis too, so N instances do not mean N budgets.
   const rejectedLimiter =
@@ -114,11 +118,20 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     },
     ...(opts.onApplied ? { onApplied: opts.onApplied } : {}),
     reconcile: { ...config.reconcile, ...opts.reconcile },
-    retention: { days: config.retention.days, purgeDeletedUsers: config.retention.purgeDeletedUserPayloads, ...opts.retention },
+    retention: {
+      days: config.retention.days,
+      purgeDeletedUsers: config.retention.purgeDeletedUserPayloads,
+      ...opts.retention,
+    },
     ...(loginLimiter ? { loginLimiter } : {}),
     quarantineAfterAttempts: config.incidents.quarantineAfterAttempts,
     incidents: {
-      options: { publicUrl: config.publicUrl, silenceMs: config.incidents.silenceMs, reminderMs: config.incidents.reminderMs, ...opts.incidents },
+      options: {
+        publicUrl: config.publicUrl,
+        silenceMs: config.incidents.silenceMs,
+        reminderMs: config.incidents.reminderMs,
+        ...opts.incidents,
+      },
       channels: channelsFromConfig(config.alerts),
       notify: (i) => socketPublisher.incidentChanged(i),
     },
@@ -131,7 +144,10 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
   await services.auth.ensureAdmin(config.adminEmail, config.adminPassword);
 
   if (config.allowedHostsDefault && !isLoopbackHost(config.host)) {
-    logger.warn({ allowedHosts: config.allowedHosts }, 'ALLOWED_HOSTS is not set: only these host names are answered; set it to the names the dashboard is reached by');
+    logger.warn(
+      { allowedHosts: config.allowedHosts },
+      'ALLOWED_HOSTS is not set: only these host names are answered; set it to the names the dashboard is reached by',
+    );
   }
   const app = createApp(services, {
     cookieSecure: config.cookieSecure,
@@ -154,13 +170,34 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     },
     app,
   );
-  metrics.gauge('csm_ingest_queue_depth', 'Verified events waiting for the next group commit', () => services.ingest.pending);
-  metrics.gauge('csm_delivery_log_buffered', 'Delivery-log rows waiting for the database to come back', () => services.deliveryLog.buffered);
-  metrics.gauge('csm_delivery_log_buffered_bytes', 'Memory those rows take, roughly (bounded)', () => services.deliveryLog.bufferedBytes);
-  metrics.gauge('csm_delivery_log_dropped', 'Delivery-log rows dropped since the start because the buffer was full', () => services.deliveryLog.dropped);
+  metrics.gauge(
+    'csm_ingest_queue_depth',
+    'Verified events waiting for the next group commit',
+    () => services.ingest.pending,
+  );
+  metrics.gauge(
+    'csm_delivery_log_buffered',
+    'Delivery-log rows waiting for the database to come back',
+    () => services.deliveryLog.buffered,
+  );
+  metrics.gauge(
+    'csm_delivery_log_buffered_bytes',
+    'Memory those rows take, roughly (bounded)',
+    () => services.deliveryLog.bufferedBytes,
+  );
+  metrics.gauge(
+    'csm_delivery_log_dropped',
+    'Delivery-log rows dropped since the start because the buffer was full',
+    () => services.deliveryLog.dropped,
+  );
   const io = attachRealtime(
     http,
-    { auth: services.auth, eventsAfter: services.repos.events.listAfter, deliveriesAfter: services.repos.deliveries.listAfter, logger },
+    {
+      auth: services.auth,
+      eventsAfter: services.repos.events.listAfter,
+      deliveriesAfter: services.repos.deliveries.listAfter,
+      logger,
+    },
     socketPublisher,
     {
       allowedHosts: config.allowedHosts,
@@ -171,7 +208,11 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
   );
   // Fan-out is in place before the first dashboard can connect. Only connections that joined with a session are
   // dashboards (a bare Engine.IO connection is not, and is closed after SOCKET_HANDSHAKE_TIMEOUT_SECONDS).
-  metrics.gauge('csm_dashboards_connected', 'Dashboards connected to this instance over Socket.IO (signed in)', () => io.of('/').sockets.size);
+  metrics.gauge(
+    'csm_dashboards_connected',
+    'Dashboards connected to this instance over Socket.IO (signed in)',
+    () => io.of('/').sockets.size,
+  );
   if (redis) attachRedisAdapter(io, redis, config.redisChannelPrefix);
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
@@ -186,7 +227,9 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
   // Clerk sends no event when a session expires or is abandoned: write those down as their deadlines pass
   // (what is shown and counted already reads the deadlines; this keeps the stored status honest too).
   const expiryTimer = setInterval(() => {
-    services.repos.sessions.expireDue().catch((err: unknown) => services.logger.warn({ err }, 'marking expired sessions failed; retried next minute'));
+    services.repos.sessions
+      .expireDue()
+      .catch((err: unknown) => services.logger.warn({ err }, 'marking expired sessions failed; retried next minute'));
   }, 60_000);
   expiryTimer.unref();
   // resumes a reconcile a stopped server left running, and runs RECONCILE_INTERVAL

@@ -86,7 +86,8 @@ export function createServices(deps: ServiceDeps) {
   });
   const audit = createAuditService({ repo: repos.audit, logger: deps.logger });
   // Incident replays go through the deliveries' replay; the incident records one audit entry for all of them.
-  let replayDelivery: (id: number, operator: OperatorDto) => Promise<ReplayResult> = () => Promise.reject(new Error('not ready'));
+  let replayDelivery: (id: number, operator: OperatorDto) => Promise<ReplayResult> = () =>
+    Promise.reject(new Error('not ready'));
   const incidents = createIncidentsService({
     repo: createIncidentsRepository(deps.db.prisma),
     eventOutcomes: (ids) => repos.events.outcomesOf(ids),
@@ -145,7 +146,11 @@ export function createServices(deps: ServiceDeps) {
     options: deps.retention ?? { days: 30, purgeDeletedUsers: false },
   });
   const { rateLimit = 100, budgetShare = 0.5, windowMs, ...reconcileSettings } = deps.reconcile ?? {};
-  const rateBudget = createRateBudget({ requestsPerWindow: rateLimit, share: budgetShare, ...(windowMs ? { windowMs } : {}) });
+  const rateBudget = createRateBudget({
+    requestsPerWindow: rateLimit,
+    share: budgetShare,
+    ...(windowMs ? { windowMs } : {}),
+  });
   // Users whose webhooks disagree at a tied updated_at: Clerk's answer decides, within the same budget.
   const conflicts = createConflictResync({ resync, clerk: rateBudget.wrap(deps.clerk), logger: deps.logger });
   const reconcile = createReconcileService({
@@ -169,7 +174,13 @@ export function createServices(deps: ServiceDeps) {
     logger: deps.logger,
     // Enough windows walked at once (one request open each) to hide ~0.5 s of Clerk latency at this budget's
     // spacing, in at most half of what the budget may have open: the rest is for requests a page waits on.
-    settings: { parallelWindows: Math.min(Math.floor(rateBudget.maxInFlight / 2), Math.max(2, Math.ceil(500 / rateBudget.minTimeMs) + 1)), ...reconcileSettings },
+    settings: {
+      parallelWindows: Math.min(
+        Math.floor(rateBudget.maxInFlight / 2),
+        Math.max(2, Math.ceil(500 / rateBudget.minTimeMs) + 1),
+      ),
+      ...reconcileSettings,
+    },
   });
   return {
     db: deps.db,

@@ -47,7 +47,11 @@ function LiveIndicator() {
   const problems = useLiveStatus().data?.problems.length ?? 0;
   const degraded = status === 'live' && problems > 0;
   return (
-    <span className={`live-indicator live-indicator--${degraded ? 'degraded' : status}`} role="status" aria-live="polite">
+    <span
+      className={`live-indicator live-indicator--${degraded ? 'degraded' : status}`}
+      role="status"
+      aria-live="polite"
+    >
       <span className="live-indicator__dot" aria-hidden="true" />
       {degraded ? `Live · ${problems} problem${problems === 1 ? '' : 's'}` : STATUS_TEXT[status]}
     </span>
@@ -83,7 +87,8 @@ export function Layout() {
   const [menu, setMenu] = useState<{ open: boolean; path: string }>({ open: false, path: '' });
   // the collapsed menu closes when a page is chosen
   const menuOpen = menu.open && menu.path === location.pathname;
-  const setMenuOpen = (toggle: (open: boolean) => boolean) => setMenu({ open: toggle(menuOpen), path: location.pathname });
+  const setMenuOpen = (toggle: (open: boolean) => boolean) =>
+    setMenu({ open: toggle(menuOpen), path: location.pathname });
 
   // a new page: move focus to its content so keyboard and screen-reader users start there (not on filters)
   useEffect(() => {
@@ -105,7 +110,10 @@ export function Layout() {
   if (!me.data) {
     // signed out on purpose: plain sign-in page; session lost: come back here after signing in
     const next = location.pathname + location.search;
-    const to = logout.status !== 'idle' || logoutAll.status !== 'idle' || next === '/' ? '/sign-in' : `/sign-in?next=${encodeURIComponent(next)}`;
+    const to =
+      logout.status !== 'idle' || logoutAll.status !== 'idle' || next === '/'
+        ? '/sign-in'
+        : `/sign-in?next=${encodeURIComponent(next)}`;
     return <Navigate to={to} replace />;
   }
 
@@ -137,14 +145,16 @@ export function Layout() {
         </button>
         <nav aria-label="Main" id="main-nav" className={`topbar__nav${menuOpen ? ' topbar__nav--open' : ''}`}>
           <ul>
-            {[...NAV, ...(me.data.role === 'admin' ? [{ to: '/admin', label: 'Admin', end: false }] : [])].map((item) => (
-              <li key={item.to}>
-                <NavLink to={item.to} end={item.end} className="nav-link">
-                  {item.label}
-                  {item.to === '/incidents' && <OpenIncidentsBadge />}
-                </NavLink>
-              </li>
-            ))}
+            {[...NAV, ...(me.data.role === 'admin' ? [{ to: '/admin', label: 'Admin', end: false }] : [])].map(
+              (item) => (
+                <li key={item.to}>
+                  <NavLink to={item.to} end={item.end} className="nav-link">
+                    {item.label}
+                    {item.to === '/incidents' && <OpenIncidentsBadge />}
+                  </NavLink>
+                </li>
+              ),
+            )}
           </ul>
         </nav>
         <div className="topbar__side">
@@ -168,12 +178,16 @@ export function Layout() {
               <p>
                 <Link to="/account/password">Change your password</Link>
               </p>
-              <p className="small">Signed in on other browsers or devices too? End every session of this account at once.</p>
+              <p className="small">
+                Signed in on other browsers or devices too? End every session of this account at once.
+              </p>
               <button
                 type="button"
                 className="button button--small"
                 disabled={logoutAll.isPending}
-                onClick={() => logoutAll.mutate(undefined, { onSettled: () => navigate('/sign-in', { replace: true }) })}
+                onClick={() =>
+                  logoutAll.mutate(undefined, { onSettled: () => navigate('/sign-in', { replace: true }) })
+                }
               >
                 Sign out everywhere
               </button>

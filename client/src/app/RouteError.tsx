@@ -5,7 +5,8 @@ export function RouteError() {
   const error = useRouteError();
   const notFound = isRouteErrorResponse(error) && error.status === 404;
   // a new deploy replaced the lazily loaded page files: a reload fetches the new ones
-  const staleChunk = error instanceof TypeError && /dynamically imported module|Importing a module script failed/i.test(error.message);
+  const staleChunk =
+    error instanceof TypeError && /dynamically imported module|Importing a module script failed/i.test(error.message);
   return (
     <main className="page" id="main">
       <h1>{notFound ? 'Page not found' : 'This page failed to load'}</h1>

@@ -25,10 +25,15 @@ const run = (over: Partial<ReconcileRunDto> = {}): ReconcileRunDto => ({
 describe('reconcile messages', () => {
   it('update the run and its row in the history as they come', () => {
     const qc = new QueryClient();
-    qc.setQueryData<Page<ReconcileRunDto>>(queryKeys.reconcile.runs, { items: [run({ checked: 0 })], nextCursor: null });
+    qc.setQueryData<Page<ReconcileRunDto>>(queryKeys.reconcile.runs, {
+      items: [run({ checked: 0 })],
+      nextCursor: null,
+    });
     applyReconcile(qc, run(), false);
     expect(qc.getQueryData<ReconcileRunDto>(queryKeys.reconcile.run(1))?.checked).toBe(500);
-    expect(qc.getQueryData<Page<ReconcileRunDto>>(queryKeys.reconcile.runs)?.items.map((r) => r.checked)).toEqual([500]);
+    expect(qc.getQueryData<Page<ReconcileRunDto>>(queryKeys.reconcile.runs)?.items.map((r) => r.checked)).toEqual([
+      500,
+    ]);
     // a run another dashboard started appears at the top
     applyReconcile(qc, run({ id: 2 }), false);
     expect(qc.getQueryData<Page<ReconcileRunDto>>(queryKeys.reconcile.runs)?.items.map((r) => r.id)).toEqual([2, 1]);

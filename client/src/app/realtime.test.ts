@@ -4,7 +4,14 @@ import type { DeliverySummary, EventSummary, ResyncResult, UserDetail, UserSumma
 import type { CatchUpRequest } from '@contract/realtime/contract.ts';
 import { flattenFeed, type FeedData, type Schedule } from '../lib/live-feed.ts';
 import { queryKeys } from '../lib/query-keys.ts';
-import { applyLiveStatus, attachRealtime, catchUpRequest, throttle, type RealtimeSocket, type RealtimeStatus } from './realtime.ts';
+import {
+  applyLiveStatus,
+  attachRealtime,
+  catchUpRequest,
+  throttle,
+  type RealtimeSocket,
+  type RealtimeStatus,
+} from './realtime.ts';
 
 function makeEvent(id: number, over: Partial<EventSummary> = {}): EventSummary {
   return {
@@ -61,7 +68,10 @@ function makeUser(over: Partial<UserDetail> = {}): UserDetail {
   };
 }
 
-const feedOf = <T>(items: T[], nextCursor: string | null = null): FeedData<T> => ({ pages: [{ items, nextCursor }], pageParams: [null] });
+const feedOf = <T>(items: T[], nextCursor: string | null = null): FeedData<T> => ({
+  pages: [{ items, nextCursor }],
+  pageParams: [null],
+});
 
 /** A stand-in for the Socket.IO client: records listeners and emits, lets the test play the server. */
 function fakeSocket() {
@@ -108,14 +118,20 @@ describe('attachRealtime', () => {
     s = fakeSocket();
     sched = manualSchedule();
     statuses = [];
-    detach = attachRealtime(s.socket, qc, { schedule: sched.schedule, onStatus: (st) => statuses.push(st), overviewEveryMs: 0, usersEveryMs: 0 });
+    detach = attachRealtime(s.socket, qc, {
+      schedule: sched.schedule,
+      onStatus: (st) => statuses.push(st),
+      overviewEveryMs: 0,
+      usersEveryMs: 0,
+    });
   });
   afterEach(() => {
     detach();
     qc.clear();
   });
 
-  const events = (filters = {}) => flattenFeed(qc.getQueryData<FeedData<EventSummary>>(queryKeys.events.list(filters))).map((e) => e.id);
+  const events = (filters = {}) =>
+    flattenFeed(qc.getQueryData<FeedData<EventSummary>>(queryKeys.events.list(filters))).map((e) => e.id);
 
   it('merges batched events into every cached list, once per tick, respecting each filter', () => {
     qc.setQueryData(queryKeys.events.list({}), feedOf([makeEvent(2), makeEvent(1)]));
@@ -154,7 +170,9 @@ describe('attachRealtime', () => {
     qc.setQueryData(queryKeys.deliveries.list({ failed: true }), feedOf([makeDelivery(1, { failed: true })]));
     const fetchEvent = vi.fn().mockResolvedValue({ svixId: 'msg_9' });
     await qc.prefetchQuery({ queryKey: queryKeys.events.detail('msg_9'), queryFn: () => ({ svixId: 'msg_9' }) });
-    qc.getQueryCache().find({ queryKey: queryKeys.events.detail('msg_9') })!.setOptions({ queryKey: queryKeys.events.detail('msg_9'), queryFn: fetchEvent });
+    qc.getQueryCache()
+      .find({ queryKey: queryKeys.events.detail('msg_9') })!
+      .setOptions({ queryKey: queryKeys.events.detail('msg_9'), queryFn: fetchEvent });
 
     s.serverSends('delivery:recorded', [makeDelivery(2, { failed: true, svixId: 'msg_9' }), makeDelivery(3)]);
     sched.tick();
@@ -173,11 +191,17 @@ describe('attachRealtime', () => {
     const call = s.emitted.find((e) => e.event === 'feed:catch-up')!;
     expect(call.args[0]).toEqual({ lastEventId: 9, lastDeliveryId: 12 } satisfies CatchUpRequest);
 
-    const ack = call.args[1] as (res: { events: EventSummary[]; deliveries: DeliverySummary[]; truncated: boolean }) => void;
+    const ack = call.args[1] as (res: {
+      events: EventSummary[];
+      deliveries: DeliverySummary[];
+      truncated: boolean;
+    }) => void;
     ack({ events: [makeEvent(10), makeEvent(11)], deliveries: [makeDelivery(13)], truncated: false });
     sched.tick();
     expect(events()).toEqual([11, 10, 7, 6]);
-    expect(flattenFeed(qc.getQueryData<FeedData<DeliverySummary>>(queryKeys.deliveries.list({}))).map((d) => d.id)).toEqual([13, 12]);
+    expect(
+      flattenFeed(qc.getQueryData<FeedData<DeliverySummary>>(queryKeys.deliveries.list({}))).map((d) => d.id),
+    ).toEqual([13, 12]);
   });
 
   it('when the catch-up was truncated, restarts the lists from the newest page', () => {
@@ -211,7 +235,13 @@ describe('attachRealtime', () => {
   it('user:changed after a comparison does not trigger another comparison (no loop)', () => {
     qc.setQueryData(queryKeys.users.detail('user_1'), makeUser({ clerkUpdatedAt: '2026-01-01T09:00:00.000Z' }));
     qc.setQueryData(queryKeys.users.compare('user_1'), { userId: 'user_1' });
-    s.serverSends('user:changed', [{ ...makeUser({ clerkUpdatedAt: '2026-01-01T09:00:00.000Z' }), syncStatus: 'drifted', lastComparedAt: '2026-01-01T10:00:00.000Z' }]);
+    s.serverSends('user:changed', [
+      {
+        ...makeUser({ clerkUpdatedAt: '2026-01-01T09:00:00.000Z' }),
+        syncStatus: 'drifted',
+        lastComparedAt: '2026-01-01T10:00:00.000Z',
+      },
+    ]);
     sched.tick();
     expect(qc.getQueryState(queryKeys.users.compare('user_1'))!.isInvalidated).toBe(false);
 
@@ -223,7 +253,12 @@ describe('attachRealtime', () => {
   it('resync:finished writes the new user detail for every open dashboard', () => {
     qc.setQueryData(queryKeys.users.detail('user_1'), makeUser({ syncStatus: 'drifted' }));
     qc.setQueryData(queryKeys.users.compare('user_1'), { userId: 'user_1' });
-    const result: ResyncResult = { userId: 'user_1', result: 'updated', changedFields: ['first_name'], user: makeUser({ firstName: 'Grace', syncStatus: 'in_sync' }) };
+    const result: ResyncResult = {
+      userId: 'user_1',
+      result: 'updated',
+      changedFields: ['first_name'],
+      user: makeUser({ firstName: 'Grace', syncStatus: 'in_sync' }),
+    };
     s.serverSends('resync:finished', result);
     expect(qc.getQueryData<UserDetail>(queryKeys.users.detail('user_1'))!.firstName).toBe('Grace');
     expect(qc.getQueryState(queryKeys.users.compare('user_1'))!.isInvalidated).toBe(true);
@@ -319,7 +354,11 @@ describe('live status', () => {
     const qc = new QueryClient();
     qc.setQueryData(queryKeys.overview, {});
     qc.setQueryData(queryKeys.failures.list('outstanding'), {});
-    const status = { problems: [{ kind: 'storage_refusing' as const, message: 'refused', since: '2026-12-01T05:12:03.000Z' }], lastDeliveryAt: null, checkedAt: '2026-12-01T05:12:04.000Z' };
+    const status = {
+      problems: [{ kind: 'storage_refusing' as const, message: 'refused', since: '2026-12-01T05:12:03.000Z' }],
+      lastDeliveryAt: null,
+      checkedAt: '2026-12-01T05:12:04.000Z',
+    };
     applyLiveStatus(qc, status);
     expect(qc.getQueryData(queryKeys.live)).toEqual(status);
     expect(qc.getQueryState(queryKeys.overview)?.isInvalidated).toBe(true);

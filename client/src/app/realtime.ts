@@ -1,7 +1,16 @@
 // Sockets notify, React Query owns server state: every message lands in the query cache (setQueryData for the
 // live lists, invalidation elsewhere). Nothing here keeps its own copy of server data.
 import type { Query, QueryClient } from '@tanstack/react-query';
-import type { DeliverySummary, EventSummary, LiveStatus, Page, ReconcileRunDto, ResyncResult, UserDetail, UserSummary } from '@contract/contract.ts';
+import type {
+  DeliverySummary,
+  EventSummary,
+  LiveStatus,
+  Page,
+  ReconcileRunDto,
+  ResyncResult,
+  UserDetail,
+  UserSummary,
+} from '@contract/contract.ts';
 import type { CatchUpRequest, ClientToServerEvents, ServerToClientEvents } from '@contract/realtime/contract.ts';
 import {
   createBatcher,
@@ -62,7 +71,11 @@ export function catchUpRequest(queryClient: QueryClient): CatchUpRequest {
  * Merge into a loaded list now; into a list whose first page is in flight once it lands (the server may have
  * answered before these items existed); lists never loaded are left alone.
  */
-function mergeWhenLoaded<T>(queryClient: QueryClient, query: Query, merge: (old: FeedData<T> | undefined) => FeedData<T> | undefined) {
+function mergeWhenLoaded<T>(
+  queryClient: QueryClient,
+  query: Query,
+  merge: (old: FeedData<T> | undefined) => FeedData<T> | undefined,
+) {
   if (query.state.data !== undefined) {
     queryClient.setQueryData<FeedData<T>>(query.queryKey, merge);
   } else if (query.state.fetchStatus === 'fetching') {
@@ -79,7 +92,11 @@ function mergeWhenLoaded<T>(queryClient: QueryClient, query: Query, merge: (old:
  */
 export type RefreshHead = (queryKey: readonly unknown[], filters: EventFilters) => void;
 
-export function applyEvents(queryClient: QueryClient, events: readonly EventSummary[], refreshHead?: RefreshHead): void {
+export function applyEvents(
+  queryClient: QueryClient,
+  events: readonly EventSummary[],
+  refreshHead?: RefreshHead,
+): void {
   if (events.length === 0) return;
   for (const query of queryClient.getQueryCache().findAll({ queryKey: queryKeys.events.lists })) {
     const filters = (query.queryKey[2] ?? {}) as EventFilters;
@@ -90,7 +107,9 @@ export function applyEvents(queryClient: QueryClient, events: readonly EventSumm
       if (query.state.data && events.some(matchesEventFilters(rest))) refreshHead(query.queryKey, filters);
       continue;
     }
-    mergeWhenLoaded<EventSummary>(queryClient, query, (old) => mergeIntoFeed(old, events, { matches: matchesEventFilters(filters) }));
+    mergeWhenLoaded<EventSummary>(queryClient, query, (old) =>
+      mergeIntoFeed(old, events, { matches: matchesEventFilters(filters) }),
+    );
   }
   const userIds = new Set<string>();
   for (const e of events) {
@@ -136,7 +155,10 @@ export function applyUserChanges(
     // Re-compare (a Clerk API call) only when the local copy took a new Clerk version: comparing itself
     // changes the user (status, lastComparedAt) and publishes user:changed, which must not loop.
     if (!before || before.clerkUpdatedAt !== user.clerkUpdatedAt || before.deleted !== user.deleted) {
-      void queryClient.invalidateQueries({ queryKey: queryKeys.users.compare(user.id), refetchType: before ? 'active' : 'none' });
+      void queryClient.invalidateQueries({
+        queryKey: queryKeys.users.compare(user.id),
+        refetchType: before ? 'active' : 'none',
+      });
     }
   }
 }
@@ -164,7 +186,9 @@ export function applyReconcile(queryClient: QueryClient, run: ReconcileRunDto, f
   // findings fill in while the run goes: refetched when the progress message says more were found
   // (the first message of a run seen here has nothing to compare with: the findings were just loaded)
   const before = previous?.found;
-  const foundMore = !!before && (before.missing !== run.found.missing || before.stale !== run.found.stale || before.deleted !== run.found.deleted);
+  const foundMore =
+    !!before &&
+    (before.missing !== run.found.missing || before.stale !== run.found.stale || before.deleted !== run.found.deleted);
   if (!finished) {
     if (foundMore) void queryClient.invalidateQueries({ queryKey: queryKeys.reconcile.findingsOf(run.id) });
     return;
@@ -191,11 +215,14 @@ export function throttle(fn: () => void, ms: number): { (): void; cancel(): void
   let timer: ReturnType<typeof setTimeout> | undefined;
   const run = () => {
     if (timer) return;
-    timer = setTimeout(() => {
-      timer = undefined;
-      last = Date.now();
-      fn();
-    }, Math.max(0, last + ms - Date.now()));
+    timer = setTimeout(
+      () => {
+        timer = undefined;
+        last = Date.now();
+        fn();
+      },
+      Math.max(0, last + ms - Date.now()),
+    );
   };
   run.cancel = () => {
     clearTimeout(timer);
@@ -205,8 +232,18 @@ export function throttle(fn: () => void, ms: number): { (): void; cancel(): void
 }
 
 /** Wire a connected-or-connecting socket to the cache. Returns a function that detaches everything. */
-export function attachRealtime(socket: RealtimeSocket, queryClient: QueryClient, options: RealtimeOptions = {}): () => void {
-  const { schedule = timeoutSchedule(), overviewEveryMs = 5000, usersEveryMs = 2000, onStatus, fetchEventsHead = defaultFetchEventsHead } = options;
+export function attachRealtime(
+  socket: RealtimeSocket,
+  queryClient: QueryClient,
+  options: RealtimeOptions = {},
+): () => void {
+  const {
+    schedule = timeoutSchedule(),
+    overviewEveryMs = 5000,
+    usersEveryMs = 2000,
+    onStatus,
+    fetchEventsHead = defaultFetchEventsHead,
+  } = options;
 
   // at most one head fetch per list at a time; a burst during one fetch causes exactly one more
   const heads = new Map<string, { running: boolean; again: boolean }>();
@@ -238,10 +275,19 @@ export function attachRealtime(socket: RealtimeSocket, queryClient: QueryClient,
   };
 
   // Aggregates and paged lists are refetched, not patched: at most once per interval under live traffic.
-  const touchOverview = throttle(() => void queryClient.invalidateQueries({ queryKey: queryKeys.overview }), overviewEveryMs);
-  const touchUserLists = throttle(() => void queryClient.invalidateQueries({ queryKey: queryKeys.users.lists }), usersEveryMs);
+  const touchOverview = throttle(
+    () => void queryClient.invalidateQueries({ queryKey: queryKeys.overview }),
+    overviewEveryMs,
+  );
+  const touchUserLists = throttle(
+    () => void queryClient.invalidateQueries({ queryKey: queryKeys.users.lists }),
+    usersEveryMs,
+  );
   // a retry can recover a failed message: the grouped view is refetched (only while it is shown)
-  const touchFailures = throttle(() => void queryClient.invalidateQueries({ queryKey: queryKeys.failures.all }), usersEveryMs);
+  const touchFailures = throttle(
+    () => void queryClient.invalidateQueries({ queryKey: queryKeys.failures.all }),
+    usersEveryMs,
+  );
 
   const events = createBatcher<EventSummary>((items) => {
     applyEvents(queryClient, items, refreshHead);

@@ -18,45 +18,89 @@ export function createRouter() {
         {
           errorElement: <RouteError />,
           children: [
-            { index: true, lazy: () => import('../features/overview/components/OverviewPage.tsx').then((m) => ({ Component: m.OverviewPage })) },
-            { path: 'events', lazy: () => import('../features/events/components/EventsPage.tsx').then((m) => ({ Component: m.EventsPage })) },
+            {
+              index: true,
+              lazy: () =>
+                import('../features/overview/components/OverviewPage.tsx').then((m) => ({ Component: m.OverviewPage })),
+            },
+            {
+              path: 'events',
+              lazy: () =>
+                import('../features/events/components/EventsPage.tsx').then((m) => ({ Component: m.EventsPage })),
+            },
             {
               path: 'events/:svixId',
-              lazy: () => import('../features/events/components/EventDetailPage.tsx').then((m) => ({ Component: m.EventDetailPage })),
+              lazy: () =>
+                import('../features/events/components/EventDetailPage.tsx').then((m) => ({
+                  Component: m.EventDetailPage,
+                })),
             },
             {
               path: 'deliveries',
-              lazy: () => import('../features/deliveries/components/DeliveriesPage.tsx').then((m) => ({ Component: m.DeliveriesPage })),
+              lazy: () =>
+                import('../features/deliveries/components/DeliveriesPage.tsx').then((m) => ({
+                  Component: m.DeliveriesPage,
+                })),
             },
             {
               path: 'deliveries/:id',
               lazy: () =>
-                import('../features/deliveries/components/DeliveryDetailPage.tsx').then((m) => ({ Component: m.DeliveryDetailPage })),
+                import('../features/deliveries/components/DeliveryDetailPage.tsx').then((m) => ({
+                  Component: m.DeliveryDetailPage,
+                })),
             },
-            { path: 'users', lazy: () => import('../features/users/components/UsersPage.tsx').then((m) => ({ Component: m.UsersPage })) },
+            {
+              path: 'users',
+              lazy: () =>
+                import('../features/users/components/UsersPage.tsx').then((m) => ({ Component: m.UsersPage })),
+            },
             {
               path: 'users/:id',
-              lazy: () => import('../features/users/components/UserDetailPage.tsx').then((m) => ({ Component: m.UserDetailPage })),
+              lazy: () =>
+                import('../features/users/components/UserDetailPage.tsx').then((m) => ({
+                  Component: m.UserDetailPage,
+                })),
             },
-            { path: 'drift', lazy: () => import('../features/drift/components/DriftPage.tsx').then((m) => ({ Component: m.DriftPage })) },
+            {
+              path: 'drift',
+              lazy: () =>
+                import('../features/drift/components/DriftPage.tsx').then((m) => ({ Component: m.DriftPage })),
+            },
             {
               path: 'incidents',
-              lazy: () => import('../features/incidents/components/IncidentsPage.tsx').then((m) => ({ Component: m.IncidentsPage })),
+              lazy: () =>
+                import('../features/incidents/components/IncidentsPage.tsx').then((m) => ({
+                  Component: m.IncidentsPage,
+                })),
             },
             {
               path: 'incidents/:id',
-              lazy: () => import('../features/incidents/components/IncidentDetailPage.tsx').then((m) => ({ Component: m.IncidentDetailPage })),
+              lazy: () =>
+                import('../features/incidents/components/IncidentDetailPage.tsx').then((m) => ({
+                  Component: m.IncidentDetailPage,
+                })),
             },
-            { path: 'audit', lazy: () => import('../features/audit/components/AuditPage.tsx').then((m) => ({ Component: m.AuditPage })) },
+            {
+              path: 'audit',
+              lazy: () =>
+                import('../features/audit/components/AuditPage.tsx').then((m) => ({ Component: m.AuditPage })),
+            },
             {
               path: 'account/password',
               Component: ChangePasswordPage,
             },
             {
               path: 'failures',
-              lazy: () => import('../features/deliveries/components/FailuresPage.tsx').then((m) => ({ Component: m.FailuresPage })),
+              lazy: () =>
+                import('../features/deliveries/components/FailuresPage.tsx').then((m) => ({
+                  Component: m.FailuresPage,
+                })),
             },
-            { path: 'admin', lazy: () => import('../features/admin/components/AdminPage.tsx').then((m) => ({ Component: m.AdminPage })) },
+            {
+              path: 'admin',
+              lazy: () =>
+                import('../features/admin/components/AdminPage.tsx').then((m) => ({ Component: m.AdminPage })),
+            },
             { path: '*', element: <NotFoundPage /> },
           ],
         },

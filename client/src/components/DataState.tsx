@@ -14,7 +14,16 @@ interface DataStateProps {
 }
 
 /** The loading, error and empty states every data view needs, in one place. */
-export function DataState({ isPending, error, hasData = false, isEmpty, empty, onRetry, loadingLabel = 'Loading…', children }: DataStateProps) {
+export function DataState({
+  isPending,
+  error,
+  hasData = false,
+  isEmpty,
+  empty,
+  onRetry,
+  loadingLabel = 'Loading…',
+  children,
+}: DataStateProps) {
   if (isPending && !error) return <Loading label={loadingLabel} />;
   if (error && !hasData) return <ErrorMessage error={error} onRetry={onRetry} />;
   return (

@@ -8,7 +8,10 @@ afterEach(cleanup);
 
 describe('DiffTable', () => {
   it('renders one row per changed field with its kind and both values', () => {
-    const rows = diffValues({ first_name: 'Ada', banned: false }, { first_name: 'Grace', banned: false, last_name: 'Hopper' });
+    const rows = diffValues(
+      { first_name: 'Ada', banned: false },
+      { first_name: 'Grace', banned: false, last_name: 'Hopper' },
+    );
     render(<DiffTable rows={rows} caption="Changes" beforeLabel="Previous version" afterLabel="This event" />);
     const table = screen.getByRole('table', { name: 'Changes' });
     expect(within(table).getByRole('columnheader', { name: 'Previous version' })).toBeTruthy();

@@ -1,7 +1,15 @@
 import { isApiError } from '../lib/api.ts';
 
 /** An error as the operator should see it: the server's message, plus Clerk's trace id when there is one. */
-export function ErrorMessage({ error, onRetry, title = 'Something went wrong' }: { error: unknown; onRetry?: () => void; title?: string }) {
+export function ErrorMessage({
+  error,
+  onRetry,
+  title = 'Something went wrong',
+}: {
+  error: unknown;
+  onRetry?: () => void;
+  title?: string;
+}) {
   const message = error instanceof Error ? error.message : String(error);
   const traceId = isApiError(error) ? error.clerkTraceId : undefined;
   const code = isApiError(error) ? error.code : undefined;
@@ -11,9 +19,17 @@ export function ErrorMessage({ error, onRetry, title = 'Something went wrong' }:
       <p>{message}</p>
       {(code || traceId) && (
         <p className="muted small">
-          {code && <>Code: <code>{code}</code></>}
+          {code && (
+            <>
+              Code: <code>{code}</code>
+            </>
+          )}
           {code && traceId && ' · '}
-          {traceId && <>Clerk trace id: <code className="selectable">{traceId}</code></>}
+          {traceId && (
+            <>
+              Clerk trace id: <code className="selectable">{traceId}</code>
+            </>
+          )}
         </p>
       )}
       {onRetry && (

@@ -8,15 +8,31 @@ afterEach(cleanup);
 
 const FIELDS: FilterField[] = [
   { kind: 'toggle', param: 'failed', label: 'Failed only' },
-  { kind: 'select', param: 'outcome', label: 'Outcome', any: 'any outcome', options: filterOptions(['applied', 'failed'], (v) => v.toUpperCase()) },
+  {
+    kind: 'select',
+    param: 'outcome',
+    label: 'Outcome',
+    any: 'any outcome',
+    options: filterOptions(['applied', 'failed'], (v) => v.toUpperCase()),
+  },
   { kind: 'text', param: 'status', label: 'Status code', placeholder: 'any', size: 'narrow', digits: 3 },
-  { kind: 'text', param: 'q', label: 'Text', placeholder: 'anything', search: true, suggestions: { id: 'known', values: ['one', 'two'] } },
+  {
+    kind: 'text',
+    param: 'q',
+    label: 'Text',
+    placeholder: 'anything',
+    search: true,
+    suggestions: { id: 'known', values: ['one', 'two'] },
+  },
 ];
 
 function setup(url = '/') {
-  const router = createMemoryRouter([{ path: '/', element: <FilterBar label="Test filters" fields={FIELDS} hiddenParams={['from']} /> }], {
-    initialEntries: [url],
-  });
+  const router = createMemoryRouter(
+    [{ path: '/', element: <FilterBar label="Test filters" fields={FIELDS} hiddenParams={['from']} /> }],
+    {
+      initialEntries: [url],
+    },
+  );
   render(<RouterProvider router={router} />);
   const search = () => new URLSearchParams(router.state.location.search);
   return { router, search };

@@ -84,18 +84,31 @@ function TimeRange({ field }: { field: TimeRangeFilter }) {
       </select>
       <label>
         <span className="visually-hidden">{field.label}: from</span>
-        <input type="datetime-local" aria-label={`${field.label}: from`} value={toLocalInput(from)} onChange={(e) => set({ from: fromLocalInput(e.target.value) })} />
+        <input
+          type="datetime-local"
+          aria-label={`${field.label}: from`}
+          value={toLocalInput(from)}
+          onChange={(e) => set({ from: fromLocalInput(e.target.value) })}
+        />
       </label>
       <label>
         <span className="visually-hidden">{field.label}: to</span>
-        <input type="datetime-local" aria-label={`${field.label}: to`} value={toLocalInput(to)} onChange={(e) => set({ to: fromLocalInput(e.target.value) })} />
+        <input
+          type="datetime-local"
+          aria-label={`${field.label}: to`}
+          value={toLocalInput(to)}
+          onChange={(e) => set({ to: fromLocalInput(e.target.value) })}
+        />
       </label>
     </fieldset>
   );
 }
 
 /** The options of a select filter, from a list of values and how to show one. */
-export function filterOptions<V extends string>(values: readonly V[], label: (value: V) => string): SelectFilter['options'] {
+export function filterOptions<V extends string>(
+  values: readonly V[],
+  label: (value: V) => string,
+): SelectFilter['options'] {
   return values.map((value) => ({ value, label: label(value) }));
 }
 
@@ -136,7 +149,13 @@ export function FilterBar({ label, fields, hiddenParams = [] }: FilterBarProps) 
           case 'toggle': {
             const on = params.get(field.param) === 'true';
             return (
-              <button key={field.param} type="button" className="button button--toggle" aria-pressed={on} onClick={() => set({ [field.param]: on ? null : 'true' })}>
+              <button
+                key={field.param}
+                type="button"
+                className="button button--toggle"
+                aria-pressed={on}
+                onClick={() => set({ [field.param]: on ? null : 'true' })}
+              >
                 {field.label}
               </button>
             );
@@ -144,7 +163,11 @@ export function FilterBar({ label, fields, hiddenParams = [] }: FilterBarProps) 
         }
       })}
       {names.some((k) => params.has(k)) && (
-        <button type="button" className="button button--link" onClick={() => set(Object.fromEntries(names.map((k) => [k, null])))}>
+        <button
+          type="button"
+          className="button button--link"
+          onClick={() => set(Object.fromEntries(names.map((k) => [k, null])))}
+        >
           Clear filters
         </button>
       )}

@@ -22,12 +22,21 @@ const style: typeof defaultStyles = {
  * Collapsible JSON; nested levels start collapsed past `expandLevels`. Non-objects render as plain text. The tree
  * renders recursively, so data is cut at MAX_JSON_DEPTH levels first (deeper parts show as a marker).
  */
-export function JsonView({ data: raw, label, expandLevels = 2 }: { data: unknown; label: string; expandLevels?: number | 'all' }) {
+export function JsonView({
+  data: raw,
+  label,
+  expandLevels = 2,
+}: {
+  data: unknown;
+  label: string;
+  expandLevels?: number | 'all';
+}) {
   const data = useMemo(() => capDepth(raw), [raw]);
   if (data === null || typeof data !== 'object') {
     return <pre className="code-block">{JSON.stringify(data, null, 2) ?? String(data)}</pre>;
   }
-  const shouldExpandNode = expandLevels === 'all' ? allExpanded : (level: number) => (level < expandLevels ? true : collapseAllNested(level));
+  const shouldExpandNode =
+    expandLevels === 'all' ? allExpanded : (level: number) => (level < expandLevels ? true : collapseAllNested(level));
   return (
     <div className="json-frame">
       <LiteJsonView data={data} style={style} shouldExpandNode={shouldExpandNode} aria-label={label} />

@@ -9,7 +9,15 @@ interface ListFooterProps {
 }
 
 /** Under a long list: load older items, or say why we stopped (end of data, or the live window was trimmed). */
-export function ListFooter({ hasNextPage, isFetchingNextPage, fetchNextPage, count, trimmed, onReload, noun }: ListFooterProps) {
+export function ListFooter({
+  hasNextPage,
+  isFetchingNextPage,
+  fetchNextPage,
+  count,
+  trimmed,
+  onReload,
+  noun,
+}: ListFooterProps) {
   return (
     <div className="list-footer">
       <span className="muted">

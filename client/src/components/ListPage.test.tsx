@@ -36,7 +36,10 @@ function fakeServer() {
       calls.push({ filters, cursor });
       const matching = all.filter((i) => !filters.name || i.name === filters.name);
       const start = cursor ? Number(cursor) : 0;
-      const page: Page<Item> = { items: matching.slice(start, start + 2), nextCursor: start + 2 < matching.length ? String(start + 2) : null };
+      const page: Page<Item> = {
+        items: matching.slice(start, start + 2),
+        nextCursor: start + 2 < matching.length ? String(start + 2) : null,
+      };
       return page;
     },
   };
@@ -65,7 +68,9 @@ function setup(spec: ListSpec<Item, Filters>, url: string, { pausable = false, p
       </>
     );
   }
-  const router = createMemoryRouter([{ path: '/', element: pausable ? <Pausable /> : <Plain /> }], { initialEntries: [url] });
+  const router = createMemoryRouter([{ path: '/', element: pausable ? <Pausable /> : <Plain /> }], {
+    initialEntries: [url],
+  });
   render(
     <QueryClientProvider client={new QueryClient({ defaultOptions: { queries: { retry: false } } })}>
       <RouterProvider router={router} />

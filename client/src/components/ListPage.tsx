@@ -20,7 +20,9 @@ export function ListPageHeader({ title, heading = title, intro, list: { pause } 
       <title>{`${title} · Clerk Sync Monitor`}</title>
       <div className="page-header">
         <h1>{heading}</h1>
-        {pause && <PauseControl paused={pause.paused} newCount={pause.newCount} onPause={pause.pause} onResume={pause.resume} />}
+        {pause && (
+          <PauseControl paused={pause.paused} newCount={pause.newCount} onPause={pause.pause} onResume={pause.resume} />
+        )}
       </div>
       {intro && <p className="muted">{intro}</p>}
     </>
@@ -65,7 +67,11 @@ export function ListTable<T extends { id: string | number }, F extends object>({
   );
   return (
     <>
-      <PagedDataState query={query} isEmpty={items.length === 0} empty={list.filtered ? table.emptyFiltered : table.empty}>
+      <PagedDataState
+        query={query}
+        isEmpty={items.length === 0}
+        empty={list.filtered ? table.emptyFiltered : table.empty}
+      >
         {table.plain ? (
           <>
             <Table items={items} columns={columns} getKey={getKey} caption={caption} rowClassName={rowClassName} />

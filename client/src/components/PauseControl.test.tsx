@@ -38,7 +38,12 @@ describe('pausing a live feed', () => {
     expect(status.textContent).toBe('Paused — 2 new items');
 
     fireEvent.click(screen.getByRole('button', { name: 'Resume' }));
-    expect(screen.getAllByRole('listitem').map((li) => li.textContent)).toEqual(['item 4', 'item 3', 'item 2', 'item 1']);
+    expect(screen.getAllByRole('listitem').map((li) => li.textContent)).toEqual([
+      'item 4',
+      'item 3',
+      'item 2',
+      'item 1',
+    ]);
     expect(screen.getByRole('button', { name: 'Pause' })).toBeTruthy();
   });
 

@@ -35,6 +35,7 @@ export function StatusBadge({ status }: { status: DeliveryOutcome | SyncStatus }
 /** HTTP status code, coloured by class. */
 export function HttpStatus({ code }: { code: number }) {
   // 503 asks Svix to retry (amber); other 5xx are failures (red); 4xx were refused (amber)
-  const tone: Tone = code === 503 ? 'warn' : code >= 500 ? 'bad' : code >= 400 ? 'warn' : code >= 200 && code < 300 ? 'ok' : 'neutral';
+  const tone: Tone =
+    code === 503 ? 'warn' : code >= 500 ? 'bad' : code >= 400 ? 'warn' : code >= 200 && code < 300 ? 'ok' : 'neutral';
   return <span className={`badge badge--${tone} mono`}>{code}</span>;
 }

@@ -14,7 +14,12 @@ interface Row {
 const COLUMNS: Column<Row>[] = [
   { key: 'name', header: 'Name', rowHeader: true, className: 'mono', render: (r) => r.name },
   { key: 'count', header: 'Count', headerClassName: 'num', className: 'num', render: (r) => r.count },
-  { key: 'actions', header: 'Actions', headerHidden: true, render: (r) => <button type="button">Remove {r.name}</button> },
+  {
+    key: 'actions',
+    header: 'Actions',
+    headerHidden: true,
+    render: (r) => <button type="button">Remove {r.name}</button>,
+  },
 ];
 
 describe('Table', () => {
@@ -40,7 +45,17 @@ describe('Table', () => {
       { id: 1, name: 'a', count: 1 },
       { id: 2, name: 'b', count: 2 },
     ];
-    render(<Table items={items} columns={COLUMNS} getKey={(r) => r.id} caption="Things" isCurrent={(r) => r.id === 2} rowClassName={() => 'row--warn'} short />);
+    render(
+      <Table
+        items={items}
+        columns={COLUMNS}
+        getKey={(r) => r.id}
+        caption="Things"
+        isCurrent={(r) => r.id === 2}
+        rowClassName={() => 'row--warn'}
+        short
+      />,
+    );
     const rows = screen.getAllByRole('row').slice(1);
     expect(rows.map((r) => r.getAttribute('aria-current'))).toEqual([null, 'true']);
     expect(rows.map((r) => r.className)).toEqual(['row--warn', 'row--warn']);

@@ -9,7 +9,11 @@ export function cssVar(el: Element, name: string, fallback: string): string {
 
 /** The axis style every chart shares: muted labels, light grid, no ticks. */
 export function themedAxis(el: Element): uPlot.Axis {
-  return { stroke: cssVar(el, '--text-muted', '#666'), grid: { stroke: cssVar(el, '--border', '#ddd'), width: 1 }, ticks: { show: false } };
+  return {
+    stroke: cssVar(el, '--text-muted', '#666'),
+    grid: { stroke: cssVar(el, '--border', '#ddd'), width: 1 },
+    ticks: { show: false },
+  };
 }
 
 /** The y scale every chart shares: from 0, headroom above the highest value, at least 5. */
@@ -50,7 +54,11 @@ export function UplotChart({
   useEffect(() => {
     const el = ref.current;
     if (!el) return;
-    const u = new uPlot({ ...initial.current.options(el), width: el.clientWidth || 600, height }, initial.current.data, el);
+    const u = new uPlot(
+      { ...initial.current.options(el), width: el.clientWidth || 600, height },
+      initial.current.data,
+      el,
+    );
     plot.current = u;
     centreLonePoint(u, initial.current.data);
     const ro = new ResizeObserver(() => u.setSize({ width: el.clientWidth, height }));

@@ -11,7 +11,11 @@ describe('CSRF header', () => {
   it('sends the token on every change, never on a read', () => {
     expect(requestHeaders('GET', false, 'tok')).toEqual({ accept: 'application/json' });
     expect(requestHeaders('POST', false, 'tok')).toEqual({ accept: 'application/json', 'x-csrf-token': 'tok' });
-    expect(requestHeaders('PATCH', true, 'tok')).toEqual({ accept: 'application/json', 'content-type': 'application/json', 'x-csrf-token': 'tok' });
+    expect(requestHeaders('PATCH', true, 'tok')).toEqual({
+      accept: 'application/json',
+      'content-type': 'application/json',
+      'x-csrf-token': 'tok',
+    });
     expect(requestHeaders('DELETE', false, null)).toEqual({ accept: 'application/json' });
   });
 });

@@ -49,7 +49,11 @@ export function csrfToken(cookie: string = typeof document === 'undefined' ? '' 
 }
 
 /** The headers of a request: JSON, and the CSRF token on every change (the server refuses a change without it). */
-export function requestHeaders(method: string, hasBody: boolean, token: string | null = csrfToken()): Record<string, string> {
+export function requestHeaders(
+  method: string,
+  hasBody: boolean,
+  token: string | null = csrfToken(),
+): Record<string, string> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (hasBody) headers['content-type'] = 'application/json';
   if (method !== 'GET' && token) headers['x-csrf-token'] = token;

@@ -4,8 +4,16 @@ import { DEPTH_CAPPED, MAX_JSON_DEPTH } from './json-depth.ts';
 
 describe('diffValues', () => {
   it('lists changed, added and removed fields with dotted paths', () => {
-    const before = { first_name: 'Ada', email_addresses: [{ email_address: 'a@x.io' }], public_metadata: { plan: 'free' } };
-    const after = { first_name: 'Ada L.', email_addresses: [{ email_address: 'a@x.io' }, { email_address: 'b@x.io' }], last_name: 'Lovelace' };
+    const before = {
+      first_name: 'Ada',
+      email_addresses: [{ email_address: 'a@x.io' }],
+      public_metadata: { plan: 'free' },
+    };
+    const after = {
+      first_name: 'Ada L.',
+      email_addresses: [{ email_address: 'a@x.io' }, { email_address: 'b@x.io' }],
+      last_name: 'Lovelace',
+    };
     expect(diffValues(before, after)).toEqual([
       { path: 'email_addresses.1', kind: 'added', before: undefined, after: { email_address: 'b@x.io' } },
       { path: 'first_name', kind: 'changed', before: 'Ada', after: 'Ada L.' },
@@ -37,7 +45,12 @@ describe('flattenLeaves', () => {
 describe('compareSideBySide', () => {
   it('marks differing fields and keeps equal ones unmarked, in natural path order', () => {
     const local = { id: 'user_1', first_name: 'Ada', emails: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k'] };
-    const clerk = { id: 'user_1', first_name: 'Grace', emails: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k'], banned: true };
+    const clerk = {
+      id: 'user_1',
+      first_name: 'Grace',
+      emails: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k'],
+      banned: true,
+    };
     const rows = compareSideBySide(local, clerk);
     const byPath = Object.fromEntries(rows.map((r) => [r.path, r]));
     expect(byPath.id!.kind).toBeUndefined();
@@ -48,7 +61,9 @@ describe('compareSideBySide', () => {
   });
 
   it("honours the server's diff paths (a parent path marks its children)", () => {
-    const rows = compareSideBySide({ meta: { a: 1 } }, { meta: { a: 1 } }, [{ path: 'meta', kind: 'changed', local: {}, clerk: {} }]);
+    const rows = compareSideBySide({ meta: { a: 1 } }, { meta: { a: 1 } }, [
+      { path: 'meta', kind: 'changed', local: {}, clerk: {} },
+    ]);
     expect(rows).toEqual([{ path: 'meta.a', local: 1, clerk: 1, kind: 'changed' }]);
   });
 

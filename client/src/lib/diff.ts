@@ -44,7 +44,12 @@ export function fromFieldDiffs(diff: readonly FieldDiff[]): DiffRow[] {
  * Leaf values by dotted path, in document order; empty objects/arrays count as leaves so they still show up.
  * Containers below `maxDepth` levels become one leaf (capDepth's marker).
  */
-export function flattenLeaves(value: unknown, prefix = '', out = new Map<string, unknown>(), maxDepth = MAX_JSON_DEPTH): Map<string, unknown> {
+export function flattenLeaves(
+  value: unknown,
+  prefix = '',
+  out = new Map<string, unknown>(),
+  maxDepth = MAX_JSON_DEPTH,
+): Map<string, unknown> {
   const stack: [value: unknown, path: string, depth: number][] = [[value, prefix, 1]];
   while (stack.length > 0) {
     const [v, path, depth] = stack.pop()!;

@@ -19,7 +19,10 @@ type Item = ReturnType<typeof item>;
 
 function feed(pages: number[][], nextCursor: string | null = 'c-next'): FeedData<Item> {
   return {
-    pages: pages.map((ids, i) => ({ items: ids.map(item), nextCursor: i === pages.length - 1 ? nextCursor : `c${i + 1}` })),
+    pages: pages.map((ids, i) => ({
+      items: ids.map(item),
+      nextCursor: i === pages.length - 1 ? nextCursor : `c${i + 1}`,
+    })),
     pageParams: pages.map((_, i) => (i === 0 ? null : `c${i}`)),
   };
 }

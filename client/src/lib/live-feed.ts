@@ -92,7 +92,10 @@ export function newestId(items: readonly Identified[]): number | undefined {
 
 /** `user.created,session.`: any listed type; an entry ending in "." is a prefix (as the server reads it). */
 export function matchesType(filter: string, type: string): boolean {
-  const entries = filter.split(',').map((t) => t.trim()).filter(Boolean);
+  const entries = filter
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
   return entries.length === 0 || entries.some((t) => (t.endsWith('.') ? type.startsWith(t) : type === t));
 }
 
@@ -128,7 +131,10 @@ export function matchesDeliveryFilters(filters: DeliveryFilters): (d: DeliverySu
 }
 
 /** Paused feed: show what was there when the operator paused; count what came since (by id, ids only grow). */
-export function pausedView<T extends Identified>(items: readonly T[], pausedAtId: number | null): { visible: readonly T[]; newCount: number } {
+export function pausedView<T extends Identified>(
+  items: readonly T[],
+  pausedAtId: number | null,
+): { visible: readonly T[]; newCount: number } {
   if (pausedAtId === null) return { visible: items, newCount: 0 };
   const visible = items.filter((i) => i.id <= pausedAtId);
   return { visible, newCount: items.length - visible.length };

@@ -1,6 +1,13 @@
 // Every React Query key in one place: the realtime layer (app/) and the features agree on them without
 // importing each other.
-import type { AuditAction, DeliveryOutcome, DriftClass, EventOutcome, IncidentState, SyncStatus } from '@contract/contract.ts';
+import type {
+  AuditAction,
+  DeliveryOutcome,
+  DriftClass,
+  EventOutcome,
+  IncidentState,
+  SyncStatus,
+} from '@contract/contract.ts';
 
 export interface EventFilters {
   type?: string;

@@ -36,4 +36,5 @@ export function usePermissions(): Permissions {
 }
 
 /** Shown where a viewer would find an action: plain text, not a tooltip (keyboard and touch users see it too). */
-export const VIEWER_EXPLANATION = 'You are signed in as a viewer: you can see everything but not change it. Ask an admin for the operator role to';
+export const VIEWER_EXPLANATION =
+  'You are signed in as a viewer: you can see everything but not change it. Ask an admin for the operator role to';

@@ -49,8 +49,23 @@ function formatter(kind: 'dateTime' | 'time'): Intl.DateTimeFormat {
     const timeZone = zone === 'UTC' ? { timeZone: 'UTC' } : {};
     f =
       kind === 'dateTime'
-        ? new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'short', ...timeZone })
-        : new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'short', ...timeZone });
+        ? new Intl.DateTimeFormat(undefined, {
+            year: 'numeric',
+            month: 'short',
+            day: 'numeric',
+            hour: '2-digit',
+            minute: '2-digit',
+            second: '2-digit',
+            timeZoneName: 'short',
+            ...timeZone,
+          })
+        : new Intl.DateTimeFormat(undefined, {
+            hour: '2-digit',
+            minute: '2-digit',
+            second: '2-digit',
+            timeZoneName: 'short',
+            ...timeZone,
+          });
     formatters.set(key, f);
   }
   return f;
@@ -90,7 +105,11 @@ const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
 ];
 
 /** "2s ago", "5m ago", "in 3h" — relative to `now` (ms). Under a second reads "just now"-ish as "0s ago". */
-export function formatRelative(iso: string | null | undefined, now: number, rtf: Intl.RelativeTimeFormat = relative): string {
+export function formatRelative(
+  iso: string | null | undefined,
+  now: number,
+  rtf: Intl.RelativeTimeFormat = relative,
+): string {
   if (!iso) return '—';
   const t = new Date(iso).getTime();
   if (Number.isNaN(t)) return iso;

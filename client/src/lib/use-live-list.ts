@@ -37,7 +37,12 @@ export interface LiveList<T, F extends object> {
  * A list page's data: URL filters → an infinite query, flattened, with "load older" and "reload from the newest"
  * (for a live list whose window was trimmed). Socket messages reach it through the query cache, not through here.
  */
-export function useLiveList<T, F extends object>({ parseFilters, queryKey, fetchPage, live = false }: ListSpec<T, F>): LiveList<T, F> {
+export function useLiveList<T, F extends object>({
+  parseFilters,
+  queryKey,
+  fetchPage,
+  live = false,
+}: ListSpec<T, F>): LiveList<T, F> {
   const [params] = useSearchParams();
   const filters = useMemo(() => parseFilters(params), [parseFilters, params]);
   const queryClient = useQueryClient();

@@ -19,10 +19,18 @@ const CreateToken = z
   .object({
     name: z.string().trim().min(1).max(100),
     role: z.enum(ROLES),
-    expiresInDays: z.number().int('a whole number of days').min(1, 'at least 1 day').max(3650, 'at most 3650 days').optional(),
+    expiresInDays: z
+      .number()
+      .int('a whole number of days')
+      .min(1, 'at least 1 day')
+      .max(3650, 'at most 3650 days')
+      .optional(),
     expiresAt: z.iso.datetime({ offset: true, message: 'an ISO date and time, e.g. 2027-01-31T00:00:00Z' }).optional(),
   })
-  .refine((v) => v.expiresInDays === undefined || v.expiresAt === undefined, 'give expiresInDays or expiresAt, not both');
+  .refine(
+    (v) => v.expiresInDays === undefined || v.expiresAt === undefined,
+    'give expiresInDays or expiresAt, not both',
+  );
 const Id = z.coerce.number().int().positive();
 const UserId = z.string().min(1).max(200);
 
@@ -42,14 +50,20 @@ export function adminRoutes(admin: AdminService, retention: RetentionService) {
     res.status(201).json(await admin.createOperator(parseBody(CreateOperator, req.body), currentOperator(res)));
   });
   r.patch('/operators/:id', async (req, res) => {
-    res.json(await admin.updateOperator(idOf(req.params.id), parseBody(UpdateOperator, req.body), currentOperator(res)));
+    res.json(
+      await admin.updateOperator(idOf(req.params.id), parseBody(UpdateOperator, req.body), currentOperator(res)),
+    );
   });
 
   r.get('/tokens', async (_req, res) => {
     res.json(await admin.listTokens());
   });
   r.post('/tokens', async (req, res) => {
-    res.status(201).json(await admin.createToken(parseBody(CreateToken, req.body), currentOperator(res), currentPrincipal(res).actsFor));
+    res
+      .status(201)
+      .json(
+        await admin.createToken(parseBody(CreateToken, req.body), currentOperator(res), currentPrincipal(res).actsFor),
+      );
   });
   r.delete('/tokens/:id', async (req, res) => {
     res.json(await admin.revokeToken(idOf(req.params.id), currentOperator(res)));

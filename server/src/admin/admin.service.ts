@@ -33,7 +33,10 @@ export function createAdminService(deps: {
   const { operators } = deps.repos;
 
   async function keepAnAdmin(target: OperatorRow, next: { role?: Role; disabled?: boolean }) {
-    const losesAdmin = target.role === 'admin' && !target.disabled && ((next.role !== undefined && next.role !== 'admin') || next.disabled === true);
+    const losesAdmin =
+      target.role === 'admin' &&
+      !target.disabled &&
+      ((next.role !== undefined && next.role !== 'admin') || next.disabled === true);
     if (losesAdmin && (await operators.countActiveAdmins()) <= 1) {
       throw new AppError('last_admin', 409, 'This is the last active admin: make another operator an admin first.');
     }
@@ -55,10 +58,14 @@ export function createAdminService(deps: {
           role: req.role,
           mustChangePassword: oneTimePassword !== null,
         });
-        await deps.audit?.record(actor.email, 'operator_create', row.email, { role: row.role, generatedPassword: oneTimePassword !== null });
+        await deps.audit?.record(actor.email, 'operator_create', row.email, {
+          role: row.role,
+          generatedPassword: oneTimePassword !== null,
+        });
         return { operator: toOperatorAdminDto(row), oneTimePassword };
       } catch (err) {
-        if (isUniqueViolation(err)) throw new AppError('conflict', 409, `An operator with the email ${req.email.toLowerCase()} exists already.`);
+        if (isUniqueViolation(err))
+          throw new AppError('conflict', 409, `An operator with the email ${req.email.toLowerCase()} exists already.`);
         throw err;
       }
     },
@@ -70,7 +77,10 @@ export function createAdminService(deps: {
         throw new AppError('forbidden', 403, 'You cannot disable yourself or remove your own admin role.');
       }
       await keepAnAdmin(target, req);
-      const row = await operators.update(id, { ...(req.role ? { role: req.role } : {}), ...(req.disabled !== undefined ? { disabled: req.disabled } : {}) });
+      const row = await operators.update(id, {
+        ...(req.role ? { role: req.role } : {}),
+        ...(req.disabled !== undefined ? { disabled: req.disabled } : {}),
+      });
       // Disabling signs out everywhere (and closes its sockets) and revokes the operator's API tokens (enabling
       // again does not bring them back). A new role applies to the next request, of a session or of a token
       // (a token never does more than its owner's current role allows).
@@ -96,10 +106,22 @@ export function createAdminService(deps: {
      */
     async createToken(req: CreateApiTokenRequest, actor: OperatorDto, owner: OperatorDto): Promise<CreatedApiToken> {
       const now = clock();
-      const expiresAt = req.expiresAt !== undefined ? new Date(req.expiresAt) : req.expiresInDays !== undefined ? new Date(now.getTime() + req.expiresInDays * 86_400_000) : null;
+      const expiresAt =
+        req.expiresAt !== undefined
+          ? new Date(req.expiresAt)
+          : req.expiresInDays !== undefined
+            ? new Date(now.getTime() + req.expiresInDays * 86_400_000)
+            : null;
       if (expiresAt && expiresAt.getTime() <= now.getTime()) throw badRequest('expiresAt must be in the future');
       const secret = `${API_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
-      const row = await deps.apiTokens.create({ name: req.name, role: req.role, tokenHash: hashToken(secret), createdBy: actor.email, ownerId: owner.id, expiresAt });
+      const row = await deps.apiTokens.create({
+        name: req.name,
+        role: req.role,
+        tokenHash: hashToken(secret),
+        createdBy: actor.email,
+        ownerId: owner.id,
+        expiresAt,
+      });
       await deps.audit?.record(actor.email, 'token_create', String(row.id), {
         name: row.name,
         role: row.role,

@@ -13,9 +13,21 @@ export interface AuditFilter {
 
 export function createAuditRepository(db: DbClient) {
   return {
-    async add(entry: { actor: string; action: AuditAction; target: string | null; summary: Record<string, unknown>; at?: Date }): Promise<AuditRow> {
+    async add(entry: {
+      actor: string;
+      action: AuditAction;
+      target: string | null;
+      summary: Record<string, unknown>;
+      at?: Date;
+    }): Promise<AuditRow> {
       return db.auditEntry.create({
-        data: { actor: entry.actor, action: entry.action, target: entry.target, summary: JSON.stringify(entry.summary), ...(entry.at ? { at: entry.at } : {}) },
+        data: {
+          actor: entry.actor,
+          action: entry.action,
+          target: entry.target,
+          summary: JSON.stringify(entry.summary),
+          ...(entry.at ? { at: entry.at } : {}),
+        },
       });
     },
 

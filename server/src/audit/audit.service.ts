@@ -6,7 +6,12 @@ import type { AuditFilter, AuditRepository } from './audit.repository.ts';
 
 /** What other services depend on: just the write side. */
 export interface AuditRecorder {
-  record(actor: string, action: AuditAction, target: string | number | null, summary: Record<string, unknown>): Promise<void>;
+  record(
+    actor: string,
+    action: AuditAction,
+    target: string | number | null,
+    summary: Record<string, unknown>,
+  ): Promise<void>;
 }
 
 export function createAuditService(deps: { repo: AuditRepository; logger: Logger; clock?: () => Date }) {

@@ -29,7 +29,10 @@ export function allowedHostsOnly(allowed: readonly string[] | null, opts: { exem
     res.status(missing ? 400 : 421).json({
       error: missing
         ? { code: 'bad_host', message: 'The Host header is missing or malformed.' }
-        : { code: 'misdirected', message: 'This server does not answer to that host name; add it to ALLOWED_HOSTS if it is meant to.' },
+        : {
+            code: 'misdirected',
+            message: 'This server does not answer to that host name; add it to ALLOWED_HOSTS if it is meant to.',
+          },
     });
   };
 }

@@ -26,7 +26,14 @@ export function effectiveRole(t: ApiTokenWithOwner, now: Date): Role | null {
 
 export function createApiTokensRepository(db: DbClient) {
   return {
-    async create(data: { name: string; tokenHash: string; role: string; createdBy: string; ownerId: number; expiresAt: Date | null }): Promise<ApiTokenWithOwner> {
+    async create(data: {
+      name: string;
+      tokenHash: string;
+      role: string;
+      createdBy: string;
+      ownerId: number;
+      expiresAt: Date | null;
+    }): Promise<ApiTokenWithOwner> {
       return db.apiToken.create({ data, include: withOwner });
     },
     async findByHash(tokenHash: string): Promise<ApiTokenWithOwner | null> {

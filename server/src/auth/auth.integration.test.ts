@@ -8,7 +8,7 @@ import { createLoginLimiter } from './login-limiter.ts';
 import { hashToken } from './auth.service.ts';
 import type { ApiTokenDto, CreateOperatorResult, CreatedApiToken, MeDto, OperatorAdminDto } from '../contract.ts';
 
-const json = async <T,>(r: Response | Promise<Response>): Promise<T> => (await (await r).json()) as T;
+const json = async <T>(r: Response | Promise<Response>): Promise<T> => (await (await r).json()) as T;
 const code = async (r: Response | Promise<Response>) => (await json<{ error?: { code: string } }>(r)).error?.code;
 
 function openSocket(url: string, headers: Record<string, string>): Socket {
@@ -19,7 +19,8 @@ const connected = (socket: Socket) =>
     socket.once('connect', () => resolve());
     socket.once('connect_error', reject);
   });
-const disconnected = (socket: Socket) => new Promise<string>((resolve) => socket.once('disconnect', (reason) => resolve(reason)));
+const disconnected = (socket: Socket) =>
+  new Promise<string>((resolve) => socket.once('disconnect', (reason) => resolve(reason)));
 
 describe.each(TEST_PROVIDERS)('access control on %s', (provider) => {
   let s: TestServer;
@@ -27,14 +28,22 @@ describe.each(TEST_PROVIDERS)('access control on %s', (provider) => {
   const password = 'viewer-password-1';
 
   async function invite(email: string, role: 'viewer' | 'operator' | 'admin', pw: string | null = password) {
-    const res = await admin.api('/api/admin/operators', { method: 'POST', body: JSON.stringify({ email, role, ...(pw ? { password: pw } : {}) }) });
+    const res = await admin.api('/api/admin/operators', {
+      method: 'POST',
+      body: JSON.stringify({ email, role, ...(pw ? { password: pw } : {}) }),
+    });
     expect(res.status).toBe(201);
     return json<CreateOperatorResult>(res);
   }
 
   beforeAll(async () => {
     s = await startTestServer(provider, {
-      loginLimiter: createLoginLimiter({ maxFailuresPerEmail: 3, maxFailuresPerIp: 50, windowSeconds: 60, blockSeconds: 60 }),
+      loginLimiter: createLoginLimiter({
+        maxFailuresPerEmail: 3,
+        maxFailuresPerIp: 50,
+        windowSeconds: 60,
+        blockSeconds: 60,
+      }),
       sessionRecheckMs: 200,
     });
     admin = await s.signInAs(ADMIN);
@@ -45,7 +54,14 @@ describe.each(TEST_PROVIDERS)('access control on %s', (provider) => {
     await invite('viewer@test.local', 'viewer');
     const viewer = await s.signInAs({ email: 'viewer@test.local', password });
     expect(await json<MeDto>(viewer.api('/api/auth/me'))).toMatchObject({ email: 'viewer@test.local', role: 'viewer' });
-    for (const path of ['/api/overview', '/api/events', '/api/deliveries', '/api/users', '/api/reconcile/runs', '/api/audit']) {
+    for (const path of [
+      '/api/overview',
+      '/api/events',
+      '/api/deliveries',
+      '/api/users',
+      '/api/reconcile/runs',
+      '/api/audit',
+    ]) {
       expect((await viewer.api(path)).status, path).toBe(200);
     }
     for (const [method, path] of [
@@ -67,14 +83,21 @@ describe.each(TEST_PROVIDERS)('access control on %s', (provider) => {
     await invite('operator@test.local', 'operator');
     const op = await s.signInAs({ email: 'operator@test.local', password });
     expect((await op.api('/api/admin/operators')).status).toBe(403);
-    expect((await op.api('/api/deliveries/replay', { method: 'POST', body: JSON.stringify({ filter: { failed: true } }) })).status).toBe(200);
+    expect(
+      (await op.api('/api/deliveries/replay', { method: 'POST', body: JSON.stringify({ filter: { failed: true } }) }))
+        .status,
+    ).toBe(200);
   });
 
   it('invites with a one-time password shown once, changes roles, and disabling signs out everywhere', async () => {
     const { operator, oneTimePassword } = await invite('new@test.local', 'operator', null);
     expect(oneTimePassword).toMatch(/^[\w-]{16}$/);
     const list = await json<OperatorAdminDto[]>(admin.api('/api/admin/operators'));
-    expect(list.find((o) => o.id === operator.id)).toMatchObject({ email: 'new@test.local', role: 'operator', disabled: false });
+    expect(list.find((o) => o.id === operator.id)).toMatchObject({
+      email: 'new@test.local',
+      role: 'operator',
+      disabled: false,
+    });
     expect(JSON.stringify(list)).not.toContain(oneTimePassword);
     // the one-time password opens nothing but the password change
     const first = await s.signInAs({ email: 'new@test.local', password: oneTimePassword! });
@@ -83,7 +106,10 @@ describe.each(TEST_PROVIDERS)('access control on %s', (provider) => {
     expect(blocked.status).toBe(403);
     expect(await code(blocked)).toBe('password_change_required');
     const chosen = 'a-password-of-my-own';
-    const changed = await first.api('/api/auth/password', { method: 'POST', body: JSON.stringify({ currentPassword: oneTimePassword, newPassword: chosen }) });
+    const changed = await first.api('/api/auth/password', {
+      method: 'POST',
+      body: JSON.stringify({ currentPassword: oneTimePassword, newPassword: chosen }),
+    });
     expect(changed.status).toBe(204);
     expect(await json<MeDto>(first.api('/api/auth/me'))).toMatchObject({ mustChangePassword: false });
     await expect(s.signInAs({ email: 'new@test.local', password: oneTimePassword! })).rejects.toThrow(/401/);
@@ -93,11 +119,21 @@ describe.each(TEST_PROVIDERS)('access control on %s', (provider) => {
     await connected(socket);
     const gone = disconnected(socket);
 
-    const demoted = await admin.api(`/api/admin/operators/${operator.id}`, { method: 'PATCH', body: JSON.stringify({ role: 'viewer' }) });
+    const demoted = await admin.api(`/api/admin/operators/${operator.id}`, {
+      method: 'PATCH',
+      body: JSON.stringify({ role: 'viewer' }),
+    });
     expect(await json<OperatorAdminDto>(demoted)).toMatchObject({ role: 'viewer' });
     expect((await one.api('/api/users/u/resync', { method: 'POST' })).status).toBe(403);
 
-    expect((await admin.api(`/api/admin/operators/${operator.id}`, { method: 'PATCH', body: JSON.stringify({ disabled: true }) })).status).toBe(200);
+    expect(
+      (
+        await admin.api(`/api/admin/operators/${operator.id}`, {
+          method: 'PATCH',
+          body: JSON.stringify({ disabled: true }),
+        })
+      ).status,
+    ).toBe(200);
     expect(await gone).toBe('io server disconnect');
     for (const session of [one, two]) expect((await session.api('/api/events')).status).toBe(401);
     await expect(s.signInAs({ email: 'new@test.local', password: chosen })).rejects.toThrow(/401/);
@@ -105,9 +141,19 @@ describe.each(TEST_PROVIDERS)('access control on %s', (provider) => {
     socket.close();
 
     // the duplicate email, and the last admin
-    expect((await admin.api('/api/admin/operators', { method: 'POST', body: JSON.stringify({ email: 'NEW@test.local', role: 'viewer' }) })).status).toBe(409);
+    expect(
+      (
+        await admin.api('/api/admin/operators', {
+          method: 'POST',
+          body: JSON.stringify({ email: 'NEW@test.local', role: 'viewer' }),
+        })
+      ).status,
+    ).toBe(409);
     const me = await json<MeDto>(admin.api('/api/auth/me'));
-    const self = await admin.api(`/api/admin/operators/${me.id}`, { method: 'PATCH', body: JSON.stringify({ disabled: true }) });
+    const self = await admin.api(`/api/admin/operators/${me.id}`, {
+      method: 'PATCH',
+      body: JSON.stringify({ disabled: true }),
+    });
     expect(self.status).toBe(403);
   });
 
@@ -138,12 +184,18 @@ describe.each(TEST_PROVIDERS)('access control on %s', (provider) => {
     expect((await elsewhere.api('/api/events')).status).toBe(401);
     await expect(s.signInAs({ email: 'changer@test.local', password: 'first-password-1' })).rejects.toThrow(/401/);
     await s.signInAs({ email: 'changer@test.local', password: 'second-password-2' });
-    const signedOut = await fetch(`${s.url}/api/auth/password`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const signedOut = await fetch(`${s.url}/api/auth/password`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(signedOut.status).toBe(401);
   });
 
   it('creates API tokens shown once, stored hashed, with the same roles, and revokes them', async () => {
-    const created = await json<CreatedApiToken>(admin.api('/api/admin/tokens', { method: 'POST', body: JSON.stringify({ name: 'ci', role: 'viewer' }) }));
+    const created = await json<CreatedApiToken>(
+      admin.api('/api/admin/tokens', { method: 'POST', body: JSON.stringify({ name: 'ci', role: 'viewer' }) }),
+    );
     expect(created.secret).toMatch(/^csm_/);
     const row = await s.db.prisma.apiToken.findUniqueOrThrow({ where: { id: created.token.id } });
     expect(row.tokenHash).toBe(hashToken(created.secret));
@@ -152,17 +204,25 @@ describe.each(TEST_PROVIDERS)('access control on %s', (provider) => {
 
     const bearer = { authorization: `Bearer ${created.secret}` };
     expect((await fetch(`${s.url}/api/events`, { headers: bearer })).status).toBe(200);
-    const refused = await fetch(`${s.url}/api/deliveries/replay`, { method: 'POST', headers: { ...bearer, 'content-type': 'application/json' }, body: '{"filter":{}}' });
+    const refused = await fetch(`${s.url}/api/deliveries/replay`, {
+      method: 'POST',
+      headers: { ...bearer, 'content-type': 'application/json' },
+      body: '{"filter":{}}',
+    });
     expect(refused.status).toBe(403);
     // an operator token changes things without a CSRF token (a browser never sends it on its own)
-    const opToken = await json<CreatedApiToken>(admin.api('/api/admin/tokens', { method: 'POST', body: JSON.stringify({ name: 'bot', role: 'operator' }) }));
+    const opToken = await json<CreatedApiToken>(
+      admin.api('/api/admin/tokens', { method: 'POST', body: JSON.stringify({ name: 'bot', role: 'operator' }) }),
+    );
     const replay = await fetch(`${s.url}/api/deliveries/replay`, {
       method: 'POST',
       headers: { authorization: `Bearer ${opToken.secret}`, 'content-type': 'application/json' },
       body: '{"filter":{"failed":true}}',
     });
     expect(replay.status).toBe(200);
-    expect((await s.db.prisma.apiToken.findUniqueOrThrow({ where: { id: created.token.id } })).lastUsedAt).not.toBeNull();
+    expect(
+      (await s.db.prisma.apiToken.findUniqueOrThrow({ where: { id: created.token.id } })).lastUsedAt,
+    ).not.toBeNull();
 
     const revoked = await json<ApiTokenDto>(admin.api(`/api/admin/tokens/${created.token.id}`, { method: 'DELETE' }));
     expect(revoked.revokedAt).not.toBeNull();
@@ -174,7 +234,11 @@ describe.each(TEST_PROVIDERS)('access control on %s', (provider) => {
 
   it('refuses cookie changes without the CSRF token and cross-site requests', async () => {
     const post = (headers: Record<string, string>) =>
-      fetch(`${s.url}/api/deliveries/replay`, { method: 'POST', headers: { 'content-type': 'application/json', cookie: admin.cookie, ...headers }, body: '{"filter":{}}' });
+      fetch(`${s.url}/api/deliveries/replay`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', cookie: admin.cookie, ...headers },
+        body: '{"filter":{}}',
+      });
     for (const headers of [{}, { 'x-csrf-token': 'wrong' }, { 'x-csrf-token': '' }] as Record<string, string>[]) {
       const res = await post(headers);
       expect(res.status).toBe(403);
@@ -183,7 +247,11 @@ describe.each(TEST_PROVIDERS)('access control on %s', (provider) => {
     const tokenOk = { 'x-csrf-token': admin.csrfToken };
     expect((await post(tokenOk)).status).toBe(200);
     expect((await post({ ...tokenOk, 'sec-fetch-site': 'same-origin', origin: s.url })).status).toBe(200);
-    for (const headers of [{ 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, { origin: 'https://evil.example' }] as Record<string, string>[]) {
+    for (const headers of [
+      { 'sec-fetch-site': 'cross-site' },
+      { 'sec-fetch-site': 'same-site' },
+      { origin: 'https://evil.example' },
+    ] as Record<string, string>[]) {
       const res = await post({ ...tokenOk, ...headers });
       expect(res.status).toBe(403);
       expect(await code(res)).toBe('cross_site');
@@ -215,7 +283,11 @@ describe.each(TEST_PROVIDERS)('access control on %s', (provider) => {
   it('locks an email after repeated failures (429 + Retry-After), even for the right password', async () => {
     await invite('locked@test.local', 'viewer');
     const attempt = (pw: string) =>
-      fetch(`${s.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'locked@test.local', password: pw }) });
+      fetch(`${s.url}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'locked@test.local', password: pw }),
+      });
     for (let i = 0; i < 3; i++) expect((await attempt('wrong-password')).status).toBe(401);
     const locked = await attempt(password);
     expect(locked.status).toBe(429);
@@ -232,7 +304,9 @@ describe.each(TEST_PROVIDERS)('access control on %s', (provider) => {
     const socket = openSocket(s.url, { cookie: b.cookie });
     await connected(socket);
     const gone = disconnected(socket);
-    expect((await fetch(`${s.url}/api/auth/logout-all`, { method: 'POST', headers: { cookie: a.cookie } })).status).toBe(403); // no CSRF token
+    expect(
+      (await fetch(`${s.url}/api/auth/logout-all`, { method: 'POST', headers: { cookie: a.cookie } })).status,
+    ).toBe(403); // no CSRF token
     expect((await a.api('/api/auth/logout-all', { method: 'POST' })).status).toBe(204);
     expect(await gone).toBe('io server disconnect');
     expect((await a.api('/api/events')).status).toBe(401);
@@ -255,7 +329,10 @@ describe.each(TEST_PROVIDERS)('access control on %s', (provider) => {
     await connected(socket2);
     const gone2 = disconnected(socket2);
     const token = decodeURIComponent(two.cookie.split('csm_session=')[1]!.split(';')[0]!);
-    await s.db.prisma.operatorSession.update({ where: { tokenHash: hashToken(token) }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    await s.db.prisma.operatorSession.update({
+      where: { tokenHash: hashToken(token) },
+      data: { expiresAt: new Date(Date.now() - 1000) },
+    });
     expect(await gone2).toBe('io server disconnect'); // re-checked every 200 ms here, every 60 s by default
     expect((await two.api('/api/events')).status).toBe(401);
     socket2.close();

@@ -32,7 +32,11 @@ export function requireOperator(auth: AuthService) {
     const principal = await auth.principal(sessionToken(req.headers.cookie), bearerToken(req.headers.authorization));
     if (!principal) throw unauthorized();
     if (principal.mustChangePassword) {
-      throw new AppError('password_change_required', 403, 'Choose a new password first: this account signed in with a one-time password.');
+      throw new AppError(
+        'password_change_required',
+        403,
+        'Choose a new password first: this account signed in with a one-time password.',
+      );
     }
     res.locals.principal = principal;
     res.locals.operator = principal.operator;
@@ -48,7 +52,9 @@ export function requireBearerSecret(secret: string, realm: string) {
   return (req: Request, _res: Response, next: NextFunction) => {
     const given = bearerToken(req.headers.authorization);
     if (given && safeEqual(given, secret)) return next();
-    throw new AppError('unauthorized', 401, 'This needs the bearer token configured for it.', { headers: { 'WWW-Authenticate': `Bearer realm="${realm}"` } });
+    throw new AppError('unauthorized', 401, 'This needs the bearer token configured for it.', {
+      headers: { 'WWW-Authenticate': `Bearer realm="${realm}"` },
+    });
   };
 }
 
@@ -58,7 +64,11 @@ export function requireRole(...roles: Role[]) {
     const op = res.locals.operator as OperatorDto | undefined;
     if (!op) throw unauthorized();
     if (!roles.includes(op.role)) {
-      throw new AppError('forbidden', 403, `This needs the ${roles.join(' or ')} role; you are signed in as ${op.role}.`);
+      throw new AppError(
+        'forbidden',
+        403,
+        `This needs the ${roles.join(' or ')} role; you are signed in as ${op.role}.`,
+      );
     }
     next();
   };

@@ -9,19 +9,32 @@ import { parseBody } from '../lib/http.ts';
 import { AppError } from '../lib/errors.ts';
 
 const Login = z.object({ email: z.string().email().max(320), password: z.string().min(1).max(1000) });
-const ChangePassword = z.object({ currentPassword: z.string().min(1).max(1000), newPassword: z.string().min(1).max(1000) });
+const ChangePassword = z.object({
+  currentPassword: z.string().min(1).max(1000),
+  newPassword: z.string().min(1).max(1000),
+});
 
 export function authRoutes(auth: AuthService, opts: { cookieSecure: boolean }) {
   const r = Router();
   const setCsrfCookie = (res: Response, csrfToken: string, expires?: Date) =>
-    res.cookie(CSRF_COOKIE, csrfToken, { httpOnly: false, sameSite: 'strict', secure: opts.cookieSecure, path: '/', ...(expires ? { expires } : {}) });
+    res.cookie(CSRF_COOKIE, csrfToken, {
+      httpOnly: false,
+      sameSite: 'strict',
+      secure: opts.cookieSecure,
+      path: '/',
+      ...(expires ? { expires } : {}),
+    });
 
   r.post('/login', async (req, res) => {
     const { email, password } = parseBody(Login, req.body);
-    const { token, operator, expiresAt, csrfToken, deviceCookie, mustChangePassword } = await auth.login(email, password, {
-      ip: req.ip ?? req.socket.remoteAddress ?? 'unknown',
-      deviceCookie: req.headers.cookie ? parseCookie(req.headers.cookie)[DEVICE_COOKIE] : undefined,
-    });
+    const { token, operator, expiresAt, csrfToken, deviceCookie, mustChangePassword } = await auth.login(
+      email,
+      password,
+      {
+        ip: req.ip ?? req.socket.remoteAddress ?? 'unknown',
+        deviceCookie: req.headers.cookie ? parseCookie(req.headers.cookie)[DEVICE_COOKIE] : undefined,
+      },
+    );
     res.cookie(SESSION_COOKIE, token, {
       httpOnly: true,
       sameSite: 'lax',
@@ -32,7 +45,13 @@ export function authRoutes(auth: AuthService, opts: { cookieSecure: boolean }) {
     setCsrfCookie(res, csrfToken, expiresAt);
     // Outlives the session and sign-outs on purpose: it only says this browser signed in as this email before
     // (see device-cookie.ts), which keeps a stranger's failed guesses from locking it out.
-    res.cookie(DEVICE_COOKIE, deviceCookie, { httpOnly: true, sameSite: 'strict', secure: opts.cookieSecure, path: DEVICE_COOKIE_PATH, maxAge: DEVICE_COOKIE_MAX_AGE_MS });
+    res.cookie(DEVICE_COOKIE, deviceCookie, {
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: opts.cookieSecure,
+      path: DEVICE_COOKIE_PATH,
+      maxAge: DEVICE_COOKIE_MAX_AGE_MS,
+    });
     res.json({ ...operator, csrfToken, mustChangePassword } satisfies MeDto);
   });
 
@@ -64,7 +83,11 @@ export function authRoutes(auth: AuthService, opts: { cookieSecure: boolean }) {
     }
     const csrfToken = principal.csrfToken!;
     setCsrfCookie(res, csrfToken);
-    res.json({ ...principal.operator, csrfToken, mustChangePassword: principal.mustChangePassword === true } satisfies MeDto);
+    res.json({
+      ...principal.operator,
+      csrfToken,
+      mustChangePassword: principal.mustChangePassword === true,
+    } satisfies MeDto);
   });
 
   /** The signed-in operator's own password; also the way out of a one-time password. Other sessions end. */

@@ -27,7 +27,8 @@ export const hashToken = (token: string) => createHash('sha256').update(token).d
  * The CSRF token of a session: an HMAC keyed by the session token itself. Only someone holding the
  * (httpOnly) session cookie's value can compute it, so it needs no storage and dies with the session.
  */
-export const csrfTokenFor = (sessionToken: string) => createHmac('sha256', sessionToken).update('csrf').digest('base64url');
+export const csrfTokenFor = (sessionToken: string) =>
+  createHmac('sha256', sessionToken).update('csrf').digest('base64url');
 
 /** Who is making a request: a signed-in operator (cookie) or an API token (Bearer). */
 export interface Principal {
@@ -70,10 +71,12 @@ export function createAuthService(deps: {
   let deviceKey: Promise<string> | null = null;
   const devices = createDeviceCookies({
     key: () =>
-      (deviceKey ??= deps.serverSecrets.getOrCreate('device-cookie-key', () => randomBytes(32).toString('base64url')).catch((err: unknown) => {
-        deviceKey = null;
-        throw err;
-      })),
+      (deviceKey ??= deps.serverSecrets
+        .getOrCreate('device-cookie-key', () => randomBytes(32).toString('base64url'))
+        .catch((err: unknown) => {
+          deviceKey = null;
+          throw err;
+        })),
     clock,
   });
   const listeners = new Set<RevokedListener>();
@@ -84,7 +87,9 @@ export function createAuthService(deps: {
     for (const l of listeners) l(hashes);
   };
 
-  async function sessionWithFlags(tokenHash: string): Promise<{ operator: OperatorDto; mustChangePassword: boolean } | null> {
+  async function sessionWithFlags(
+    tokenHash: string,
+  ): Promise<{ operator: OperatorDto; mustChangePassword: boolean } | null> {
     const session = await operators.findSession(tokenHash);
     if (!session) return null;
     if (session.expiresAt <= clock() || session.operator.disabled) {
@@ -104,7 +109,11 @@ export function createAuthService(deps: {
     async ensureAdmin(email: string, password: string): Promise<boolean> {
       if ((await operators.count()) > 0) return false;
       try {
-        await operators.create({ email: email.toLowerCase(), passwordHash: await bcrypt.hash(password, BCRYPT_COST), role: 'admin' });
+        await operators.create({
+          email: email.toLowerCase(),
+          passwordHash: await bcrypt.hash(password, BCRYPT_COST),
+          role: 'admin',
+        });
       } catch (err) {
         // Two instances starting together on one database: the other one created the admin first.
         if (isUniqueViolation(err)) return false;
@@ -123,7 +132,14 @@ export function createAuthService(deps: {
       email: string,
       password: string,
       client: SignInClient = { ip: 'unknown' },
-    ): Promise<{ token: string; operator: OperatorDto; expiresAt: Date; csrfToken: string; deviceCookie: string; mustChangePassword: boolean }> {
+    ): Promise<{
+      token: string;
+      operator: OperatorDto;
+      expiresAt: Date;
+      csrfToken: string;
+      deviceCookie: string;
+      mustChangePassword: boolean;
+    }> {
       const key = email.toLowerCase();
       const deviceId = await devices.verify(client.deviceCookie, key);
       const attempt = await limiter.begin(key, client.ip, deviceId);
@@ -146,7 +162,14 @@ export function createAuthService(deps: {
       const expiresAt = new Date(clock().getTime() + deps.sessionTtlMs);
       await operators.createSession(hashToken(token), op.id, expiresAt);
       const deviceCookie = await devices.issue(key, deviceId);
-      return { token, operator: toOperatorDto(op), expiresAt, csrfToken: csrfTokenFor(token), deviceCookie, mustChangePassword: op.mustChangePassword };
+      return {
+        token,
+        operator: toOperatorDto(op),
+        expiresAt,
+        csrfToken: csrfTokenFor(token),
+        deviceCookie,
+        mustChangePassword: op.mustChangePassword,
+      };
     },
 
     /** The operator behind a session token, or null when missing, unknown, expired or disabled. */
@@ -172,21 +195,37 @@ export function createAuthService(deps: {
           await deps.apiTokens.touch(row.id, now);
         }
         // Negative ids keep tokens apart from operators wherever an id is shown or compared.
-        return { via: 'token', operator: { id: -row.id, email: `token:${row.name}`, role }, actsFor: toOperatorDto(row.owner) };
+        return {
+          via: 'token',
+          operator: { id: -row.id, email: `token:${row.name}`, role },
+          actsFor: toOperatorDto(row.owner),
+        };
       }
       if (!sessionToken) return null;
       const sessionHash = hashToken(sessionToken);
       const session = await sessionWithFlags(sessionHash);
       if (!session) return null;
       const { operator, mustChangePassword } = session;
-      return { via: 'session', operator, sessionHash, csrfToken: csrfTokenFor(sessionToken), actsFor: operator, mustChangePassword };
+      return {
+        via: 'session',
+        operator,
+        sessionHash,
+        csrfToken: csrfTokenFor(sessionToken),
+        actsFor: operator,
+        mustChangePassword,
+      };
     },
 
     /**
      * The signed-in operator replaces their password: the current one must match, the new one must be long
      * enough and different. Every other session of theirs ends (whoever knew the old password is signed out).
      */
-    async changePassword(operatorId: number, keepSessionHash: string, currentPassword: string, newPassword: string): Promise<void> {
+    async changePassword(
+      operatorId: number,
+      keepSessionHash: string,
+      currentPassword: string,
+      newPassword: string,
+    ): Promise<void> {
       const op = await operators.findById(operatorId);
       if (!op || op.disabled) throw new AppError('unauthorized', 401, 'Sign in first');
       if (!(await bcrypt.compare(currentPassword, op.passwordHash))) {
@@ -195,8 +234,12 @@ export function createAuthService(deps: {
       if (newPassword.length < MIN_PASSWORD_LENGTH) {
         throw new AppError('weak_password', 400, `The new password needs at least ${MIN_PASSWORD_LENGTH} characters.`);
       }
-      if (newPassword === currentPassword) throw new AppError('weak_password', 400, 'The new password must differ from the current one.');
-      await operators.update(operatorId, { passwordHash: await bcrypt.hash(newPassword, BCRYPT_COST), mustChangePassword: false });
+      if (newPassword === currentPassword)
+        throw new AppError('weak_password', 400, 'The new password must differ from the current one.');
+      await operators.update(operatorId, {
+        passwordHash: await bcrypt.hash(newPassword, BCRYPT_COST),
+        mustChangePassword: false,
+      });
       revoked(await operators.deleteSessionsOfExcept(operatorId, keepSessionHash));
     },
 

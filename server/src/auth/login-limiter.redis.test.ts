@@ -16,7 +16,9 @@ async function connected(): Promise<RedisClient> {
   try {
     await c.connect();
   } catch (err) {
-    throw new Error(`Redis is required for this test at ${REDIS_URL} (${(err as Error).message}); start redis-server or set TEST_REDIS_URL.`);
+    throw new Error(
+      `Redis is required for this test at ${REDIS_URL} (${(err as Error).message}); start redis-server or set TEST_REDIS_URL.`,
+    );
   }
   return c;
 }
@@ -42,14 +44,17 @@ describe('login limiter shared through Redis', () => {
     const third = await one.begin('shared@x', '10.0.0.3');
     await third.failed();
     // the third failure overall locks the email on both instances
-    for (const l of [one, two]) await expect(l.begin('shared@x', '10.0.0.4')).rejects.toMatchObject({ status: 429, code: 'too_many_attempts' });
+    for (const l of [one, two])
+      await expect(l.begin('shared@x', '10.0.0.4')).rejects.toMatchObject({ status: 429, code: 'too_many_attempts' });
     await expect(two.begin('other@x', '10.0.0.4')).resolves.toBeDefined();
   });
 
   it('reserves atomically across instances: of 20 attempts at once on two instances, only the limit get through', async () => {
     const one = createLoginLimiter(limits, { redis: a, prefix });
     const two = createLoginLimiter(limits, { redis: b, prefix });
-    const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => (i % 2 ? one : two).begin('burst@x', `10.1.0.${i}`)));
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) => (i % 2 ? one : two).begin('burst@x', `10.1.0.${i}`)),
+    );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
     expect(results.filter((r) => r.status === 'rejected')).toHaveLength(17);
   });

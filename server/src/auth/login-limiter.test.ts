@@ -3,8 +3,10 @@ import { createLoginLimiter, type LoginLimiter } from './login-limiter.ts';
 import { AppError } from '../lib/errors.ts';
 
 /** One sign-in attempt that turns out wrong. */
-const fail = async (l: LoginLimiter, email: string, ip: string, device: string | null = null) => (await l.begin(email, ip, device)).failed();
-const succeed = async (l: LoginLimiter, email: string, ip: string, device: string | null = null) => (await l.begin(email, ip, device)).succeeded();
+const fail = async (l: LoginLimiter, email: string, ip: string, device: string | null = null) =>
+  (await l.begin(email, ip, device)).failed();
+const succeed = async (l: LoginLimiter, email: string, ip: string, device: string | null = null) =>
+  (await l.begin(email, ip, device)).succeeded();
 
 describe('login limiter', () => {
   const limits = { maxFailuresPerEmail: 3, maxFailuresPerIp: 5, windowSeconds: 60, blockSeconds: 120 };
@@ -19,7 +21,7 @@ describe('login limiter', () => {
     await expect(l.begin('b@x', '10.0.0.99')).resolves.toBeDefined(); // other emails are fine
   });
 
-  it('a success clears the email\'s failures', async () => {
+  it("a success clears the email's failures", async () => {
     const l = createLoginLimiter({ ...limits, maxFailuresPerIp: 50 });
     await fail(l, 'a@x', '1.1.1.1');
     await fail(l, 'a@x', '1.1.1.1');
@@ -44,7 +46,7 @@ describe('login limiter', () => {
     );
   });
 
-  it('gives a trusted device its own, stricter budget: the email\'s lock does not reach it, its own lock does', async () => {
+  it("gives a trusted device its own, stricter budget: the email's lock does not reach it, its own lock does", async () => {
     const l = createLoginLimiter({ ...limits, maxFailuresPerEmail: 5, maxFailuresPerDevice: 2, maxFailuresPerIp: 50 });
     for (let i = 0; i < 5; i++) await fail(l, 'admin@x', '6.6.6.6');
     await expect(l.begin('admin@x', '1.1.1.1')).rejects.toMatchObject({ status: 429 });

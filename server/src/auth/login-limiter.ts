@@ -71,9 +71,14 @@ export function createLoginLimiter(limits: LoginLimits = DEFAULT_LOGIN_LIMITS, s
 
   const tooMany = (msBeforeNext: number) => {
     const seconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
-    return new AppError('too_many_attempts', 429, `Too many failed sign-ins. Try again in ${Math.ceil(seconds / 60)} minute(s).`, {
-      headers: { 'Retry-After': String(seconds) },
-    });
+    return new AppError(
+      'too_many_attempts',
+      429,
+      `Too many failed sign-ins. Try again in ${Math.ceil(seconds / 60)} minute(s).`,
+      {
+        headers: { 'Retry-After': String(seconds) },
+      },
+    );
   };
 
   /** Takes one point, atomically; over the limit (or blocked) it is a 429 and the password is never checked. */
@@ -103,7 +108,9 @@ export function createLoginLimiter(limits: LoginLimits = DEFAULT_LOGIN_LIMITS, s
      * budget is its own (the email's lockout does not apply to it).
      */
     async begin(email: string, ip: string, deviceId: string | null = null): Promise<LoginAttempt> {
-      const account = deviceId ? { limiter: byDevice, key: `${deviceId}:${email}`, max: maxPerDevice } : { limiter: byEmail, key: email, max: limits.maxFailuresPerEmail };
+      const account = deviceId
+        ? { limiter: byDevice, key: `${deviceId}:${email}`, max: maxPerDevice }
+        : { limiter: byEmail, key: email, max: limits.maxFailuresPerEmail };
       // The IP first: a refused attempt still counts against the IP that made it.
       const ipRes = await reserve(byIp, ip);
       const accountRes = await reserve(account.limiter, account.key);
@@ -112,7 +119,10 @@ export function createLoginLimiter(limits: LoginLimits = DEFAULT_LOGIN_LIMITS, s
           await Promise.all([byIp.reward(ip), account.limiter.delete(account.key)]);
         },
         async failed() {
-          await Promise.all([blockAt(account.limiter, account.key, accountRes, account.max), blockAt(byIp, ip, ipRes, limits.maxFailuresPerIp)]);
+          await Promise.all([
+            blockAt(account.limiter, account.key, accountRes, account.max),
+            blockAt(byIp, ip, ipRes, limits.maxFailuresPerIp),
+          ]);
         },
         async released() {
           await Promise.all([byIp.reward(ip), account.limiter.reward(account.key)]);

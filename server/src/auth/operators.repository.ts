@@ -20,10 +20,18 @@ export function createOperatorsRepository(db: DbClient) {
     async list(): Promise<OperatorRow[]> {
       return db.operator.findMany({ orderBy: { id: 'asc' }, take: 1000 });
     },
-    async create(data: { email: string; passwordHash: string; role: string; mustChangePassword?: boolean }): Promise<OperatorRow> {
+    async create(data: {
+      email: string;
+      passwordHash: string;
+      role: string;
+      mustChangePassword?: boolean;
+    }): Promise<OperatorRow> {
       return db.operator.create({ data });
     },
-    async update(id: number, data: { role?: string; disabled?: boolean; passwordHash?: string; mustChangePassword?: boolean }): Promise<OperatorRow> {
+    async update(
+      id: number,
+      data: { role?: string; disabled?: boolean; passwordHash?: string; mustChangePassword?: boolean },
+    ): Promise<OperatorRow> {
       return db.operator.update({ where: { id }, data });
     },
     async createSession(tokenHash: string, operatorId: number, expiresAt: Date): Promise<void> {
@@ -43,7 +51,10 @@ export function createOperatorsRepository(db: DbClient) {
     },
     /** Every session of an operator but one (a password change keeps the session that made it). */
     async deleteSessionsOfExcept(operatorId: number, keepHash: string): Promise<string[]> {
-      const rows = await db.operatorSession.findMany({ where: { operatorId, tokenHash: { not: keepHash } }, select: { tokenHash: true } });
+      const rows = await db.operatorSession.findMany({
+        where: { operatorId, tokenHash: { not: keepHash } },
+        select: { tokenHash: true },
+      });
       await db.operatorSession.deleteMany({ where: { operatorId, tokenHash: { not: keepHash } } });
       return rows.map((r) => r.tokenHash);
     },

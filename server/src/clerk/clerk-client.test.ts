@@ -31,7 +31,10 @@ async function fakeClerk(steps: Step[]) {
   return { url: `http://127.0.0.1:${(server!.address() as AddressInfo).port}`, seen };
 }
 
-const clerkError = (code: string, message: string) => ({ errors: [{ code, message, long_message: `${message} (long)` }], clerk_trace_id: 'trace_123' });
+const clerkError = (code: string, message: string) => ({
+  errors: [{ code, message, long_message: `${message} (long)` }],
+  clerk_trace_id: 'trace_123',
+});
 const user = { id: 'user_1', object: 'user', updated_at: 1 };
 
 describe('Clerk Backend API client', () => {
@@ -58,7 +61,10 @@ describe('Clerk Backend API client', () => {
   });
 
   it('sends the secret key and returns the user; null on 404', async () => {
-    const fake = await fakeClerk([{ status: 200, body: user }, { status: 404, body: clerkError('resource_not_found', 'not found') }]);
+    const fake = await fakeClerk([
+      { status: 200, body: user },
+      { status: 404, body: clerkError('resource_not_found', 'not found') },
+    ]);
     const c = createClerkClient({ apiUrl: fake.url, secretKey: 'sk_test_x' });
     expect(await c.getUser('user_1')).toEqual(user);
     expect(await c.getUser('user_gone')).toBeNull();
@@ -69,16 +75,26 @@ describe('Clerk Backend API client', () => {
   });
 
   it('waits out a 429 for as long as Retry-After says, then succeeds', async () => {
-    const fake = await fakeClerk([{ status: 429, body: clerkError('too_many_requests', 'slow down'), headers: { 'retry-after': '1' } }, { status: 200, body: user }]);
+    const fake = await fakeClerk([
+      { status: 429, body: clerkError('too_many_requests', 'slow down'), headers: { 'retry-after': '1' } },
+      { status: 200, body: user },
+    ]);
     const waits: number[] = [];
-    const c = createClerkClient({ apiUrl: fake.url, secretKey: 'sk', minBackoffMs: 1, sleep: async (ms) => void waits.push(ms) });
+    const c = createClerkClient({
+      apiUrl: fake.url,
+      secretKey: 'sk',
+      minBackoffMs: 1,
+      sleep: async (ms) => void waits.push(ms),
+    });
     expect(await c.getUser('user_1')).toEqual(user);
     expect(waits).toEqual([1000]);
     expect(fake.seen).toHaveLength(2);
   });
 
   it('gives up on a Retry-After longer than it may wait, naming the limit and the trace id', async () => {
-    const fake = await fakeClerk([{ status: 429, body: clerkError('too_many_requests', 'slow down'), headers: { 'retry-after': '600' } }]);
+    const fake = await fakeClerk([
+      { status: 429, body: clerkError('too_many_requests', 'slow down'), headers: { 'retry-after': '600' } },
+    ]);
     const c = createClerkClient({ apiUrl: fake.url, secretKey: 'sk', maxRetryAfterMs: 5000 });
     const err = await c.getUser('user_1').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ClerkApiError);
@@ -126,7 +142,10 @@ describe('Clerk Backend API client', () => {
   });
 
   it('recovers when a garbled body is followed by a good one', async () => {
-    const fake = await fakeClerk([{ status: 200, raw: '{"id": "user_1", "trunc' }, { status: 200, body: user }]);
+    const fake = await fakeClerk([
+      { status: 200, raw: '{"id": "user_1", "trunc' },
+      { status: 200, body: user },
+    ]);
     const c = createClerkClient({ apiUrl: fake.url, secretKey: 'sk', minBackoffMs: 1 });
     expect(await c.getUser('user_1')).toEqual(user);
   });
@@ -139,16 +158,35 @@ describe('Clerk Backend API client', () => {
   it('lists users with Clerk’s paging and filter parameters', async () => {
     const fake = await fakeClerk([{ status: 200, body: [user] }]);
     const c = createClerkClient({ apiUrl: fake.url, secretKey: 'sk' });
-    expect(await c.listUsers({ limit: 500, orderBy: '-created_at', startingAfter: 'user_0', userIds: ['a', 'b'] })).toEqual([user]);
-    expect(fake.seen[0]!.url).toBe('/v1/users?limit=500&order_by=-created_at&starting_after=user_0&user_id=a&user_id=b');
+    expect(
+      await c.listUsers({ limit: 500, orderBy: '-created_at', startingAfter: 'user_0', userIds: ['a', 'b'] }),
+    ).toEqual([user]);
+    expect(fake.seen[0]!.url).toBe(
+      '/v1/users?limit=500&order_by=-created_at&starting_after=user_0&user_id=a&user_id=b',
+    );
   });
 
   it('lists a created_at window, and reports a 404 to the list as an error (a cursor user Clerk no longer has)', async () => {
-    const fake = await fakeClerk([{ status: 200, body: [user] }, { status: 404, body: clerkError('resource_not_found', 'not found') }]);
+    const fake = await fakeClerk([
+      { status: 200, body: [user] },
+      { status: 404, body: clerkError('resource_not_found', 'not found') },
+    ]);
     const c = createClerkClient({ apiUrl: fake.url, secretKey: 'sk' });
-    expect(await c.listUsers({ limit: 10, orderBy: '+created_at', createdAtAfter: 1_700_000_000_000, createdAtBefore: 1_700_000_000_500 })).toEqual([user]);
-    expect(fake.seen[0]!.url).toBe('/v1/users?limit=10&order_by=%2Bcreated_at&created_at_after=1700000000000&created_at_before=1700000000500');
-    await expect(c.listUsers({ limit: 10, orderBy: '+created_at', startingAfter: 'user_gone' })).rejects.toMatchObject({ httpStatus: 404, clerkCode: 'resource_not_found' });
+    expect(
+      await c.listUsers({
+        limit: 10,
+        orderBy: '+created_at',
+        createdAtAfter: 1_700_000_000_000,
+        createdAtBefore: 1_700_000_000_500,
+      }),
+    ).toEqual([user]);
+    expect(fake.seen[0]!.url).toBe(
+      '/v1/users?limit=10&order_by=%2Bcreated_at&created_at_after=1700000000000&created_at_before=1700000000500',
+    );
+    await expect(c.listUsers({ limit: 10, orderBy: '+created_at', startingAfter: 'user_gone' })).rejects.toMatchObject({
+      httpStatus: 404,
+      clerkCode: 'resource_not_found',
+    });
     expect(fake.seen).toHaveLength(2);
   });
 });

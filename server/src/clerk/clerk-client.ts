@@ -62,7 +62,12 @@ export class ClerkApiError extends AppError {
     clerkTraceId: string | undefined,
     public readonly retryAfterMs?: number,
   ) {
-    super(httpStatus === 429 ? 'clerk_rate_limited' : 'clerk_api_error', 502, message, clerkTraceId ? { clerkTraceId } : {});
+    super(
+      httpStatus === 429 ? 'clerk_rate_limited' : 'clerk_api_error',
+      502,
+      message,
+      clerkTraceId ? { clerkTraceId } : {},
+    );
   }
 }
 
@@ -79,7 +84,11 @@ export function createClerkClient(opts: ClerkClientOptions) {
     try {
       res = await fetch(`${base}${path}`, {
         // The version pinned: answers keep the shape this code was written against when Clerk releases a new one.
-        headers: { authorization: `Bearer ${opts.secretKey}`, accept: 'application/json', 'clerk-api-version': CLERK_API_VERSION },
+        headers: {
+          authorization: `Bearer ${opts.secretKey}`,
+          accept: 'application/json',
+          'clerk-api-version': CLERK_API_VERSION,
+        },
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (err) {
@@ -96,7 +105,11 @@ export function createClerkClient(opts: ClerkClientOptions) {
       try {
         return { status: res.status, json: JSON.parse(text) as T };
       } catch {
-        throw new AppError('clerk_bad_response', 502, `Clerk answered ${res.status} with a body that is not JSON (${path})`);
+        throw new AppError(
+          'clerk_bad_response',
+          502,
+          `Clerk answered ${res.status} with a body that is not JSON (${path})`,
+        );
       }
     }
     const body = ErrorAnswer.safeParse(await res.json().catch(() => ({}))).data ?? {};
@@ -123,7 +136,11 @@ export function createClerkClient(opts: ClerkClientOptions) {
       randomize: true,
       onFailedAttempt: async (err) => {
         const retryAfter = err instanceof ClerkApiError ? err.retryAfterMs : undefined;
-        if (err instanceof ClerkApiError && err.retriesLeft > 0 && (retryAfter === undefined || retryAfter <= maxRetryAfterMs)) {
+        if (
+          err instanceof ClerkApiError &&
+          err.retriesLeft > 0 &&
+          (retryAfter === undefined || retryAfter <= maxRetryAfterMs)
+        ) {
           // p-retry's own delay is randomised; this is its upper bound, close enough for "retrying in 4 s"
           const backoff = Math.min(5_000, (opts.minBackoffMs ?? 250) * 2 ** (err.attemptNumber - 1) * 2);
           opts.onRetry?.({ status: err.httpStatus, retryInMs: retryAfter ?? backoff });
@@ -141,7 +158,11 @@ export function createClerkClient(opts: ClerkClientOptions) {
       const user = (await request<ClerkUserJson>(`/users/${encodeURIComponent(userId)}`)).json;
       // A 200 that is not this user (a proxy's page, a wrong id) must never be written as the local copy.
       if (user !== null && (!UserAnswer.safeParse(user).success || user.id !== userId)) {
-        throw new AppError('clerk_bad_response', 502, `Clerk answered GET /users/${userId} with something other than that user`);
+        throw new AppError(
+          'clerk_bad_response',
+          502,
+          `Clerk answered GET /users/${userId} with something other than that user`,
+        );
       }
       return user;
     },
@@ -159,9 +180,19 @@ export function createClerkClient(opts: ClerkClientOptions) {
       for (const e of p.emailAddresses ?? []) q.append('email_address', e);
       const { status, json } = await request<ClerkUserJson[]>(`/users?${q}`);
       // a list is never "not found" — unless a cursor names a user Clerk no longer has: the caller decides
-      if (status === 404) throw new ClerkApiError(404, 'resource_not_found', 'Clerk answered 404 resource_not_found to GET /users', undefined);
+      if (status === 404)
+        throw new ClerkApiError(
+          404,
+          'resource_not_found',
+          'Clerk answered 404 resource_not_found to GET /users',
+          undefined,
+        );
       if (json === null || !UserListAnswer.safeParse(json).success) {
-        throw new AppError('clerk_bad_response', 502, 'Clerk answered GET /users with something other than a list of users');
+        throw new AppError(
+          'clerk_bad_response',
+          502,
+          'Clerk answered GET /users with something other than a list of users',
+        );
       }
       return json;
     },
@@ -178,7 +209,11 @@ export function createClerkClient(opts: ClerkClientOptions) {
         const q = new URLSearchParams({ user_id: userId, limit: String(SESSION_PAGE), offset: String(offset) });
         const { json } = await request<ClerkSessionJson[]>(`/sessions?${q}`);
         if (json === null || !SessionListAnswer.safeParse(json).success) {
-          throw new AppError('clerk_bad_response', 502, 'Clerk answered GET /sessions with something other than a list of sessions');
+          throw new AppError(
+            'clerk_bad_response',
+            502,
+            'Clerk answered GET /sessions with something other than a list of sessions',
+          );
         }
         all.push(...json.filter((s) => s.user_id === userId));
         if (json.length < SESSION_PAGE) return all;

@@ -22,8 +22,12 @@ interface ExamplesFixture {
   source: string;
   examples: Record<string, unknown[]>;
 }
-const fixture = JSON.parse(readFileSync(new URL('./fixtures/clerk-webhook-examples.json', import.meta.url), 'utf8')) as ExamplesFixture;
-const examples = Object.entries(fixture.examples).flatMap(([type, list]) => list.map((payload, i) => ({ type, i, payload })));
+const fixture = JSON.parse(
+  readFileSync(new URL('./fixtures/clerk-webhook-examples.json', import.meta.url), 'utf8'),
+) as ExamplesFixture;
+const examples = Object.entries(fixture.examples).flatMap(([type, list]) =>
+  list.map((payload, i) => ({ type, i, payload })),
+);
 
 const user = () => structuredClone((fixture.examples['user.updated']![0] as { data: Record<string, unknown> }).data);
 
@@ -33,14 +37,17 @@ describe("the webhooks spec's examples", () => {
     expect(examples.length).toBeGreaterThanOrEqual(USER_EVENT_TYPES.length + SESSION_EVENT_TYPES.length);
   });
 
-  it.each(examples)('$type example parses with the envelope and its data schema, losing nothing', ({ type, payload }) => {
-    const schema = type.startsWith('user.') ? ClerkUserEventSchema : ClerkSessionEventSchema;
-    const parsed = schema.safeParse(payload);
-    expect(parsed.error?.issues).toBeUndefined();
-    expect(parsed.data).toEqual(payload);
-    expect(parsed.data?.type).toBe(type);
-    expect(ClerkEventSchema.parse(payload)).toEqual(payload);
-  });
+  it.each(examples)(
+    '$type example parses with the envelope and its data schema, losing nothing',
+    ({ type, payload }) => {
+      const schema = type.startsWith('user.') ? ClerkUserEventSchema : ClerkSessionEventSchema;
+      const parsed = schema.safeParse(payload);
+      expect(parsed.error?.issues).toBeUndefined();
+      expect(parsed.data).toEqual(payload);
+      expect(parsed.data?.type).toBe(type);
+      expect(ClerkEventSchema.parse(payload)).toEqual(payload);
+    },
+  );
 
   it.each(examples)('$type example is accepted by the webhook parser', ({ type, payload }) => {
     const kind = type === 'user.deleted' ? 'user.delete' : type.startsWith('user.') ? 'user.upsert' : 'session.upsert';
@@ -59,7 +66,13 @@ describe('tolerance and fidelity', () => {
           object: 'email_address',
           email_address: 'a@example.com',
           reserved: false,
-          verification: { status: 'verified', strategy: 'email_code', attempts: 1, expire_at: null, new_verification_field: true },
+          verification: {
+            status: 'verified',
+            strategy: 'email_code',
+            attempts: 1,
+            expire_at: null,
+            new_verification_field: true,
+          },
           linked_to: [],
           created_at: 1,
           updated_at: 2,
@@ -71,7 +84,9 @@ describe('tolerance and fidelity', () => {
   });
 
   it('accepts null where the spec says nullable, and refuses it where it does not', () => {
-    expect(ClerkUserSchema.safeParse({ ...user(), first_name: null, private_metadata: null, last_active_at: null }).success).toBe(true);
+    expect(
+      ClerkUserSchema.safeParse({ ...user(), first_name: null, private_metadata: null, last_active_at: null }).success,
+    ).toBe(true);
     expect(ClerkUserSchema.safeParse({ ...user(), public_metadata: null }).success).toBe(false);
     expect(ClerkUserSchema.safeParse({ ...user(), updated_at: null }).success).toBe(false);
   });
@@ -94,7 +109,10 @@ describe('tolerance and fidelity', () => {
   it('reads the list answers and the error body', () => {
     expect(ClerkUserListSchema.parse([user(), user()])).toHaveLength(2);
     expect(ClerkTotalCountSchema.parse({ object: 'total_count', total_count: 3 }).total_count).toBe(3);
-    const error = { errors: [{ message: 'not found', long_message: 'Resource not found', code: 'resource_not_found', meta: {} }], clerk_trace_id: 't' };
+    const error = {
+      errors: [{ message: 'not found', long_message: 'Resource not found', code: 'resource_not_found', meta: {} }],
+      clerk_trace_id: 't',
+    };
     expect(ClerkErrorsSchema.parse(error)).toEqual(error);
     expect(ClerkErrorsSchema.safeParse({ errors: [{ message: 'no code' }] }).success).toBe(false);
   });

@@ -229,7 +229,11 @@ export const ClerkUserSchema = z.looseObject({
   legal_accepted_at: EpochMsSchema.nullable(),
   bypass_client_trust: z.boolean().optional(),
   scim: z
-    .looseObject({ directory_id: z.string(), directory_enabled: z.boolean().optional(), external_id: z.string().nullable() })
+    .looseObject({
+      directory_id: z.string(),
+      directory_enabled: z.boolean().optional(),
+      external_id: z.string().nullable(),
+    })
     .nullable()
     .optional(),
 });
@@ -255,7 +259,16 @@ export const ClerkDeletedUserSchema = ClerkDeletedObjectSchema.extend({
 // ---------------------------------------------------------------------------------------------------------
 
 /** The Backend API's enum; the webhooks spec's copy lacks `pending`, though it defines session.pending. */
-export const CLERK_SESSION_STATUSES = ['active', 'pending', 'ended', 'removed', 'revoked', 'expired', 'abandoned', 'replaced'] as const;
+export const CLERK_SESSION_STATUSES = [
+  'active',
+  'pending',
+  'ended',
+  'removed',
+  'revoked',
+  'expired',
+  'abandoned',
+  'replaced',
+] as const;
 
 export const ClerkSessionActivitySchema = z.looseObject({
   id: z.string(), // sess_activity_…
@@ -283,7 +296,10 @@ export const ClerkSessionSchema = z.looseObject({
   abandon_at: EpochMsSchema,
   updated_at: EpochMsSchema,
   created_at: EpochMsSchema,
-  tasks: z.array(z.looseObject({ key: z.string() })).nullable().optional(),
+  tasks: z
+    .array(z.looseObject({ key: z.string() }))
+    .nullable()
+    .optional(),
 });
 
 /** session.* data: the session plus its whole user (required by the webhooks spec, private_metadata included). */
@@ -296,7 +312,10 @@ export const ClerkSessionEventDataSchema = ClerkSessionSchema.extend({ user: Cle
 /** GET /v1/users: a bare array. */
 export const ClerkUserListSchema = z.array(ClerkUserSchema);
 /** GET /v1/users/count */
-export const ClerkTotalCountSchema = z.looseObject({ object: z.literal('total_count'), total_count: z.number().int().nonnegative() });
+export const ClerkTotalCountSchema = z.looseObject({
+  object: z.literal('total_count'),
+  total_count: z.number().int().nonnegative(),
+});
 /** GET /v1/sessions: a bare array in the spec. */
 export const ClerkSessionListSchema = z.array(ClerkSessionSchema);
 /**
@@ -343,7 +362,9 @@ export const ClerkUserEventSchema = z.discriminatedUnion('type', [
   clerkEventSchema(ClerkDeletedUserSchema).extend({ type: z.literal('user.deleted') }),
 ]);
 
-export const ClerkSessionEventSchema = clerkEventSchema(ClerkSessionEventDataSchema).extend({ type: z.enum(SESSION_EVENT_TYPES) });
+export const ClerkSessionEventSchema = clerkEventSchema(ClerkSessionEventDataSchema).extend({
+  type: z.enum(SESSION_EVENT_TYPES),
+});
 
 // ---------------------------------------------------------------------------------------------------------
 // Other events the webhooks spec defines, where they name a user

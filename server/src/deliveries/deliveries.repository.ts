@@ -41,7 +41,12 @@ export interface DeliveryFilter {
   svixId?: string;
 }
 
-export const FAILED_OUTCOMES: ReadonlySet<DeliveryOutcome> = new Set(['failed', 'quarantined', 'rejected', 'unavailable']);
+export const FAILED_OUTCOMES: ReadonlySet<DeliveryOutcome> = new Set([
+  'failed',
+  'quarantined',
+  'rejected',
+  'unavailable',
+]);
 
 export function createDeliveriesRepository(db: DbClient) {
   return {
@@ -60,7 +65,12 @@ export function createDeliveriesRepository(db: DbClient) {
 
     /** Catch-up after a reconnect: the deliveries after `afterId`, oldest first. */
     async listAfter(afterId: number, limit: number): Promise<DeliverySummary[]> {
-      const rows = await db.delivery.findMany({ where: { id: { gt: afterId } }, orderBy: { id: 'asc' }, take: limit, omit: { headers: true, body: true } });
+      const rows = await db.delivery.findMany({
+        where: { id: { gt: afterId } },
+        orderBy: { id: 'asc' },
+        take: limit,
+        omit: { headers: true, body: true },
+      });
       return rows.map(toDeliverySummary);
     },
 
@@ -89,7 +99,9 @@ export function createDeliveriesRepository(db: DbClient) {
     },
 
     async latestReceivedAt(): Promise<Date | null> {
-      return (await db.delivery.findFirst({ orderBy: { id: 'desc' }, select: { receivedAt: true } }))?.receivedAt ?? null;
+      return (
+        (await db.delivery.findFirst({ orderBy: { id: 'desc' }, select: { receivedAt: true } }))?.receivedAt ?? null
+      );
     },
 
     async latest(n: number): Promise<Pick<DeliveryRow, 'failed'>[]> {
@@ -119,7 +131,11 @@ export function createDeliveriesRepository(db: DbClient) {
     /** Every attempt of these messages, oldest first. */
     async attemptsOf(svixIds: readonly string[]): Promise<DeliverySummary[]> {
       const rows = await findInChunks(svixIds, (part) =>
-        db.delivery.findMany({ where: { svixId: { in: part } }, orderBy: { id: 'asc' }, omit: { headers: true, body: true } }),
+        db.delivery.findMany({
+          where: { svixId: { in: part } },
+          orderBy: { id: 'asc' },
+          omit: { headers: true, body: true },
+        }),
       );
       return rows.sort((a, b) => a.id - b.id).map(toDeliverySummary);
     },
@@ -132,7 +148,12 @@ export function createDeliveriesRepository(db: DbClient) {
     // ---- retention ----
 
     async idsReceivedBefore(before: Date, limit: number): Promise<number[]> {
-      const rows = await db.delivery.findMany({ where: { receivedAt: { lt: before } }, select: { id: true }, orderBy: { id: 'asc' }, take: limit });
+      const rows = await db.delivery.findMany({
+        where: { receivedAt: { lt: before } },
+        select: { id: true },
+        orderBy: { id: 'asc' },
+        take: limit,
+      });
       return rows.map((r) => r.id);
     },
     async deleteByIds(ids: number[]): Promise<number> {
@@ -163,7 +184,18 @@ function whereOf(f: DeliveryFilter): Prisma.DeliveryWhereInput {
 /** The columns a summary shows (lists, the live push, catch-up). */
 export type DeliverySummaryRow = Pick<
   DeliveryRow,
-  'id' | 'receivedAt' | 'svixId' | 'eventType' | 'outcome' | 'failed' | 'httpStatus' | 'errorCode' | 'error' | 'durationMs' | 'verified' | 'replayOf'
+  | 'id'
+  | 'receivedAt'
+  | 'svixId'
+  | 'eventType'
+  | 'outcome'
+  | 'failed'
+  | 'httpStatus'
+  | 'errorCode'
+  | 'error'
+  | 'durationMs'
+  | 'verified'
+  | 'replayOf'
 >;
 
 export function toDeliverySummary(r: DeliverySummaryRow): DeliverySummary {
@@ -197,7 +229,6 @@ export function toDeliveryDetail(r: DeliveryRow, replayBlockedReason: string | n
   };
 }
 
-
 /** The one place a Delivery row is written: the ingest store's group commit (ingest/records.ts). */
 export const deliveriesSql = {
   async insert(tx: SqlTx, d: NewDelivery): Promise<DeliverySummary> {
@@ -207,9 +238,27 @@ export const deliveriesSql = {
       `INSERT INTO "Delivery" ("receivedAt", "svixId", "eventType", "outcome", "failed", "httpStatus", "errorCode", "error", "durationMs",
          "headers", "body", "bodyBytes", "bodyTruncated", "verified", "replayOf", "eventId", "sourceIp", "headerBytes", "bodySha256")
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING "id"`,
-      [tx.date(d.receivedAt), d.svixId, d.eventType, d.outcome, tx.bool(failed), d.httpStatus, d.errorCode, d.error, d.durationMs,
-        JSON.stringify(d.headers), d.body, d.bodyBytes, tx.bool(d.bodyTruncated), tx.bool(d.verified), replayOf, d.eventId,
-        d.sourceIp ?? null, d.headerBytes ?? null, d.bodySha256 ?? null],
+      [
+        tx.date(d.receivedAt),
+        d.svixId,
+        d.eventType,
+        d.outcome,
+        tx.bool(failed),
+        d.httpStatus,
+        d.errorCode,
+        d.error,
+        d.durationMs,
+        JSON.stringify(d.headers),
+        d.body,
+        d.bodyBytes,
+        tx.bool(d.bodyTruncated),
+        tx.bool(d.verified),
+        replayOf,
+        d.eventId,
+        d.sourceIp ?? null,
+        d.headerBytes ?? null,
+        d.bodySha256 ?? null,
+      ],
     );
     return toDeliverySummary({ ...d, id: Number(row!.id), failed, replayOf });
   },

@@ -49,7 +49,12 @@ export function deliveryRoutes(deliveries: DeliveriesService, failures: Failures
   // before '/:id' so "replay" is not read as an id
   r.post('/replay', async (req, res) => {
     const { filter, outstandingOnly, dryRun } = parseBody(BulkReplay, req.body);
-    res.json(await deliveries.replayMatching(filter, currentOperator(res), { ...(outstandingOnly ? { outstandingOnly } : {}), ...(dryRun ? { dryRun } : {}) }));
+    res.json(
+      await deliveries.replayMatching(filter, currentOperator(res), {
+        ...(outstandingOnly ? { outstandingOnly } : {}),
+        ...(dryRun ? { dryRun } : {}),
+      }),
+    );
   });
   // failed messages grouped by svix-id with their attempts (before '/:id' too)
   r.get('/failures', async (req, res) => {

@@ -1,6 +1,14 @@
 // Browsing the delivery log and replaying: a replay re-runs a stored, verified payload through the
 // same ingest path a webhook takes, and records a delivery row of its own (replayOf).
-import type { BulkReplayResult, DeliveryDetail, DeliverySummary, OperatorDto, Page, ReplayResult, ReplaySkipReason } from '../contract.ts';
+import type {
+  BulkReplayResult,
+  DeliveryDetail,
+  DeliverySummary,
+  OperatorDto,
+  Page,
+  ReplayResult,
+  ReplaySkipReason,
+} from '../contract.ts';
 import { REPLAY_SKIP_REASONS } from '../contract.ts';
 import type { FailuresService } from './failures.ts';
 import type { Repositories } from '../data/unit-of-work.ts';
@@ -14,7 +22,12 @@ import type { AuditRecorder } from '../audit/audit.service.ts';
 
 export const BULK_REPLAY_LIMIT = 1000;
 
-export function createDeliveriesService(deps: { repos: Repositories; webhooks: WebhooksService; audit?: AuditRecorder; failures: FailuresService }) {
+export function createDeliveriesService(deps: {
+  repos: Repositories;
+  webhooks: WebhooksService;
+  audit?: AuditRecorder;
+  failures: FailuresService;
+}) {
   const { repos } = deps;
 
   /** Why a delivery cannot be replayed, or null. */
@@ -22,8 +35,12 @@ export function createDeliveriesService(deps: { repos: Repositories; webhooks: W
     if (!row.verified) {
       return 'Its signature did not verify, so the payload may be forged: only verified deliveries can be replayed.';
     }
-    if (row.eventId === null && row.bodyTruncated) return 'Its stored body is truncated, so the exact payload is not available.';
-    if (row.eventId === null && (row.errorCode === 'invalid_event' || row.errorCode === 'invalid_json' || row.errorCode === 'json_too_deep')) {
+    if (row.eventId === null && row.bodyTruncated)
+      return 'Its stored body is truncated, so the exact payload is not available.';
+    if (
+      row.eventId === null &&
+      (row.errorCode === 'invalid_event' || row.errorCode === 'invalid_json' || row.errorCode === 'json_too_deep')
+    ) {
       return 'Its payload is not a Clerk event; replaying it would be refused again.';
     }
     if (row.eventId === null && !row.svixId) return 'It carries no svix-id.';
@@ -31,7 +48,11 @@ export function createDeliveriesService(deps: { repos: Repositories; webhooks: W
   }
 
   /** Why a bulk replay leaves this delivery alone, or null (then `seen` gets its message). */
-  function skipReason(row: DeliveryRow, seen: ReadonlySet<string>, eventOutcomes: ReadonlyMap<string, string>): ReplaySkipReason | null {
+  function skipReason(
+    row: DeliveryRow,
+    seen: ReadonlySet<string>,
+    eventOutcomes: ReadonlyMap<string, string>,
+  ): ReplaySkipReason | null {
     if (!row.verified) return 'not_verified';
     if (row.replayOf !== null) return 'is_replay';
     if (replayBlockedReason(row) !== null || row.svixId === null) return 'payload_unavailable';
@@ -55,7 +76,11 @@ export function createDeliveriesService(deps: { repos: Repositories; webhooks: W
     if (reason) throw new AppError('not_replayable', 409, `Delivery ${row.id} cannot be replayed. ${reason}`);
     const { svixId, payload } = await payloadOf(row);
     if (payload === '') {
-      throw new AppError('not_replayable', 409, `Delivery ${row.id} cannot be replayed. Its payload was purged (retention or privacy).`);
+      throw new AppError(
+        'not_replayable',
+        409,
+        `Delivery ${row.id} cannot be replayed. Its payload was purged (retention or privacy).`,
+      );
     }
     const rawBody = Buffer.from(payload, 'utf8');
     const receivedAt = new Date();
@@ -67,12 +92,14 @@ export function createDeliveriesService(deps: { repos: Repositories; webhooks: W
     };
     const parsed = parseClerkEvent(JSON.parse(payload) as unknown, receivedAt);
     const answer = await deps.webhooks.ingest(request, svixId, parsed, row.id);
-    if (answer.deliveryId === null) throw new AppError('storage_unavailable', 503, 'Storage is unavailable; retry later');
+    if (answer.deliveryId === null)
+      throw new AppError('storage_unavailable', 503, 'Storage is unavailable; retry later');
     const recorded = await repos.deliveries.get(answer.deliveryId);
     return {
       deliveryId: answer.deliveryId,
       svixId,
-      outcome: recorded?.outcome === 'unavailable' ? 'failed' : ((recorded?.outcome ?? 'failed') as ReplayResult['outcome']),
+      outcome:
+        recorded?.outcome === 'unavailable' ? 'failed' : ((recorded?.outcome ?? 'failed') as ReplayResult['outcome']),
       error: recorded?.error ?? null,
     };
   }
@@ -98,7 +125,12 @@ export function createDeliveriesService(deps: { repos: Repositories; webhooks: W
       const row = await repos.deliveries.get(id);
       if (!row) throw notFound(`Delivery ${id}`);
       const result = await replayRow(row, operator);
-      await deps.audit?.record(operator.email, 'replay', id, { deliveryId: result.deliveryId, svixId: result.svixId, outcome: result.outcome, error: result.error });
+      await deps.audit?.record(operator.email, 'replay', id, {
+        deliveryId: result.deliveryId,
+        svixId: result.svixId,
+        outcome: result.outcome,
+        error: result.error,
+      });
       return result;
     },
 
@@ -148,7 +180,15 @@ export function createDeliveriesService(deps: { repos: Repositories; webhooks: W
           outcomes: byOutcome,
         });
       }
-      return { dryRun, matched: rows.length, replayed: toReplay.length, skipped, skippedBy, messages: svixIds.length, results };
+      return {
+        dryRun,
+        matched: rows.length,
+        replayed: toReplay.length,
+        skipped,
+        skippedBy,
+        messages: svixIds.length,
+        results,
+      };
     },
   };
 }

@@ -17,7 +17,15 @@ const FLUSH_CHUNK = 256;
 /** What a row holds in memory, roughly: its strings (V8 keeps Latin-1 text in one byte a character, else two) and ~300 bytes of object. */
 export function bufferedSize(d: NewDelivery): number {
   const text = (s: string | null | undefined) => (s ? s.length * (/[\u0100-\uffff]/.test(s) ? 2 : 1) : 0);
-  let n = 300 + text(d.body) + text(d.error) + text(d.errorCode) + text(d.svixId) + text(d.eventType) + text(d.sourceIp) + text(d.bodySha256);
+  let n =
+    300 +
+    text(d.body) +
+    text(d.error) +
+    text(d.errorCode) +
+    text(d.svixId) +
+    text(d.eventType) +
+    text(d.sourceIp) +
+    text(d.bodySha256);
   for (const [k, v] of Object.entries(d.headers)) n += 32 + text(k) + text(v);
   return n;
 }
@@ -67,7 +75,10 @@ export function createDeliveryLog(deps: {
       if (failure !== null) throw failure;
     }
     if (droppedSinceWritten > 0) {
-      deps.logger.warn({ dropped: droppedSinceWritten }, 'delivery log is writable again; rows that did not fit the buffer meanwhile were dropped');
+      deps.logger.warn(
+        { dropped: droppedSinceWritten },
+        'delivery log is writable again; rows that did not fit the buffer meanwhile were dropped',
+      );
       droppedSinceWritten = 0;
     }
   }
@@ -83,7 +94,10 @@ export function createDeliveryLog(deps: {
     }
     // One line per power of two: a flood while the database is down must not become a flood of log lines.
     if ((pending.length & (pending.length - 1)) === 0) {
-      deps.logger.warn({ buffered: pending.length, bufferedBytes: bytes, dropped }, 'delivery log unavailable, buffering');
+      deps.logger.warn(
+        { buffered: pending.length, bufferedBytes: bytes, dropped },
+        'delivery log unavailable, buffering',
+      );
     }
   }
 

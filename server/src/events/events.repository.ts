@@ -11,7 +11,10 @@ import { toPage } from '../lib/cursor.ts';
 export type EventRow = Prisma.EventGetPayload<object>;
 
 /** The columns a summary shows (lists, the live push, catch-up). */
-export type EventSummaryRow = Pick<EventRow, 'id' | 'svixId' | 'type' | 'objectId' | 'userId' | 'outcome' | 'error' | 'occurredAt' | 'receivedAt'>;
+export type EventSummaryRow = Pick<
+  EventRow,
+  'id' | 'svixId' | 'type' | 'objectId' | 'userId' | 'outcome' | 'error' | 'occurredAt' | 'receivedAt'
+>;
 
 /** A verified event as the hot path stores it. */
 export type NewEvent = Omit<EventRow, 'id'>;
@@ -44,9 +47,14 @@ export function createEventsRepository(db: DbClient) {
     },
 
     /** What the failures view needs of these events: outcome and the user concerned. */
-    async outcomesBySvixId(svixIds: readonly string[]): Promise<{ svixId: string; outcome: string; userId: string | null; type: string }[]> {
+    async outcomesBySvixId(
+      svixIds: readonly string[],
+    ): Promise<{ svixId: string; outcome: string; userId: string | null; type: string }[]> {
       return findInChunks(svixIds, (part) =>
-        db.event.findMany({ where: { svixId: { in: part } }, select: { svixId: true, outcome: true, userId: true, type: true } }),
+        db.event.findMany({
+          where: { svixId: { in: part } },
+          select: { svixId: true, outcome: true, userId: true, type: true },
+        }),
       );
     },
 
@@ -54,7 +62,12 @@ export function createEventsRepository(db: DbClient) {
       const { q, ...rest } = filter;
       const page = { ...(cursor !== null ? { id: { lt: cursor } } : {}) };
       const find = (where: Prisma.EventWhereInput) =>
-        db.event.findMany({ where: { AND: [whereOf(rest), page, where] }, orderBy: { id: 'desc' }, take: limit + 1, omit: { payload: true } });
+        db.event.findMany({
+          where: { AND: [whereOf(rest), page, where] },
+          orderBy: { id: 'desc' },
+          take: limit + 1,
+          omit: { payload: true },
+        });
       let rows;
       if (!q) {
         rows = await find({});
@@ -82,7 +95,12 @@ export function createEventsRepository(db: DbClient) {
 
     /** Catch-up after a reconnect: the events after `afterId`, oldest first. */
     async listAfter(afterId: number, limit: number): Promise<EventSummary[]> {
-      const rows = await db.event.findMany({ where: { id: { gt: afterId } }, orderBy: { id: 'asc' }, take: limit, omit: { payload: true } });
+      const rows = await db.event.findMany({
+        where: { id: { gt: afterId } },
+        orderBy: { id: 'asc' },
+        take: limit,
+        omit: { payload: true },
+      });
       return rows.map(toEventSummary);
     },
 
@@ -113,7 +131,9 @@ export function createEventsRepository(db: DbClient) {
       return rows.map((r) => r.id);
     },
     async purgePayloads(ids: number[]): Promise<number> {
-      return (await db.event.updateMany({ where: { id: { in: ids }, payload: { not: PURGED } }, data: { payload: PURGED } })).count;
+      return (
+        await db.event.updateMany({ where: { id: { in: ids }, payload: { not: PURGED } }, data: { payload: PURGED } })
+      ).count;
     },
     idsOfUser: (userId: string): Promise<{ id: number; svixId: string }[]> =>
       db.event.findMany({ where: { userId }, select: { id: true, svixId: true }, orderBy: { id: 'asc' } }),
@@ -172,19 +192,35 @@ const EVENT_TYPES = { dates: ['occurredAt', 'receivedAt', 'appliedAt'], bools: [
  * `markFailed` record what applying it again did, `summary` reads a row as the live push shows it.
  */
 export const eventsSql = {
-  held: (tx: SqlTx, svixId: string) => tx.get<{ id: number; outcome: string }>('SELECT "id", "outcome" FROM "Event" WHERE "svixId" = ?', [svixId]),
+  held: (tx: SqlTx, svixId: string) =>
+    tx.get<{ id: number; outcome: string }>('SELECT "id", "outcome" FROM "Event" WHERE "svixId" = ?', [svixId]),
 
   async insert(tx: SqlTx, e: NewEvent): Promise<EventSummary> {
     const row = await tx.get<{ id: number }>(
       `INSERT INTO "Event" ("svixId", "type", "objectId", "userId", "occurredAt", "payload", "outcome", "error", "receivedAt", "appliedAt")
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING "id"`,
-      [e.svixId, e.type, e.objectId, e.userId, tx.date(e.occurredAt), e.payload, e.outcome, e.error, tx.date(e.receivedAt), tx.date(e.appliedAt)],
+      [
+        e.svixId,
+        e.type,
+        e.objectId,
+        e.userId,
+        tx.date(e.occurredAt),
+        e.payload,
+        e.outcome,
+        e.error,
+        tx.date(e.receivedAt),
+        tx.date(e.appliedAt),
+      ],
     );
     return toEventSummary({ ...e, id: Number(row!.id) });
   },
 
   markApplied: (tx: SqlTx, id: number, outcome: EventOutcome) =>
-    tx.run('UPDATE "Event" SET "outcome" = ?, "error" = NULL, "appliedAt" = ? WHERE "id" = ?', [outcome, tx.date(new Date()), id]),
+    tx.run('UPDATE "Event" SET "outcome" = ?, "error" = NULL, "appliedAt" = ? WHERE "id" = ?', [
+      outcome,
+      tx.date(new Date()),
+      id,
+    ]),
 
   markFailed: (tx: SqlTx, id: number, error: string, outcome: 'failed' | 'quarantined' = 'failed') =>
     tx.run('UPDATE "Event" SET "outcome" = ?, "error" = ?, "appliedAt" = NULL WHERE "id" = ?', [outcome, error, id]),

@@ -21,8 +21,13 @@ export function createEventsService(repos: Repositories) {
         page = await repos.events.list({ ...rest, userIds }, cursor, limit);
       }
       // names beside ids: one query for the page's users
-      const labels = await repos.users.labels([...new Set(page.items.map((e) => e.userId).filter((id): id is string => id !== null))]);
-      return { ...page, items: page.items.map((e) => ({ ...e, userLabel: e.userId ? (labels.get(e.userId) ?? null) : null })) };
+      const labels = await repos.users.labels([
+        ...new Set(page.items.map((e) => e.userId).filter((id): id is string => id !== null)),
+      ]);
+      return {
+        ...page,
+        items: page.items.map((e) => ({ ...e, userLabel: e.userId ? (labels.get(e.userId) ?? null) : null })),
+      };
     },
 
     async get(svixId: string): Promise<EventDetail> {
@@ -33,7 +38,7 @@ export function createEventsService(repos: Repositories) {
       let previousUser: unknown = null;
       if (row.userId && USER_VERSION_TYPES.includes(row.type)) {
         const prev = await repos.events.previousUserVersion(row.userId, row.id);
-        previousUser = prev ? (parseStoredJson(prev).value as { data?: unknown } | null)?.data ?? null : null;
+        previousUser = prev ? ((parseStoredJson(prev).value as { data?: unknown } | null)?.data ?? null) : null;
       }
       // '' = erased by retention or a privacy purge (the row stays for dedupe and the timeline)
       const payload = row.payload === '' ? null : parseStoredJson(row.payload);

@@ -49,60 +49,93 @@ describe('fault suite: access control', () => {
 
   beforeAll(async () => {
     s = await startTestServer('sqlite');
-    await s.api('/api/admin/operators', { method: 'POST', body: JSON.stringify({ email: 'v@test.local', role: 'viewer', password: 'viewer-pass' }) });
-    await s.api('/api/admin/operators', { method: 'POST', body: JSON.stringify({ email: 'o@test.local', role: 'operator', password: 'operator-pass' }) });
+    await s.api('/api/admin/operators', {
+      method: 'POST',
+      body: JSON.stringify({ email: 'v@test.local', role: 'viewer', password: 'viewer-pass' }),
+    });
+    await s.api('/api/admin/operators', {
+      method: 'POST',
+      body: JSON.stringify({ email: 'o@test.local', role: 'operator', password: 'operator-pass' }),
+    });
     viewer = await s.signInAs({ email: 'v@test.local', password: 'viewer-pass' });
     expired = await s.signInAs({ email: 'o@test.local', password: 'operator-pass' });
     const token = decodeURIComponent(expired.cookie.split('csm_session=')[1]!.split(';')[0]!);
-    await s.db.prisma.operatorSession.update({ where: { tokenHash: hashToken(token) }, data: { expiresAt: new Date(Date.now() - 1) } });
-    const t = (await (await s.api('/api/admin/tokens', { method: 'POST', body: JSON.stringify({ name: 'old', role: 'admin' }) })).json()) as CreatedApiToken;
+    await s.db.prisma.operatorSession.update({
+      where: { tokenHash: hashToken(token) },
+      data: { expiresAt: new Date(Date.now() - 1) },
+    });
+    const t = (await (
+      await s.api('/api/admin/tokens', { method: 'POST', body: JSON.stringify({ name: 'old', role: 'admin' }) })
+    ).json()) as CreatedApiToken;
     await s.api(`/api/admin/tokens/${t.token.id}`, { method: 'DELETE' });
     revokedToken = t.secret;
   });
   afterAll(async () => {
-    console.log(`access control: ${ROUTES.length} routes; refused ${[...refused].map(([k, v]) => `${k} ${v}`).join(', ')}; socket refused no session, expired session, cross-site`);
+    console.log(
+      `access control: ${ROUTES.length} routes; refused ${[...refused].map(([k, v]) => `${k} ${v}`).join(', ')}; socket refused no session, expired session, cross-site`,
+    );
     await s?.close();
   });
 
   const send = (method: string, path: string, headers: Record<string, string>) =>
-    fetch(`${s.url}${path}`, { method, headers: { 'content-type': 'application/json', ...headers }, ...(isChange(method) ? { body: '{}' } : {}) });
+    fetch(`${s.url}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...headers },
+      ...(isChange(method) ? { body: '{}' } : {}),
+    });
 
-  it.each(ROUTES)('%s %s refuses no session, an expired session, a revoked token, cross-site, and too small a role', async (method, path, needs) => {
-    for (const [name, headers] of [
-      ['no session', {}],
-      ['expired session', { cookie: expired.cookie, 'x-csrf-token': expired.csrfToken }],
-      ['revoked API token', { authorization: `Bearer ${revokedToken}` }],
-      ['forged cookie', { cookie: 'csm_session=forged' }],
-    ] as const) {
-      const res = await send(method, path, headers);
-      expect(res.status, `${name}`).toBe(401);
-      count(name);
-    }
-    if (isChange(method)) {
-      const adminSession = await s.signInAs({ email: 'admin@test.local', password: 'correct horse battery' });
-      for (const site of ['cross-site', 'same-site']) {
-        const res = await send(method, path, { cookie: adminSession.cookie, 'x-csrf-token': adminSession.csrfToken, 'sec-fetch-site': site });
-        expect(res.status, site).toBe(403);
-        count('cross-site');
+  it.each(ROUTES)(
+    '%s %s refuses no session, an expired session, a revoked token, cross-site, and too small a role',
+    async (method, path, needs) => {
+      for (const [name, headers] of [
+        ['no session', {}],
+        ['expired session', { cookie: expired.cookie, 'x-csrf-token': expired.csrfToken }],
+        ['revoked API token', { authorization: `Bearer ${revokedToken}` }],
+        ['forged cookie', { cookie: 'csm_session=forged' }],
+      ] as const) {
+        const res = await send(method, path, headers);
+        expect(res.status, `${name}`).toBe(401);
+        count(name);
       }
-      const res = await send(method, path, { cookie: adminSession.cookie, origin: 'https://evil.example', 'x-csrf-token': adminSession.csrfToken });
-      expect(res.status).toBe(403);
-      const noCsrf = await send(method, path, { cookie: adminSession.cookie });
-      expect(noCsrf.status).toBe(403);
-      count('missing CSRF token');
-    }
-    if (needs !== 'viewer') {
-      const res = await viewer.api(path, { method, ...(isChange(method) ? { body: '{}' } : {}) });
-      expect(res.status, 'viewer').toBe(403);
-      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('forbidden');
-      count('viewer');
-    }
-  });
+      if (isChange(method)) {
+        const adminSession = await s.signInAs({ email: 'admin@test.local', password: 'correct horse battery' });
+        for (const site of ['cross-site', 'same-site']) {
+          const res = await send(method, path, {
+            cookie: adminSession.cookie,
+            'x-csrf-token': adminSession.csrfToken,
+            'sec-fetch-site': site,
+          });
+          expect(res.status, site).toBe(403);
+          count('cross-site');
+        }
+        const res = await send(method, path, {
+          cookie: adminSession.cookie,
+          origin: 'https://evil.example',
+          'x-csrf-token': adminSession.csrfToken,
+        });
+        expect(res.status).toBe(403);
+        const noCsrf = await send(method, path, { cookie: adminSession.cookie });
+        expect(noCsrf.status).toBe(403);
+        count('missing CSRF token');
+      }
+      if (needs !== 'viewer') {
+        const res = await viewer.api(path, { method, ...(isChange(method) ? { body: '{}' } : {}) });
+        expect(res.status, 'viewer').toBe(403);
+        expect(((await res.json()) as { error: { code: string } }).error.code).toBe('forbidden');
+        count('viewer');
+      }
+    },
+  );
 
   it('the socket refuses no session, an expired session and a cross-site page', async () => {
     const attempt = (headers: Record<string, string>) =>
       new Promise<string>((resolve) => {
-        const socket = connect(s.url, { transports: ['websocket'], forceNew: true, reconnection: false, extraHeaders: headers });
+        const socket = connect(s.url, {
+          transports: ['websocket'],
+          forceNew: true,
+          reconnection: false,
+          extraHeaders: headers,
+        });
         socket.once('connect', () => (socket.close(), resolve('connected')));
         socket.once('connect_error', (err) => (socket.close(), resolve(err.message)));
       });

@@ -36,7 +36,8 @@ function scriptedClerk() {
   return { server, script, seen };
 }
 
-const clerkError = (code: string, traceId: string) => JSON.stringify({ errors: [{ code, message: code, long_message: `Clerk says: ${code}` }], clerk_trace_id: traceId });
+const clerkError = (code: string, traceId: string) =>
+  JSON.stringify({ errors: [{ code, message: code, long_message: `Clerk says: ${code}` }], clerk_trace_id: traceId });
 
 describe('fault suite: Clerk API faults during resync', () => {
   let s: TestServer;
@@ -68,30 +69,68 @@ describe('fault suite: Clerk API faults during resync', () => {
   }
 
   const failures: { name: string; script: Scripted[]; status: number; code: string; traceId?: string }[] = [
-    { name: '500 on every attempt', script: Array.from({ length: 3 }, () => ({ status: 500, body: clerkError('internal_error', 'trace_500') })), status: 502, code: 'clerk_api_error', traceId: 'trace_500' },
-    { name: 'no answer (timeout)', script: Array.from({ length: 3 }, () => ({ hang: true })), status: 504, code: 'clerk_timeout' },
-    { name: 'malformed JSON on every attempt', script: Array.from({ length: 3 }, () => ({ status: 200, body: '{"id": "user_' })), status: 502, code: 'clerk_bad_response' },
-    { name: '429 longer than the client waits', script: Array.from({ length: 3 }, () => ({ status: 429, headers: { 'retry-after': '3600' }, body: clerkError('too_many_requests', 'trace_429') })), status: 502, code: 'clerk_rate_limited', traceId: 'trace_429' },
-    { name: '401 (revoked key), not retried', script: [{ status: 401, body: clerkError('authentication_invalid', 'trace_401') }], status: 502, code: 'clerk_api_error', traceId: 'trace_401' },
+    {
+      name: '500 on every attempt',
+      script: Array.from({ length: 3 }, () => ({ status: 500, body: clerkError('internal_error', 'trace_500') })),
+      status: 502,
+      code: 'clerk_api_error',
+      traceId: 'trace_500',
+    },
+    {
+      name: 'no answer (timeout)',
+      script: Array.from({ length: 3 }, () => ({ hang: true })),
+      status: 504,
+      code: 'clerk_timeout',
+    },
+    {
+      name: 'malformed JSON on every attempt',
+      script: Array.from({ length: 3 }, () => ({ status: 200, body: '{"id": "user_' })),
+      status: 502,
+      code: 'clerk_bad_response',
+    },
+    {
+      name: '429 longer than the client waits',
+      script: Array.from({ length: 3 }, () => ({
+        status: 429,
+        headers: { 'retry-after': '3600' },
+        body: clerkError('too_many_requests', 'trace_429'),
+      })),
+      status: 502,
+      code: 'clerk_rate_limited',
+      traceId: 'trace_429',
+    },
+    {
+      name: '401 (revoked key), not retried',
+      script: [{ status: 401, body: clerkError('authentication_invalid', 'trace_401') }],
+      status: 502,
+      code: 'clerk_api_error',
+      traceId: 'trace_401',
+    },
   ];
 
-  it.each(failures)('$name → a clear operator error, local copy unchanged', async ({ name, script, status, code, traceId }) => {
-    const before = await localRow();
-    clerk.script.push(...script);
-    const { res, ms, attempts } = await resync();
-    const body = (await res.json()) as ApiError;
-    expect(res.status).toBe(status);
-    expect(body.error.code).toBe(code);
-    expect(body.error.message.length).toBeGreaterThan(10);
-    if (traceId) expect(body.error.clerkTraceId).toBe(traceId);
-    expect(await localRow()).toEqual(before);
-    figures.push(`${name} → ${res.status} ${code} after ${attempts} attempt(s), ${ms} ms`);
-    clerk.script.length = 0;
-  });
+  it.each(failures)(
+    '$name → a clear operator error, local copy unchanged',
+    async ({ name, script, status, code, traceId }) => {
+      const before = await localRow();
+      clerk.script.push(...script);
+      const { res, ms, attempts } = await resync();
+      const body = (await res.json()) as ApiError;
+      expect(res.status).toBe(status);
+      expect(body.error.code).toBe(code);
+      expect(body.error.message.length).toBeGreaterThan(10);
+      if (traceId) expect(body.error.clerkTraceId).toBe(traceId);
+      expect(await localRow()).toEqual(before);
+      figures.push(`${name} → ${res.status} ${code} after ${attempts} attempt(s), ${ms} ms`);
+      clerk.script.length = 0;
+    },
+  );
 
   it('a 200 whose body is not the user asked for is refused, local copy unchanged', async () => {
     const before = await localRow();
-    clerk.script.push({ status: 200, body: JSON.stringify({ object: 'user', id: 'user_someone_else', updated_at: Date.now() }) });
+    clerk.script.push({
+      status: 200,
+      body: JSON.stringify({ object: 'user', id: 'user_someone_else', updated_at: Date.now() }),
+    });
     const { res } = await resync();
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(600);
@@ -101,7 +140,10 @@ describe('fault suite: Clerk API faults during resync', () => {
 
   it('waits as long as a 429 Retry-After says, then succeeds', async () => {
     const fresh = { ...user, first_name: 'FromClerk', updated_at: user.updated_at + 1000 };
-    clerk.script.push({ status: 429, headers: { 'retry-after': '1' }, body: clerkError('too_many_requests', 'trace_wait') }, { status: 200, body: JSON.stringify(fresh) });
+    clerk.script.push(
+      { status: 429, headers: { 'retry-after': '1' }, body: clerkError('too_many_requests', 'trace_wait') },
+      { status: 200, body: JSON.stringify(fresh) },
+    );
     const { res, ms, attempts } = await resync();
     expect(res.status).toBe(200);
     expect(((await res.json()) as ResyncResult).result).toBe('updated');

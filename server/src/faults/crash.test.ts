@@ -110,7 +110,10 @@ describe('fault suite: crash', () => {
       if (i % 25 === 0) await sleep(5);
     }
     await restarting;
-    await Promise.race([emulator.settled(), sleep(90_000).then(() => Promise.reject(new Error('retries did not settle')))]);
+    await Promise.race([
+      emulator.settled(),
+      sleep(90_000).then(() => Promise.reject(new Error('retries did not settle'))),
+    ]);
     const seconds = (performance.now() - t0) / 1000;
 
     const attempts = emulator.deliveries();
@@ -124,7 +127,10 @@ describe('fault suite: crash', () => {
       console.log(
         `crash: ${messages.length} events sent in ${seconds.toFixed(1)} s, ${KILL_AT.length} kills (-9), ${attempts.length} attempts ` +
           `(${connectionErrors} refused or cut by a kill), ${acked.size} acked, ${lost.length} lost; ` +
-          `restarts took ${startups.slice(1).map((ms) => `${(ms / 1000).toFixed(1)} s`).join(', ')}`,
+          `restarts took ${startups
+            .slice(1)
+            .map((ms) => `${(ms / 1000).toFixed(1)} s`)
+            .join(', ')}`,
       );
       expect(connectionErrors).toBeGreaterThan(0); // the kills really hit the stream
       expect(messages.every((m) => m.state === 'delivered')).toBe(true);

@@ -35,9 +35,20 @@ async function retryUntilAcked(s: TestServer, items: { svixId: string; body: str
   return { pending: pending.size, ms: Date.now() - started };
 }
 
-function report(name: string, before: number[], during: number[], recovered: { pending: number; ms: number }, lost: number) {
-  const counts = (xs: number[]) => [...xs.reduce((m, x) => m.set(x, (m.get(x) ?? 0) + 1), new Map<number, number>())].map(([k, v]) => `${k}×${v}`).join(' ');
-  console.log(`database unavailable (${name}): before ${counts(before)}; while down ${counts(during)}; all acked ${recovered.ms} ms after it came back; ${lost} lost`);
+function report(
+  name: string,
+  before: number[],
+  during: number[],
+  recovered: { pending: number; ms: number },
+  lost: number,
+) {
+  const counts = (xs: number[]) =>
+    [...xs.reduce((m, x) => m.set(x, (m.get(x) ?? 0) + 1), new Map<number, number>())]
+      .map(([k, v]) => `${k}×${v}`)
+      .join(' ');
+  console.log(
+    `database unavailable (${name}): before ${counts(before)}; while down ${counts(during)}; all acked ${recovered.ms} ms after it came back; ${lost} lost`,
+  );
 }
 
 describe('fault suite: database unavailable', () => {
@@ -49,7 +60,10 @@ describe('fault suite: database unavailable', () => {
       expect(ok.statuses.every((x) => x === 200)).toBe(true);
       outage.cut(); // even root, and the already open handles, can no longer write
       const down = await burst(s, 'msg_ro_down');
-      expect(down.statuses.every((x) => x === 503), down.statuses.join(',')).toBe(true);
+      expect(
+        down.statuses.every((x) => x === 503),
+        down.statuses.join(','),
+      ).toBe(true);
       outage.restore();
       const recovered = await retryUntilAcked(s, down.items);
       expect(recovered.pending).toBe(0);
@@ -60,7 +74,9 @@ describe('fault suite: database unavailable', () => {
       report('SQLite immutable file', ok.statuses, down.statuses, recovered, lost);
       expect(lost).toBe(0);
       // the refused attempts are in the delivery log too (buffered while the file was unwritable)
-      expect(await p.delivery.count({ where: { svixId: { in: down.items.map((i) => i.svixId) }, httpStatus: 503 } })).toBe(EVENTS);
+      expect(
+        await p.delivery.count({ where: { svixId: { in: down.items.map((i) => i.svixId) }, httpStatus: 503 } }),
+      ).toBe(EVENTS);
     } finally {
       outage.restore();
       await s.close();
@@ -77,7 +93,10 @@ describe('fault suite: database unavailable', () => {
       expect(ok.statuses.every((x) => x === 200)).toBe(true);
       outage.cut();
       const down = await burst(s, 'msg_pg_down');
-      expect(down.statuses.every((x) => x === 503), down.statuses.join(',')).toBe(true);
+      expect(
+        down.statuses.every((x) => x === 503),
+        down.statuses.join(','),
+      ).toBe(true);
       expect((await fetch(`${s.url}/healthz`)).status).toBe(503);
       outage.restore();
       const recovered = await retryUntilAcked(s, down.items);
@@ -87,7 +106,11 @@ describe('fault suite: database unavailable', () => {
       const lost = ids.length - (await direct.prisma.event.count({ where: { svixId: { in: ids } } }));
       report('PostgreSQL behind a cut TCP link', ok.statuses, down.statuses, recovered, lost);
       expect(lost).toBe(0);
-      expect(await direct.prisma.delivery.count({ where: { svixId: { in: down.items.map((i) => i.svixId) }, httpStatus: 503 } })).toBe(EVENTS);
+      expect(
+        await direct.prisma.delivery.count({
+          where: { svixId: { in: down.items.map((i) => i.svixId) }, httpStatus: 503 },
+        }),
+      ).toBe(EVENTS);
     } finally {
       outage.restore();
       await s.close();

@@ -12,17 +12,27 @@ import { DEPTH_CAPPED, MAX_JSON_DEPTH } from '../lib/json-depth.ts';
 import { MAX_SVIX_ID_LENGTH } from '../webhooks/verify.ts';
 import { clerkId, makeEvent, makeSession, makeUser } from '../../../emulator/factories.ts';
 import { createEmulator, generateSecretKey, generateSigningSecret, type Emulator } from '../../../emulator/emulator.ts';
-import type { AuditEntryDto, EventDetail, Page, ReconcileFixResult, ResyncResult, UserComparison, UserDetail } from '../contract.ts';
+import type {
+  AuditEntryDto,
+  EventDetail,
+  Page,
+  ReconcileFixResult,
+  ResyncResult,
+  UserComparison,
+  UserDetail,
+} from '../contract.ts';
 
 const FAR_FUTURE = 8.64e15; // the latest time a JavaScript Date can hold
-const json = async <T,>(r: Response | Promise<Response>): Promise<T> => (await (await r).json()) as T;
+const json = async <T>(r: Response | Promise<Response>): Promise<T> => (await (await r).json()) as T;
 type Answer = { ok?: true; outcome?: string; error?: string | { code: string; message: string; requestId?: string } };
 
 /** `{"a":{"a":…1…}}`, `levels` objects deep, as text (JSON.stringify could not make the deep ones). */
 const nested = (levels: number) => `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`;
 /** A user.updated whose public_metadata is `levels` nested objects (the whole body nests 2 more: envelope, data). */
 function deepUserEvent(user: ReturnType<typeof makeUser>, levels: number): string {
-  const text = JSON.stringify(makeEvent('user.updated', { ...user, public_metadata: { deep: '__DEEP__' }, updated_at: user.updated_at + 1 }));
+  const text = JSON.stringify(
+    makeEvent('user.updated', { ...user, public_metadata: { deep: '__DEEP__' }, updated_at: user.updated_at + 1 }),
+  );
   return text.replace('{"deep":"__DEEP__"}', nested(levels));
 }
 
@@ -31,7 +41,13 @@ describe.each(TEST_PROVIDERS)('fault suite: ingest security on %s', (provider) =
   let clerk: Emulator;
   const failOn = 'Boom-apply';
   beforeAll(async () => {
-    clerk = createEmulator({ signingSecret: generateSigningSecret(), secretKey: generateSecretKey(), targets: [], rateLimit: null, timeFactor: 0.001 });
+    clerk = createEmulator({
+      signingSecret: generateSigningSecret(),
+      secretKey: generateSecretKey(),
+      targets: [],
+      rateLimit: null,
+      timeFactor: 0.001,
+    });
     const { url } = await clerk.listen(0);
     s = await startTestServer(provider, {
       secrets: [clerk.signingSecret],
@@ -39,7 +55,8 @@ describe.each(TEST_PROVIDERS)('fault suite: ingest security on %s', (provider) =
       clerkSecretKey: clerk.secretKey,
       reconcile: { rateLimit: 1_000_000, budgetShare: 1 },
       onApplied: (e) => {
-        if (e.kind === 'user.upsert' && e.data.first_name === failOn) throw new Error('internal detail: constraint "User_pkey" at /srv/app/users.ts:42');
+        if (e.kind === 'user.upsert' && e.data.first_name === failOn)
+          throw new Error('internal detail: constraint "User_pkey" at /srv/app/users.ts:42');
       },
     });
     clerk.addTarget(`${s.url}/api/webhooks/clerk`);
@@ -55,11 +72,16 @@ describe.each(TEST_PROVIDERS)('fault suite: ingest security on %s', (provider) =
     const current = clerk.store.users().find((u) => u.id === id)!;
     await s.db.prisma.user.update({
       where: { id },
-      data: { clerkUpdatedAt: new Date(FAR_FUTURE), firstName: 'Hijacked', data: JSON.stringify({ ...current, first_name: 'Hijacked', updated_at: FAR_FUTURE }) },
+      data: {
+        clerkUpdatedAt: new Date(FAR_FUTURE),
+        firstName: 'Hijacked',
+        data: JSON.stringify({ ...current, first_name: 'Hijacked', updated_at: FAR_FUTURE }),
+      },
     });
   };
   // PostgreSQL keeps the date, but its driver cannot read a year past 9999 back
-  const FUTURE_NOTE = /^overwrote a local version dated in the future \(held (\+275760-09-13T00:00:00\.000Z|a date past the year 9999), Clerk's /;
+  const FUTURE_NOTE =
+    /^overwrote a local version dated in the future \(held (\+275760-09-13T00:00:00\.000Z|a date past the year 9999), Clerk's /;
 
   describe('versions dated in the future', () => {
     it('a signed user.updated with updated_at 8.64e15 is kept as a failed event, not applied; genuine updates still apply', async () => {
@@ -77,16 +99,27 @@ describe.each(TEST_PROVIDERS)('fault suite: ingest security on %s', (provider) =
       expect(event).toMatchObject({ outcome: 'failed', appliedAt: null });
       expect(event.error).toMatch(/^updated_at \+275760-09-13T00:00:00\.000Z is more than a day ahead/);
       const delivery = await s.db.prisma.delivery.findFirstOrThrow({ where: { svixId: 'msg_future_1' } });
-      expect(delivery).toMatchObject({ outcome: 'failed', httpStatus: 200, errorCode: 'updated_at_in_future', failed: true, eventId: event.id });
+      expect(delivery).toMatchObject({
+        outcome: 'failed',
+        httpStatus: 200,
+        errorCode: 'updated_at_in_future',
+        failed: true,
+        eventId: event.id,
+      });
       const after = await userRow(user.id);
-      expect({ firstName: after.firstName, clerkUpdatedAt: after.clerkUpdatedAt }).toEqual({ firstName: 'Present', clerkUpdatedAt: before.clerkUpdatedAt });
+      expect({ firstName: after.firstName, clerkUpdatedAt: after.clerkUpdatedAt }).toEqual({
+        firstName: 'Present',
+        clerkUpdatedAt: before.clerkUpdatedAt,
+      });
       // a retry of it is judged again, and refused again
       expect(await json<Answer>(s.deliver(body, { svixId: 'msg_future_1' }))).toMatchObject({ outcome: 'failed' });
 
       clerk.updateUser(user.id, { first_name: 'Genuine' });
       await clerk.settled();
       expect((await userRow(user.id)).firstName).toBe('Genuine');
-      expect((await s.db.prisma.event.findFirstOrThrow({ where: { objectId: user.id }, orderBy: { id: 'desc' } })).outcome).toBe('applied');
+      expect(
+        (await s.db.prisma.event.findFirstOrThrow({ where: { objectId: user.id }, orderBy: { id: 'desc' } })).outcome,
+      ).toBe('applied');
     });
 
     it('a session version dated in the future is refused the same way', async () => {
@@ -98,7 +131,7 @@ describe.each(TEST_PROVIDERS)('fault suite: ingest security on %s', (provider) =
       expect(await s.db.prisma.session.findUnique({ where: { id: session.id } })).toBeNull();
     });
 
-    it('resync writes Clerk\'s answer over a local version dated in the future, and the audit trail says so', async () => {
+    it("resync writes Clerk's answer over a local version dated in the future, and the audit trail says so", async () => {
       const user = clerk.createUser({ first_name: 'Real' });
       await clerk.settled();
       await holdFutureVersion(user.id);
@@ -107,11 +140,19 @@ describe.each(TEST_PROVIDERS)('fault suite: ingest security on %s', (provider) =
       expect((await userRow(user.id)).lastName).not.toBe('Blocked'); // every genuine update is stale behind it
 
       const res = await json<ResyncResult>(s.api(`/api/users/${user.id}/resync`, { method: 'POST' }));
-      expect(res).toMatchObject({ result: 'updated', user: { firstName: 'Real', lastName: 'Blocked', syncStatus: 'in_sync' } });
+      expect(res).toMatchObject({
+        result: 'updated',
+        user: { firstName: 'Real', lastName: 'Blocked', syncStatus: 'in_sync' },
+      });
       expect(res.note).toMatch(FUTURE_NOTE);
-      expect((await userRow(user.id)).clerkUpdatedAt!.getTime()).toBe(clerk.store.users().find((u) => u.id === user.id)!.updated_at);
+      expect((await userRow(user.id)).clerkUpdatedAt!.getTime()).toBe(
+        clerk.store.users().find((u) => u.id === user.id)!.updated_at,
+      );
       const audit = await json<Page<AuditEntryDto>>(s.api('/api/audit?action=resync'));
-      expect(audit.items.find((e) => e.target === user.id)?.summary).toMatchObject({ result: 'updated', note: res.note });
+      expect(audit.items.find((e) => e.target === user.id)?.summary).toMatchObject({
+        result: 'updated',
+        note: res.note,
+      });
 
       clerk.updateUser(user.id, { first_name: 'AfterResync' });
       await clerk.settled();
@@ -125,13 +166,21 @@ describe.each(TEST_PROVIDERS)('fault suite: ingest security on %s', (provider) =
       const run = await reconcile(s);
       expect(run.status).toBe('completed');
       expect(run.found.stale).toBeGreaterThanOrEqual(1); // a version from the future is not a webhook that raced the run
-      const fix = await json<ReconcileFixResult>(s.api(`/api/reconcile/runs/${run.id}/fix`, { method: 'POST', body: JSON.stringify({ userIds: [user.id] }) }));
+      const fix = await json<ReconcileFixResult>(
+        s.api(`/api/reconcile/runs/${run.id}/fix`, { method: 'POST', body: JSON.stringify({ userIds: [user.id] }) }),
+      );
       expect(fix).toMatchObject({ fixed: 1, results: { updated: 1 } });
       const row = await userRow(user.id);
-      expect({ firstName: row.firstName, source: row.source }).toEqual({ firstName: 'Reconciled', source: 'reconcile' });
+      expect({ firstName: row.firstName, source: row.source }).toEqual({
+        firstName: 'Reconciled',
+        source: 'reconcile',
+      });
       const audit = await json<Page<AuditEntryDto>>(s.api('/api/audit?action=reconcile_fix'));
       const entry = audit.items.find((e) => e.target === String(run.id))!;
-      expect(entry.summary).toMatchObject({ noted: 1, notes: [{ userId: user.id, note: expect.stringMatching(FUTURE_NOTE) as unknown }] });
+      expect(entry.summary).toMatchObject({
+        noted: 1,
+        notes: [{ userId: user.id, note: expect.stringMatching(FUTURE_NOTE) as unknown }],
+      });
     });
   });
 
@@ -148,7 +197,14 @@ describe.each(TEST_PROVIDERS)('fault suite: ingest security on %s', (provider) =
         expect(res.headers.get('webhook-delivery')).toBe('abort-message');
         expect((await json<Answer>(res)).error).toMatchObject({ code: 'json_too_deep' });
         const row = await s.db.prisma.delivery.findFirstOrThrow({ where: { svixId } });
-        expect(row).toMatchObject({ outcome: 'rejected', httpStatus: 400, errorCode: 'json_too_deep', verified: true, eventType: 'user.updated', eventId: null });
+        expect(row).toMatchObject({
+          outcome: 'rejected',
+          httpStatus: 400,
+          errorCode: 'json_too_deep',
+          verified: true,
+          eventType: 'user.updated',
+          eventId: null,
+        });
       }
       expect(await s.db.prisma.event.count()).toBe(eventsBefore);
       expect((await userRow(user.id)).data).toBe(before.data);
@@ -158,14 +214,38 @@ describe.each(TEST_PROVIDERS)('fault suite: ingest security on %s', (provider) =
 
     it('answers the event, user and compare pages for deep payloads stored before the limit, cut at the limit', async () => {
       const user = makeUser({ first_name: 'Legacy' });
-      const deepUser = JSON.stringify({ ...user, public_metadata: { deep: '__DEEP__' } }).replace('{"deep":"__DEEP__"}', nested(5_000));
+      const deepUser = JSON.stringify({ ...user, public_metadata: { deep: '__DEEP__' } }).replace(
+        '{"deep":"__DEEP__"}',
+        nested(5_000),
+      );
       const first = `msg_legacy_deep_${provider}`;
       await s.db.prisma.event.create({
-        data: { svixId: first, type: 'user.created', objectId: user.id, userId: user.id, payload: `{"type":"user.created","object":"event","data":${deepUser}}`, outcome: 'applied' },
+        data: {
+          svixId: first,
+          type: 'user.created',
+          objectId: user.id,
+          userId: user.id,
+          payload: `{"type":"user.created","object":"event","data":${deepUser}}`,
+          outcome: 'applied',
+        },
       });
-      await s.db.prisma.user.create({ data: { id: user.id, data: deepUser, clerkUpdatedAt: new Date(user.updated_at), firstName: 'Legacy', lastEventSvixId: first } });
+      await s.db.prisma.user.create({
+        data: {
+          id: user.id,
+          data: deepUser,
+          clerkUpdatedAt: new Date(user.updated_at),
+          firstName: 'Legacy',
+          lastEventSvixId: first,
+        },
+      });
       const second = clerkId('msg');
-      expect((await s.deliver(makeEvent('user.updated', { ...user, last_name: 'Later', updated_at: user.updated_at + 1 }), { svixId: second })).status).toBe(200);
+      expect(
+        (
+          await s.deliver(makeEvent('user.updated', { ...user, last_name: 'Later', updated_at: user.updated_at + 1 }), {
+            svixId: second,
+          })
+        ).status,
+      ).toBe(200);
 
       const deepEvent = await s.api(`/api/events/${first}`);
       expect(deepEvent.status).toBe(200);
@@ -192,13 +272,20 @@ describe.each(TEST_PROVIDERS)('fault suite: ingest security on %s', (provider) =
       const text = JSON.stringify(makeEvent('user.created', user, user.updated_at));
       const headers = { ...signHeaders(clerk.signingSecret, text), 'content-type': 'application/json' };
       // 0xFF is not UTF-8: decoded it becomes U+FFFD, the very text that was signed
-      const forged = Buffer.concat(text.split('\uFFFD').flatMap((part, i) => (i === 0 ? [Buffer.from(part)] : [Buffer.from([0xff]), Buffer.from(part)])));
+      const forged = Buffer.concat(
+        text
+          .split('\uFFFD')
+          .flatMap((part, i) => (i === 0 ? [Buffer.from(part)] : [Buffer.from([0xff]), Buffer.from(part)])),
+      );
       expect(forged.toString('utf8')).toBe(text);
       const res = await fetch(`${s.url}/api/webhooks/clerk`, { method: 'POST', headers, body: forged });
       expect(res.status).toBe(400);
       expect((await json<Answer>(res)).error).toMatchObject({ code: 'invalid_encoding' });
       expect(await s.db.prisma.user.findUnique({ where: { id: user.id } })).toBeNull();
-      expect(await s.db.prisma.delivery.findFirstOrThrow({ where: { svixId: headers['svix-id'] } })).toMatchObject({ verified: false, errorCode: 'invalid_encoding' });
+      expect(await s.db.prisma.delivery.findFirstOrThrow({ where: { svixId: headers['svix-id'] } })).toMatchObject({
+        verified: false,
+        errorCode: 'invalid_encoding',
+      });
       // the bytes that were signed are accepted
       expect((await fetch(`${s.url}/api/webhooks/clerk`, { method: 'POST', headers, body: text })).status).toBe(200);
     });
@@ -207,11 +294,16 @@ describe.each(TEST_PROVIDERS)('fault suite: ingest security on %s', (provider) =
       const long = `msg_${'x'.repeat(MAX_SVIX_ID_LENGTH - 3)}`;
       const tooLong = await s.deliver(makeEvent('user.created', makeUser()), { svixId: long });
       expect(tooLong.status).toBe(400);
-      expect((await json<Answer>(tooLong)).error).toMatchObject({ code: 'invalid_headers', message: expect.stringMatching(/svix-id/) as unknown });
+      expect((await json<Answer>(tooLong)).error).toMatchObject({
+        code: 'invalid_headers',
+        message: expect.stringMatching(/svix-id/) as unknown,
+      });
       expect(await s.db.prisma.event.findUnique({ where: { svixId: long } })).toBeNull();
       const longest = long.slice(0, MAX_SVIX_ID_LENGTH);
       expect((await s.deliver(makeEvent('user.created', makeUser()), { svixId: longest })).status).toBe(200);
-      expect(await s.db.prisma.delivery.findFirstOrThrow({ where: { svixId: longest } })).toMatchObject({ outcome: 'applied' });
+      expect(await s.db.prisma.delivery.findFirstOrThrow({ where: { svixId: longest } })).toMatchObject({
+        outcome: 'applied',
+      });
     });
 
     it('a 500 names the request id, never the internal error (which the delivery log keeps for operators)', async () => {

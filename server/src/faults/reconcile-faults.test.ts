@@ -22,12 +22,18 @@ async function faultyProxy(target: string) {
       state.failNext--;
       state.failed++;
       if (state.mode === 'hang') return; // never answers
-      if (state.mode === 'garbage') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"users": [trunc');
-      return void res
-        .writeHead(500, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ errors: [{ code: 'internal_clerk_error', message: 'Oops' }], clerk_trace_id: 'trace_fault' }));
+      if (state.mode === 'garbage')
+        return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"users": [trunc');
+      return void res.writeHead(500, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          errors: [{ code: 'internal_clerk_error', message: 'Oops' }],
+          clerk_trace_id: 'trace_fault',
+        }),
+      );
     }
-    const upstream = await fetch(`${target}${req.url}`, { headers: { authorization: req.headers.authorization ?? '' } });
+    const upstream = await fetch(`${target}${req.url}`, {
+      headers: { authorization: req.headers.authorization ?? '' },
+    });
     res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
     res.end(Buffer.from(await upstream.arrayBuffer()));
   });
@@ -42,13 +48,25 @@ describe('fault suite: Clerk API faults during reconcile', () => {
   const drift = { missing: '', stale: '', deleted: '' };
 
   beforeAll(async () => {
-    clerk = createEmulator({ signingSecret: generateSigningSecret(), secretKey: generateSecretKey(), targets: [], rateLimit: null, timeFactor: 0.001 });
+    clerk = createEmulator({
+      signingSecret: generateSigningSecret(),
+      secretKey: generateSecretKey(),
+      targets: [],
+      rateLimit: null,
+      timeFactor: 0.001,
+    });
     const { url } = await clerk.listen(0);
     proxy = await faultyProxy(url);
     s = await startTestServer('sqlite', {
       secrets: [clerk.signingSecret],
       // short timeouts and backoff: the faults play out in well under a second each
-      clerk: createClerkClient({ apiUrl: proxy.url, secretKey: clerk.secretKey, timeoutMs: 300, retries: 2, minBackoffMs: 5 }),
+      clerk: createClerkClient({
+        apiUrl: proxy.url,
+        secretKey: clerk.secretKey,
+        timeoutMs: 300,
+        retries: 2,
+        minBackoffMs: 5,
+      }),
       reconcile: { rateLimit: 1000, budgetShare: 1, pageSize: 5 },
     });
     clerk.addTarget(`${s.url}/api/webhooks/clerk`);
@@ -67,7 +85,11 @@ describe('fault suite: Clerk API faults during reconcile', () => {
     proxy?.server.close();
   });
 
-  const localSnapshot = () => s.db.prisma.user.findMany({ orderBy: { id: 'asc' }, select: { id: true, deleted: true, data: true, clerkUpdatedAt: true } });
+  const localSnapshot = () =>
+    s.db.prisma.user.findMany({
+      orderBy: { id: 'asc' },
+      select: { id: true, deleted: true, data: true, clerkUpdatedAt: true },
+    });
 
   it('retries transient 500s and completes with the right findings', async () => {
     Object.assign(proxy.state, { mode: 'error500', failNext: 2, failed: 0 });
@@ -81,17 +103,22 @@ describe('fault suite: Clerk API faults during reconcile', () => {
     { mode: 'error500' as const, message: /Clerk answered 500 internal_clerk_error: Oops/ },
     { mode: 'hang' as const, message: /did not answer within 300 ms/ },
     { mode: 'garbage' as const, message: /not JSON/ },
-  ])('a Clerk that keeps failing ($mode) ends the run as failed with a clear error, local copy unchanged', async ({ mode, message }) => {
-    const before = await localSnapshot();
-    Object.assign(proxy.state, { mode, failNext: Infinity, failed: 0 });
-    const run = await reconcile(s);
-    Object.assign(proxy.state, { mode: 'pass' });
-    console.log(`reconcile with Clerk ${mode}: run ${run.status} after ${proxy.state.failed} failed requests — "${run.error}"`);
-    expect(run.status).toBe('failed');
-    expect(run.error).toMatch(message);
-    expect(proxy.state.failed).toBe(3); // the first request, then 2 retries with backoff
-    expect(await localSnapshot()).toEqual(before);
-  });
+  ])(
+    'a Clerk that keeps failing ($mode) ends the run as failed with a clear error, local copy unchanged',
+    async ({ mode, message }) => {
+      const before = await localSnapshot();
+      Object.assign(proxy.state, { mode, failNext: Infinity, failed: 0 });
+      const run = await reconcile(s);
+      Object.assign(proxy.state, { mode: 'pass' });
+      console.log(
+        `reconcile with Clerk ${mode}: run ${run.status} after ${proxy.state.failed} failed requests — "${run.error}"`,
+      );
+      expect(run.status).toBe('failed');
+      expect(run.error).toMatch(message);
+      expect(proxy.state.failed).toBe(3); // the first request, then 2 retries with backoff
+      expect(await localSnapshot()).toEqual(before);
+    },
+  );
 
   it('a page that keeps timing out in the middle of the walk ends the run as failed with the reason', async () => {
     const before = await localSnapshot();
@@ -110,7 +137,9 @@ describe('fault suite: Clerk API faults during reconcile', () => {
     expect(run.status).toBe('completed');
     const findings = await allFindings(s, run.id);
     expect(Object.fromEntries(findings.map((f) => [f.class, f.userId]))).toEqual(drift);
-    const fixed = await json<ReconcileFixResult>(s.api(`/api/reconcile/runs/${run.id}/fix`, { method: 'POST', body: '{}' }));
+    const fixed = await json<ReconcileFixResult>(
+      s.api(`/api/reconcile/runs/${run.id}/fix`, { method: 'POST', body: '{}' }),
+    );
     expect(fixed).toMatchObject({ fixed: 3 });
     expect((await reconcile(s)).found).toEqual({ missing: 0, stale: 0, deleted: 0 });
   });
@@ -142,10 +171,17 @@ describe('fault suite: deep offsets that time out', () => {
 
   it('do not fail the run: it walks by cursor, and finds every user', async () => {
     const ids = Array.from({ length: 150 }, () => clerk.createUser({}, { sendWebhook: false }).id);
-    const deep = await fetch(`${clerk.url}/v1/users?limit=25&offset=50`, { headers: { authorization: `Bearer ${clerk.secretKey}` } });
+    const deep = await fetch(`${clerk.url}/v1/users?limit=25&offset=50`, {
+      headers: { authorization: `Bearer ${clerk.secretKey}` },
+    });
     expect(deep.status).toBe(504);
     const run = await reconcile(s);
-    expect(run).toMatchObject({ status: 'completed', error: null, checked: 150, found: { missing: 150, stale: 0, deleted: 0 } });
+    expect(run).toMatchObject({
+      status: 'completed',
+      error: null,
+      checked: 150,
+      found: { missing: 150, stale: 0, deleted: 0 },
+    });
     expect((await allFindings(s, run.id)).map((f) => f.userId).sort()).toEqual([...ids].sort());
   });
 });

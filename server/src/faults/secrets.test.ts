@@ -28,9 +28,23 @@ describe('fault suite: secrets never leak', () => {
     });
     const signingSecret = generateSigningSecret();
     const secretKey = generateSecretKey();
-    emulator = createEmulator({ signingSecret, secretKey, targets: [], timeFactor: 0.0001, rateLimit: null, seed: 11, seedUsers: 0, faults: { badSignature: 0.3 } });
+    emulator = createEmulator({
+      signingSecret,
+      secretKey,
+      targets: [],
+      timeFactor: 0.0001,
+      rateLimit: null,
+      seed: 11,
+      seedUsers: 0,
+      faults: { badSignature: 0.3 },
+    });
     const { url: clerkUrl } = await emulator.listen();
-    s = await startTestServer('sqlite', { secrets: [signingSecret], clerkApiUrl: clerkUrl, clerkSecretKey: secretKey, logger: createLogger('trace', sink) });
+    s = await startTestServer('sqlite', {
+      secrets: [signingSecret],
+      clerkApiUrl: clerkUrl,
+      clerkSecretKey: secretKey,
+      logger: createLogger('trace', sink),
+    });
     emulator.addTarget(`${s.url}/api/webhooks/clerk`);
 
     const answers: string[] = [];
@@ -40,20 +54,50 @@ describe('fault suite: secrets never leak', () => {
       answers.push(`${r.status} ${JSON.stringify([...r.headers].filter(([k]) => k !== 'set-cookie'))} ${text}`);
       return text;
     };
-    const secrets: Record<string, string> = { signingSecret, signingKey: signingSecret.slice('whsec_'.length), secretKey, adminPassword: ADMIN.password };
+    const secrets: Record<string, string> = {
+      signingSecret,
+      signingKey: signingSecret.slice('whsec_'.length),
+      secretKey,
+      adminPassword: ADMIN.password,
+    };
 
     // sign-in mistakes and sign-ins
     const wrong = 'Wr0ng-Passw0rd-Typed';
     secrets.wrongPassword = wrong;
-    await record(fetch(`${s.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: ADMIN.email, password: wrong }) }));
+    await record(
+      fetch(`${s.url}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: ADMIN.email, password: wrong }),
+      }),
+    );
     const admin = await s.signInAs(ADMIN);
     secrets.adminSession = decodeURIComponent(admin.cookie.split('csm_session=')[1]!.split(';')[0]!);
     // an invitation with a password, one with a one-time password, an API token
     const opPassword = 'operator-secret-password';
     secrets.operatorPassword = opPassword;
-    await record(admin.api('/api/admin/operators', { method: 'POST', body: JSON.stringify({ email: 'op@test.local', role: 'operator', password: opPassword }) }));
-    const invited = JSON.parse(await record(admin.api('/api/admin/operators', { method: 'POST', body: JSON.stringify({ email: 'otp@test.local', role: 'viewer' }) }))) as CreateOperatorResult;
-    const created = JSON.parse(await record(admin.api('/api/admin/tokens', { method: 'POST', body: JSON.stringify({ name: 'automation', role: 'operator' }) }))) as CreatedApiToken;
+    await record(
+      admin.api('/api/admin/operators', {
+        method: 'POST',
+        body: JSON.stringify({ email: 'op@test.local', role: 'operator', password: opPassword }),
+      }),
+    );
+    const invited = JSON.parse(
+      await record(
+        admin.api('/api/admin/operators', {
+          method: 'POST',
+          body: JSON.stringify({ email: 'otp@test.local', role: 'viewer' }),
+        }),
+      ),
+    ) as CreateOperatorResult;
+    const created = JSON.parse(
+      await record(
+        admin.api('/api/admin/tokens', {
+          method: 'POST',
+          body: JSON.stringify({ name: 'automation', role: 'operator' }),
+        }),
+      ),
+    ) as CreatedApiToken;
     const op = await s.signInAs({ email: 'op@test.local', password: opPassword });
     secrets.operatorSession = decodeURIComponent(op.cookie.split('csm_session=')[1]!.split(';')[0]!);
 
@@ -65,13 +109,27 @@ describe('fault suite: secrets never leak', () => {
     // operator work: a resync against the Backend API (Bearer sk_…), through an API token too; a replay
     await record(op.api(`/api/users/${userId}/compare`));
     await record(op.api(`/api/users/${userId}/resync`, { method: 'POST' }));
-    await record(fetch(`${s.url}/api/users/${userId}/resync`, { method: 'POST', headers: { authorization: `Bearer ${created.secret}` } }));
+    await record(
+      fetch(`${s.url}/api/users/${userId}/resync`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${created.secret}` },
+      }),
+    );
     await record(fetch(`${s.url}/api/events`, { headers: { authorization: `Bearer ${created.secret}x` } }));
     const deliveries = JSON.parse(await record(op.api('/api/deliveries?limit=500'))) as Page<DeliverySummary>;
     for (const d of deliveries.items.slice(0, 20)) await record(op.api(`/api/deliveries/${d.id}`));
     const replayable = deliveries.items.find((d) => d.verified);
     if (replayable) await record(op.api(`/api/deliveries/${replayable.id}/replay`, { method: 'POST' }));
-    for (const path of ['/api/overview', '/api/meta', '/api/events?limit=500', '/api/users', '/api/audit', '/api/admin/operators', '/api/admin/tokens', '/api/auth/me']) {
+    for (const path of [
+      '/api/overview',
+      '/api/meta',
+      '/api/events?limit=500',
+      '/api/users',
+      '/api/audit',
+      '/api/admin/operators',
+      '/api/admin/tokens',
+      '/api/auth/me',
+    ]) {
       await record(admin.api(path));
     }
     await record(op.api('/api/auth/logout-all', { method: 'POST' }));
@@ -102,7 +160,7 @@ describe('fault suite: secrets never leak', () => {
     }
     console.log(
       `secrets: ${Object.keys(secrets).length} secrets checked against ${logs.length} log lines, ${answers.length} API answers, ` +
-        `${stored.split('\n').length} stored rows (${(await p.delivery.count())} deliveries, ${emulator.deliveries().filter((a) => a.badSignature).length} forged); ${leaks.length} leaks`,
+        `${stored.split('\n').length} stored rows (${await p.delivery.count()} deliveries, ${emulator.deliveries().filter((a) => a.badSignature).length} forged); ${leaks.length} leaks`,
     );
     expect(logs.length).toBeGreaterThan(20);
     expect(leaks).toEqual([]);

@@ -36,7 +36,10 @@ const post = (s: TestServer, headers: Record<string, string>, body: Buffer | str
 
 /** Bytes a row's values take in the database: text by its UTF-8 length, numbers, dates and flags 8 each. */
 function storedBytes(row: DeliveryRow): number {
-  return Object.values(row).reduce<number>((n, v) => n + (v === null ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : 8), 0);
+  return Object.values(row).reduce<number>(
+    (n, v) => n + (v === null ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : 8),
+    0,
+  );
 }
 
 function signedUserEvent() {
@@ -63,14 +66,26 @@ describe.each(TEST_PROVIDERS)('fault suite: unsigned requests on %s', (provider)
     const res = await post(s, unsigned());
     expect(res.status).toBe(401);
     const row = await s.db.prisma.delivery.findFirstOrThrow({ orderBy: { id: 'desc' } });
-    expect(row).toMatchObject({ outcome: 'rejected', verified: false, errorCode: 'invalid_signature', bodyBytes: BODY.length, bodyTruncated: true });
+    expect(row).toMatchObject({
+      outcome: 'rejected',
+      verified: false,
+      errorCode: 'invalid_signature',
+      bodyBytes: BODY.length,
+      bodyTruncated: true,
+    });
     expect(row.body).toBe(BODY.subarray(0, REJECTED_BODY_PREFIX).toString('utf8'));
     expect(row.bodySha256).toBe(createHash('sha256').update(BODY).digest('hex'));
     expect(row.svixId).toBe(`msg_${'u'.repeat(60)}`);
     expect(row.sourceIp).toMatch(/127\.0\.0\.1/);
     expect(row.headerBytes).toBeGreaterThan(12_000);
     const headers = JSON.parse(row.headers) as Record<string, string>;
-    expect(Object.keys(headers).sort()).toEqual(['content-length', 'content-type', 'svix-signature', 'svix-timestamp', 'user-agent']);
+    expect(Object.keys(headers).sort()).toEqual([
+      'content-length',
+      'content-type',
+      'svix-signature',
+      'svix-timestamp',
+      'user-agent',
+    ]);
     expect(headers['svix-signature']).toBe('v1,[redacted]');
     expect(headers['user-agent']).toHaveLength(100);
 
@@ -126,68 +141,83 @@ describe.each(TEST_PROVIDERS)('fault suite: unsigned requests on %s', (provider)
     expect(await metric(s, /^csm_webhook_refused_unlogged_total\{reason="rate_limited"\}/)).toBe(14);
   });
 
-  it(`${FLOOD.toLocaleString()} unsigned 64 KiB requests while storage is down: memory stays bounded, every one is logged after`, { timeout: 300_000 }, async () => {
-    const outage = await createOutage(provider);
-    // no budget: a flood from many sources gets past any per-source limit, so the buffer's bound must hold alone
-    const s = await startTestServer(provider, { db: outage.db, env: { WEBHOOK_REJECTED_PER_MINUTE: '0' } });
-    try {
-      expect((await s.deliver(signedUserEvent())).status).toBe(200);
-      const rssBefore = process.memoryUsage().rss;
-      let peak = rssBefore;
-      let peakBuffered = 0;
-      const sampler = setInterval(() => {
+  it(
+    `${FLOOD.toLocaleString()} unsigned 64 KiB requests while storage is down: memory stays bounded, every one is logged after`,
+    { timeout: 300_000 },
+    async () => {
+      const outage = await createOutage(provider);
+      // no budget: a flood from many sources gets past any per-source limit, so the buffer's bound must hold alone
+      const s = await startTestServer(provider, { db: outage.db, env: { WEBHOOK_REJECTED_PER_MINUTE: '0' } });
+      try {
+        expect((await s.deliver(signedUserEvent())).status).toBe(200);
+        const rssBefore = process.memoryUsage().rss;
+        let peak = rssBefore;
+        let peakBuffered = 0;
+        const sampler = setInterval(() => {
+          peak = Math.max(peak, process.memoryUsage().rss);
+          peakBuffered = Math.max(peakBuffered, s.services.deliveryLog.bufferedBytes);
+        }, 25);
+        outage.cut();
+        const statuses = new Map<number, number>();
+        let sent = 0;
+        const t0 = performance.now();
+        const worker = async () => {
+          while (sent < FLOOD) {
+            sent++;
+            const res = await post(s, unsigned(`msg_flood_${sent}`));
+            await res.arrayBuffer();
+            statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+          }
+        };
+        await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+        const seconds = (performance.now() - t0) / 1000;
+        clearInterval(sampler);
         peak = Math.max(peak, process.memoryUsage().rss);
-        peakBuffered = Math.max(peakBuffered, s.services.deliveryLog.bufferedBytes);
-      }, 25);
-      outage.cut();
-      const statuses = new Map<number, number>();
-      let sent = 0;
-      const t0 = performance.now();
-      const worker = async () => {
-        while (sent < FLOOD) {
-          sent++;
-          const res = await post(s, unsigned(`msg_flood_${sent}`));
-          await res.arrayBuffer();
-          statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-        }
-      };
-      await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-      const seconds = (performance.now() - t0) / 1000;
-      clearInterval(sampler);
-      peak = Math.max(peak, process.memoryUsage().rss);
-      const buffered = { rows: s.services.deliveryLog.buffered, bytes: s.services.deliveryLog.bufferedBytes, dropped: s.services.deliveryLog.dropped };
+        const buffered = {
+          rows: s.services.deliveryLog.buffered,
+          bytes: s.services.deliveryLog.bufferedBytes,
+          dropped: s.services.deliveryLog.dropped,
+        };
 
-      outage.restore();
-      await s.services.deliveryLog.flush();
-      const logged = await outage.direct.prisma.delivery.count({ where: { svixId: { startsWith: 'msg_flood_' } } });
-      const sample = await outage.direct.prisma.delivery.findMany({ where: { svixId: { startsWith: 'msg_flood_' } }, take: 200 });
-      const perRow = sample.reduce((n, r) => n + storedBytes(r), 0) / sample.length;
-      console.log(
-        `unsigned flood during a storage outage (${provider}): ${sent.toLocaleString()} requests of ${(BODY.length / 1024).toFixed(0)} KiB + ~12 KB headers in ${seconds.toFixed(1)} s ` +
-          `(${CONCURRENCY} concurrent), statuses ${[...statuses].map(([k, v]) => `${k}×${v}`).join(' ')}; ` +
-          `buffered ${buffered.rows.toLocaleString()} rows = ${(buffered.bytes / MiB).toFixed(1)} MiB (peak ${(peakBuffered / MiB).toFixed(1)} MiB, bound ${MAX_BUFFERED_BYTES / MiB} MiB), ${buffered.dropped} dropped; ` +
-          `RSS ${(rssBefore / MiB).toFixed(0)} → peak ${(peak / MiB).toFixed(0)} MiB (+${((peak - rssBefore) / MiB).toFixed(0)} MiB, test client included); ` +
-          `after recovery ${logged.toLocaleString()} rows written, ≈ ${Math.round(perRow)} bytes each`,
-      );
-      expect(statuses.get(401)).toBe(FLOOD);
-      expect(peakBuffered).toBeLessThanOrEqual(MAX_BUFFERED_BYTES);
-      expect(buffered.rows).toBe(FLOOD);
-      expect(logged).toBe(FLOOD);
-      expect(perRow).toBeLessThan(1_500);
-      // before: up to 10,000 rows of ~80 KB each waited in memory (≈ 0.8 GB)
-      expect(peak - rssBefore).toBeLessThan(256 * MiB);
-    } finally {
-      outage.restore();
-      await s.close();
-      await outage.close();
-    }
-  });
+        outage.restore();
+        await s.services.deliveryLog.flush();
+        const logged = await outage.direct.prisma.delivery.count({ where: { svixId: { startsWith: 'msg_flood_' } } });
+        const sample = await outage.direct.prisma.delivery.findMany({
+          where: { svixId: { startsWith: 'msg_flood_' } },
+          take: 200,
+        });
+        const perRow = sample.reduce((n, r) => n + storedBytes(r), 0) / sample.length;
+        console.log(
+          `unsigned flood during a storage outage (${provider}): ${sent.toLocaleString()} requests of ${(BODY.length / 1024).toFixed(0)} KiB + ~12 KB headers in ${seconds.toFixed(1)} s ` +
+            `(${CONCURRENCY} concurrent), statuses ${[...statuses].map(([k, v]) => `${k}×${v}`).join(' ')}; ` +
+            `buffered ${buffered.rows.toLocaleString()} rows = ${(buffered.bytes / MiB).toFixed(1)} MiB (peak ${(peakBuffered / MiB).toFixed(1)} MiB, bound ${MAX_BUFFERED_BYTES / MiB} MiB), ${buffered.dropped} dropped; ` +
+            `RSS ${(rssBefore / MiB).toFixed(0)} → peak ${(peak / MiB).toFixed(0)} MiB (+${((peak - rssBefore) / MiB).toFixed(0)} MiB, test client included); ` +
+            `after recovery ${logged.toLocaleString()} rows written, ≈ ${Math.round(perRow)} bytes each`,
+        );
+        expect(statuses.get(401)).toBe(FLOOD);
+        expect(peakBuffered).toBeLessThanOrEqual(MAX_BUFFERED_BYTES);
+        expect(buffered.rows).toBe(FLOOD);
+        expect(logged).toBe(FLOOD);
+        expect(perRow).toBeLessThan(1_500);
+        // before: up to 10,000 rows of ~80 KB each waited in memory (≈ 0.8 GB)
+        expect(peak - rssBefore).toBeLessThan(256 * MiB);
+      } finally {
+        outage.restore();
+        await s.close();
+        await outage.close();
+      }
+    },
+  );
 });
 
 describe('fault suite: the refused-request budget with REDIS_URL', () => {
   it('is shared by every instance', async () => {
     const db = await createTestDb('sqlite');
-    const env = { WEBHOOK_REJECTED_PER_MINUTE: '4', REDIS_URL, REDIS_CHANNEL_PREFIX: `csm-test-${randomBytes(4).toString('hex')}` };
+    const env = {
+      WEBHOOK_REJECTED_PER_MINUTE: '4',
+      REDIS_URL,
+      REDIS_CHANNEL_PREFIX: `csm-test-${randomBytes(4).toString('hex')}`,
+    };
     const a = await startTestServer('sqlite', { db, env });
     const b = await startTestServer('sqlite', { db, env });
     try {

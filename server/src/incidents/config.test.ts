@@ -30,20 +30,42 @@ describe('incident and alert configuration', () => {
     expect(c.alerts).toEqual({
       webhook: { url: 'https://hooks.example.com/alerts', secret: SECRET },
       slack: { url: 'https://hooks.slack.com/services/T/B/X' },
-      email: { smtpUrl: 'smtp://mailer:pw@smtp.example.com:587', from: 'monitor@example.com', to: ['a@example.com', 'b@example.com'] },
+      email: {
+        smtpUrl: 'smtp://mailer:pw@smtp.example.com:587',
+        from: 'monitor@example.com',
+        to: ['a@example.com', 'b@example.com'],
+      },
     });
   });
 
   it('names a wrong or incomplete value', () => {
-    expect(() => parseConfig({ QUARANTINE_AFTER_ATTEMPTS: '0' })).toThrow(/QUARANTINE_AFTER_ATTEMPTS: must be at least 1/);
+    expect(() => parseConfig({ QUARANTINE_AFTER_ATTEMPTS: '0' })).toThrow(
+      /QUARANTINE_AFTER_ATTEMPTS: must be at least 1/,
+    );
     expect(() => parseConfig({ QUARANTINE_AFTER_ATTEMPTS: 'often' })).toThrow(/QUARANTINE_AFTER_ATTEMPTS/);
     expect(() => parseConfig({ ALERT_SILENCE_MINUTES: '-5' })).toThrow(/ALERT_SILENCE_MINUTES/);
-    expect(() => parseConfig({ ALERT_WEBHOOK_URL: 'https://hooks.example.com' })).toThrow(/ALERT_WEBHOOK_SECRET: required with ALERT_WEBHOOK_URL/);
-    expect(() => parseConfig({ ALERT_WEBHOOK_URL: 'ftp://x', ALERT_WEBHOOK_SECRET: SECRET })).toThrow(/ALERT_WEBHOOK_URL/);
-    expect(() => parseConfig({ ALERT_WEBHOOK_URL: 'https://x.example', ALERT_WEBHOOK_SECRET: 'hunter2' })).toThrow(/ALERT_WEBHOOK_SECRET: must look like whsec_/);
-    expect(() => parseConfig({ SMTP_URL: 'smtp://smtp.example.com' })).toThrow(/ALERT_EMAIL_FROM: required with SMTP_URL/);
-    expect(() => parseConfig({ SMTP_URL: 'smtp://smtp.example.com', ALERT_EMAIL_FROM: 'm@example.com', ALERT_EMAIL_TO: 'nobody' })).toThrow(/ALERT_EMAIL_TO/);
-    expect(() => parseConfig({ SMTP_URL: 'http://smtp.example.com', ALERT_EMAIL_FROM: 'm@example.com', ALERT_EMAIL_TO: 'a@example.com' })).toThrow(/SMTP_URL: must start with smtp/);
+    expect(() => parseConfig({ ALERT_WEBHOOK_URL: 'https://hooks.example.com' })).toThrow(
+      /ALERT_WEBHOOK_SECRET: required with ALERT_WEBHOOK_URL/,
+    );
+    expect(() => parseConfig({ ALERT_WEBHOOK_URL: 'ftp://x', ALERT_WEBHOOK_SECRET: SECRET })).toThrow(
+      /ALERT_WEBHOOK_URL/,
+    );
+    expect(() => parseConfig({ ALERT_WEBHOOK_URL: 'https://x.example', ALERT_WEBHOOK_SECRET: 'hunter2' })).toThrow(
+      /ALERT_WEBHOOK_SECRET: must look like whsec_/,
+    );
+    expect(() => parseConfig({ SMTP_URL: 'smtp://smtp.example.com' })).toThrow(
+      /ALERT_EMAIL_FROM: required with SMTP_URL/,
+    );
+    expect(() =>
+      parseConfig({ SMTP_URL: 'smtp://smtp.example.com', ALERT_EMAIL_FROM: 'm@example.com', ALERT_EMAIL_TO: 'nobody' }),
+    ).toThrow(/ALERT_EMAIL_TO/);
+    expect(() =>
+      parseConfig({
+        SMTP_URL: 'http://smtp.example.com',
+        ALERT_EMAIL_FROM: 'm@example.com',
+        ALERT_EMAIL_TO: 'a@example.com',
+      }),
+    ).toThrow(/SMTP_URL: must start with smtp/);
     expect(() => parseConfig({ PUBLIC_URL: 'monitor.example.com' })).toThrow(/PUBLIC_URL/);
   });
 });

@@ -26,12 +26,22 @@ export interface Affected {
 
 export const AFFECTED_CAP = 1000;
 
-export const emptyAffected = (): Affected => ({ events: [], deliveryIds: [], userIds: [], totals: { events: 0, deliveries: 0, users: 0 } });
+export const emptyAffected = (): Affected => ({
+  events: [],
+  deliveryIds: [],
+  userIds: [],
+  totals: { events: 0, deliveries: 0, users: 0 },
+});
 
 export function parseAffected(text: string): Affected {
   const raw = JSON.parse(text) as Partial<Affected>;
   const empty = emptyAffected();
-  return { events: raw.events ?? empty.events, deliveryIds: raw.deliveryIds ?? [], userIds: raw.userIds ?? [], totals: raw.totals ?? empty.totals };
+  return {
+    events: raw.events ?? empty.events,
+    deliveryIds: raw.deliveryIds ?? [],
+    userIds: raw.userIds ?? [],
+    totals: raw.totals ?? empty.totals,
+  };
 }
 
 export interface NewIncident {
@@ -79,7 +89,10 @@ export function createIncidentsRepository(db: DbClient) {
     unresolved: () => db.incident.findMany({ where: { openKey: { not: null } }, orderBy: { firstSeenAt: 'asc' } }),
 
     /** Folds newly seen failures into a stored incident (count as an increment: other instances add theirs). */
-    async fold(id: string, f: { count: number; quarantined: number; lastSeenAt: Date; title: string; cause: string; affected: Affected }): Promise<IncidentRow> {
+    async fold(
+      id: string,
+      f: { count: number; quarantined: number; lastSeenAt: Date; title: string; cause: string; affected: Affected },
+    ): Promise<IncidentRow> {
       const row = await db.incident.findUniqueOrThrow({ where: { id }, select: { affected: true, lastSeenAt: true } });
       const merged = mergeAffected(parseAffected(row.affected), f.affected);
       return db.incident.update({
@@ -127,7 +140,12 @@ export function createIncidentsRepository(db: DbClient) {
         where: {
           ...(state ? { state } : {}),
           ...(cursor
-            ? { OR: [{ firstSeenAt: { lt: new Date(cursor[0]) } }, { firstSeenAt: new Date(cursor[0]), id: { lt: cursor[1] } }] }
+            ? {
+                OR: [
+                  { firstSeenAt: { lt: new Date(cursor[0]) } },
+                  { firstSeenAt: new Date(cursor[0]), id: { lt: cursor[1] } },
+                ],
+              }
             : {}),
         },
         orderBy: [{ firstSeenAt: 'desc' }, { id: 'desc' }],

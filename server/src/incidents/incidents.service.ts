@@ -168,7 +168,13 @@ export function createIncidentsService(deps: IncidentsDeps) {
   function addAffected(a: Affected, ref: Signal['affected']) {
     if (ref.eventId !== undefined && ref.svixId !== undefined && !a.events.some((e) => e.id === ref.eventId)) {
       a.totals.events++;
-      if (a.events.length < AFFECTED_CAP) a.events.push({ id: ref.eventId, svixId: ref.svixId, deliveryId: ref.deliveryId ?? null, userId: ref.userId ?? null });
+      if (a.events.length < AFFECTED_CAP)
+        a.events.push({
+          id: ref.eventId,
+          svixId: ref.svixId,
+          deliveryId: ref.deliveryId ?? null,
+          userId: ref.userId ?? null,
+        });
     }
     if (ref.deliveryId !== undefined) {
       a.totals.deliveries++;
@@ -256,7 +262,12 @@ export function createIncidentsService(deps: IncidentsDeps) {
       }
       live.stored = true;
       storedIds.add(row.id);
-      Object.assign(live, { count: row.count, quarantined: row.quarantined, totals: parseAffected(row.affected).totals, lastSeenAt: row.lastSeenAt });
+      Object.assign(live, {
+        count: row.count,
+        quarantined: row.quarantined,
+        totals: parseAffected(row.affected).totals,
+        lastSeenAt: row.lastSeenAt,
+      });
       deps.notify(toIncidentSummary(row));
       return true;
     } catch (err) {
@@ -319,7 +330,10 @@ export function createIncidentsService(deps: IncidentsDeps) {
     if (live.pending) return null; // failures seen since the last write: it still holds
     const c = clears.get(`${live.kind}:${live.fingerprint}`) ?? null;
     const k = clears.get(live.kind) ?? null;
-    const latest = [c, k].filter((x): x is Clear => x !== null && (!x.fingerprint || x.fingerprint === live.fingerprint) && x.at >= live.lastSeenAt);
+    const latest = [c, k].filter(
+      (x): x is Clear =>
+        x !== null && (!x.fingerprint || x.fingerprint === live.fingerprint) && x.at >= live.lastSeenAt,
+    );
     if (latest[0]) return latest[0].reason;
     if (live.kind === 'apply_failed') {
       const row = await deps.repo.get(live.id);
@@ -358,7 +372,8 @@ export function createIncidentsService(deps: IncidentsDeps) {
       }
       live.state = row.state === 'acknowledged' ? 'acknowledged' : 'open';
       live.lastAlertAt = row.lastAlertAt;
-      if (!live.pending) Object.assign(live, { count: row.count, quarantined: row.quarantined, lastSeenAt: row.lastSeenAt });
+      if (!live.pending)
+        Object.assign(live, { count: row.count, quarantined: row.quarantined, lastSeenAt: row.lastSeenAt });
     }
     for (const row of rows) {
       storedIds.add(row.id);
@@ -391,7 +406,12 @@ export function createIncidentsService(deps: IncidentsDeps) {
           await autoResolve(live, reason);
           continue;
         }
-        if (opts.reminderMs !== null && live.state === 'open' && live.lastAlertAt && now.getTime() - live.lastAlertAt.getTime() >= opts.reminderMs) {
+        if (
+          opts.reminderMs !== null &&
+          live.state === 'open' &&
+          live.lastAlertAt &&
+          now.getTime() - live.lastAlertAt.getTime() >= opts.reminderMs
+        ) {
           if (await deps.repo.claimReminder(live.id, new Date(now.getTime() - opts.reminderMs), now)) {
             live.lastAlertAt = now;
             const row = await deps.repo.get(live.id);
@@ -407,7 +427,9 @@ export function createIncidentsService(deps: IncidentsDeps) {
 
   function tick(): Promise<void> {
     // one at a time; a caller that asks meanwhile waits for a fresh one
-    const run = (ticking ?? Promise.resolve()).then(tickOnce).catch((err: unknown) => deps.logger.error({ err }, 'incident tick failed'));
+    const run = (ticking ?? Promise.resolve())
+      .then(tickOnce)
+      .catch((err: unknown) => deps.logger.error({ err }, 'incident tick failed'));
     ticking = run;
     return run;
   }
@@ -458,7 +480,14 @@ export function createIncidentsService(deps: IncidentsDeps) {
       const last = mem
         ? { status: mem.status, error: mem.error, at: mem.at.toISOString() }
         : await deps.repo.lastAlertOf(c.name).then((a) => (a ? { status: a.status, error: a.error, at: a.at } : null));
-      out.push({ name: c.name, target: c.target, lastStatus: last?.status ?? null, lastError: last?.error ?? null, lastAt: last?.at ?? null, failing: last?.status === 'failed' });
+      out.push({
+        name: c.name,
+        target: c.target,
+        lastStatus: last?.status ?? null,
+        lastError: last?.error ?? null,
+        lastAt: last?.at ?? null,
+        failing: last?.status === 'failed',
+      });
     }
     return out;
   }
@@ -509,7 +538,11 @@ export function createIncidentsService(deps: IncidentsDeps) {
       await flushRecords();
     },
 
-    async list(state: IncidentState | undefined, cursor: [string, string] | null, limit: number): Promise<IncidentPage> {
+    async list(
+      state: IncidentState | undefined,
+      cursor: [string, string] | null,
+      limit: number,
+    ): Promise<IncidentPage> {
       const page = await deps.repo.list(state, cursor, limit);
       return { ...page, openCount: await deps.repo.countOpen() };
     },
@@ -520,7 +553,11 @@ export function createIncidentsService(deps: IncidentsDeps) {
       const row = await deps.repo.acknowledge(id, operator.email, note, clock());
       if (!row) {
         const current = await mustGet(id);
-        throw new AppError('incident_not_open', 409, `Incident ${id} is ${current.state}: only an open incident can be acknowledged.`);
+        throw new AppError(
+          'incident_not_open',
+          409,
+          `Incident ${id} is ${current.state}: only an open incident can be acknowledged.`,
+        );
       }
       forget(row);
       deps.notify(toIncidentSummary(row));
@@ -546,7 +583,11 @@ export function createIncidentsService(deps: IncidentsDeps) {
     async replay(id: string, operator: OperatorDto): Promise<IncidentReplayResult> {
       const row = await mustGet(id);
       if (row.kind !== 'apply_failed') {
-        throw new AppError('not_replayable', 409, `Incident ${id} is not about failed applies: it has no events to replay.`);
+        throw new AppError(
+          'not_replayable',
+          409,
+          `Incident ${id} is not about failed applies: it has no events to replay.`,
+        );
       }
       const affected = parseAffected(row.affected).events;
       const outcomes = await deps.eventOutcomes(affected.map((e) => e.id));
@@ -554,7 +595,8 @@ export function createIncidentsService(deps: IncidentsDeps) {
         const o = outcomes.get(e.id);
         return (o === 'failed' || o === 'quarantined') && e.deliveryId !== null;
       });
-      if (stuck.length === 0) throw new AppError('nothing_to_replay', 409, `Every affected event of incident ${id} is applied already.`);
+      if (stuck.length === 0)
+        throw new AppError('nothing_to_replay', 409, `Every affected event of incident ${id} is applied already.`);
       const results: ReplayResult[] = [];
       for (const e of stuck) results.push(await deps.replayDelivery(e.deliveryId!, operator));
       const byOutcome: Record<string, number> = {};
@@ -569,7 +611,11 @@ export function createIncidentsService(deps: IncidentsDeps) {
     /** Sends a test alert to one channel (or all) and waits for the outcome (retries included). */
     async sendTest(channel: AlertChannelName | undefined, operator: OperatorDto): Promise<AlertChannelDto[]> {
       if (deps.channels.length === 0) {
-        throw new AppError('no_alert_channels', 409, 'No alert channel is configured: set ALERT_WEBHOOK_URL, ALERT_SLACK_WEBHOOK_URL or SMTP_URL with ALERT_EMAIL_FROM and ALERT_EMAIL_TO.');
+        throw new AppError(
+          'no_alert_channels',
+          409,
+          'No alert channel is configured: set ALERT_WEBHOOK_URL, ALERT_SLACK_WEBHOOK_URL or SMTP_URL with ALERT_EMAIL_FROM and ALERT_EMAIL_TO.',
+        );
       }
       if (channel && !deps.channels.some((c) => c.name === channel)) {
         throw new AppError('channel_not_configured', 404, `The ${channel} alert channel is not configured.`);
@@ -595,7 +641,12 @@ export function createIncidentsService(deps: IncidentsDeps) {
       };
       const outcomes = await dispatcher.send('test', bodyOf('test', test), null, channel);
       await flushRecords();
-      await deps.audit.record(operator.email, 'alert_test', channel ?? 'all', Object.fromEntries(outcomes.map((o) => [o.channel, o.status === 'sent' ? 'sent' : `failed: ${o.error}`])));
+      await deps.audit.record(
+        operator.email,
+        'alert_test',
+        channel ?? 'all',
+        Object.fromEntries(outcomes.map((o) => [o.channel, o.status === 'sent' ? 'sent' : `failed: ${o.error}`])),
+      );
       const all = await channels();
       return all.filter((c) => !channel || c.name === channel);
     },

@@ -22,21 +22,40 @@ const outcome = (o: Partial<PipelineOutcome>): PipelineOutcome => ({
 
 describe('incident signals', () => {
   it('one cause whatever the ids, numbers and values in the error', () => {
-    expect(normalizeError('cannot apply user_2abcDEF123: length 300 > "username"')).toBe(normalizeError('cannot apply user_9xyzQRS456: length 41 > "first_name"'));
+    expect(normalizeError('cannot apply user_2abcDEF123: length 300 > "username"')).toBe(
+      normalizeError('cannot apply user_9xyzQRS456: length 41 > "first_name"'),
+    );
     expect(normalizeError('constraint failed')).not.toBe(normalizeError('deadlock detected'));
   });
 
   it('a failed apply signals by event type and error; a stored event clears storage; a verified one clears signature and silence', () => {
-    const failed = fromPipeline(outcome({ outcome: 'failed', httpStatus: 500, errorCode: 'apply_failed', error: 'boom user_2abcdefgh' }));
-    expect(failed.signal).toMatchObject({ kind: 'apply_failed', fingerprint: 'apply_failed:user.created:boom <id>', affected: { eventId: 1, userId: 'user_1' } });
+    const failed = fromPipeline(
+      outcome({ outcome: 'failed', httpStatus: 500, errorCode: 'apply_failed', error: 'boom user_2abcdefgh' }),
+    );
+    expect(failed.signal).toMatchObject({
+      kind: 'apply_failed',
+      fingerprint: 'apply_failed:user.created:boom <id>',
+      affected: { eventId: 1, userId: 'user_1' },
+    });
     expect(fromPipeline(outcome({ outcome: 'quarantined' })).signal).toMatchObject({ quarantined: true });
-    expect(fromPipeline(outcome({})).clears.map((c) => c.kind)).toEqual(['storage_unavailable', 'signature_failed', 'silence']);
+    expect(fromPipeline(outcome({})).clears.map((c) => c.kind)).toEqual([
+      'storage_unavailable',
+      'signature_failed',
+      'silence',
+    ]);
     // an operator's replay is no sign of life from Clerk
     expect(fromPipeline(outcome({ replay: true })).clears.map((c) => c.kind)).toEqual(['storage_unavailable']);
   });
 
   it('a bad signature counts only on a request that claims a svix-id', () => {
-    const rejected = { outcome: 'rejected' as const, httpStatus: 401, errorCode: 'invalid_signature', verified: false, eventId: null, userId: null };
+    const rejected = {
+      outcome: 'rejected' as const,
+      httpStatus: 401,
+      errorCode: 'invalid_signature',
+      verified: false,
+      eventId: null,
+      userId: null,
+    };
     expect(fromPipeline(outcome({ ...rejected })).signal).toMatchObject({ kind: 'signature_failed' });
     expect(fromPipeline(outcome({ ...rejected, svixId: null })).signal).toBeNull();
     expect(fromPipeline(outcome({ ...rejected, errorCode: 'invalid_json' })).signal).toBeNull();

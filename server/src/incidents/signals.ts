@@ -45,7 +45,14 @@ export function normalizeError(error: string): string {
     .slice(0, 200);
 }
 
-const STORED: ReadonlySet<string> = new Set(['applied', 'stale', 'duplicate', 'not_projected', 'failed', 'quarantined']);
+const STORED: ReadonlySet<string> = new Set([
+  'applied',
+  'stale',
+  'duplicate',
+  'not_projected',
+  'failed',
+  'quarantined',
+]);
 
 /** One webhook request: what it signals and what it clears. */
 export function fromPipeline(o: PipelineOutcome): { signal: Signal | null; clears: Clear[] } {
@@ -56,7 +63,8 @@ export function fromPipeline(o: PipelineOutcome): { signal: Signal | null; clear
     ...(o.deliveryId !== null ? { deliveryId: o.deliveryId } : {}),
     ...(o.userId !== null ? { userId: o.userId } : {}),
   };
-  if (STORED.has(o.outcome)) clears.push({ kind: 'storage_unavailable', at: o.at, reason: 'webhooks are stored again' });
+  if (STORED.has(o.outcome))
+    clears.push({ kind: 'storage_unavailable', at: o.at, reason: 'webhooks are stored again' });
   // Only Clerk's own deliveries count as a sign of life; a replay is an operator's doing.
   if (o.verified && !o.replay) {
     clears.push({ kind: 'signature_failed', at: o.at, reason: 'a delivery verified again' });
@@ -101,7 +109,8 @@ export function fromPipeline(o: PipelineOutcome): { signal: Signal | null; clear
         kind: 'signature_failed',
         fingerprint: 'signature_failed',
         title: 'Webhook signatures do not verify',
-        cause: 'Deliveries carry signatures made with a secret this monitor does not hold: was the signing secret rotated on one side only? (CLERK_WEBHOOK_SIGNING_SECRET takes the old and new secret, space separated.)',
+        cause:
+          'Deliveries carry signatures made with a secret this monitor does not hold: was the signing secret rotated on one side only? (CLERK_WEBHOOK_SIGNING_SECRET takes the old and new secret, space separated.)',
         at: o.at,
         affected,
       },
@@ -119,7 +128,9 @@ export function fromClerkResponse(status: number, at: Date): { signal: Signal | 
       signal: {
         kind: 'clerk_api',
         fingerprint: `clerk_api:${throttled ? 'throttled' : 'server_error'}`,
-        title: throttled ? "Clerk's Backend API throttles resync and reconcile (429)" : "Clerk's Backend API fails (5xx)",
+        title: throttled
+          ? "Clerk's Backend API throttles resync and reconcile (429)"
+          : "Clerk's Backend API fails (5xx)",
         cause: throttled
           ? 'Clerk answers 429 Too Many Requests: lower RECONCILE_BUDGET_SHARE, or check what else uses this secret key.'
           : `Clerk answered ${status}: resync and reconcile calls fail until Clerk recovers.`,
@@ -131,7 +142,15 @@ export function fromClerkResponse(status: number, at: Date): { signal: Signal | 
   }
   if (status >= 200 && status < 300) {
     const reason = "Clerk's Backend API answers again";
-    return { signal: null, clears: ['clerk_api:throttled', 'clerk_api:server_error'].map((fingerprint) => ({ kind: 'clerk_api' as const, fingerprint, at, reason })) };
+    return {
+      signal: null,
+      clears: ['clerk_api:throttled', 'clerk_api:server_error'].map((fingerprint) => ({
+        kind: 'clerk_api' as const,
+        fingerprint,
+        at,
+        reason,
+      })),
+    };
   }
   return { signal: null, clears: [] };
 }
@@ -152,8 +171,14 @@ export function fromReconcile(run: ReconcileRunDto, at: Date): { signal: Signal 
     };
   }
   if (run.status !== 'completed') return { signal: null, clears: [] };
-  const clears: Clear[] = [{ kind: 'clerk_api', fingerprint: 'clerk_api:reconcile_failed', at, reason: `reconcile run #${run.id} completed` }];
-  if (run.unfixed === 0) return { signal: null, clears: [...clears, { kind: 'drift', at, reason: `reconcile run #${run.id} leaves no drift unfixed` }] };
+  const clears: Clear[] = [
+    { kind: 'clerk_api', fingerprint: 'clerk_api:reconcile_failed', at, reason: `reconcile run #${run.id} completed` },
+  ];
+  if (run.unfixed === 0)
+    return {
+      signal: null,
+      clears: [...clears, { kind: 'drift', at, reason: `reconcile run #${run.id} leaves no drift unfixed` }],
+    };
   const { missing, stale, deleted } = run.found;
   return {
     signal: {

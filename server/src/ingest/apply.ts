@@ -18,7 +18,11 @@ export interface Applied {
 }
 
 /** A user version through the ordering rules: applied when newer; at a tie, the same content is a duplicate. */
-async function applyUserVersion(tx: SqlTx, v: UserVersion, svixId: string): Promise<{ outcome: EventOutcome; user: UserSummary | null }> {
+async function applyUserVersion(
+  tx: SqlTx,
+  v: UserVersion,
+  svixId: string,
+): Promise<{ outcome: EventOutcome; user: UserSummary | null }> {
   const held = await usersSql.heldVersion(tx, v.userId);
   let heldData: Record<string, unknown> | null = null;
   if (held && !held.deleted && held.clerkUpdatedAt?.getTime() === v.updatedAt.getTime()) {
@@ -27,7 +31,11 @@ async function applyUserVersion(tx: SqlTx, v: UserVersion, svixId: string): Prom
     const text = await usersSql.heldData(tx, v.userId);
     heldData = text ? (JSON.parse(text) as Record<string, unknown>) : null;
   }
-  const decision = decideUserVersion(held, v.updatedAt, () => heldData !== null && diffUsers(heldData, v.data).length === 0);
+  const decision = decideUserVersion(
+    held,
+    v.updatedAt,
+    () => heldData !== null && diffUsers(heldData, v.data).length === 0,
+  );
   if (decision !== 'apply') return { outcome: decision, user: null };
   return { outcome: 'applied', user: await usersSql.put(tx, v.data, svixId) };
 }
@@ -41,7 +49,11 @@ export async function applyEvent(tx: SqlTx, e: ParsedEvent, svixId: string): Pro
     case 'user.delete': {
       const decision = decideUserDeletion(await usersSql.heldVersion(tx, e.userId));
       if (decision !== 'apply') return { outcome: decision, user: null, resyncUserId: null };
-      return { outcome: 'applied', user: await usersSql.tombstone(tx, e.userId, e.deletedAt, svixId), resyncUserId: null };
+      return {
+        outcome: 'applied',
+        user: await usersSql.tombstone(tx, e.userId, e.deletedAt, svixId),
+        resyncUserId: null,
+      };
     }
     case 'session.upsert': {
       // The embedded user is a version of its own: it goes through the user rules whatever the session's fate.

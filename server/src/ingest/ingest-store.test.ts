@@ -49,7 +49,11 @@ describe.each(TEST_PROVIDERS)('ingest store on %s', (provider) => {
   it('writes events and log rows submitted together in one batch', async () => {
     db = await createTestDb(provider);
     const store = createIngestStore(db);
-    const [a, b, log] = await Promise.all([store.ingest(eventItem()), store.ingest(eventItem()), store.logDelivery(rejected())]);
+    const [a, b, log] = await Promise.all([
+      store.ingest(eventItem()),
+      store.ingest(eventItem()),
+      store.logDelivery(rejected()),
+    ]);
     expect([a.outcome, b.outcome]).toEqual(['applied', 'applied']);
     expect(log).toMatchObject({ outcome: 'rejected', httpStatus: 401, failed: true, verified: false });
     expect(await db.prisma.delivery.count()).toBe(3);

@@ -36,22 +36,42 @@ export function createIngestStore(db: Db, opts: IngestStoreOptions = {}): Ingest
   const now = opts.now ?? (() => performance.now());
   const quarantineAfter = opts.quarantineAfterAttempts ?? 3;
   const clock = opts.clock ?? (() => new Date());
-  const delivery = (tx: SqlTx, item: IngestItem, outcome: DeliveryOutcome, httpStatus: 200 | 500, eventId: number, error: string | null) =>
-    recordDelivery(tx, item, { outcome, httpStatus, eventId, error, durationMs: now() - item.startedAt });
+  const delivery = (
+    tx: SqlTx,
+    item: IngestItem,
+    outcome: DeliveryOutcome,
+    httpStatus: 200 | 500,
+    eventId: number,
+    error: string | null,
+  ) => recordDelivery(tx, item, { outcome, httpStatus, eventId, error, durationMs: now() - item.startedAt });
 
   /** One verified event, in its batch's transaction: a duplicate is only acknowledged; else apply, then record. */
   async function storeEvent(tx: SqlTx, item: IngestItem): Promise<IngestResult> {
     const held = await heldEvent(tx, item.svixId);
     // At-least-once delivery: a retry of an event already handled is acknowledged, never applied twice.
     if (held && held.outcome !== 'failed' && item.replayOf === null) {
-      return { outcome: 'duplicate', httpStatus: 200, error: null, event: null, delivery: await delivery(tx, item, 'duplicate', 200, held.id, null), user: null };
+      return {
+        outcome: 'duplicate',
+        httpStatus: 200,
+        error: null,
+        event: null,
+        delivery: await delivery(tx, item, 'duplicate', 200, held.id, null),
+        user: null,
+      };
     }
     // A version dated far in the future is kept as a failed event and acknowledged (2xx): Svix's retries could
     // not change the verdict, and nothing acknowledged is lost (it can be replayed from the delivery log).
     const future = 'updatedAt' in item.event ? futureVersionReason(item.event.updatedAt, clock()) : null;
     if (future) {
       const event = await recordFailure(tx, item, future, held);
-      const d = await recordDelivery(tx, item, { outcome: 'failed', httpStatus: 200, eventId: event.id, error: future, durationMs: now() - item.startedAt, errorCode: 'updated_at_in_future' });
+      const d = await recordDelivery(tx, item, {
+        outcome: 'failed',
+        httpStatus: 200,
+        eventId: event.id,
+        error: future,
+        durationMs: now() - item.startedAt,
+        errorCode: 'updated_at_in_future',
+      });
       return { outcome: 'failed', httpStatus: 200, error: future, event, delivery: d, user: null };
     }
     try {
@@ -76,11 +96,19 @@ export function createIngestStore(db: Db, opts: IngestStoreOptions = {}): Ingest
       // failing; its schedule spans ~5 days). A quarantined event stays so when a replay fails again.
       const message = err instanceof Error ? err.message.slice(0, 2000) : String(err);
       const quarantine =
-        held?.outcome === 'quarantined' || (item.replayOf === null && (await failedAttempts(tx, item.svixId)) + 1 >= quarantineAfter);
+        held?.outcome === 'quarantined' ||
+        (item.replayOf === null && (await failedAttempts(tx, item.svixId)) + 1 >= quarantineAfter);
       const outcome = quarantine ? 'quarantined' : 'failed';
       const status = quarantine ? 200 : 500;
       const event = await recordFailure(tx, item, message, held, outcome);
-      return { outcome, httpStatus: status, error: message, event, delivery: await delivery(tx, item, outcome, status, event.id, message), user: null };
+      return {
+        outcome,
+        httpStatus: status,
+        error: message,
+        event,
+        delivery: await delivery(tx, item, outcome, status, event.id, message),
+        user: null,
+      };
     }
   }
 

@@ -42,7 +42,12 @@ function newEvent(item: IngestItem, outcome: EventOutcome, error: string | null)
 }
 
 /** The event applied: a new row, or the held one (a replay). */
-export async function recordApplied(tx: SqlTx, item: IngestItem, outcome: EventOutcome, held: HeldEvent): Promise<EventSummary> {
+export async function recordApplied(
+  tx: SqlTx,
+  item: IngestItem,
+  outcome: EventOutcome,
+  held: HeldEvent,
+): Promise<EventSummary> {
   if (!held) return eventsSql.insert(tx, newEvent(item, outcome, null));
   // A replay of an event that applied fine records its own outcome on the delivery only.
   if (held.outcome === 'failed' || held.outcome === 'quarantined') await eventsSql.markApplied(tx, held.id, outcome);
@@ -50,7 +55,13 @@ export async function recordApplied(tx: SqlTx, item: IngestItem, outcome: EventO
 }
 
 /** The event kept although its apply failed (acknowledged data is never lost; an operator can replay it). */
-export async function recordFailure(tx: SqlTx, item: IngestItem, error: string, held: HeldEvent, outcome: 'failed' | 'quarantined' = 'failed'): Promise<EventSummary> {
+export async function recordFailure(
+  tx: SqlTx,
+  item: IngestItem,
+  error: string,
+  held: HeldEvent,
+  outcome: 'failed' | 'quarantined' = 'failed',
+): Promise<EventSummary> {
   if (!held) return eventsSql.insert(tx, newEvent(item, outcome, error));
   await eventsSql.markFailed(tx, held.id, error, outcome);
   return eventsSql.summary(tx, held.id);
@@ -62,7 +73,14 @@ export async function recordFailure(tx: SqlTx, item: IngestItem, error: string, 
 export function recordDelivery(
   tx: SqlTx,
   item: IngestItem,
-  d: { outcome: DeliveryOutcome; httpStatus: number; eventId: number; error: string | null; durationMs: number; errorCode?: string },
+  d: {
+    outcome: DeliveryOutcome;
+    httpStatus: number;
+    eventId: number;
+    error: string | null;
+    durationMs: number;
+    errorCode?: string;
+  },
 ): Promise<DeliverySummary> {
   return deliveriesSql.insert(tx, {
     ...item.request,
@@ -100,14 +118,19 @@ type Work = { kind: 'event'; item: IngestItem } | { kind: 'log'; delivery: NewDe
  * One transaction per batch, on a SQL connection of the store's own. `storeEvent` handles one verified event
  * inside it; log rows are written here.
  */
-export function createBatches(db: Db, storeEvent: (tx: SqlTx, item: IngestItem) => Promise<IngestResult>, opts: { maxBatch?: number } = {}) {
+export function createBatches(
+  db: Db,
+  storeEvent: (tx: SqlTx, item: IngestItem) => Promise<IngestResult>,
+  opts: { maxBatch?: number } = {},
+) {
   const sql = openSql(db);
   const commit = createGroupCommit(
     (work: Work[]) =>
       sql.transaction(async (tx) => {
         await tx.lock(work.flatMap((w) => (w.kind === 'event' ? [w.item.svixId, ...eventLockKeys(w.item.event)] : [])));
         const results: (IngestResult | DeliverySummary | Error)[] = [];
-        for (const w of work) results.push(w.kind === 'event' ? await storeEvent(tx, w.item) : await logOne(tx, w.delivery));
+        for (const w of work)
+          results.push(w.kind === 'event' ? await storeEvent(tx, w.item) : await logOne(tx, w.delivery));
         return results;
       }),
     // PostgreSQL: up to 3 batches overlap their round trips (the pool holds 4 connections); the advisory

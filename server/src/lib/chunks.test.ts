@@ -16,12 +16,20 @@ describe('chunks', () => {
       // Prisma splits long `in` lists of plain reads and updates itself, but not an update filtered further
       // (the shape reconcile uses):
       await expect(
-        db.prisma.user.updateMany({ where: { id: { in: ids }, syncStatus: { not: 'drifted' } }, data: { syncStatus: 'drifted' } }),
+        db.prisma.user.updateMany({
+          where: { id: { in: ids }, syncStatus: { not: 'drifted' } },
+          data: { syncStatus: 'drifted' },
+        }),
       ).rejects.toThrow(/parameter limit/);
-      const rows = await findInChunks(ids, (part) => db.prisma.user.findMany({ where: { id: { in: part } }, select: { id: true } }));
+      const rows = await findInChunks(ids, (part) =>
+        db.prisma.user.findMany({ where: { id: { in: part } }, select: { id: true } }),
+      );
       expect(rows).toHaveLength(2000);
       const updated = await updateInChunks(ids, (part) =>
-        db.prisma.user.updateMany({ where: { id: { in: part }, syncStatus: { not: 'in_sync' } }, data: { syncStatus: 'in_sync' } }),
+        db.prisma.user.updateMany({
+          where: { id: { in: part }, syncStatus: { not: 'in_sync' } },
+          data: { syncStatus: 'in_sync' },
+        }),
       );
       expect(updated).toBe(2000);
     } finally {

@@ -17,7 +17,10 @@ export async function findInChunks<Id, Row>(ids: readonly Id[], query: (part: Id
 }
 
 /** Runs an update/delete once per chunk of ids; the summed count. */
-export async function updateInChunks<Id>(ids: readonly Id[], update: (part: Id[]) => Promise<{ count: number }>): Promise<number> {
+export async function updateInChunks<Id>(
+  ids: readonly Id[],
+  update: (part: Id[]) => Promise<{ count: number }>,
+): Promise<number> {
   let count = 0;
   for (const part of chunks(ids)) count += (await update(part)).count;
   return count;

@@ -28,7 +28,8 @@ export function encodeCursor(parts: (string | number)[]): string {
   return Buffer.from(JSON.stringify(parts)).toString('base64url');
 }
 
-const notOurs = () => badRequest('cursor is not a cursor this API returned: start again from the first page (leave cursor out)');
+const notOurs = () =>
+  badRequest('cursor is not a cursor this API returned: start again from the first page (leave cursor out)');
 
 /** The cursor's parts, checked against the shape the list issues; null without a cursor; else a 400. */
 export function decodeCursor<T>(cursor: string | undefined, shape: z.ZodType<T>): T | null {
@@ -50,7 +51,12 @@ export function decodeIdCursor(cursor: string | undefined): number | null {
 }
 
 /** Given limit+1 rows, the page and the cursor of its last row. */
-export function toPage<Row, Item>(rows: Row[], limit: number, map: (r: Row) => Item, cursorOf: (r: Row) => (string | number)[]) {
+export function toPage<Row, Item>(
+  rows: Row[],
+  limit: number,
+  map: (r: Row) => Item,
+  cursorOf: (r: Row) => (string | number)[],
+) {
   const more = rows.length > limit;
   const kept = more ? rows.slice(0, limit) : rows;
   const last = kept[kept.length - 1];

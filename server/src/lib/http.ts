@@ -49,7 +49,9 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
     const status = typeof err?.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : null;
     if (status) {
       // body-parser errors (malformed JSON, too large, unsupported encoding)
-      res.status(status).json({ error: { code: err.type ?? 'bad_request', message: err.expose ? String(err.message) : 'Bad request' } });
+      res.status(status).json({
+        error: { code: err.type ?? 'bad_request', message: err.expose ? String(err.message) : 'Bad request' },
+      });
       return;
     }
     if (isStorageUnavailable(err)) {

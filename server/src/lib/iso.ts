@@ -3,4 +3,5 @@
  * could not read back (PostgreSQL holds years past 9999 that JavaScript's parser refuses) leaves as null rather
  * than failing the whole answer.
  */
-export const iso = (d: Date | null | undefined): string | null => (d && !Number.isNaN(d.getTime()) ? d.toISOString() : null);
+export const iso = (d: Date | null | undefined): string | null =>
+  d && !Number.isNaN(d.getTime()) ? d.toISOString() : null;

@@ -19,7 +19,12 @@ export function createMetrics() {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
-  const events = new Counter({ name: 'csm_events_total', help: 'Events stored, by type and outcome', labelNames: ['type', 'outcome'] as const, registers: [registry] });
+  const events = new Counter({
+    name: 'csm_events_total',
+    help: 'Events stored, by type and outcome',
+    labelNames: ['type', 'outcome'] as const,
+    registers: [registry],
+  });
   const clerkCalls = new Counter({
     name: 'csm_clerk_api_requests_total',
     help: "Answers from Clerk's Backend API by HTTP status (429 = rate limited)",
@@ -32,9 +37,22 @@ export function createMetrics() {
     labelNames: ['reason'] as const,
     registers: [registry],
   });
-  const reconcileChecked = new Gauge({ name: 'csm_reconcile_checked_users', help: 'Users compared by the current or last reconcile run', registers: [registry] });
-  const reconcileProgress = new Gauge({ name: 'csm_reconcile_progress_ratio', help: 'Progress of the current or last reconcile run (0..1)', registers: [registry] });
-  const reconcileFound = new Gauge({ name: 'csm_reconcile_found_users', help: 'Drift found by the current or last reconcile run, by class', labelNames: ['class'] as const, registers: [registry] });
+  const reconcileChecked = new Gauge({
+    name: 'csm_reconcile_checked_users',
+    help: 'Users compared by the current or last reconcile run',
+    registers: [registry],
+  });
+  const reconcileProgress = new Gauge({
+    name: 'csm_reconcile_progress_ratio',
+    help: 'Progress of the current or last reconcile run (0..1)',
+    registers: [registry],
+  });
+  const reconcileFound = new Gauge({
+    name: 'csm_reconcile_found_users',
+    help: 'Drift found by the current or last reconcile run, by class',
+    labelNames: ['class'] as const,
+    registers: [registry],
+  });
 
   const observeRun = (r: Parameters<Publisher['reconcileProgress']>[0]) => {
     reconcileChecked.set(r.checked);
@@ -63,7 +81,14 @@ export function createMetrics() {
     webhookRefusedUnlogged: (reason: string) => refusedUnlogged.inc({ reason }),
     /** gauges read at scrape time */
     gauge(name: string, help: string, read: () => number) {
-      new Gauge({ name, help, registers: [registry], collect() { this.set(read()); } });
+      new Gauge({
+        name,
+        help,
+        registers: [registry],
+        collect() {
+          this.set(read());
+        },
+      });
     },
   };
 }

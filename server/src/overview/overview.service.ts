@@ -36,7 +36,14 @@ export function createOverviewService(deps: {
         repos.sessions.countByStatus(now),
         repos.events.latestReceivedAt(),
         deps.retention?.stats() ??
-          Promise.resolve<RetentionStats>({ days: 0, purgeDeletedUsers: false, purgedDeliveries: 0, purgedPayloads: 0, purgedUsers: 0, lastPurgeAt: null }),
+          Promise.resolve<RetentionStats>({
+            days: 0,
+            purgeDeletedUsers: false,
+            purgedDeliveries: 0,
+            purgedPayloads: 0,
+            purgedUsers: 0,
+            lastPurgeAt: null,
+          }),
       ]);
       const buckets = Array.from({ length: 60 }, (_, i) => ({
         minute: new Date(hourAgo.getTime() + i * MINUTE).toISOString(),

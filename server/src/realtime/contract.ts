@@ -1,5 +1,13 @@
 // The typed Socket.IO contract (`domain:verb`), imported type-only by the dashboard.
-import type { DeliverySummary, EventSummary, IncidentSummary, LiveStatus, ReconcileRunDto, ResyncResult, UserSummary } from '../contract.ts';
+import type {
+  DeliverySummary,
+  EventSummary,
+  IncidentSummary,
+  LiveStatus,
+  ReconcileRunDto,
+  ResyncResult,
+  UserSummary,
+} from '../contract.ts';
 
 /** Newest ids the client already holds; the server sends what came after, then continues live. */
 export interface CatchUpRequest {

@@ -1,6 +1,13 @@
 // Step 4 of the pipeline: tell connected dashboards what was committed. Services call this interface;
 // the Socket.IO implementation lives in socket.ts, tests can pass a recording fake.
-import type { DeliverySummary, EventSummary, LiveStatus, ReconcileRunDto, ResyncResult, UserSummary } from '../contract.ts';
+import type {
+  DeliverySummary,
+  EventSummary,
+  LiveStatus,
+  ReconcileRunDto,
+  ResyncResult,
+  UserSummary,
+} from '../contract.ts';
 
 export interface Publisher {
   eventReceived(e: EventSummary): void;

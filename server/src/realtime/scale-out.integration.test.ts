@@ -61,7 +61,11 @@ function stop(i: Instance | undefined): Promise<void> {
 }
 
 async function signIn(url: string): Promise<string> {
-  const res = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) });
+  const res = await fetch(`${url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(ADMIN),
+  });
   expect(res.status).toBe(200);
   return res.headers.getSetCookie()[0]!.split(';')[0]!;
 }
@@ -136,7 +140,8 @@ describe('several instances on PostgreSQL + Redis', () => {
     expect(both.map((r) => r.json.outcome).sort()).toEqual(['applied', 'duplicate']);
     sent.push(shared);
 
-    for (const k of [0, 1]) await expect.poll(() => sent.filter((id) => seen[k]!.has(id)).length, { timeout: 10_000 }).toBe(sent.length);
+    for (const k of [0, 1])
+      await expect.poll(() => sent.filter((id) => seen[k]!.has(id)).length, { timeout: 10_000 }).toBe(sent.length);
     expect(await db.prisma.event.count()).toBe(sent.length);
     expect(await db.prisma.user.count({ where: { id: u.id } })).toBe(1);
     for (const s of sockets) s.close();
@@ -145,12 +150,20 @@ describe('several instances on PostgreSQL + Redis', () => {
   it('counts failed sign-ins across instances: guesses spread over both still lock the account', async () => {
     const [a, b] = instances as [Instance, Instance];
     const attempt = (url: string) =>
-      fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: ADMIN.email, password: 'wrong guess' }) });
+      fetch(`${url}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: ADMIN.email, password: 'wrong guess' }),
+      });
     // the default limit is 5 consecutive failures per email: 3 on one instance, 2 on the other
     for (const url of [a.url, b.url, a.url, b.url, a.url]) expect((await attempt(url)).status).toBe(401);
     for (const url of [a.url, b.url]) expect((await attempt(url)).status).toBe(429);
     // the right password is refused too while the lock lasts, on either instance
-    const right = await fetch(`${b.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) });
+    const right = await fetch(`${b.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(ADMIN),
+    });
     expect(right.status).toBe(429);
   });
 });

@@ -6,7 +6,12 @@ import type { EventSummary } from '../contract.ts';
 /** A stand-in for io.to(room).emit that records frames. */
 function fakeIo() {
   const frames: { name: string; size: number; at: number }[] = [];
-  const io = { to: () => ({ emit: (name: string, batch: unknown[]) => frames.push({ name, size: Array.isArray(batch) ? batch.length : 1, at: performance.now() }) }) };
+  const io = {
+    to: () => ({
+      emit: (name: string, batch: unknown[]) =>
+        frames.push({ name, size: Array.isArray(batch) ? batch.length : 1, at: performance.now() }),
+    }),
+  };
   return { io: io as unknown as Server, frames };
 }
 const event = (id: number) => ({ id, svixId: `msg_${id}` }) as EventSummary;

@@ -10,7 +10,12 @@ import { makeEvent, makeUser } from '../../../emulator/factories.ts';
 type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 function open(url: string, cookie?: string): ClientSocket {
-  return connect(url, { transports: ['websocket'], forceNew: true, reconnection: false, extraHeaders: cookie ? { cookie } : {} });
+  return connect(url, {
+    transports: ['websocket'],
+    forceNew: true,
+    reconnection: false,
+    extraHeaders: cookie ? { cookie } : {},
+  });
 }
 
 function connected(socket: ClientSocket): Promise<void> {
@@ -91,7 +96,10 @@ describe.each(TEST_PROVIDERS)('socket contract on %s', (provider) => {
     const liveIds: string[] = [];
     again.on('event:received', (batch) => liveIds.push(...batch.map((e) => e.objectId!)));
     await connected(again);
-    const caught = await again.emitWithAck('feed:catch-up', { lastEventId: lastSeen!.id, lastDeliveryId: lastDelivery });
+    const caught = await again.emitWithAck('feed:catch-up', {
+      lastEventId: lastSeen!.id,
+      lastDeliveryId: lastDelivery,
+    });
     expect(caught.truncated).toBe(false);
     expect(caught.events.map((e) => e.objectId)).toEqual(missed.map((u) => u.id));
     expect(caught.deliveries).toHaveLength(5);

@@ -28,7 +28,11 @@ type EngineConnection = Socket['conn'];
  */
 export function createSocketPublisher(minIntervalMs = 2) {
   let io: Io | null = null;
-  const queues = { events: [] as EventSummary[], deliveries: [] as DeliverySummary[], users: new Map<string, UserSummary>() };
+  const queues = {
+    events: [] as EventSummary[],
+    deliveries: [] as DeliverySummary[],
+    users: new Map<string, UserSummary>(),
+  };
   let timer: NodeJS.Immediate | NodeJS.Timeout | null = null;
   let lastFlush = 0;
 
@@ -122,7 +126,12 @@ export function attachRealtime(
   http: HttpServer,
   deps: RealtimeDeps,
   socketPublisher: SocketPublisher,
-  opts: { sessionRecheckMs?: number; allowedHosts?: readonly string[] | null; handshakeTimeoutMs?: number; catchUpPerMinute?: number } = {},
+  opts: {
+    sessionRecheckMs?: number;
+    allowedHosts?: readonly string[] | null;
+    handshakeTimeoutMs?: number;
+    catchUpPerMinute?: number;
+  } = {},
 ): Io {
   const allowedHosts = opts.allowedHosts ?? null;
   const catchUpPerMinute = opts.catchUpPerMinute ?? CATCH_UP_PER_MINUTE;
@@ -208,7 +217,11 @@ export function attachRealtime(
       const t = Date.now();
       if (t - catchUps.start >= 60_000) catchUps = { start: t, count: 0 };
       if (++catchUps.count > catchUpPerMinute) {
-        if (catchUps.count === catchUpPerMinute + 1) deps.logger.warn({ operator: (socket.data.operator as { email?: string } | undefined)?.email }, 'catch-up requests over the per-connection limit');
+        if (catchUps.count === catchUpPerMinute + 1)
+          deps.logger.warn(
+            { operator: (socket.data.operator as { email?: string } | undefined)?.email },
+            'catch-up requests over the per-connection limit',
+          );
         ack({ events: [], deliveries: [], truncated: true, rateLimited: true });
         return;
       }

@@ -57,7 +57,9 @@ export async function classifyPage(
     if (asked.length >= ASKS_AT_ONCE) await asked[asked.length - ASKS_AT_ONCE];
     const answer = clerk.listUsers({ userIds: batch.map((b) => b.id), limit: ID_BATCH }).then((found) => {
       const present = new Set(found.map((u) => u.id));
-      return batch.filter((b) => !present.has(b.id)).map((b): NewFinding => ({ userId: b.id, class: 'deleted', diff: [], label: b.primaryEmail }));
+      return batch
+        .filter((b) => !present.has(b.id))
+        .map((b): NewFinding => ({ userId: b.id, class: 'deleted', diff: [], label: b.primaryEmail }));
     });
     answer.catch(() => undefined); // rethrown below, where they are all awaited
     asked.push(answer);
@@ -67,7 +69,11 @@ export async function classifyPage(
     for (const r of rows) {
       if (page.has(r.id)) locals.set(r.id, r);
       // the window is half-open for this question: a user created at `to` belongs to the next one
-      else if (!r.deleted && !skip.has(r.id) && !(w.to && r.clerkCreatedAt && r.clerkCreatedAt.getTime() >= w.to.getTime())) {
+      else if (
+        !r.deleted &&
+        !skip.has(r.id) &&
+        !(w.to && r.clerkCreatedAt && r.clerkCreatedAt.getTime() >= w.to.getTime())
+      ) {
         candidates.push({ id: r.id, primaryEmail: r.primaryEmail });
         if (candidates.length === ID_BATCH) {
           await ask(candidates);
@@ -84,7 +90,7 @@ export async function classifyPage(
     after = { createdAt: last.clerkCreatedAt!, id: last.id };
   }
   // the last window is open: it also holds the users kept here without a created_at
-  for (let afterId: string | null = null; w.to === null; ) {
+  for (let afterId: string | null = null; w.to === null;) {
     const last = await take(await store.usersWithoutCreatedAt(afterId, WINDOW_BATCH));
     if (!last) break;
     afterId = last.id;
@@ -111,13 +117,18 @@ export async function classifyPage(
     // A webhook wrote a newer version than this page shows: not drift (a resync now would not step back either).
     // Unless that version is dated further ahead of the clock than a webhook may be: then it is not Clerk's,
     // and it is drift like any other difference (the fix writes Clerk's answer over it).
-    if (local.clerkUpdatedAt && local.clerkUpdatedAt.getTime() > u.updated_at && local.clerkUpdatedAt.getTime() - at.getTime() <= MAX_VERSION_AHEAD_MS) {
+    if (
+      local.clerkUpdatedAt &&
+      local.clerkUpdatedAt.getTime() > u.updated_at &&
+      local.clerkUpdatedAt.getTime() - at.getTime() <= MAX_VERSION_AHEAD_MS
+    ) {
       inSync++;
       continue;
     }
     // The same bytes are the same user: only a copy that differs is parsed and diffed (most of a page is
     // neither stale nor touched since its copy was written, and parse + diff cost 4× the comparison).
-    const diff = local.data === JSON.stringify(u) ? [] : diffUsers(parse(local.data), u as unknown as Record<string, unknown>);
+    const diff =
+      local.data === JSON.stringify(u) ? [] : diffUsers(parse(local.data), u as unknown as Record<string, unknown>);
     if (diff.length === 0) {
       inSync++;
       inSyncIds.push(u.id);

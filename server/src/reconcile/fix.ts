@@ -37,12 +37,17 @@ export function createFixer(deps: {
       const batch = await repo.unfixedBatch(id, userIds ?? null, afterId, ID_BATCH);
       if (batch.length === 0) break;
       const fetchedAt = clock();
-      const current = new Map((await clerk.listUsers({ userIds: batch.map((f) => f.userId), limit: ID_BATCH })).map((u) => [u.id, u]));
+      const current = new Map(
+        (await clerk.listUsers({ userIds: batch.map((f) => f.userId), limit: ID_BATCH })).map((u) => [u.id, u]),
+      );
       const byResult = new Map<ResyncResult['result'], number[]>();
       for (const f of batch) {
         let result: ResyncResult['result'];
         try {
-          const applied = await deps.resync.applyClerkState(f.userId, current.get(f.userId) ?? null, { source: 'reconcile', fetchedAt });
+          const applied = await deps.resync.applyClerkState(f.userId, current.get(f.userId) ?? null, {
+            source: 'reconcile',
+            fetchedAt,
+          });
           result = applied.result;
           if (applied.note) {
             noted++;
@@ -57,14 +62,21 @@ export function createFixer(deps: {
         byResult.set(result, [...(byResult.get(result) ?? []), f.id]);
       }
       await repo.markFixed(byResult, clock());
-      for (const row of await repo.userSummaries(batch.map((f) => f.userId))) deps.publisher.userChanged(toUserSummary(row));
+      for (const row of await repo.userSummaries(batch.map((f) => f.userId)))
+        deps.publisher.userChanged(toUserSummary(row));
       afterId = batch[batch.length - 1]!.id;
       if (batch.length < ID_BATCH) break;
     }
     const fixed = Object.values(results).reduce((a, b) => a + b, 0);
     const run = await view.requireRun(id);
     const dto = await view.toDto(run);
-    await deps.audit.record(actor, 'reconcile_fix', id, { runId: id, requested: userIds ?? 'all', fixed, results, ...(noted ? { notes, noted } : {}) });
+    await deps.audit.record(actor, 'reconcile_fix', id, {
+      runId: id,
+      requested: userIds ?? 'all',
+      fixed,
+      results,
+      ...(noted ? { notes, noted } : {}),
+    });
     deps.publisher.reconcileProgress(dto);
     return { runId: id, fixed, results, unfixed: dto.unfixed };
   }
@@ -73,7 +85,8 @@ export function createFixer(deps: {
     /** Fixes the run's unfixed findings (all, or those of `userIds`); 409 while this server fixes that run already. */
     async fix(id: number, userIds: string[] | undefined, actor: string): Promise<ReconcileFixResult> {
       await view.requireRun(id);
-      if (fixing.has(id)) throw new AppError('fix_running', 409, `Run ${id} is being fixed already; wait for it to finish`);
+      if (fixing.has(id))
+        throw new AppError('fix_running', 409, `Run ${id} is being fixed already; wait for it to finish`);
       fixing.add(id);
       try {
         return await fixRun(id, userIds, actor);

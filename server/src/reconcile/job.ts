@@ -32,8 +32,17 @@ const HELD = 1;
  * Where the run's windows are cut: where the local copy's users are evenly spread (it rarely differs much from
  * Clerk's), or, when it holds less than half of Clerk's users, evenly between Clerk's oldest and newest.
  */
-async function plan(clerk: ClerkClient, store: PageStore, total: number, settings: JobSettings): Promise<WindowState[]> {
-  const parts = windowCount(total, { pageSize: settings.pageSize, pagesPerWindow: settings.pagesPerWindow, parallel: settings.parallelWindows });
+async function plan(
+  clerk: ClerkClient,
+  store: PageStore,
+  total: number,
+  settings: JobSettings,
+): Promise<WindowState[]> {
+  const parts = windowCount(total, {
+    pageSize: settings.pageSize,
+    pagesPerWindow: settings.pagesPerWindow,
+    parallel: settings.parallelWindows,
+  });
   if (parts < 2) return planWindows([]);
   const local = await store.createdAtCuts(parts);
   if (local.counted * 2 >= total) return planWindows(local.cuts.map((d) => d.getTime()));
@@ -189,7 +198,10 @@ export function createJobRunner(deps: {
     const final = await repo.getRun(run.id);
     if (final) {
       const dto = await view.toDto(final);
-      logger.info({ runId: run.id, status: dto.status, checked: dto.checked, found: dto.found, stop: self.stop }, 'reconcile stopped');
+      logger.info(
+        { runId: run.id, status: dto.status, checked: dto.checked, found: dto.found, stop: self.stop },
+        'reconcile stopped',
+      );
       deps.publisher.reconcileFinished(dto);
     }
   }
@@ -197,7 +209,12 @@ export function createJobRunner(deps: {
   return {
     /** Runs `run` in the background; the caller holds the lock, and the job releases it when it ends. */
     launch(run: RunRow): void {
-      const self: Job = { runId: run.id, stop: null, done: Promise.resolve(), since: { at: Date.now(), checked: run.checked } };
+      const self: Job = {
+        runId: run.id,
+        stop: null,
+        done: Promise.resolve(),
+        since: { at: Date.now(), checked: run.checked },
+      };
       slot.current = self;
       self.done = runJob(run, self)
         .catch((err: unknown) => logger.error({ err, runId: run.id }, 'reconcile job crashed'))

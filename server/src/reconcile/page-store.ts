@@ -51,7 +51,9 @@ export interface PageStore {
 
 export function openPageStore(db: Db): PageStore {
   const path = db.provider === 'sqlite' ? sqlitePathFromUrl(db.url) : null;
-  return path && path !== ':memory:' ? workerStore(path, db.options.busyTimeoutMs ?? 5000, createUsersRepository(db.prisma)) : queryStore(db);
+  return path && path !== ':memory:'
+    ? workerStore(path, db.options.busyTimeoutMs ?? 5000, createUsersRepository(db.prisma))
+    : queryStore(db);
 }
 
 /** The users table's Prisma statements, on the server's own connection. */
@@ -70,7 +72,10 @@ function queryStore(db: Db): PageStore {
 /** One worker thread with its own connection. */
 function connection(path: string, busyTimeoutMs: number) {
   // plain ESM: without the parent's loaders (tsx) it starts in a third of the time
-  const worker = new Worker(new URL('./page-store.worker.mjs', import.meta.url), { workerData: { path, busyTimeoutMs }, execArgv: [] });
+  const worker = new Worker(new URL('./page-store.worker.mjs', import.meta.url), {
+    workerData: { path, busyTimeoutMs },
+    execArgv: [],
+  });
   worker.unref(); // never what keeps the process alive
   const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (err: Error) => void }>();
   let seq = 0;
@@ -112,7 +117,11 @@ function connection(path: string, busyTimeoutMs: number) {
 }
 
 /** Two connections: the next page's rows are read (WAL: readers do not wait) while this page's marks are written. */
-function workerStore(path: string, busyTimeoutMs: number, planning: Pick<ReturnType<typeof createUsersRepository>, 'createdAtCuts'>): PageStore {
+function workerStore(
+  path: string,
+  busyTimeoutMs: number,
+  planning: Pick<ReturnType<typeof createUsersRepository>, 'createdAtCuts'>,
+): PageStore {
   const reader = connection(path, busyTimeoutMs);
   const writer = connection(path, busyTimeoutMs);
   const read = async (statement: SqliteStatement) =>

@@ -118,14 +118,24 @@ describe('reconcile settings', () => {
   });
 
   it('reads a schedule and a budget', () => {
-    const c = parseConfig({ ...base, RECONCILE_INTERVAL: '15m', RECONCILE_RATE_LIMIT: '1000', RECONCILE_BUDGET_SHARE: '0.25' });
+    const c = parseConfig({
+      ...base,
+      RECONCILE_INTERVAL: '15m',
+      RECONCILE_RATE_LIMIT: '1000',
+      RECONCILE_BUDGET_SHARE: '0.25',
+    });
     expect(c.reconcile).toMatchObject({ intervalMs: 900_000, rateLimit: 1000, budgetShare: 0.25 });
     expect(parseConfig({ ...base, RECONCILE_INTERVAL: 'off' }).reconcile.intervalMs).toBeNull();
   });
 
   it('names every wrong value', () => {
     try {
-      parseConfig({ ...base, RECONCILE_INTERVAL: 'sometimes', RECONCILE_BUDGET_SHARE: '2', RECONCILE_RATE_LIMIT: 'lots' });
+      parseConfig({
+        ...base,
+        RECONCILE_INTERVAL: 'sometimes',
+        RECONCILE_BUDGET_SHARE: '2',
+        RECONCILE_RATE_LIMIT: 'lots',
+      });
       expect.unreachable();
     } catch (err) {
       expect(err).toBeInstanceOf(ConfigError);

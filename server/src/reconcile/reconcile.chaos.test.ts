@@ -60,7 +60,9 @@ describe.each(TEST_PROVIDERS)('reconcile convergence under chaos on %s', (provid
     }
     const tChaos = Date.now();
     const messages = clerk.messages();
-    console.log(`[chaos ${provider}] webhooks ${tChaos - t0} ms (activity ${tActivity} ms), ${messages.length} messages`);
+    console.log(
+      `[chaos ${provider}] webhooks ${tChaos - t0} ms (activity ${tActivity} ms), ${messages.length} messages`,
+    );
     const dropped = messages.filter((m) => m.state === 'dropped').length;
     expect(dropped).toBeGreaterThan(messages.length * 0.03);
     expect(messages.filter((m) => m.duplicate).length).toBeGreaterThan(messages.length * 0.05);
@@ -71,7 +73,9 @@ describe.each(TEST_PROVIDERS)('reconcile convergence under chaos on %s', (provid
     expect(run.status).toBe('completed');
     const drift = run.found.missing + run.found.stale + run.found.deleted;
     expect(drift).toBeGreaterThan(0);
-    const fix = await (await s.api(`/api/reconcile/runs/${run.id}/fix`, { method: 'POST', body: '{}' })).json() as ReconcileFixResult;
+    const fix = (await (
+      await s.api(`/api/reconcile/runs/${run.id}/fix`, { method: 'POST', body: '{}' })
+    ).json()) as ReconcileFixResult;
     expect(fix).toMatchObject({ fixed: drift, unfixed: 0 });
     const tFixed = Date.now();
 
@@ -85,7 +89,8 @@ describe.each(TEST_PROVIDERS)('reconcile convergence under chaos on %s', (provid
       expect(JSON.parse(row!.data!)).toEqual(u);
     }
     const deleted = new Set(clerk.store.deletedUserIds());
-    for (const row of local.values()) if (!row.deleted) expect(deleted.has(row.id), `${row.id} alive here only`).toBe(false);
+    for (const row of local.values())
+      if (!row.deleted) expect(deleted.has(row.id), `${row.id} alive here only`).toBe(false);
     for (const id of deleted) if (local.has(id)) expect(local.get(id)!.deleted).toBe(true);
 
     const check = (await (await s.api(`/api/reconcile/runs/${(await reconcile(s)).id}`)).json()) as ReconcileRunDto;

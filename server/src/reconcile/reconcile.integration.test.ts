@@ -6,22 +6,38 @@ import { TEST_PROVIDERS, createTestDb } from '../test/db.ts';
 import { startTestServer, type TestServer } from '../test/harness.ts';
 import { createEmulator, generateSecretKey, generateSigningSecret, type Emulator } from '../../../emulator/emulator.ts';
 import { createClerkClient, type ClerkClient, type ListUsersParams } from '../clerk/clerk-client.ts';
-import type { AuditEntryDto, DriftClass, Page, ReconcileFindingDto, ReconcileFixResult, ReconcileRunDto } from '../contract.ts';
+import type {
+  AuditEntryDto,
+  DriftClass,
+  Page,
+  ReconcileFindingDto,
+  ReconcileFixResult,
+  ReconcileRunDto,
+} from '../contract.ts';
 import { allFindings, json, reconcile, sleep, waitForRun } from './test-support.ts';
 import type { Db } from '../lib/db/client.ts';
 import type { WindowState } from './windows.ts';
 
-const idsOf = (findings: ReconcileFindingDto[], k: DriftClass) => findings.filter((f) => f.class === k).map((f) => f.userId).sort();
+const idsOf = (findings: ReconcileFindingDto[], k: DriftClass) =>
+  findings
+    .filter((f) => f.class === k)
+    .map((f) => f.userId)
+    .sort();
 
 /** The run's created_at windows, as stored with it. */
-const windowsOf = async (db: Db, runId: number) => JSON.parse((await db.prisma.reconcileRun.findUniqueOrThrow({ where: { id: runId } })).windows) as WindowState[];
+const windowsOf = async (db: Db, runId: number) =>
+  JSON.parse((await db.prisma.reconcileRun.findUniqueOrThrow({ where: { id: runId } })).windows) as WindowState[];
 
 /** Pages a run over Clerk's current users takes: each window's users, `pageSize` per page. */
 async function expectedPages(db: Db, runId: number, clerk: Emulator, pageSize: number) {
   const windows = await windowsOf(db, runId);
   const users = clerk.store.users();
   return windows
-    .map((w) => users.filter((u) => (w.from === null || u.created_at >= w.from) && (w.to === null || u.created_at < w.to)).length)
+    .map(
+      (w) =>
+        users.filter((u) => (w.from === null || u.created_at >= w.from) && (w.to === null || u.created_at < w.to))
+          .length,
+    )
     .reduce((sum, n) => sum + Math.ceil(n / pageSize), 0);
 }
 
@@ -41,7 +57,14 @@ describe.each(TEST_PROVIDERS)('reconcile on %s', (provider) => {
   let s: TestServer;
   let clerk: Emulator;
   beforeAll(async () => {
-    clerk = createEmulator({ signingSecret: generateSigningSecret(), secretKey: generateSecretKey(), targets: [], rateLimit: null, timeFactor: 0.001, seed: 5 });
+    clerk = createEmulator({
+      signingSecret: generateSigningSecret(),
+      secretKey: generateSecretKey(),
+      targets: [],
+      rateLimit: null,
+      timeFactor: 0.001,
+      seed: 5,
+    });
     const { url } = await clerk.listen(0);
     // small pages: the run crosses many page boundaries (and created_at ties between them)
     s = await startTestServer(provider, {
@@ -68,7 +91,9 @@ describe.each(TEST_PROVIDERS)('reconcile on %s', (provider) => {
     await clerk.settled();
 
     // 1. drift through the control API: changes Clerk never announced
-    expected.missing.push(...Array.from({ length: 3 }, (_, i) => clerk.createUser({ first_name: `Silent${i}` }, { sendWebhook: false }).id));
+    expected.missing.push(
+      ...Array.from({ length: 3 }, (_, i) => clerk.createUser({ first_name: `Silent${i}` }, { sendWebhook: false }).id),
+    );
     clerk.updateUser(synced[0]!.id, { first_name: 'Renamed' }, { sendWebhook: false });
     clerk.updateUser(synced[1]!.id, { public_metadata: { plan: 'pro' } }, { sendWebhook: false });
     expected.stale.push(synced[0]!.id, synced[1]!.id);
@@ -99,11 +124,21 @@ describe.each(TEST_PROVIDERS)('reconcile on %s', (provider) => {
     clerk.setTimeFactor(0.001);
 
     const run = await reconcile(s);
-    expect(run).toMatchObject({ status: 'completed', startedBy: 'admin@test.local', error: null, progress: 1, etaSeconds: null });
+    expect(run).toMatchObject({
+      status: 'completed',
+      startedBy: 'admin@test.local',
+      error: null,
+      progress: 1,
+      etaSeconds: null,
+    });
     const alive = clerk.store.users().length;
     expect(run.checked).toBe(alive);
     expect(run.totalEstimate).toBe(alive);
-    expect(run.found).toEqual({ missing: expected.missing.length, stale: expected.stale.length, deleted: expected.deleted.length });
+    expect(run.found).toEqual({
+      missing: expected.missing.length,
+      stale: expected.stale.length,
+      deleted: expected.deleted.length,
+    });
     expect(run.inSync).toBe(alive - expected.missing.length - expected.stale.length);
     // one page per 3 users of each window (the windows cut Clerk's list; no page holds two windows' users)
     expect(run.pages).toBe(await expectedPages(s.db, run.id, clerk, 3));
@@ -115,27 +150,44 @@ describe.each(TEST_PROVIDERS)('reconcile on %s', (provider) => {
     expect(findings.find((f) => f.userId === synced[0]!.id)?.diff).toEqual(
       expect.arrayContaining([{ path: 'first_name', kind: 'changed', local: synced[0]!.first_name, clerk: 'Renamed' }]),
     );
-    const byClass = await json<Page<ReconcileFindingDto>>(s.api(`/api/reconcile/runs/${run.id}/findings?class=deleted`));
+    const byClass = await json<Page<ReconcileFindingDto>>(
+      s.api(`/api/reconcile/runs/${run.id}/findings?class=deleted`),
+    );
     expect(byClass.items.map((f) => f.userId).sort()).toEqual([...expected.deleted].sort());
     // the users list shows what the run found
     expect((await s.db.prisma.user.findUniqueOrThrow({ where: { id: synced[1]!.id } })).syncStatus).toBe('drifted');
 
     // fix one selected, then all the rest
     const one = await json<ReconcileFixResult>(
-      s.api(`/api/reconcile/runs/${run.id}/fix`, { method: 'POST', body: JSON.stringify({ userIds: [expected.missing[0]] }) }),
+      s.api(`/api/reconcile/runs/${run.id}/fix`, {
+        method: 'POST',
+        body: JSON.stringify({ userIds: [expected.missing[0]] }),
+      }),
     );
     expect(one).toMatchObject({ fixed: 1, results: { created: 1 }, unfixed: findings.length - 1 });
-    const all = await json<ReconcileFixResult>(s.api(`/api/reconcile/runs/${run.id}/fix`, { method: 'POST', body: '{}' }));
+    const all = await json<ReconcileFixResult>(
+      s.api(`/api/reconcile/runs/${run.id}/fix`, { method: 'POST', body: '{}' }),
+    );
     expect(all).toMatchObject({
       fixed: findings.length - 1,
       unfixed: 0,
-      results: { created: expected.missing.length - 1, updated: expected.stale.length, tombstoned: expected.deleted.length, unchanged: 0 },
+      results: {
+        created: expected.missing.length - 1,
+        updated: expected.stale.length,
+        tombstoned: expected.deleted.length,
+        unchanged: 0,
+      },
     });
     expect((await allFindings(s, run.id)).every((f) => f.fixedAt && f.fixResult)).toBe(true);
 
     // zero drift, and every local user equals Clerk's
     const again = await reconcile(s);
-    expect(again).toMatchObject({ status: 'completed', found: { missing: 0, stale: 0, deleted: 0 }, inSync: alive, unfixed: 0 });
+    expect(again).toMatchObject({
+      status: 'completed',
+      found: { missing: 0, stale: 0, deleted: 0 },
+      inSync: alive,
+      unfixed: 0,
+    });
     for (const u of clerk.store.users()) {
       const row = await s.db.prisma.user.findUniqueOrThrow({ where: { id: u.id } });
       expect(row.deleted).toBe(false);
@@ -150,12 +202,21 @@ describe.each(TEST_PROVIDERS)('reconcile on %s', (provider) => {
     expect(runs.items.slice(0, 2).map((r) => r.id)).toEqual([again.id, run.id]);
     const history = await json<{ runId: number; missing: number }[]>(s.api('/api/reconcile/drift-history'));
     expect(history.slice(-2)).toEqual([
-      expect.objectContaining({ runId: run.id, missing: expected.missing.length, stale: expected.stale.length, deleted: expected.deleted.length }),
+      expect.objectContaining({
+        runId: run.id,
+        missing: expected.missing.length,
+        stale: expected.stale.length,
+        deleted: expected.deleted.length,
+      }),
       expect.objectContaining({ runId: again.id, missing: 0, stale: 0, deleted: 0 }),
     ]);
     const fixes = await json<Page<AuditEntryDto>>(s.api('/api/audit?action=reconcile_fix'));
     expect(fixes.items).toHaveLength(2);
-    expect(fixes.items[0]).toMatchObject({ actor: 'admin@test.local', target: String(run.id), summary: { fixed: findings.length - 1, requested: 'all' } });
+    expect(fixes.items[0]).toMatchObject({
+      actor: 'admin@test.local',
+      target: String(run.id),
+      summary: { fixed: findings.length - 1, requested: 'all' },
+    });
     const starts = await json<Page<AuditEntryDto>>(s.api('/api/audit?action=reconcile_start&actor=admin@test.local'));
     expect(starts.items.map((e) => e.target)).toEqual([String(again.id), String(run.id)]);
     // progress went out live, and the end
@@ -168,10 +229,20 @@ describe.each(TEST_PROVIDERS)('reconcile on %s', (provider) => {
     await clerk.settled();
     await json(s.api(`/api/users/${u.id}/resync`, { method: 'POST' }));
     const entries = await json<Page<AuditEntryDto>>(s.api('/api/audit?action=resync'));
-    expect(entries.items[0]).toMatchObject({ actor: 'admin@test.local', action: 'resync', target: u.id, summary: { result: 'unchanged' } });
-    const delivery = await s.db.prisma.delivery.findFirstOrThrow({ where: { verified: true }, orderBy: { id: 'desc' } });
+    expect(entries.items[0]).toMatchObject({
+      actor: 'admin@test.local',
+      action: 'resync',
+      target: u.id,
+      summary: { result: 'unchanged' },
+    });
+    const delivery = await s.db.prisma.delivery.findFirstOrThrow({
+      where: { verified: true },
+      orderBy: { id: 'desc' },
+    });
     await json(s.api(`/api/deliveries/${delivery.id}/replay`, { method: 'POST' }));
-    await json(s.api('/api/deliveries/replay', { method: 'POST', body: JSON.stringify({ filter: { outcome: 'failed' } }) }));
+    await json(
+      s.api('/api/deliveries/replay', { method: 'POST', body: JSON.stringify({ filter: { outcome: 'failed' } }) }),
+    );
     const replays = await json<Page<AuditEntryDto>>(s.api('/api/audit?limit=2'));
     expect(replays.items.map((e) => e.action)).toEqual(['replay_bulk', 'replay']);
     expect(replays.items[1]).toMatchObject({ target: String(delivery.id), summary: { outcome: 'duplicate' } });
@@ -183,7 +254,10 @@ describe.each(TEST_PROVIDERS)('reconcile on %s', (provider) => {
     expect((await s.api('/api/reconcile/runs/abc')).status).toBe(400);
     const last = (await json<Page<ReconcileRunDto>>(s.api('/api/reconcile/runs?limit=1'))).items[0]!;
     expect((await s.api(`/api/reconcile/runs/${last.id}/cancel`, { method: 'POST' })).status).toBe(409);
-    expect((await s.api(`/api/reconcile/runs/${last.id}/fix`, { method: 'POST', body: JSON.stringify({ userIds: [] }) })).status).toBe(400);
+    expect(
+      (await s.api(`/api/reconcile/runs/${last.id}/fix`, { method: 'POST', body: JSON.stringify({ userIds: [] }) }))
+        .status,
+    ).toBe(400);
   });
 });
 
@@ -196,7 +270,15 @@ describe.each(TEST_PROVIDERS)('reconcile across restarts and instances on %s', (
       db,
       secrets: [clerk.signingSecret],
       clerk: client,
-      reconcile: { pageSize: opts.pageSize ?? 4, pagesPerWindow: 2, rateLimit: 1_000_000, budgetShare: 1, heartbeatMs: 50, lockTtlMs: opts.lockTtlMs ?? 2_000, watchMs: 50 },
+      reconcile: {
+        pageSize: opts.pageSize ?? 4,
+        pagesPerWindow: 2,
+        rateLimit: 1_000_000,
+        budgetShare: 1,
+        heartbeatMs: 50,
+        lockTtlMs: opts.lockTtlMs ?? 2_000,
+        watchMs: 50,
+      },
     });
     servers.push(s);
     return s;
@@ -204,7 +286,14 @@ describe.each(TEST_PROVIDERS)('reconcile across restarts and instances on %s', (
   const client = () => createClerkClient({ apiUrl: clerk.url!, secretKey: clerk.secretKey });
 
   beforeAll(async () => {
-    clerk = createEmulator({ signingSecret: generateSigningSecret(), secretKey: generateSecretKey(), targets: [], rateLimit: null, timeFactor: 0.001, seed: 7 });
+    clerk = createEmulator({
+      signingSecret: generateSigningSecret(),
+      secretKey: generateSecretKey(),
+      targets: [],
+      rateLimit: null,
+      timeFactor: 0.001,
+      seed: 7,
+    });
     await clerk.listen(0);
   });
   afterEach(async () => {
@@ -251,7 +340,12 @@ describe.each(TEST_PROVIDERS)('reconcile across restarts and instances on %s', (
     // B continued each window after A's cursor for it, never from a window's start again, and walked no
     // window A had finished
     const pageCalls = calls.filter((c) => !c.userIds);
-    const windowOf = (c: ListUsersParams) => stored.findIndex((w) => (w.to === null ? c.createdAtBefore === undefined : c.createdAtBefore === w.to) && (w.from === null ? c.createdAtAfter === undefined : c.createdAtAfter === w.from - 1));
+    const windowOf = (c: ListUsersParams) =>
+      stored.findIndex(
+        (w) =>
+          (w.to === null ? c.createdAtBefore === undefined : c.createdAtBefore === w.to) &&
+          (w.from === null ? c.createdAtAfter === undefined : c.createdAtAfter === w.from - 1),
+      );
     expect(pageCalls.every((c) => windowOf(c) !== -1)).toBe(true);
     for (const [i, w] of stored.entries()) {
       const mine = pageCalls.filter((c) => windowOf(c) === i);
@@ -259,7 +353,12 @@ describe.each(TEST_PROVIDERS)('reconcile across restarts and instances on %s', (
       else if (w.cursor !== null) expect(mine[0]?.startingAfter).toBe(w.cursor);
       expect(mine.slice(1).every((c) => c.startingAfter)).toBe(true);
     }
-    expect(done).toMatchObject({ status: 'completed', checked: alive, found: { missing: 6, stale: 5, deleted: 4 }, inSync: alive - 11 });
+    expect(done).toMatchObject({
+      status: 'completed',
+      checked: alive,
+      found: { missing: 6, stale: 5, deleted: 4 },
+      inSync: alive - 11,
+    });
     expect(done.pages).toBe(await expectedPages(db, started.id, clerk, 2));
     expect(await db.prisma.reconcileFinding.count({ where: { runId: started.id } })).toBe(15);
     expect(await db.prisma.reconcileRun.count()).toBe(1);
@@ -293,7 +392,11 @@ describe.each(TEST_PROVIDERS)('reconcile across restarts and instances on %s', (
         const s = await start(deleting, { pageSize: 3 });
         const run = await reconcile(s);
         // every user listed exactly once: the deleted cursor user was checked (alive then), the rest after it too
-        expect(run).toMatchObject({ status: 'completed', checked: total, found: { missing: total, stale: 0, deleted: 0 } });
+        expect(run).toMatchObject({
+          status: 'completed',
+          checked: total,
+          found: { missing: total, stale: 0, deleted: 0 },
+        });
         expect(await db.prisma.reconcileFinding.count({ where: { runId: run.id } })).toBe(total);
         // that window was walked again from the deleted user's millisecond, without a cursor
         const restarted = calls.filter((c) => c.limit === 3 && !c.userIds && !c.startingAfter);
@@ -313,7 +416,11 @@ describe.each(TEST_PROVIDERS)('reconcile across restarts and instances on %s', (
       reconcile: { rateLimit: 1_000_000, budgetShare: 1, watchMs: 50, intervalMs: 60_000 },
     });
     servers.push(s);
-    await expect.poll(async () => (await db.prisma.reconcileRun.findFirst({ where: { status: 'completed' } }))?.startedBy, { timeout: 10_000 }).toBe('schedule');
+    await expect
+      .poll(async () => (await db.prisma.reconcileRun.findFirst({ where: { status: 'completed' } }))?.startedBy, {
+        timeout: 10_000,
+      })
+      .toBe('schedule');
     await sleep(200); // several watch ticks: the interval has not passed, no second run
     expect(await db.prisma.reconcileRun.count()).toBe(1);
     const audit = await json<Page<AuditEntryDto>>(s.api('/api/audit?actor=schedule'));
@@ -325,7 +432,10 @@ describe.each(TEST_PROVIDERS)('reconcile across restarts and instances on %s', (
     for (let i = 0; i < 12; i++) clerk.createUser({}, { sendWebhook: false });
     const a = await start(slowClient(client(), 30));
     const b = await start(slowClient(client(), 30));
-    const [ra, rb] = await Promise.all([a.api('/api/reconcile', { method: 'POST' }), b.api('/api/reconcile', { method: 'POST' })]);
+    const [ra, rb] = await Promise.all([
+      a.api('/api/reconcile', { method: 'POST' }),
+      b.api('/api/reconcile', { method: 'POST' }),
+    ]);
     expect([ra.status, rb.status].sort()).toEqual([202, 409]);
     const winner = ra.status === 202 ? a : b;
     const loser = ra.status === 202 ? b : a;
@@ -335,7 +445,9 @@ describe.each(TEST_PROVIDERS)('reconcile across restarts and instances on %s', (
     // the other instance sees it running, and can cancel it through the database
     expect((await json<ReconcileRunDto>(loser.api(`/api/reconcile/runs/${run.id}`))).status).toBe('running');
     expect((await loser.api('/api/reconcile', { method: 'POST' })).status).toBe(409);
-    const cancelled = await json<ReconcileRunDto>(loser.api(`/api/reconcile/runs/${run.id}/cancel`, { method: 'POST' }));
+    const cancelled = await json<ReconcileRunDto>(
+      loser.api(`/api/reconcile/runs/${run.id}/cancel`, { method: 'POST' }),
+    );
     expect(cancelled.status).toBe('cancelled');
     await winner.services.reconcile.idle(); // the holder noticed at its next heartbeat and let go
     expect((await db.prisma.reconcileLock.findFirst())?.holder ?? null).toBeNull();
@@ -356,7 +468,14 @@ describe.each(TEST_PROVIDERS)('reconcile against a Clerk that changes under the 
   const imported = new Set<string>();
   let pool: string[] = [];
   beforeAll(async () => {
-    clerk = createEmulator({ signingSecret: generateSigningSecret(), secretKey: generateSecretKey(), targets: [], rateLimit: null, timeFactor: 0.001, seed: 17 });
+    clerk = createEmulator({
+      signingSecret: generateSigningSecret(),
+      secretKey: generateSecretKey(),
+      targets: [],
+      rateLimit: null,
+      timeFactor: 0.001,
+      seed: 17,
+    });
     await clerk.listen(0);
     const inner = createClerkClient({ apiUrl: clerk.url!, secretKey: clerk.secretKey });
     // Clerk changes while the windows are walked: on every other page request a user is deleted — the very
@@ -374,12 +493,18 @@ describe.each(TEST_PROVIDERS)('reconcile against a Clerk that changes under the 
           clerk.deleteUser(id, { sendWebhook: false });
           const users = clerk.store.users();
           const twin = users[calls.length % users.length]!;
-          imported.add(clerk.createUser(calls.length % 3 === 0 ? {} : { created_at: twin.created_at }, { sendWebhook: false }).id);
+          imported.add(
+            clerk.createUser(calls.length % 3 === 0 ? {} : { created_at: twin.created_at }, { sendWebhook: false }).id,
+          );
         }
         return inner.listUsers(p);
       },
     };
-    s = await startTestServer(provider, { secrets: [clerk.signingSecret], clerk: changing, reconcile: { pageSize: 25, pagesPerWindow: 4, rateLimit: 1_000_000, budgetShare: 1 } });
+    s = await startTestServer(provider, {
+      secrets: [clerk.signingSecret],
+      clerk: changing,
+      reconcile: { pageSize: 25, pagesPerWindow: 4, rateLimit: 1_000_000, budgetShare: 1 },
+    });
     clerk.addTarget(`${s.url}/api/webhooks/clerk`);
   });
   afterAll(async () => {
@@ -433,8 +558,13 @@ describe.each(TEST_PROVIDERS)('reconcile against a Clerk that changes under the 
     expect(idsOf(second, 'missing').every((id) => imported.has(id))).toBe(true);
     await json(s.api(`/api/reconcile/runs/${again.id}/fix`, { method: 'POST', body: '{}' }));
     const last = await reconcile(s);
-    expect(last).toMatchObject({ status: 'completed', found: { missing: 0, stale: 0, deleted: 0 }, inSync: clerk.store.users().length });
-    for (const u of clerk.store.users()) expect(JSON.parse((await s.db.prisma.user.findUniqueOrThrow({ where: { id: u.id } })).data!)).toEqual(u);
+    expect(last).toMatchObject({
+      status: 'completed',
+      found: { missing: 0, stale: 0, deleted: 0 },
+      inSync: clerk.store.users().length,
+    });
+    for (const u of clerk.store.users())
+      expect(JSON.parse((await s.db.prisma.user.findUniqueOrThrow({ where: { id: u.id } })).data!)).toEqual(u);
   });
 });
 
@@ -442,7 +572,14 @@ describe.each(TEST_PROVIDERS)('reconcile with many users in one millisecond on %
   let clerk: Emulator;
   let s: TestServer;
   beforeAll(async () => {
-    clerk = createEmulator({ signingSecret: generateSigningSecret(), secretKey: generateSecretKey(), targets: [], rateLimit: null, timeFactor: 0.001, seed: 29 });
+    clerk = createEmulator({
+      signingSecret: generateSigningSecret(),
+      secretKey: generateSecretKey(),
+      targets: [],
+      rateLimit: null,
+      timeFactor: 0.001,
+      seed: 29,
+    });
     await clerk.listen(0);
     s = await startTestServer(provider, {
       secrets: [clerk.signingSecret],
@@ -457,34 +594,51 @@ describe.each(TEST_PROVIDERS)('reconcile with many users in one millisecond on %
     await s?.close();
   });
 
-  it.each(['exclusive', 'inclusive'] as const)('neither drops nor repeats tied users at window bounds (Clerk bounds %s)', async (bounds) => {
-    clerk.setUserList({ createdAtBounds: bounds });
-    // bulk imports: 20 users in each of 5 milliseconds, so the windows are cut at milliseconds many share
-    const T = 1_700_000_000_000 + (bounds === 'inclusive' ? 100 : 0);
-    const synced = Array.from({ length: 100 }, (_, i) => clerk.createUser({ created_at: T + (i % 5) }));
-    await clerk.settled();
-    const expected: Record<DriftClass, string[]> = { missing: [], stale: [], deleted: [] };
-    expected.missing.push(...Array.from({ length: 10 }, (_, i) => clerk.createUser({ created_at: T + (i % 5) }, { sendWebhook: false }).id));
-    for (const u of synced.filter((_, i) => i % 9 === 0)) {
-      clerk.updateUser(u.id, { last_name: 'Tied' }, { sendWebhook: false });
-      expected.stale.push(u.id);
-    }
-    for (const u of synced.filter((_, i) => i % 11 === 5 && i % 9 !== 0)) {
-      clerk.deleteUser(u.id, { sendWebhook: false });
-      expected.deleted.push(u.id);
-    }
-    try {
-      const run = await reconcile(s);
-      const alive = clerk.store.users().length;
-      expect(run).toMatchObject({ status: 'completed', checked: alive, inSync: alive - expected.missing.length - expected.stale.length });
-      const windows = (JSON.parse((await s.db.prisma.reconcileRun.findUniqueOrThrow({ where: { id: run.id } })).windows) as WindowState[]).map((w) => w.from);
-      expect(windows.filter((from) => from !== null && from > T && from < T + 5).length).toBeGreaterThan(0);
-      const findings = await allFindings(s, run.id);
-      for (const k of ['missing', 'stale', 'deleted'] as const) expect(idsOf(findings, k)).toEqual([...expected[k]].sort());
-      await json(s.api(`/api/reconcile/runs/${run.id}/fix`, { method: 'POST', body: '{}' }));
-      expect((await reconcile(s)).found).toEqual({ missing: 0, stale: 0, deleted: 0 });
-    } finally {
-      clerk.setUserList({ createdAtBounds: 'exclusive' });
-    }
-  });
+  it.each(['exclusive', 'inclusive'] as const)(
+    'neither drops nor repeats tied users at window bounds (Clerk bounds %s)',
+    async (bounds) => {
+      clerk.setUserList({ createdAtBounds: bounds });
+      // bulk imports: 20 users in each of 5 milliseconds, so the windows are cut at milliseconds many share
+      const T = 1_700_000_000_000 + (bounds === 'inclusive' ? 100 : 0);
+      const synced = Array.from({ length: 100 }, (_, i) => clerk.createUser({ created_at: T + (i % 5) }));
+      await clerk.settled();
+      const expected: Record<DriftClass, string[]> = { missing: [], stale: [], deleted: [] };
+      expected.missing.push(
+        ...Array.from(
+          { length: 10 },
+          (_, i) => clerk.createUser({ created_at: T + (i % 5) }, { sendWebhook: false }).id,
+        ),
+      );
+      for (const u of synced.filter((_, i) => i % 9 === 0)) {
+        clerk.updateUser(u.id, { last_name: 'Tied' }, { sendWebhook: false });
+        expected.stale.push(u.id);
+      }
+      for (const u of synced.filter((_, i) => i % 11 === 5 && i % 9 !== 0)) {
+        clerk.deleteUser(u.id, { sendWebhook: false });
+        expected.deleted.push(u.id);
+      }
+      try {
+        const run = await reconcile(s);
+        const alive = clerk.store.users().length;
+        expect(run).toMatchObject({
+          status: 'completed',
+          checked: alive,
+          inSync: alive - expected.missing.length - expected.stale.length,
+        });
+        const windows = (
+          JSON.parse(
+            (await s.db.prisma.reconcileRun.findUniqueOrThrow({ where: { id: run.id } })).windows,
+          ) as WindowState[]
+        ).map((w) => w.from);
+        expect(windows.filter((from) => from !== null && from > T && from < T + 5).length).toBeGreaterThan(0);
+        const findings = await allFindings(s, run.id);
+        for (const k of ['missing', 'stale', 'deleted'] as const)
+          expect(idsOf(findings, k)).toEqual([...expected[k]].sort());
+        await json(s.api(`/api/reconcile/runs/${run.id}/fix`, { method: 'POST', body: '{}' }));
+        expect((await reconcile(s)).found).toEqual({ missing: 0, stale: 0, deleted: 0 });
+      } finally {
+        clerk.setUserList({ createdAtBounds: 'exclusive' });
+      }
+    },
+  );
 });

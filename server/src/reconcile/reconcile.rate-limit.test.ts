@@ -13,7 +13,12 @@ import { json, reconcile } from './test-support.ts';
  * The emulator enforcing 10 requests / 1 s, and a server whose reconcile may use all of it. Its deep offsets
  * time out early (past 40 rows), as Clerk's do on a large list: a run must page by cursor to complete at all.
  */
-async function limited(seed: number, pageSize: number, wrap: (c: ClerkClient) => ClerkClient = (c) => c, pagesPerWindow = 16) {
+async function limited(
+  seed: number,
+  pageSize: number,
+  wrap: (c: ClerkClient) => ClerkClient = (c) => c,
+  pagesPerWindow = 16,
+) {
   const clerk = createEmulator({
     signingSecret: generateSigningSecret(),
     secretKey: generateSecretKey(),
@@ -27,7 +32,9 @@ async function limited(seed: number, pageSize: number, wrap: (c: ClerkClient) =>
   const statuses: number[] = [];
   const s = await startTestServer('sqlite', {
     secrets: [clerk.signingSecret],
-    clerk: wrap(createClerkClient({ apiUrl: url, secretKey: clerk.secretKey, onResponse: (status) => statuses.push(status) })),
+    clerk: wrap(
+      createClerkClient({ apiUrl: url, secretKey: clerk.secretKey, onResponse: (status) => statuses.push(status) }),
+    ),
     reconcile: { rateLimit: 10, windowMs: 1_000, budgetShare: 1, pageSize, pagesPerWindow },
   });
   clerk.addTarget(`${s.url}/api/webhooks/clerk`);
@@ -55,7 +62,9 @@ describe('reconcile within the rate limit', () => {
 
     const run = await reconcile(s);
     expect(run).toMatchObject({ status: 'completed', checked: 120, found: { missing: 30, stale: 10, deleted: 10 } });
-    const fix = await json<ReconcileFixResult>(s.api(`/api/reconcile/runs/${run.id}/fix`, { method: 'POST', body: '{}' }));
+    const fix = await json<ReconcileFixResult>(
+      s.api(`/api/reconcile/runs/${run.id}/fix`, { method: 'POST', body: '{}' }),
+    );
     expect(fix).toMatchObject({ fixed: 50, unfixed: 0 });
     const again = await reconcile(s);
     expect(again.found).toEqual({ missing: 0, stale: 0, deleted: 0 });
@@ -76,22 +85,29 @@ describe('reconcile with several windows walked at once, within the rate limit',
   beforeAll(async () => {
     // Clerk answers slower than the spacing (250 ms against 105): the budget has to keep several requests open,
     // one per window walked
-    const slow = <A extends unknown[], R>(fn: (...a: A) => Promise<R>) => async (...a: A): Promise<R> => {
-      open++;
-      mostOpen = Math.max(mostOpen, open);
-      try {
-        await new Promise((r) => setTimeout(r, 250));
-        return await fn(...a);
-      } finally {
-        open--;
-      }
-    };
-    ({ clerk, s, statuses } = await limited(12, 20, (inner) => ({
-      ...inner,
-      listUsers: slow(inner.listUsers),
-      countUsers: slow(inner.countUsers),
-      getUser: slow(inner.getUser),
-    }), 2));
+    const slow =
+      <A extends unknown[], R>(fn: (...a: A) => Promise<R>) =>
+      async (...a: A): Promise<R> => {
+        open++;
+        mostOpen = Math.max(mostOpen, open);
+        try {
+          await new Promise((r) => setTimeout(r, 250));
+          return await fn(...a);
+        } finally {
+          open--;
+        }
+      };
+    ({ clerk, s, statuses } = await limited(
+      12,
+      20,
+      (inner) => ({
+        ...inner,
+        listUsers: slow(inner.listUsers),
+        countUsers: slow(inner.countUsers),
+        getUser: slow(inner.getUser),
+      }),
+      2,
+    ));
   });
   afterAll(async () => {
     await clerk?.close();

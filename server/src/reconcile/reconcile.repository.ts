@@ -49,7 +49,13 @@ export function createReconcileRepository(database: Db) {
     // ---- runs ----
     createRun(data: { startedBy: string; instance: string; at: Date }): Promise<RunRow> {
       return db.reconcileRun.create({
-        data: { status: 'running', startedBy: data.startedBy, startedAt: data.at, lockedBy: data.instance, heartbeatAt: data.at },
+        data: {
+          status: 'running',
+          startedBy: data.startedBy,
+          startedAt: data.at,
+          lockedBy: data.instance,
+          heartbeatAt: data.at,
+        },
       });
     },
     getRun: (id: number) => db.reconcileRun.findUnique({ where: { id } }),
@@ -65,7 +71,8 @@ export function createReconcileRepository(database: Db) {
       const kept = more ? rows.slice(0, limit) : rows;
       return { rows: kept, nextCursor: more ? kept[kept.length - 1]!.id : null };
     },
-    setTotalEstimate: (id: number, totalEstimate: number) => db.reconcileRun.update({ where: { id }, data: { totalEstimate } }),
+    setTotalEstimate: (id: number, totalEstimate: number) =>
+      db.reconcileRun.update({ where: { id }, data: { totalEstimate } }),
     /** The run's windows as planned (windows.ts), before its first page. */
     setWindows: (id: number, windows: string) => db.reconcileRun.update({ where: { id }, data: { windows } }),
     /** Claims a run for this instance (start or resume). */
@@ -73,17 +80,32 @@ export function createReconcileRepository(database: Db) {
       db.reconcileRun.update({ where: { id }, data: { lockedBy: instance, heartbeatAt: at } }),
     /** false when the run is no longer running (cancelled from another instance) */
     async heartbeatRun(id: number, instance: string, at: Date): Promise<boolean> {
-      const r = await db.reconcileRun.updateMany({ where: { id, status: 'running' }, data: { lockedBy: instance, heartbeatAt: at } });
+      const r = await db.reconcileRun.updateMany({
+        where: { id, status: 'running' },
+        data: { lockedBy: instance, heartbeatAt: at },
+      });
       return r.count === 1;
     },
     /** Ends a running run; false when it had ended already. */
-    async finishRun(id: number, status: Exclude<ReconcileStatus, 'running'>, at: Date, error: string | null = null): Promise<boolean> {
-      const r = await db.reconcileRun.updateMany({ where: { id, status: 'running' }, data: { status, finishedAt: at, error } });
+    async finishRun(
+      id: number,
+      status: Exclude<ReconcileStatus, 'running'>,
+      at: Date,
+      error: string | null = null,
+    ): Promise<boolean> {
+      const r = await db.reconcileRun.updateMany({
+        where: { id, status: 'running' },
+        data: { status, finishedAt: at, error },
+      });
       return r.count === 1;
     },
     async unfixedCounts(runIds: number[]): Promise<Map<number, number>> {
       if (runIds.length === 0) return new Map();
-      const groups = await db.reconcileFinding.groupBy({ by: ['runId'], where: { runId: { in: runIds }, fixedAt: null }, _count: { _all: true } });
+      const groups = await db.reconcileFinding.groupBy({
+        by: ['runId'],
+        where: { runId: { in: runIds }, fixedAt: null },
+        _count: { _all: true },
+      });
       return new Map(groups.map((g) => [g.runId, g._count._all]));
     },
     async driftHistory(limit: number): Promise<DriftPoint[]> {
@@ -93,7 +115,13 @@ export function createReconcileRepository(database: Db) {
         take: limit,
         select: { id: true, finishedAt: true, missing: true, stale: true, deleted: true },
       });
-      return rows.reverse().map((r) => ({ runId: r.id, finishedAt: r.finishedAt!.toISOString(), missing: r.missing, stale: r.stale, deleted: r.deleted }));
+      return rows.reverse().map((r) => ({
+        runId: r.id,
+        finishedAt: r.finishedAt!.toISOString(),
+        missing: r.missing,
+        stale: r.stale,
+        deleted: r.deleted,
+      }));
     },
 
     // ---- one page, atomically ----
@@ -105,8 +133,12 @@ export function createReconcileRepository(database: Db) {
           // model API's createMany took ~90 ms for a page of 1,000 findings.
           const counts: Record<DriftClass, number> = { missing: 0, stale: 0, deleted: 0 };
           for (const k of ['missing', 'stale', 'deleted'] as const) {
-            for (const part of chunks(c.findings.filter((f) => f.class === k), FINDINGS_PER_INSERT)) {
-              counts[k] += await tx.$executeRaw`INSERT INTO "ReconcileFinding" ("runId", "userId", "class", "diff", "label")
+            for (const part of chunks(
+              c.findings.filter((f) => f.class === k),
+              FINDINGS_PER_INSERT,
+            )) {
+              counts[k] +=
+                await tx.$executeRaw`INSERT INTO "ReconcileFinding" ("runId", "userId", "class", "diff", "label")
                 VALUES ${Prisma.join(part.map((f) => Prisma.sql`(${runId}, ${f.userId}, ${k}, ${JSON.stringify(f.diff)}, ${f.label})`))}
                 ON CONFLICT ("runId", "userId") DO NOTHING`;
             }
@@ -138,7 +170,12 @@ export function createReconcileRepository(database: Db) {
     userSummaries: (ids: string[]) => createUsersRepository(db).summariesByIds(ids),
 
     // ---- findings ----
-    async listFindings(runId: number, filter: { class?: DriftClass; unfixed?: boolean }, cursor: number | null, limit: number): Promise<Page<ReconcileFindingDto>> {
+    async listFindings(
+      runId: number,
+      filter: { class?: DriftClass; unfixed?: boolean },
+      cursor: number | null,
+      limit: number,
+    ): Promise<Page<ReconcileFindingDto>> {
       const rows = await db.reconcileFinding.findMany({
         where: {
           runId,
@@ -159,7 +196,10 @@ export function createReconcileRepository(database: Db) {
       }),
     async markFixed(byResult: Map<ResyncResult['result'], number[]>, at: Date): Promise<void> {
       for (const [result, ids] of byResult) {
-        if (ids.length) await updateInChunks(ids, (part) => db.reconcileFinding.updateMany({ where: { id: { in: part } }, data: { fixedAt: at, fixResult: result } }));
+        if (ids.length)
+          await updateInChunks(ids, (part) =>
+            db.reconcileFinding.updateMany({ where: { id: { in: part } }, data: { fixedAt: at, fixResult: result } }),
+          );
       }
     },
 
@@ -175,7 +215,10 @@ export function createReconcileRepository(database: Db) {
       }
       const expired = new Date(at.getTime() - ttlMs);
       const r = await db.reconcileLock.updateMany({
-        where: { id: LOCK_ID, OR: [{ holder: null }, { holder: instance }, { heartbeatAt: null }, { heartbeatAt: { lt: expired } }] },
+        where: {
+          id: LOCK_ID,
+          OR: [{ holder: null }, { holder: instance }, { heartbeatAt: null }, { heartbeatAt: { lt: expired } }],
+        },
         data: { holder: instance, runId, heartbeatAt: at },
       });
       return r.count === 1;
@@ -185,11 +228,17 @@ export function createReconcileRepository(database: Db) {
     },
     /** false when another instance took the lock over (this one stalled past the TTL) */
     async heartbeatLock(instance: string, at: Date): Promise<boolean> {
-      const r = await db.reconcileLock.updateMany({ where: { id: LOCK_ID, holder: instance }, data: { heartbeatAt: at } });
+      const r = await db.reconcileLock.updateMany({
+        where: { id: LOCK_ID, holder: instance },
+        data: { heartbeatAt: at },
+      });
       return r.count === 1;
     },
     async releaseLock(instance: string): Promise<void> {
-      await db.reconcileLock.updateMany({ where: { id: LOCK_ID, holder: instance }, data: { holder: null, runId: null, heartbeatAt: null } });
+      await db.reconcileLock.updateMany({
+        where: { id: LOCK_ID, holder: instance },
+        data: { holder: null, runId: null, heartbeatAt: null },
+      });
     },
     getLock: () => db.reconcileLock.findUnique({ where: { id: LOCK_ID } }),
   };

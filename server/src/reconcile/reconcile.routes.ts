@@ -22,7 +22,11 @@ const FindingsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 const FixBody = z.object({
-  userIds: z.array(z.string().min(1).max(100)).min(1, 'give at least one user id, or leave userIds out to fix all').max(500, 'at most 500 user ids per request; leave userIds out to fix all').optional(),
+  userIds: z
+    .array(z.string().min(1).max(100))
+    .min(1, 'give at least one user id, or leave userIds out to fix all')
+    .max(500, 'at most 500 user ids per request; leave userIds out to fix all')
+    .optional(),
 });
 const HistoryQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) });
 

@@ -10,7 +10,14 @@
 // fix.ts (fixing findings) and run-view.ts (a run as the API shows it).
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type { DriftClass, DriftPoint, Page, ReconcileFindingDto, ReconcileFixResult, ReconcileRunDto } from '../contract.ts';
+import type {
+  DriftClass,
+  DriftPoint,
+  Page,
+  ReconcileFindingDto,
+  ReconcileFixResult,
+  ReconcileRunDto,
+} from '../contract.ts';
 import type { ClerkClient } from '../clerk/clerk-client.ts';
 import type { Publisher } from '../realtime/publisher.ts';
 import type { Logger } from '../lib/logger.ts';
@@ -58,7 +65,18 @@ export function createReconcileService(deps: {
 
   const slot: JobSlot = { current: null };
   const view = createRunView({ repo, clock, slot });
-  const jobs = createJobRunner({ repo, clerk, clerkAhead: deps.clerkAhead ?? clerk, publisher, logger, settings, instance, clock, slot, view });
+  const jobs = createJobRunner({
+    repo,
+    clerk,
+    clerkAhead: deps.clerkAhead ?? clerk,
+    publisher,
+    logger,
+    settings,
+    instance,
+    clock,
+    slot,
+    view,
+  });
   const scheduler = createScheduler({ repo, audit, logger, settings, instance, clock, slot, jobs, view });
   const fixer = createFixer({ repo, clerk, resync: deps.resync, audit, publisher, clock, view });
 
@@ -72,7 +90,8 @@ export function createReconcileService(deps: {
 
     async cancel(id: number): Promise<ReconcileRunDto> {
       const run = await view.requireRun(id);
-      if (run.status !== 'running') throw new AppError('reconcile_not_running', 409, `Reconcile run ${id} is ${run.status}, not running`);
+      if (run.status !== 'running')
+        throw new AppError('reconcile_not_running', 409, `Reconcile run ${id} is ${run.status}, not running`);
       // held by another instance (its heartbeat notices), or orphaned
       if (!(await jobs.cancel(id))) await repo.finishRun(id, 'cancelled', clock(), null);
       return view.toDto(await view.requireRun(id));
@@ -89,7 +108,12 @@ export function createReconcileService(deps: {
       return { items, nextCursor: nextCursor === null ? null : encodeCursor([nextCursor]) };
     },
 
-    async findings(id: number, filter: { class?: DriftClass; unfixed?: boolean }, cursor: number | null, limit: number): Promise<Page<ReconcileFindingDto>> {
+    async findings(
+      id: number,
+      filter: { class?: DriftClass; unfixed?: boolean },
+      cursor: number | null,
+      limit: number,
+    ): Promise<Page<ReconcileFindingDto>> {
       await view.requireRun(id);
       return repo.listFindings(id, filter, cursor, limit);
     },

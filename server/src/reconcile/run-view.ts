@@ -25,9 +25,10 @@ export function createRunView(deps: {
     if (running && total !== null && row.checked > 0) {
       const job = slot.current;
       // the pace this server observed, else the whole run's
-      const pace = job?.runId === row.id && row.checked > job.since.checked
-        ? (Date.now() - job.since.at) / (row.checked - job.since.checked)
-        : (clock().getTime() - row.startedAt.getTime()) / row.checked;
+      const pace =
+        job?.runId === row.id && row.checked > job.since.checked
+          ? (Date.now() - job.since.at) / (row.checked - job.since.checked)
+          : (clock().getTime() - row.startedAt.getTime()) / row.checked;
       etaSeconds = Math.max(0, Math.round((Math.max(0, total - row.checked) * pace) / 1000));
     }
     return {

@@ -19,9 +19,14 @@ export interface ScheduleSettings {
 }
 
 const conflict = (runId: number | undefined) =>
-  new AppError('reconcile_running', 409, `A reconcile is already running${runId ? ` (run ${runId})` : ''}; wait for it or cancel it`, {
-    details: { runId: runId ?? null },
-  });
+  new AppError(
+    'reconcile_running',
+    409,
+    `A reconcile is already running${runId ? ` (run ${runId})` : ''}; wait for it or cancel it`,
+    {
+      details: { runId: runId ?? null },
+    },
+  );
 
 export function createScheduler(deps: {
   repo: ReconcileRepository;
@@ -66,7 +71,9 @@ export function createScheduler(deps: {
         await repo.releaseLock(instance);
         return null;
       }
-      const run = orphan ? await repo.claimRun(orphan.id, instance, now) : await repo.createRun({ startedBy: actor, instance, at: now });
+      const run = orphan
+        ? await repo.claimRun(orphan.id, instance, now)
+        : await repo.createRun({ startedBy: actor, instance, at: now });
       await repo.setLockRun(instance, run.id);
       return { run, resumed: Boolean(orphan) };
     } catch (err) {
@@ -98,7 +105,10 @@ export function createScheduler(deps: {
       const took = await takeOver('schedule', { create: true });
       if (!took) return;
       if (stopped) return void (await repo.releaseLock(instance));
-      await deps.audit.record('schedule', 'reconcile_start', took.run.id, { resumed: took.resumed, intervalMs: settings.intervalMs });
+      await deps.audit.record('schedule', 'reconcile_start', took.run.id, {
+        resumed: took.resumed,
+        intervalMs: settings.intervalMs,
+      });
       jobs.launch(took.run);
     } catch (err) {
       logger.warn({ err }, 'reconcile watch failed');

@@ -2,7 +2,7 @@
 import type { TestServer } from '../test/harness.ts';
 import type { Page, ReconcileFindingDto, ReconcileRunDto } from '../contract.ts';
 
-export const json = async <T,>(r: Response | Promise<Response>): Promise<T> => {
+export const json = async <T>(r: Response | Promise<Response>): Promise<T> => {
   const res = await r;
   const body = (await res.json()) as T;
   if (!res.ok) throw new Error(`${res.status} ${JSON.stringify(body)}`);
@@ -30,10 +30,11 @@ export async function allFindings(s: TestServer, runId: number): Promise<Reconci
   const out: ReconcileFindingDto[] = [];
   let cursor: string | null = null;
   do {
-    const page: Page<ReconcileFindingDto> = await json(s.api(`/api/reconcile/runs/${runId}/findings?limit=500${cursor ? `&cursor=${cursor}` : ''}`));
+    const page: Page<ReconcileFindingDto> = await json(
+      s.api(`/api/reconcile/runs/${runId}/findings?limit=500${cursor ? `&cursor=${cursor}` : ''}`),
+    );
     out.push(...page.items);
     cursor = page.nextCursor;
   } while (cursor);
   return out;
 }
-

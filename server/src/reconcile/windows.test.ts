@@ -7,7 +7,15 @@ import { describe, expect, it } from 'vitest';
 import type { ClerkClient, ListUsersParams } from '../clerk/clerk-client.ts';
 import type { ClerkUserJson } from '../clerk/clerk-json.ts';
 import { ClerkApiError } from '../clerk/clerk-client.ts';
-import { evenCuts, planWindows, takePage, walkWindows, windowCount, type WindowPage, type WindowState } from './windows.ts';
+import {
+  evenCuts,
+  planWindows,
+  takePage,
+  walkWindows,
+  windowCount,
+  type WindowPage,
+  type WindowState,
+} from './windows.ts';
 
 type U = { id: string; created_at: number; seq: number };
 type Bounds = 'exclusive' | 'inclusive';
@@ -28,11 +36,16 @@ function random(seed: number) {
  * Clerk's list in +created_at order (ties in insertion order), answering after a random number of turns.
  * `createdAts`: each user's created_at (repeats = users sharing a millisecond).
  */
-function fakeClerk(createdAts: number[], rnd: () => number, opts: { bounds?: Bounds; deletedCursor?: DeletedCursor; beforeServe?: () => void } = {}) {
+function fakeClerk(
+  createdAts: number[],
+  rnd: () => number,
+  opts: { bounds?: Bounds; deletedCursor?: DeletedCursor; beforeServe?: () => void } = {},
+) {
   let n = 0;
   const list: U[] = [];
   const key = (u: U) => [u.created_at, u.seq] as const;
-  const before = (a: readonly [number, number], b: readonly [number, number]) => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
+  const before = (a: readonly [number, number], b: readonly [number, number]) =>
+    a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
   const add = (created_at: number) => {
     const u = { id: `user_${String(n).padStart(6, '0')}`, created_at, seq: n++ };
     const i = list.findIndex((x) => before(key(u), key(x)));
@@ -44,7 +57,7 @@ function fakeClerk(createdAts: number[], rnd: () => number, opts: { bounds?: Bou
   const calls: ListUsersParams[] = [];
   let open = 0;
   let mostOpen = 0;
-  const later = async <T,>(answer: () => T): Promise<T> => {
+  const later = async <T>(answer: () => T): Promise<T> => {
     open++;
     mostOpen = Math.max(mostOpen, open);
     try {
@@ -66,15 +79,19 @@ function fakeClerk(createdAts: number[], rnd: () => number, opts: { bounds?: Bou
         if (!desc && p.orderBy !== '+created_at') throw new Error(`order_by ${p.orderBy}`);
         let rows = list.filter(
           (u) =>
-            (p.createdAtAfter === undefined || (inclusive ? u.created_at >= p.createdAtAfter : u.created_at > p.createdAtAfter)) &&
-            (p.createdAtBefore === undefined || (inclusive ? u.created_at <= p.createdAtBefore : u.created_at < p.createdAtBefore)),
+            (p.createdAtAfter === undefined ||
+              (inclusive ? u.created_at >= p.createdAtAfter : u.created_at > p.createdAtAfter)) &&
+            (p.createdAtBefore === undefined ||
+              (inclusive ? u.created_at <= p.createdAtBefore : u.created_at < p.createdAtBefore)),
         );
         if (desc) rows = rows.reverse();
         if (p.startingAfter !== undefined) {
           const cursor = list.find((u) => u.id === p.startingAfter);
           if (!cursor) {
-            if (opts.deletedCursor === 'not_found') throw new ClerkApiError(404, 'resource_not_found', 'not found', undefined);
-            if (opts.deletedCursor === 'unprocessable') throw new ClerkApiError(422, 'form_param_value_invalid', 'starting_after is invalid', undefined);
+            if (opts.deletedCursor === 'not_found')
+              throw new ClerkApiError(404, 'resource_not_found', 'not found', undefined);
+            if (opts.deletedCursor === 'unprocessable')
+              throw new ClerkApiError(422, 'form_param_value_invalid', 'starting_after is invalid', undefined);
             return [];
           }
           rows = rows.filter((u) => before(key(cursor), key(u)));
@@ -100,8 +117,18 @@ function fakeClerk(createdAts: number[], rnd: () => number, opts: { bounds?: Bou
 }
 
 /** Walks every window; the pages in the order they were taken. */
-async function walkAll(clerk: Pick<ClerkClient, 'listUsers' | 'getUser'>, windows: WindowState[], o: { pageSize: number; parallel: number; held?: number }) {
-  const walk = walkWindows(windows, { list: clerk, check: clerk, pageSize: o.pageSize, parallel: o.parallel, held: o.held ?? 2 });
+async function walkAll(
+  clerk: Pick<ClerkClient, 'listUsers' | 'getUser'>,
+  windows: WindowState[],
+  o: { pageSize: number; parallel: number; held?: number },
+) {
+  const walk = walkWindows(windows, {
+    list: clerk,
+    check: clerk,
+    pageSize: o.pageSize,
+    parallel: o.parallel,
+    held: o.held ?? 2,
+  });
   const pages: WindowPage[] = [];
   for (let p = await walk.next(); p; p = await walk.next()) pages.push(p);
   await walk.close();
@@ -124,13 +151,16 @@ function expectExact(pages: WindowPage[], initial: U[], gone: Set<string>) {
 /** created_at values with ties: `n` users over about n / perMs milliseconds. */
 const tiedCreatedAts = (n: number, perMs: number, rnd: () => number) => {
   const out: number[] = [];
-  for (let t = 1_000_000; out.length < n; t++) for (let k = Math.floor(rnd() * perMs * 2); k > 0 && out.length < n; k--) out.push(t);
+  for (let t = 1_000_000; out.length < n; t++)
+    for (let k = Math.floor(rnd() * perMs * 2); k > 0 && out.length < n; k--) out.push(t);
   return out;
 };
 
 describe('windows planning', () => {
   it('cuts all of time into disjoint windows, open at both ends', () => {
-    expect(planWindows([])).toEqual([{ from: null, to: null, walkFrom: null, cursor: null, at: null, tied: [], done: false }]);
+    expect(planWindows([])).toEqual([
+      { from: null, to: null, walkFrom: null, cursor: null, at: null, tied: [], done: false },
+    ]);
     const w = planWindows([30, 10, 20, 20, Number.NaN]);
     expect(w.map((x) => [x.from, x.to])).toEqual([
       [null, 10],
@@ -177,8 +207,12 @@ describe('walking the windows', () => {
       const byWindow = expectExact(pages, initial, new Set());
       for (const [i, users] of byWindow) {
         const { from, to } = windows[i]!;
-        expect(users.every((u) => (from === null || u.created_at >= from) && (to === null || u.created_at < to))).toBe(true);
-        expect(users.map((u) => u.id)).toEqual(initial.filter((u) => users.some((x) => x.id === u.id)).map((u) => u.id));
+        expect(users.every((u) => (from === null || u.created_at >= from) && (to === null || u.created_at < to))).toBe(
+          true,
+        );
+        expect(users.map((u) => u.id)).toEqual(
+          initial.filter((u) => users.some((x) => x.id === u.id)).map((u) => u.id),
+        );
       }
       expect(clerk.calls.every((c) => c.offset === undefined && c.orderBy === '+created_at')).toBe(true);
       expect(clerk.calls.filter((c) => c.startingAfter).length).toBeGreaterThan(40);
@@ -202,17 +236,30 @@ describe('walking the windows', () => {
         if (k < 0.3 && list.length > 1) {
           // a user some window's walk just ended a page with: its cursor
           const cursors = clerk.calls.flatMap((c) => (c.startingAfter ? [c.startingAfter] : []));
-          const pick = cursors.length && rnd() < 0.6 ? list.find((u) => u.id === cursors[Math.floor(rnd() * cursors.length)]) : undefined;
+          const pick =
+            cursors.length && rnd() < 0.6
+              ? list.find((u) => u.id === cursors[Math.floor(rnd() * cursors.length)])
+              : undefined;
           const victim = pick ?? list[Math.floor(rnd() * list.length)]!;
           gone.add(victim.id);
           clerk.remove(victim);
-        } else if (k < 0.6 && list.length > 0) clerk.add(list[Math.floor(rnd() * list.length)]!.created_at); // an import, tied with someone
+        } else if (k < 0.6 && list.length > 0)
+          clerk.add(list[Math.floor(rnd() * list.length)]!.created_at); // an import, tied with someone
         else if (k < 0.7) clerk.add((list.at(-1)?.created_at ?? 1_000_000) + 1); // a sign-up
       };
-      clerk = fakeClerk(tiedCreatedAts(300 + Math.floor(rnd() * 300), 1 + rnd() * 5, rnd), rnd, { bounds, deletedCursor, beforeServe: churn });
+      clerk = fakeClerk(tiedCreatedAts(300 + Math.floor(rnd() * 300), 1 + rnd() * 5, rnd), rnd, {
+        bounds,
+        deletedCursor,
+        beforeServe: churn,
+      });
       const initial = [...clerk.list];
-      const windows = planWindows(evenCuts(initial[0]!.created_at, initial.at(-1)!.created_at, 2 + Math.floor(rnd() * 8)));
-      const pages = await walkAll(clerk.client, windows, { pageSize: 10 + Math.floor(rnd() * 20), parallel: 1 + Math.floor(rnd() * 5) });
+      const windows = planWindows(
+        evenCuts(initial[0]!.created_at, initial.at(-1)!.created_at, 2 + Math.floor(rnd() * 8)),
+      );
+      const pages = await walkAll(clerk.client, windows, {
+        pageSize: 10 + Math.floor(rnd() * 20),
+        parallel: 1 + Math.floor(rnd() * 5),
+      });
       expectExact(pages, initial, gone);
       // a walk's first request has no cursor; any other without one is a walk started again
       restarts += clerk.calls.filter((c) => !c.startingAfter && !c.userIds).length - windows.length;
@@ -224,7 +271,9 @@ describe('walking the windows', () => {
   it('resumes a window from its stored state after its cursor user was deleted, skipping the ties it listed', async () => {
     for (const deletedCursor of ['empty', 'not_found', 'unprocessable'] as const) {
       // 40 users in one millisecond: the walk stopped in the middle of them
-      const clerk = fakeClerk([...Array(5).fill(100), ...Array(40).fill(101), ...Array(5).fill(102)], random(3), { deletedCursor });
+      const clerk = fakeClerk([...Array(5).fill(100), ...Array(40).fill(101), ...Array(5).fill(102)], random(3), {
+        deletedCursor,
+      });
       const initial = [...clerk.list];
       const [w] = planWindows([]);
       const first = takePage(w!, 0, initial.slice(0, 20) as unknown as ClerkUserJson[], 20);

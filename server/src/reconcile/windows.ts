@@ -64,14 +64,18 @@ export function windowCount(total: number, o: { pageSize: number; pagesPerWindow
 export function planWindows(cuts: number[]): WindowState[] {
   const points = [...new Set(cuts.filter((c) => Number.isSafeInteger(c)))].sort((a, b) => a - b);
   const bounds = [null, ...points, null];
-  return bounds.slice(1).map((to, i) => ({ from: bounds[i]!, to, walkFrom: null, cursor: null, at: null, tied: [], done: false }));
+  return bounds
+    .slice(1)
+    .map((to, i) => ({ from: bounds[i]!, to, walkFrom: null, cursor: null, at: null, tied: [], done: false }));
 }
 
 /** `parts − 1` cuts spreading [first, last] evenly (when only Clerk's oldest and newest users are known). */
 export function evenCuts(first: number, last: number, parts: number): number[] {
   if (parts < 2 || last <= first) return [];
   const span = last - first + 1;
-  return Array.from({ length: parts - 1 }, (_, i) => first + Math.ceil((span * (i + 1)) / parts)).filter((c) => c > first && c <= last);
+  return Array.from({ length: parts - 1 }, (_, i) => first + Math.ceil((span * (i + 1)) / parts)).filter(
+    (c) => c > first && c <= last,
+  );
 }
 
 /** The request for a window's next page. */
@@ -120,12 +124,19 @@ export function takePage(w: WindowState, index: number, answer: ClerkUserJson[],
   const from = w.at ?? lower;
   const to = done ? w.to : at;
   const local: PageWindow | null =
-    !done && at === null ? null : { from: from === null ? null : new Date(from), to: to === null ? null : new Date(to), exclude: w.at === null ? [] : w.tied };
+    !done && at === null
+      ? null
+      : {
+          from: from === null ? null : new Date(from),
+          to: to === null ? null : new Date(to),
+          exclude: w.at === null ? [] : w.tied,
+        };
   return { index, users, local, next };
 }
 
 /** Clerk refusing a cursor: the user it names is gone (404 or 422; an empty page is checked separately). */
-const cursorRefused = (err: unknown) => err instanceof ClerkApiError && (err.httpStatus === 404 || err.httpStatus === 422);
+const cursorRefused = (err: unknown) =>
+  err instanceof ClerkApiError && (err.httpStatus === 404 || err.httpStatus === 422);
 
 /** The same window walked again from the newest millisecond it saw, without a cursor. */
 const restart = (w: WindowState): WindowState => ({ ...w, walkFrom: w.at ?? w.walkFrom, cursor: null });

@@ -45,7 +45,12 @@ export function createConflictResync(deps: {
       running++;
       deps.resync
         .refreshFromClerk(userId, deps.clerk)
-        .catch((err: unknown) => deps.logger.warn({ err, userId }, 'resync after a conflicting version failed; reconcile will find the copy stale'))
+        .catch((err: unknown) =>
+          deps.logger.warn(
+            { err, userId },
+            'resync after a conflicting version failed; reconcile will find the copy stale',
+          ),
+        )
         .finally(() => {
           running--;
           pump();

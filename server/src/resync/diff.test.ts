@@ -7,7 +7,12 @@ describe('diffUsers', () => {
   });
   it('reports changed, added and removed fields by path', () => {
     const local = { id: 'u', first_name: 'Ada', email_addresses: [{ email_address: 'a@x.io' }], gone: true };
-    const clerk = { id: 'u', first_name: 'Grace', email_addresses: [{ email_address: 'g@x.io' }], public_metadata: { plan: 'pro' } };
+    const clerk = {
+      id: 'u',
+      first_name: 'Grace',
+      email_addresses: [{ email_address: 'g@x.io' }],
+      public_metadata: { plan: 'pro' },
+    };
     expect(diffUsers(local, clerk)).toEqual(
       expect.arrayContaining([
         { path: 'first_name', kind: 'changed', local: 'Ada', clerk: 'Grace' },
@@ -18,7 +23,9 @@ describe('diffUsers', () => {
     );
   });
   it('ignores activity timestamps Clerk changes without a webhook', () => {
-    expect(diffUsers({ id: 'u', last_active_at: 1, last_sign_in_at: 1 }, { id: 'u', last_active_at: 2, last_sign_in_at: 3 })).toEqual([]);
+    expect(
+      diffUsers({ id: 'u', last_active_at: 1, last_sign_in_at: 1 }, { id: 'u', last_active_at: 2, last_sign_in_at: 3 }),
+    ).toEqual([]);
   });
   it('treats a missing side as everything added', () => {
     expect(diffUsers(null, { id: 'u' })).toEqual([{ path: 'id', kind: 'added', local: undefined, clerk: 'u' }]);

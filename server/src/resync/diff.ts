@@ -16,11 +16,18 @@ export function diffUsers(local: Record<string, unknown> | null, clerk: Record<s
 }
 
 /** The differences in volatile fields only: shown beside the drift, never counted as drift. */
-export function volatileDiffs(local: Record<string, unknown> | null, clerk: Record<string, unknown> | null): FieldDiff[] {
+export function volatileDiffs(
+  local: Record<string, unknown> | null,
+  clerk: Record<string, unknown> | null,
+): FieldDiff[] {
   return fieldDiffs(local, clerk, true);
 }
 
-function fieldDiffs(local: Record<string, unknown> | null, clerk: Record<string, unknown> | null, volatile: boolean): FieldDiff[] {
+function fieldDiffs(
+  local: Record<string, unknown> | null,
+  clerk: Record<string, unknown> | null,
+  volatile: boolean,
+): FieldDiff[] {
   // Volatile fields are split off the result rather than dropped from copies of both users, and both are parsed
   // JSON (no cycles to guard against): copying every user twice and tracking cycles was most of a reconcile
   // page's compare time (500 users per page).

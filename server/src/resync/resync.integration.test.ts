@@ -6,7 +6,7 @@ import { createEmulator, generateSecretKey, generateSigningSecret, type Emulator
 import type { ResyncResult, UserComparison, UserDetail } from '../contract.ts';
 import { createClerkClient } from '../clerk/clerk-client.ts';
 
-const json = async <T,>(r: Response | Promise<Response>): Promise<T> => (await (await r).json()) as T;
+const json = async <T>(r: Response | Promise<Response>): Promise<T> => (await (await r).json()) as T;
 
 describe.each(TEST_PROVIDERS)('compare and resync on %s', (provider) => {
   let s: TestServer;
@@ -14,7 +14,13 @@ describe.each(TEST_PROVIDERS)('compare and resync on %s', (provider) => {
   /** runs after Clerk answered a GET /users/{id} and before the resync writes it (a webhook racing the resync) */
   let whileFetching: (() => Promise<void>) | null = null;
   beforeAll(async () => {
-    clerk = createEmulator({ signingSecret: generateSigningSecret(), secretKey: generateSecretKey(), targets: [], rateLimit: null, timeFactor: 0.001 });
+    clerk = createEmulator({
+      signingSecret: generateSigningSecret(),
+      secretKey: generateSecretKey(),
+      targets: [],
+      rateLimit: null,
+      timeFactor: 0.001,
+    });
     const { url } = await clerk.listen(0);
     const api = createClerkClient({ apiUrl: url, secretKey: clerk.secretKey });
     const getUser: typeof api.getUser = async (id) => {
@@ -22,7 +28,12 @@ describe.each(TEST_PROVIDERS)('compare and resync on %s', (provider) => {
       await whileFetching?.();
       return user;
     };
-    s = await startTestServer(provider, { secrets: [clerk.signingSecret], clerkApiUrl: url, clerkSecretKey: clerk.secretKey, clerk: { ...api, getUser } });
+    s = await startTestServer(provider, {
+      secrets: [clerk.signingSecret],
+      clerkApiUrl: url,
+      clerkSecretKey: clerk.secretKey,
+      clerk: { ...api, getUser },
+    });
     clerk.addTarget(`${s.url}/api/webhooks/clerk`);
   });
   afterAll(async () => {
@@ -38,14 +49,20 @@ describe.each(TEST_PROVIDERS)('compare and resync on %s', (provider) => {
     expect(cmp.clerk).toMatchObject({ id: user.id, first_name: 'Grace' });
     // a compare (a GET) answers the status without storing it; a resync stores what it finds
     expect((await json<UserDetail>(s.api(`/api/users/${user.id}`))).syncStatus).toBe('never_compared');
-    expect((await json<ResyncResult>(s.api(`/api/users/${user.id}/resync`, { method: 'POST' }))).user.syncStatus).toBe('in_sync');
+    expect((await json<ResyncResult>(s.api(`/api/users/${user.id}/resync`, { method: 'POST' }))).user.syncStatus).toBe(
+      'in_sync',
+    );
     expect((await json<UserDetail>(s.api(`/api/users/${user.id}`))).syncStatus).toBe('in_sync');
   });
 
   it('shows drift made without a webhook, and a resync clears it and tells every dashboard', async () => {
     const user = clerk.createUser({ first_name: 'Alan' });
     await clerk.settled();
-    clerk.updateUser(user.id, { first_name: 'Drifted', public_metadata: { ...user.public_metadata, tier: 'gold' } }, { sendWebhook: false });
+    clerk.updateUser(
+      user.id,
+      { first_name: 'Drifted', public_metadata: { ...user.public_metadata, tier: 'gold' } },
+      { sendWebhook: false },
+    );
     const cmp = await json<UserComparison>(s.api(`/api/users/${user.id}/compare`));
     expect(cmp.status).toBe('drifted');
     expect(cmp.diff).toEqual(
@@ -62,7 +79,9 @@ describe.each(TEST_PROVIDERS)('compare and resync on %s', (provider) => {
     expect(s.published.users.at(-1)).toMatchObject({ id: user.id, firstName: 'Drifted', syncStatus: 'in_sync' });
     expect((await json<UserComparison>(s.api(`/api/users/${user.id}/compare`))).status).toBe('in_sync');
     // resync again: nothing to change
-    expect((await json<ResyncResult>(s.api(`/api/users/${user.id}/resync`, { method: 'POST' }))).result).toBe('unchanged');
+    expect((await json<ResyncResult>(s.api(`/api/users/${user.id}/resync`, { method: 'POST' }))).result).toBe(
+      'unchanged',
+    );
   });
 
   it('tombstones a user Clerk deleted without telling us (404)', async () => {
@@ -97,7 +116,10 @@ describe.each(TEST_PROVIDERS)('compare and resync on %s', (provider) => {
     const row = await s.db.prisma.user.findUniqueOrThrow({ where: { id: user.id } });
     whileFetching = async () => {
       whileFetching = null;
-      await s.db.prisma.user.update({ where: { id: user.id }, data: { clerkUpdatedAt: new Date(row.clerkUpdatedAt!.getTime() + 60_000), firstName: 'Newer' } });
+      await s.db.prisma.user.update({
+        where: { id: user.id },
+        data: { clerkUpdatedAt: new Date(row.clerkUpdatedAt!.getTime() + 60_000), firstName: 'Newer' },
+      });
     };
     const res = await json<ResyncResult>(s.api(`/api/users/${user.id}/resync`, { method: 'POST' }));
     expect(res.result).toBe('unchanged');

@@ -29,7 +29,12 @@ export function createResyncService(deps: {
   // cut at the nesting limit: microdiff recurses, and a copy stored before deep JSON was refused may nest thousands of levels
   const parse = (data: string | null) => (data ? (parseStoredJson(data).value as Record<string, unknown>) : null);
 
-  function statusOf(localExists: boolean, localDeleted: boolean, clerkExists: boolean, differences: number): SyncStatus {
+  function statusOf(
+    localExists: boolean,
+    localDeleted: boolean,
+    clerkExists: boolean,
+    differences: number,
+  ): SyncStatus {
     if (!clerkExists) return localDeleted ? 'deleted' : 'drifted';
     if (!localExists || localDeleted) return 'drifted';
     return differences === 0 ? 'in_sync' : 'drifted';
@@ -52,43 +57,59 @@ export function createResyncService(deps: {
     const now = clock();
     const source = opts.source ?? 'resync';
     const fetchedAt = opts.fetchedAt ?? now;
-    return deps.uow.transaction(async (tx) => {
-      const local = await tx.users.get(userId);
-      if (!clerk) {
-        if (!local) throw notFound(`User ${userId} (neither Clerk nor the local copy knows it)`);
-        if (local.deleted) {
-          await tx.users.setSyncStatus(userId, 'deleted', now);
-          return { result: 'unchanged' as const, changedFields: [] };
+    return deps.uow.transaction(
+      async (tx) => {
+        const local = await tx.users.get(userId);
+        if (!clerk) {
+          if (!local) throw notFound(`User ${userId} (neither Clerk nor the local copy knows it)`);
+          if (local.deleted) {
+            await tx.users.setSyncStatus(userId, 'deleted', now);
+            return { result: 'unchanged' as const, changedFields: [] };
+          }
+          await tx.users.tombstone(userId, now, { svixId: null, source });
+          return { result: 'tombstoned' as const, changedFields: ['deleted'] };
         }
-        await tx.users.tombstone(userId, now, { svixId: null, source });
-        return { result: 'tombstoned' as const, changedFields: ['deleted'] };
-      }
-      const before = local && !local.deleted ? parse(local.data) : null;
-      const changed = diffUsers(before, clerk as unknown as Record<string, unknown>).map((d) => d.path);
-      const held = local && !local.deleted ? local.clerkUpdatedAt : null;
-      // NaN: a date PostgreSQL holds but the driver cannot read back (past year 9999), i.e. far in the future
-      const heldMs = held ? held.getTime() : null;
-      let note: string | undefined;
-      if (heldMs !== null && (Number.isNaN(heldMs) || heldMs > clerk.updated_at)) {
-        const versions = `held ${Number.isNaN(heldMs) ? 'a date past the year 9999' : held!.toISOString()}, Clerk's ${new Date(clerk.updated_at).toISOString()}`;
-        if (!Number.isNaN(heldMs) && local!.source === 'webhook' && local!.updatedAt.getTime() >= fetchedAt.getTime()) {
-          // a webhook delivered a newer version while Clerk was being asked: that one is newer than the answer
-          await tx.users.setSyncStatus(userId, 'never_compared', now);
-          return { result: 'unchanged' as const, changedFields: [], note: `kept a newer version a webhook delivered while Clerk was being asked (${versions})` };
+        const before = local && !local.deleted ? parse(local.data) : null;
+        const changed = diffUsers(before, clerk as unknown as Record<string, unknown>).map((d) => d.path);
+        const held = local && !local.deleted ? local.clerkUpdatedAt : null;
+        // NaN: a date PostgreSQL holds but the driver cannot read back (past year 9999), i.e. far in the future
+        const heldMs = held ? held.getTime() : null;
+        let note: string | undefined;
+        if (heldMs !== null && (Number.isNaN(heldMs) || heldMs > clerk.updated_at)) {
+          const versions = `held ${Number.isNaN(heldMs) ? 'a date past the year 9999' : held!.toISOString()}, Clerk's ${new Date(clerk.updated_at).toISOString()}`;
+          if (
+            !Number.isNaN(heldMs) &&
+            local!.source === 'webhook' &&
+            local!.updatedAt.getTime() >= fetchedAt.getTime()
+          ) {
+            // a webhook delivered a newer version while Clerk was being asked: that one is newer than the answer
+            await tx.users.setSyncStatus(userId, 'never_compared', now);
+            return {
+              result: 'unchanged' as const,
+              changedFields: [],
+              note: `kept a newer version a webhook delivered while Clerk was being asked (${versions})`,
+            };
+          }
+          note =
+            Number.isNaN(heldMs) || heldMs > now.getTime()
+              ? `overwrote a local version dated in the future (${versions})`
+              : `overwrote a local version dated later than Clerk's (${versions})`;
         }
-        note = Number.isNaN(heldMs) || heldMs > now.getTime()
-          ? `overwrote a local version dated in the future (${versions})`
-          : `overwrote a local version dated later than Clerk's (${versions})`;
-      }
-      await tx.users.putVersion(clerk as unknown as Record<string, unknown>, {
-        svixId: local?.lastEventSvixId ?? null,
-        source,
-        syncStatus: 'in_sync',
-        comparedAt: now,
-      });
-      const result = !local ? ('created' as const) : changed.length > 0 || local.deleted ? ('updated' as const) : ('unchanged' as const);
-      return { result, changedFields: local?.deleted ? ['deleted', ...changed] : changed, ...(note ? { note } : {}) };
-    }, [userId]);
+        await tx.users.putVersion(clerk as unknown as Record<string, unknown>, {
+          svixId: local?.lastEventSvixId ?? null,
+          source,
+          syncStatus: 'in_sync',
+          comparedAt: now,
+        });
+        const result = !local
+          ? ('created' as const)
+          : changed.length > 0 || local.deleted
+            ? ('updated' as const)
+            : ('unchanged' as const);
+        return { result, changedFields: local?.deleted ? ['deleted', ...changed] : changed, ...(note ? { note } : {}) };
+      },
+      [userId],
+    );
   }
 
   /**
@@ -99,34 +120,57 @@ export function createResyncService(deps: {
    * wrong without an event (a session seen ended stays ended) — so they cost the budget little. Answers how many
    * rows changed.
    */
-  async function refreshSessions(userId: string, clerk: ClerkClient = deps.clerk, opts: { onlyIfLive?: boolean } = {}): Promise<number> {
+  async function refreshSessions(
+    userId: string,
+    clerk: ClerkClient = deps.clerk,
+    opts: { onlyIfLive?: boolean } = {},
+  ): Promise<number> {
     if (opts.onlyIfLive && !(await repos.sessions.hasLive(userId))) return 0;
     const sessions = await clerk.listSessions(userId);
     if (sessions.length === 0) return 0;
-    return deps.uow.transaction(async (tx) => {
-      let changed = 0;
-      for (const s of sessions) {
-        const put = await tx.sessions.putFromClerk(
-          s as unknown as Record<string, unknown>,
-          (held) => decideSessionVersion(held, new Date(s.updated_at), s.status) === 'apply',
-        );
-        if (put) changed++;
-      }
-      return changed;
-    }, [userId, ...sessions.map((s) => s.id)]);
+    return deps.uow.transaction(
+      async (tx) => {
+        let changed = 0;
+        for (const s of sessions) {
+          const put = await tx.sessions.putFromClerk(
+            s as unknown as Record<string, unknown>,
+            (held) => decideSessionVersion(held, new Date(s.updated_at), s.status) === 'apply',
+          );
+          if (put) changed++;
+        }
+        return changed;
+      },
+      [userId, ...sessions.map((s) => s.id)],
+    );
   }
 
   /**
    * Clerk's answer decides for one user, with no operator behind it (a conflicting version at a tied updated_at):
    * the user and its sessions, published like any change. `clerk` is the rate-budgeted client.
    */
-  async function refreshFromClerk(userId: string, clerk: ClerkClient): Promise<Pick<ResyncResult, 'result' | 'changedFields'>> {
+  async function refreshFromClerk(
+    userId: string,
+    clerk: ClerkClient,
+  ): Promise<Pick<ResyncResult, 'result' | 'changedFields'>> {
     const state = await clerk.getUser(userId);
     const outcome = await applyClerkState(userId, state);
-    if (state) await refreshSessions(userId, clerk, { onlyIfLive: true }).catch((err: unknown) => deps.logger.warn({ err, userId }, 'refreshing the sessions of a resynced user failed'));
-    const { deletedAt: _d, data: _data, source: _s, lastEvent: _e, sessions: _ss, ...summary } = await deps.users.get(userId);
+    if (state)
+      await refreshSessions(userId, clerk, { onlyIfLive: true }).catch((err: unknown) =>
+        deps.logger.warn({ err, userId }, 'refreshing the sessions of a resynced user failed'),
+      );
+    const {
+      deletedAt: _d,
+      data: _data,
+      source: _s,
+      lastEvent: _e,
+      sessions: _ss,
+      ...summary
+    } = await deps.users.get(userId);
     deps.publisher.userChanged(summary);
-    deps.logger.info({ userId, result: outcome.result, changed: outcome.changedFields.length }, 'conflicting versions resolved from Clerk');
+    deps.logger.info(
+      { userId, result: outcome.result, changed: outcome.changedFields.length },
+      'conflicting versions resolved from Clerk',
+    );
     return outcome;
   }
 
@@ -166,15 +210,25 @@ export function createResyncService(deps: {
       const outcome = await applyClerkState(userId, clerk, { fetchedAt });
       // a resync also corrects the user's sessions (expired, abandoned or ended without an event reaching here);
       // the user is committed already, so a failure here is reported in the log, not as a failed resync
-      if (clerk) await refreshSessions(userId).catch((err: unknown) => deps.logger.warn({ err, userId }, 'refreshing the sessions of a resynced user failed'));
+      if (clerk)
+        await refreshSessions(userId).catch((err: unknown) =>
+          deps.logger.warn({ err, userId }, 'refreshing the sessions of a resynced user failed'),
+        );
 
       const user = await deps.users.get(userId);
       const result: ResyncResult = { userId, ...outcome, user };
-      deps.logger.info({ userId, operator: operator.email, result: outcome.result, changed: outcome.changedFields.length }, 'resync');
+      deps.logger.info(
+        { userId, operator: operator.email, result: outcome.result, changed: outcome.changedFields.length },
+        'resync',
+      );
       const { deletedAt: _d, data: _data, source: _s, lastEvent: _e, sessions: _ss, ...summary } = user;
       deps.publisher.userChanged(summary);
       deps.publisher.resyncFinished(result);
-      await deps.audit?.record(operator.email, 'resync', userId, { result: outcome.result, changedFields: outcome.changedFields, ...(outcome.note ? { note: outcome.note } : {}) });
+      await deps.audit?.record(operator.email, 'resync', userId, {
+        result: outcome.result,
+        changedFields: outcome.changedFields,
+        ...(outcome.note ? { note: outcome.note } : {}),
+      });
       return result;
     },
   };

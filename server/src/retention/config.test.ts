@@ -20,6 +20,8 @@ describe('hardening configuration', () => {
   it('names a wrong value', () => {
     expect(() => parseConfig({ RETENTION_DAYS: '0' })).toThrow(ConfigError);
     expect(() => parseConfig({ RETENTION_DAYS: 'soon' })).toThrow(/RETENTION_DAYS/);
-    expect(() => parseConfig({ PURGE_DELETED_USER_PAYLOADS: 'yes' })).toThrow(/PURGE_DELETED_USER_PAYLOADS: must be true or false/);
+    expect(() => parseConfig({ PURGE_DELETED_USER_PAYLOADS: 'yes' })).toThrow(
+      /PURGE_DELETED_USER_PAYLOADS: must be true or false/,
+    );
   });
 });

@@ -8,7 +8,7 @@ import { makeDeletedUser, makeEvent, makeSession, makeUser } from '../../../emul
 import type { EventDetail, OverviewStats, PurgeUserResult } from '../contract.ts';
 
 const DAY = 86_400_000;
-const json = async <T,>(r: Response | Promise<Response>): Promise<T> => (await (await r).json()) as T;
+const json = async <T>(r: Response | Promise<Response>): Promise<T> => (await (await r).json()) as T;
 
 describe.each(TEST_PROVIDERS)('retention on %s', (provider) => {
   let s: TestServer;
@@ -70,7 +70,9 @@ describe.each(TEST_PROVIDERS)('retention on %s', (provider) => {
     const detail = await json<EventDetail>(s.api('/api/events/msg_old_1'));
     expect(detail).toMatchObject({ payload: null, payloadPurged: true, outcome: 'applied' });
     // Svix retrying that old svix-id is still recognised
-    expect(await json<{ outcome: string }>(s.deliver(body, { svixId: 'msg_old_1' }))).toMatchObject({ outcome: 'duplicate' });
+    expect(await json<{ outcome: string }>(s.deliver(body, { svixId: 'msg_old_1' }))).toMatchObject({
+      outcome: 'duplicate',
+    });
 
     const overview = await json<OverviewStats>(s.api('/api/overview'));
     expect(overview.retention).toMatchObject({ days: 30, purgedDeliveries: OLD_ROWS + 1, purgedPayloads: 1 });
@@ -88,7 +90,10 @@ describe.each(TEST_PROVIDERS)('retention on %s', (provider) => {
     await s.deliver(makeEvent('user.created', user, user.updated_at), { svixId: 'msg_purge_1' });
     await s.deliver(makeEvent('session.created', makeSession(user), Date.now()), { svixId: 'msg_purge_2' });
     const viewerPw = 'viewer-password';
-    await s.api('/api/admin/operators', { method: 'POST', body: JSON.stringify({ email: 'op-purge@test.local', role: 'operator', password: viewerPw }) });
+    await s.api('/api/admin/operators', {
+      method: 'POST',
+      body: JSON.stringify({ email: 'op-purge@test.local', role: 'operator', password: viewerPw }),
+    });
     const op = await s.signInAs({ email: 'op-purge@test.local', password: viewerPw });
     expect((await op.api(`/api/admin/users/${user.id}/purge`, { method: 'POST' })).status).toBe(403);
 
@@ -97,7 +102,9 @@ describe.each(TEST_PROVIDERS)('retention on %s', (provider) => {
     expect(result).toMatchObject({ userId: user.id, eventPayloads: 2, sessions: 1, tombstoneCleared: false });
     const p = s.db.prisma;
     expect(await p.event.count({ where: { userId: user.id, payload: { not: '' } } })).toBe(0);
-    expect(await p.delivery.count({ where: { svixId: { in: ['msg_purge_1', 'msg_purge_2'] }, body: { not: '' } } })).toBe(0);
+    expect(
+      await p.delivery.count({ where: { svixId: { in: ['msg_purge_1', 'msg_purge_2'] }, body: { not: '' } } }),
+    ).toBe(0);
     const audit = await p.auditEntry.findFirstOrThrow({ where: { action: 'user_purge', target: user.id } });
     expect(audit.actor).toBe(ADMIN.email);
     // a purged delivery cannot be replayed
@@ -114,28 +121,47 @@ describe.each(TEST_PROVIDERS)('PURGE_DELETED_USER_PAYLOADS on %s', (provider) =>
   });
   afterAll(async () => s?.close());
 
-  it('erases a deleted user\'s payloads and personal fields; only the tombstone stays', async () => {
+  it("erases a deleted user's payloads and personal fields; only the tombstone stays", async () => {
     const user = makeUser({ first_name: 'Grace', last_name: 'Hopper' });
     await s.deliver(makeEvent('user.created', user, user.updated_at), { svixId: 'msg_del_1' });
     await s.deliver(makeEvent('session.created', makeSession(user), Date.now()), { svixId: 'msg_del_2' });
     const other = makeUser();
     await s.deliver(makeEvent('user.created', other, other.updated_at), { svixId: 'msg_keep' });
-    expect((await s.deliver(makeEvent('user.deleted', makeDeletedUser(user.id), Date.now()), { svixId: 'msg_del_3' })).status).toBe(200);
+    expect(
+      (await s.deliver(makeEvent('user.deleted', makeDeletedUser(user.id), Date.now()), { svixId: 'msg_del_3' }))
+        .status,
+    ).toBe(200);
     await s.services.retention.idle();
 
     const p = s.db.prisma;
     const tomb = await p.user.findUniqueOrThrow({ where: { id: user.id } });
-    expect(tomb).toMatchObject({ deleted: true, data: null, primaryEmail: null, firstName: null, lastName: null, emails: '' });
+    expect(tomb).toMatchObject({
+      deleted: true,
+      data: null,
+      primaryEmail: null,
+      firstName: null,
+      lastName: null,
+      emails: '',
+    });
     expect(tomb.deletedAt).not.toBeNull();
     expect(await p.event.count({ where: { userId: user.id, payload: { not: '' } } })).toBe(0);
     expect(await p.event.count({ where: { userId: user.id } })).toBe(3);
-    const bodies = await p.delivery.findMany({ where: { svixId: { in: ['msg_del_1', 'msg_del_2', 'msg_del_3'] } }, select: { body: true } });
+    const bodies = await p.delivery.findMany({
+      where: { svixId: { in: ['msg_del_1', 'msg_del_2', 'msg_del_3'] } },
+      select: { body: true },
+    });
     expect(bodies.every((b) => b.body === '')).toBe(true);
     expect((await p.event.findUniqueOrThrow({ where: { svixId: 'msg_keep' } })).payload).not.toBe('');
     expect(await p.auditEntry.count({ where: { action: 'user_purge', target: user.id, actor: 'system' } })).toBe(1);
     // a late update still cannot resurrect it, and the sweep finds nothing left to do
     const late = { ...user, updated_at: user.updated_at + 1 };
-    expect((await json<{ outcome: string }>(s.deliver(makeEvent('user.updated', late, late.updated_at), { svixId: 'msg_del_late' }))).outcome).toBe('stale');
+    expect(
+      (
+        await json<{ outcome: string }>(
+          s.deliver(makeEvent('user.updated', late, late.updated_at), { svixId: 'msg_del_late' }),
+        )
+      ).outcome,
+    ).toBe('stale');
     await s.services.retention.runOnce();
     expect((await p.user.findUniqueOrThrow({ where: { id: user.id } })).deleted).toBe(true);
   });

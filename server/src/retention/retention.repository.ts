@@ -37,12 +37,21 @@ export function createRetentionRepository(db: DbClient) {
     // ---- counters ----
     async addToCounter(kind: PurgeKind, n: number, at: Date): Promise<void> {
       if (n <= 0) return;
-      await db.purgeCounter.upsert({ where: { kind }, create: { kind, count: n, lastAt: at }, update: { count: { increment: n }, lastAt: at } });
+      await db.purgeCounter.upsert({
+        where: { kind },
+        create: { kind, count: n, lastAt: at },
+        update: { count: { increment: n }, lastAt: at },
+      });
     },
     async counters(): Promise<Record<PurgeKind, { count: number; lastAt: Date | null }>> {
       const rows = await db.purgeCounter.findMany();
-      const out = Object.fromEntries(PURGE_KINDS.map((k) => [k, { count: 0, lastAt: null as Date | null }])) as Record<PurgeKind, { count: number; lastAt: Date | null }>;
-      for (const r of rows) if ((PURGE_KINDS as readonly string[]).includes(r.kind)) out[r.kind as PurgeKind] = { count: r.count, lastAt: r.lastAt };
+      const out = Object.fromEntries(PURGE_KINDS.map((k) => [k, { count: 0, lastAt: null as Date | null }])) as Record<
+        PurgeKind,
+        { count: number; lastAt: Date | null }
+      >;
+      for (const r of rows)
+        if ((PURGE_KINDS as readonly string[]).includes(r.kind))
+          out[r.kind as PurgeKind] = { count: r.count, lastAt: r.lastAt };
       return out;
     },
   };

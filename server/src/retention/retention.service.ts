@@ -84,16 +84,27 @@ export function createRetentionService(deps: {
     const now = clock();
     await repo.addToCounter('payloads', eventPayloads, now);
     await repo.addToCounter('users', 1, now);
-    await deps.audit?.record(actor, 'user_purge', userId, { eventPayloads, deliveryBodies, sessions, tombstoneCleared });
-    deps.logger.info({ userId, actor, eventPayloads, deliveryBodies, sessions }, 'purged a user\'s stored payloads');
+    await deps.audit?.record(actor, 'user_purge', userId, {
+      eventPayloads,
+      deliveryBodies,
+      sessions,
+      tombstoneCleared,
+    });
+    deps.logger.info({ userId, actor, eventPayloads, deliveryBodies, sessions }, "purged a user's stored payloads");
     return { userId, eventPayloads, deliveryBodies, sessions, tombstoneCleared };
   }
 
   async function run(): Promise<RetentionRunResult> {
     const started = performance.now();
     const cutoff = new Date(clock().getTime() - o.days * DAY_MS);
-    const deliveries = await inBatches(() => repo.oldDeliveryIds(cutoff, o.batchSize), (ids) => repo.deleteDeliveries(ids));
-    const payloads = await inBatches(() => repo.oldPayloadEventIds(cutoff, o.batchSize), (ids) => repo.blankEventPayloads(ids));
+    const deliveries = await inBatches(
+      () => repo.oldDeliveryIds(cutoff, o.batchSize),
+      (ids) => repo.deleteDeliveries(ids),
+    );
+    const payloads = await inBatches(
+      () => repo.oldPayloadEventIds(cutoff, o.batchSize),
+      (ids) => repo.blankEventPayloads(ids),
+    );
     const now = clock();
     await repo.addToCounter('deliveries', deliveries, now);
     await repo.addToCounter('payloads', payloads, now);
@@ -129,7 +140,8 @@ export function createRetentionService(deps: {
         .then(() => purgeUser(u.id, SYSTEM_ACTOR))
         .then(
           () => undefined,
-          (err: unknown) => deps.logger.warn({ err, userId: u.id }, 'purging a deleted user failed; the retention sweep retries'),
+          (err: unknown) =>
+            deps.logger.warn({ err, userId: u.id }, 'purging a deleted user failed; the retention sweep retries'),
         );
     },
 
@@ -140,7 +152,9 @@ export function createRetentionService(deps: {
 
     async stats(): Promise<RetentionStats> {
       const c = await repo.counters();
-      const last = [c.deliveries.lastAt, c.payloads.lastAt, c.users.lastAt].filter((d): d is Date => d !== null).sort((a, b) => b.getTime() - a.getTime())[0];
+      const last = [c.deliveries.lastAt, c.payloads.lastAt, c.users.lastAt]
+        .filter((d): d is Date => d !== null)
+        .sort((a, b) => b.getTime() - a.getTime())[0];
       return {
         days: o.days,
         purgeDeletedUsers: o.purgeDeletedUsers,

@@ -40,7 +40,8 @@ describe('convergence of the rules', () => {
     let held = null as { deleted: boolean; clerkUpdatedAt: Date | null } | null;
     for (const e of events) {
       if (e.kind === 'delete') {
-        if (decideUserDeletion(held) === 'apply') held = { deleted: true, clerkUpdatedAt: held?.clerkUpdatedAt ?? null };
+        if (decideUserDeletion(held) === 'apply')
+          held = { deleted: true, clerkUpdatedAt: held?.clerkUpdatedAt ?? null };
       } else if (decideUserVersion(held, t(e.at)) === 'apply') {
         held = { deleted: false, clerkUpdatedAt: t(e.at) };
       }
@@ -52,7 +53,12 @@ describe('convergence of the rules', () => {
     return xs.flatMap((x, i) => permutations([...xs.slice(0, i), ...xs.slice(i + 1)]).map((p) => [x, ...p]));
   }
   it('every order of create/update/update/delete ends deleted', () => {
-    const history: Ev[] = [{ kind: 'upsert', at: 1 }, { kind: 'upsert', at: 2 }, { kind: 'upsert', at: 3 }, { kind: 'delete' }];
+    const history: Ev[] = [
+      { kind: 'upsert', at: 1 },
+      { kind: 'upsert', at: 2 },
+      { kind: 'upsert', at: 3 },
+      { kind: 'delete' },
+    ];
     for (const p of permutations(history)) expect(fold(p)).toBe('deleted');
   });
   it('every order of updates (with a duplicate) ends at the newest', () => {

@@ -20,7 +20,11 @@ export interface StoredVersion {
  * never reuses a deleted user's id (a late update must not resurrect it). At the same updated_at,
  * `sameContent` tells a redelivery (duplicate) from another version Clerk stamped with the same time (conflict).
  */
-export function decideUserVersion(stored: StoredVersion | null, incomingUpdatedAt: Date, sameContent?: () => boolean): Decision {
+export function decideUserVersion(
+  stored: StoredVersion | null,
+  incomingUpdatedAt: Date,
+  sameContent?: () => boolean,
+): Decision {
   if (!stored) return 'apply';
   if (stored.deleted) return 'stale';
   const d = compareVersions(stored.clerkUpdatedAt, incomingUpdatedAt);
@@ -52,7 +56,14 @@ export const SESSION_STATUS_PRECEDENCE: readonly string[] = [
 const rank = (status: string): number => SESSION_STATUS_PRECEDENCE.indexOf(status);
 
 /** Sessions end with a status, not a deletion: once one of these, a session never becomes live again. */
-export const TERMINAL_SESSION_STATUSES: ReadonlySet<string> = new Set(['ended', 'removed', 'revoked', 'expired', 'abandoned', 'replaced']);
+export const TERMINAL_SESSION_STATUSES: ReadonlySet<string> = new Set([
+  'ended',
+  'removed',
+  'revoked',
+  'expired',
+  'abandoned',
+  'replaced',
+]);
 
 /**
  * session.*: ordered by updated_at like users; sessions have no tombstones (status carries the end).
@@ -65,7 +76,13 @@ export function decideSessionVersion(
 ): Decision {
   if (!stored) return 'apply';
   const d = compareVersions(stored.clerkUpdatedAt, incomingUpdatedAt);
-  if (d !== 'duplicate' || stored.status === undefined || incomingStatus === undefined || stored.status === incomingStatus) return d;
+  if (
+    d !== 'duplicate' ||
+    stored.status === undefined ||
+    incomingStatus === undefined ||
+    stored.status === incomingStatus
+  )
+    return d;
   return rank(incomingStatus) > rank(stored.status) ? 'apply' : 'stale';
 }
 
@@ -73,7 +90,10 @@ export function decideSessionVersion(
  * A session as it stands now: Clerk moves an active or pending session to `expired` (past expire_at) or
  * `abandoned` (past abandon_at) without sending any event, so the stored status alone would stay live forever.
  */
-export function effectiveSessionStatus(s: { status: string; expireAt: Date | null; abandonAt: Date | null }, now: Date): string {
+export function effectiveSessionStatus(
+  s: { status: string; expireAt: Date | null; abandonAt: Date | null },
+  now: Date,
+): string {
   if (s.status !== 'active' && s.status !== 'pending') return s.status;
   const t = now.getTime();
   const expire = s.expireAt?.getTime() ?? Infinity;

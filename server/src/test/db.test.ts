@@ -38,7 +38,9 @@ describe('createTestDb(postgresql) without a server', () => {
     process.env.TEST_PG_URL = 'postgresql://root@127.0.0.1:1/postgres';
     try {
       const fresh = (await import('./db.ts')) as typeof DbModule;
-      await expect(fresh.createTestDb('postgresql')).rejects.toThrow(/PostgreSQL is required for these tests.*pg_ctlcluster/s);
+      await expect(fresh.createTestDb('postgresql')).rejects.toThrow(
+        /PostgreSQL is required for these tests.*pg_ctlcluster/s,
+      );
     } finally {
       if (before === undefined) delete process.env.TEST_PG_URL;
       else process.env.TEST_PG_URL = before;

@@ -126,7 +126,10 @@ export async function startTestServer(provider: TestProvider, opts: TestServerOp
       body: JSON.stringify(creds),
     });
     if (res.status !== 200) throw new Error(`sign-in failed: ${res.status} ${await res.text()}`);
-    const c = res.headers.getSetCookie().map((v) => v.split(';')[0]).join('; ');
+    const c = res.headers
+      .getSetCookie()
+      .map((v) => v.split(';')[0])
+      .join('; ');
     const { csrfToken } = (await res.json()) as { csrfToken: string };
     return {
       cookie: c,
@@ -157,7 +160,10 @@ export async function startTestServer(provider: TestProvider, opts: TestServerOp
       const text = typeof body === 'string' ? body : JSON.stringify(body);
       const headers: Record<string, string> = {
         'content-type': 'application/json',
-        ...signHeaders(o.secret ?? secrets[0]!, text, { ...(o.svixId ? { svixId: o.svixId } : {}), ...(o.date ? { date: o.date } : {}) }),
+        ...signHeaders(o.secret ?? secrets[0]!, text, {
+          ...(o.svixId ? { svixId: o.svixId } : {}),
+          ...(o.date ? { date: o.date } : {}),
+        }),
         ...o.headers,
       };
       for (const h of o.omit ?? []) delete headers[h];

@@ -20,7 +20,17 @@ export type UserListCursor = [updatedAt: string, id: string];
 /** The columns a summary shows (lists, the live push). */
 export type UserSummaryRow = Pick<
   UserRow,
-  'id' | 'deleted' | 'primaryEmail' | 'firstName' | 'lastName' | 'username' | 'imageUrl' | 'syncStatus' | 'clerkUpdatedAt' | 'lastComparedAt' | 'updatedAt'
+  | 'id'
+  | 'deleted'
+  | 'primaryEmail'
+  | 'firstName'
+  | 'lastName'
+  | 'username'
+  | 'imageUrl'
+  | 'syncStatus'
+  | 'clerkUpdatedAt'
+  | 'lastComparedAt'
+  | 'updatedAt'
 >;
 
 /** A local user as a reconcile page's classification reads it. */
@@ -53,7 +63,13 @@ export function userColumnsOf(u: Record<string, unknown>) {
   const firstName = str(u.first_name);
   const lastName = str(u.last_name);
   const username = str(u.username);
-  const search = [...emails.map((e) => str(e.email_address)), firstName, lastName, username, [firstName, lastName].filter(Boolean).join(' ')]
+  const search = [
+    ...emails.map((e) => str(e.email_address)),
+    firstName,
+    lastName,
+    username,
+    [firstName, lastName].filter(Boolean).join(' '),
+  ]
     .filter((s): s is string => Boolean(s))
     .join(' ')
     .toLowerCase();
@@ -72,7 +88,15 @@ export function userColumnsOf(u: Record<string, unknown>) {
 }
 
 /** What a purged tombstone keeps of those columns: nothing personal (retention). */
-const CLEARED_PERSONAL_COLUMNS = { data: null, primaryEmail: null, emails: '', firstName: null, lastName: null, username: null, imageUrl: null };
+const CLEARED_PERSONAL_COLUMNS = {
+  data: null,
+  primaryEmail: null,
+  emails: '',
+  firstName: null,
+  lastName: null,
+  username: null,
+  imageUrl: null,
+};
 
 export function toUserSummary(r: UserSummaryRow): UserSummary {
   return {
@@ -96,7 +120,8 @@ const USER_TYPES = {
 } as const;
 
 /** A raw SQL row of the User table (stored values, or `dateText` columns) as Prisma would hand it back. */
-export const decodeUserRow = <T extends Partial<UserRow>>(raw: Record<string, unknown>): T => decodeRow<T>(raw, USER_TYPES);
+export const decodeUserRow = <T extends Partial<UserRow>>(raw: Record<string, unknown>): T =>
+  decodeRow<T>(raw, USER_TYPES);
 
 // ---- Prisma ----------------------------------------------------------------------------------------------
 
@@ -113,7 +138,10 @@ export function createUsersRepository(db: DbClient) {
     /** Email, else name, else username of these users: shown beside their ids. */
     async labels(ids: readonly string[]): Promise<Map<string, string>> {
       const rows = await findInChunks(ids, (part) =>
-        db.user.findMany({ where: { id: { in: part } }, select: { id: true, primaryEmail: true, firstName: true, lastName: true, username: true } }),
+        db.user.findMany({
+          where: { id: { in: part } },
+          select: { id: true, primaryEmail: true, firstName: true, lastName: true, username: true },
+        }),
       );
       const out = new Map<string, string>();
       for (const r of rows) {
@@ -126,7 +154,11 @@ export function createUsersRepository(db: DbClient) {
 
     /** Ids of users whose email, name or username contains `q` (lowercased): the user filter of other lists. */
     async idsMatching(q: string, limit: number): Promise<string[]> {
-      const rows = await db.user.findMany({ where: { emails: { contains: q.toLowerCase() } }, select: { id: true }, take: limit });
+      const rows = await db.user.findMany({
+        where: { emails: { contains: q.toLowerCase() } },
+        select: { id: true },
+        take: limit,
+      });
       return rows.map((r) => r.id);
     },
 
@@ -140,15 +172,33 @@ export function createUsersRepository(db: DbClient) {
       return db.user.upsert({
         where: { id: fields.id },
         create: { ...fields, lastEventSvixId: meta.svixId, source: meta.source, ...status },
-        update: { ...fields, deleted: false, deletedAt: null, lastEventSvixId: meta.svixId, source: meta.source, ...status },
+        update: {
+          ...fields,
+          deleted: false,
+          deletedAt: null,
+          lastEventSvixId: meta.svixId,
+          source: meta.source,
+          ...status,
+        },
       });
     },
 
     /** Keeps the row (and the last version held, for the record) but marks it deleted for good. */
-    async tombstone(id: string, deletedAt: Date, meta: { svixId: string | null; source: UserSource }): Promise<UserRow> {
+    async tombstone(
+      id: string,
+      deletedAt: Date,
+      meta: { svixId: string | null; source: UserSource },
+    ): Promise<UserRow> {
       return db.user.upsert({
         where: { id },
-        create: { id, deleted: true, deletedAt, syncStatus: 'deleted', lastEventSvixId: meta.svixId, source: meta.source },
+        create: {
+          id,
+          deleted: true,
+          deletedAt,
+          syncStatus: 'deleted',
+          lastEventSvixId: meta.svixId,
+          source: meta.source,
+        },
         update: { deleted: true, deletedAt, syncStatus: 'deleted', lastEventSvixId: meta.svixId, source: meta.source },
       });
     },
@@ -188,7 +238,8 @@ export function createUsersRepository(db: DbClient) {
     },
 
     /** Rows without their JSON, for summaries (reconcile's fixes publish them). */
-    summariesByIds: (ids: string[]) => findInChunks(ids, (part) => db.user.findMany({ where: { id: { in: part } }, omit: { data: true } })),
+    summariesByIds: (ids: string[]) =>
+      findInChunks(ids, (part) => db.user.findMany({ where: { id: { in: part } }, omit: { data: true } })),
 
     // ---- reconcile: a page's local users and status marks (reconcile/page-store.ts on SQLite files: usersSqlite) ----
 
@@ -196,23 +247,31 @@ export function createUsersRepository(db: DbClient) {
     inCreatedWindow(w: CreatedWindow): Promise<LocalUser[]> {
       const from = w.from ? Prisma.sql`AND "clerkCreatedAt" >= ${w.from}` : Prisma.empty;
       const to = w.to ? Prisma.sql`AND "clerkCreatedAt" <= ${w.to}` : Prisma.empty;
-      const after = w.after ? Prisma.sql`AND ("clerkCreatedAt", "id") > (${w.after.createdAt}, ${w.after.id})` : Prisma.empty;
+      const after = w.after
+        ? Prisma.sql`AND ("clerkCreatedAt", "id") > (${w.after.createdAt}, ${w.after.id})`
+        : Prisma.empty;
       return db.$queryRaw<LocalUser[]>`SELECT ${LOCAL_USER_COLUMNS} FROM "User"
         WHERE "clerkCreatedAt" IS NOT NULL ${from} ${to} ${after} ORDER BY "clerkCreatedAt", "id" LIMIT ${w.take}`;
     },
     /** `parts − 1` created_at values cutting the local users into about equal parts (see reconcile/windows.ts). */
     async createdAtCuts(parts: number): Promise<{ counted: number; cuts: Date[] }> {
-      const [{ n }] = await db.$queryRaw<[{ n: bigint | number }]>`SELECT COUNT(*) AS "n" FROM "User" WHERE "clerkCreatedAt" IS NOT NULL`;
+      const [{ n }] = await db.$queryRaw<
+        [{ n: bigint | number }]
+      >`SELECT COUNT(*) AS "n" FROM "User" WHERE "clerkCreatedAt" IS NOT NULL`;
       const counted = Number(n);
       const step = Math.floor(counted / parts);
       const cuts: Date[] = [];
       if (parts < 2 || step < 1) return { counted, cuts };
       // keyset steps: each cut is `step` rows past the previous one's millisecond, so a read never walks from the start
-      let row = await db.$queryRaw<{ c: Date }[]>`SELECT "clerkCreatedAt" AS "c" FROM "User" WHERE "clerkCreatedAt" IS NOT NULL
+      let row = await db.$queryRaw<
+        { c: Date }[]
+      >`SELECT "clerkCreatedAt" AS "c" FROM "User" WHERE "clerkCreatedAt" IS NOT NULL
         ORDER BY "clerkCreatedAt" LIMIT 1 OFFSET ${step}`;
       while (row[0] && cuts.length < parts - 1) {
         cuts.push(new Date(row[0].c));
-        row = await db.$queryRaw<{ c: Date }[]>`SELECT "clerkCreatedAt" AS "c" FROM "User" WHERE "clerkCreatedAt" > ${row[0].c}
+        row = await db.$queryRaw<
+          { c: Date }[]
+        >`SELECT "clerkCreatedAt" AS "c" FROM "User" WHERE "clerkCreatedAt" > ${row[0].c}
           ORDER BY "clerkCreatedAt" LIMIT 1 OFFSET ${step - 1}`;
       }
       return { counted, cuts };
@@ -220,9 +279,16 @@ export function createUsersRepository(db: DbClient) {
     /** Local users without a Clerk created_at, in id order after `afterId`. */
     withoutCreatedAt(afterId: string | null, take: number): Promise<LocalUser[]> {
       const after = afterId === null ? Prisma.empty : Prisma.sql`AND "id" > ${afterId}`;
-      return db.$queryRaw<LocalUser[]>`SELECT ${LOCAL_USER_COLUMNS} FROM "User" WHERE "clerkCreatedAt" IS NULL ${after} ORDER BY "id" LIMIT ${take}`;
+      return db.$queryRaw<
+        LocalUser[]
+      >`SELECT ${LOCAL_USER_COLUMNS} FROM "User" WHERE "clerkCreatedAt" IS NULL ${after} ORDER BY "id" LIMIT ${take}`;
     },
-    localUsers: (ids: string[]) => findInChunks(ids, (part) => db.$queryRaw<LocalUser[]>`SELECT ${LOCAL_USER_COLUMNS} FROM "User" WHERE "id" IN (${Prisma.join(part)})`),
+    localUsers: (ids: string[]) =>
+      findInChunks(
+        ids,
+        (part) =>
+          db.$queryRaw<LocalUser[]>`SELECT ${LOCAL_USER_COLUMNS} FROM "User" WHERE "id" IN (${Prisma.join(part)})`,
+      ),
     /** Users compared equal to Clerk's copy (those marked already keep their time). */
     async markInSync(ids: string[], at: Date): Promise<void> {
       // `updatedAt` stays: the copy did not change, only what is known about it
@@ -253,7 +319,10 @@ export function createUsersRepository(db: DbClient) {
     /** Deleted users whose row still holds personal fields. */
     async deletedWithPersonalFields(limit: number): Promise<string[]> {
       const rows = await db.user.findMany({
-        where: { deleted: true, OR: [{ data: { not: null } }, { primaryEmail: { not: null } }, { emails: { not: '' } }] },
+        where: {
+          deleted: true,
+          OR: [{ data: { not: null } }, { primaryEmail: { not: null } }, { emails: { not: '' } }],
+        },
         select: { id: true },
         take: limit,
       });
@@ -312,7 +381,22 @@ export const usersSql = {
          "imageUrl" = excluded."imageUrl", "data" = excluded."data", "lastEventSvixId" = excluded."lastEventSvixId",
          "source" = 'webhook', "updatedAt" = excluded."updatedAt"
        RETURNING ${summaryColumns(tx)}`,
-      [c.id, tx.bool(false), tx.date(c.clerkUpdatedAt), tx.date(c.clerkCreatedAt), c.primaryEmail, c.emails, c.firstName, c.lastName, c.username, c.imageUrl, c.data, svixId, at, at],
+      [
+        c.id,
+        tx.bool(false),
+        tx.date(c.clerkUpdatedAt),
+        tx.date(c.clerkCreatedAt),
+        c.primaryEmail,
+        c.emails,
+        c.firstName,
+        c.lastName,
+        c.username,
+        c.imageUrl,
+        c.data,
+        svixId,
+        at,
+        at,
+      ],
     );
   },
 
@@ -357,7 +441,10 @@ export const usersSqlite = {
       where.push('("clerkCreatedAt", "id") > (?, ?)');
       args.push(sqliteDate(w.after.createdAt), w.after.id);
     }
-    return { sql: `SELECT ${LOCAL_USER_SQL_COLUMNS} FROM "User" WHERE ${where.join(' AND ')} ORDER BY "clerkCreatedAt", "id" LIMIT ?`, args: [...args, w.take] };
+    return {
+      sql: `SELECT ${LOCAL_USER_SQL_COLUMNS} FROM "User" WHERE ${where.join(' AND ')} ORDER BY "clerkCreatedAt", "id" LIMIT ?`,
+      args: [...args, w.take],
+    };
   },
   withoutCreatedAt(afterId: string | null, take: number): SqliteStatement {
     return {

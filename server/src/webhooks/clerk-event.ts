@@ -83,8 +83,21 @@ export function parseClerkEvent(json: unknown, receivedAt: Date): ParsedEvent {
     // The embedded user is a version of the session's user like any other; one that is not (or is not a user at
     // all) is left out rather than refusing the session event it came with. It stays in the stored payload.
     const u = UserData.safeParse(embedded);
-    const user = u.success && u.data.id === d.user_id ? { userId: u.data.id, updatedAt: new Date(u.data.updated_at), data: embedded as Record<string, unknown> } : null;
-    return { kind: 'session.upsert', type, sessionId: d.id, userId: d.user_id, status: d.status, updatedAt: new Date(d.updated_at), data: session, user, envelope };
+    const user =
+      u.success && u.data.id === d.user_id
+        ? { userId: u.data.id, updatedAt: new Date(u.data.updated_at), data: embedded as Record<string, unknown> }
+        : null;
+    return {
+      kind: 'session.upsert',
+      type,
+      sessionId: d.id,
+      userId: d.user_id,
+      status: d.status,
+      updatedAt: new Date(d.updated_at),
+      data: session,
+      user,
+      envelope,
+    };
   }
   // Every other Clerk type is stored and acknowledged but not projected (CLERK.md §3); the user it names
   // (at whatever depth its schema puts it) links it to that user's timeline, search and purge.

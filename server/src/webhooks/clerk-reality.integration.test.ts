@@ -7,22 +7,38 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PROVIDERS } from '../test/db.ts';
 import { startTestServer, type TestServer } from '../test/harness.ts';
-import { createEmulator, generateSecretKey, generateSigningSecret, webhookJson, type Emulator } from '../../../emulator/emulator.ts';
+import {
+  createEmulator,
+  generateSecretKey,
+  generateSigningSecret,
+  webhookJson,
+  type Emulator,
+} from '../../../emulator/emulator.ts';
 import { clerkId, makeEvent, makeSession, makeUser } from '../../../emulator/factories.ts';
 import { createClerkClient } from '../clerk/clerk-client.ts';
 import { CLERK_API_VERSION, type ClerkUserJson } from '../clerk/clerk-json.ts';
 import type { EventSummary, OverviewStats, Page, PurgeUserResult, UserComparison, UserDetail } from '../contract.ts';
 
-const json = async <T,>(r: Response | Promise<Response>): Promise<T> => (await (await r).json()) as T;
+const json = async <T>(r: Response | Promise<Response>): Promise<T> => (await (await r).json()) as T;
 const HOUR = 3_600_000;
 
 describe.each(TEST_PROVIDERS)('against the real Clerk on %s', (provider) => {
   let s: TestServer;
   let clerk: Emulator;
   beforeAll(async () => {
-    clerk = createEmulator({ signingSecret: generateSigningSecret(), secretKey: generateSecretKey(), targets: [], rateLimit: null, timeFactor: 0.001 });
+    clerk = createEmulator({
+      signingSecret: generateSigningSecret(),
+      secretKey: generateSecretKey(),
+      targets: [],
+      rateLimit: null,
+      timeFactor: 0.001,
+    });
     const { url } = await clerk.listen(0);
-    s = await startTestServer(provider, { secrets: [clerk.signingSecret], clerkApiUrl: url, clerkSecretKey: clerk.secretKey });
+    s = await startTestServer(provider, {
+      secrets: [clerk.signingSecret],
+      clerkApiUrl: url,
+      clerkSecretKey: clerk.secretKey,
+    });
   });
   afterAll(async () => {
     await clerk?.close();
@@ -30,7 +46,10 @@ describe.each(TEST_PROVIDERS)('against the real Clerk on %s', (provider) => {
   });
   const send = async (type: string, data: unknown, timestamp?: number) => {
     const res = await s.deliver(makeEvent(type, data, timestamp));
-    return { status: res.status, body: (await res.json()) as { outcome?: string; error?: { code: string; message: string } } };
+    return {
+      status: res.status,
+      body: (await res.json()) as { outcome?: string; error?: { code: string; message: string } },
+    };
   };
   const sessionRow = (id: string) => s.db.prisma.session.findUniqueOrThrow({ where: { id } });
 
@@ -53,7 +72,9 @@ describe.each(TEST_PROVIDERS)('against the real Clerk on %s', (provider) => {
       expect((await send('user.created', user)).body.outcome).toBe('applied');
       expect((await send('user.updated', webhookJson(user))).body.outcome).toBe('duplicate');
       // volatile fields do not make another version either
-      expect((await send('user.updated', { ...user, last_active_at: user.updated_at + 5 })).body.outcome).toBe('duplicate');
+      expect((await send('user.updated', { ...user, last_active_at: user.updated_at + 5 })).body.outcome).toBe(
+        'duplicate',
+      );
     });
 
     it('a user version with the same updated_at and other content is a conflict, settled by Clerk through the Backend API', async () => {
@@ -62,7 +83,10 @@ describe.each(TEST_PROVIDERS)('against the real Clerk on %s', (provider) => {
       const r = await send('user.updated', { ...truth, first_name: 'Second' });
       expect(r).toEqual({ status: 200, body: { ok: true, svixId: expect.any(String), outcome: 'conflict' } });
       const event = await s.db.prisma.event.findFirstOrThrow({ where: { userId: truth.id, outcome: 'conflict' } });
-      expect(await s.db.prisma.delivery.findFirstOrThrow({ where: { eventId: event.id } })).toMatchObject({ outcome: 'conflict', failed: false });
+      expect(await s.db.prisma.delivery.findFirstOrThrow({ where: { eventId: event.id } })).toMatchObject({
+        outcome: 'conflict',
+        failed: false,
+      });
       await s.services.conflicts.idle();
       const row = await s.db.prisma.user.findUniqueOrThrow({ where: { id: truth.id } });
       expect(JSON.parse(row.data!)).toEqual(truth);
@@ -75,10 +99,26 @@ describe.each(TEST_PROVIDERS)('against the real Clerk on %s', (provider) => {
       const user = makeUser();
       await send('user.created', user);
       const now = Date.now();
-      const expired = makeSession(user, { created_at: now - 10 * HOUR, updated_at: now - 10 * HOUR, expire_at: now - HOUR, abandon_at: now + HOUR });
-      const abandoned = makeSession(user, { created_at: now - 10 * HOUR, updated_at: now - 10 * HOUR, expire_at: now + HOUR, abandon_at: now - 2 * HOUR });
-      const live = makeSession(user, { created_at: now, updated_at: now, expire_at: now + HOUR, abandon_at: now + 2 * HOUR });
-      for (const sess of [expired, abandoned, live]) expect((await send('session.created', sess)).body.outcome).toBe('applied');
+      const expired = makeSession(user, {
+        created_at: now - 10 * HOUR,
+        updated_at: now - 10 * HOUR,
+        expire_at: now - HOUR,
+        abandon_at: now + HOUR,
+      });
+      const abandoned = makeSession(user, {
+        created_at: now - 10 * HOUR,
+        updated_at: now - 10 * HOUR,
+        expire_at: now + HOUR,
+        abandon_at: now - 2 * HOUR,
+      });
+      const live = makeSession(user, {
+        created_at: now,
+        updated_at: now,
+        expire_at: now + HOUR,
+        abandon_at: now + 2 * HOUR,
+      });
+      for (const sess of [expired, abandoned, live])
+        expect((await send('session.created', sess)).body.outcome).toBe('applied');
       const before = await json<OverviewStats>(s.api('/api/overview'));
 
       const detail = await json<UserDetail>(s.api(`/api/users/${user.id}`));
@@ -140,10 +180,47 @@ describe.each(TEST_PROVIDERS)('against the real Clerk on %s', (provider) => {
       const user = makeUser();
       await send('user.created', user);
       const events = [
-        ['organizationMembership.created', { object: 'organization_membership', id: clerkId('orgmem'), public_user_data: { user_id: user.id, identifier: 'x@example.com' } }],
-        ['organizationInvitation.accepted', { object: 'organization_invitation', id: clerkId('orginv'), user_id: user.id, email_address: 'x@example.com' }],
-        ['email.created', { object: 'email', id: clerkId('ema'), user_id: user.id, slug: 'verification_code', from_email_name: 'n', data: {}, delivered_by_clerk: true }],
-        ['sms.created', { object: 'sms_message', id: clerkId('sms'), user_id: user.id, message: 'code', status: 'queued', data: {}, delivered_by_clerk: true }],
+        [
+          'organizationMembership.created',
+          {
+            object: 'organization_membership',
+            id: clerkId('orgmem'),
+            public_user_data: { user_id: user.id, identifier: 'x@example.com' },
+          },
+        ],
+        [
+          'organizationInvitation.accepted',
+          {
+            object: 'organization_invitation',
+            id: clerkId('orginv'),
+            user_id: user.id,
+            email_address: 'x@example.com',
+          },
+        ],
+        [
+          'email.created',
+          {
+            object: 'email',
+            id: clerkId('ema'),
+            user_id: user.id,
+            slug: 'verification_code',
+            from_email_name: 'n',
+            data: {},
+            delivered_by_clerk: true,
+          },
+        ],
+        [
+          'sms.created',
+          {
+            object: 'sms_message',
+            id: clerkId('sms'),
+            user_id: user.id,
+            message: 'code',
+            status: 'queued',
+            data: {},
+            delivered_by_clerk: true,
+          },
+        ],
         ['subscription.created', { object: 'commerce_subscription', id: clerkId('csub'), payer: { user_id: user.id } }],
       ] as const;
       for (const [type, data] of events) expect((await send(type, data)).body.outcome).toBe('not_projected');
@@ -160,11 +237,20 @@ describe.each(TEST_PROVIDERS)('against the real Clerk on %s', (provider) => {
   describe('volatile fields', () => {
     it('are shown by compare but never make a user drifted', async () => {
       const truth = clerk.createUser({}, { sendWebhook: false });
-      await send('user.created', { ...truth, last_active_at: 1, lockout_expires_in_seconds: 900, verification_attempts_remaining: 3 });
+      await send('user.created', {
+        ...truth,
+        last_active_at: 1,
+        lockout_expires_in_seconds: 900,
+        verification_attempts_remaining: 3,
+      });
       const cmp = await json<UserComparison>(s.api(`/api/users/${truth.id}/compare`));
       expect(cmp.status).toBe('in_sync');
       expect(cmp.diff).toEqual([]);
-      expect(cmp.volatile.map((d) => d.path).sort()).toEqual(['last_active_at', 'lockout_expires_in_seconds', 'verification_attempts_remaining']);
+      expect(cmp.volatile.map((d) => d.path).sort()).toEqual([
+        'last_active_at',
+        'lockout_expires_in_seconds',
+        'verification_attempts_remaining',
+      ]);
     });
   });
 
@@ -179,7 +265,11 @@ describe.each(TEST_PROVIDERS)('against the real Clerk on %s', (provider) => {
       await send('user.deleted', { object: 'user', id: b.id, deleted: true }, seconds * 1000);
       for (const id of [a.id, b.id]) {
         expect((await s.db.prisma.user.findUniqueOrThrow({ where: { id } })).deletedAt!.getTime()).toBe(seconds * 1000);
-        expect((await s.db.prisma.event.findFirstOrThrow({ where: { userId: id, type: 'user.deleted' } })).occurredAt!.getTime()).toBe(seconds * 1000);
+        expect(
+          (
+            await s.db.prisma.event.findFirstOrThrow({ where: { userId: id, type: 'user.deleted' } })
+          ).occurredAt!.getTime(),
+        ).toBe(seconds * 1000);
       }
     });
 
@@ -197,7 +287,13 @@ describe.each(TEST_PROVIDERS)('against the real Clerk on %s', (provider) => {
         expect(r.body.error?.code).toBe('invalid_event');
         expect(r.body.error?.message).toContain(field);
         const d = await s.db.prisma.delivery.findFirstOrThrow({ orderBy: { id: 'desc' } });
-        expect(d).toMatchObject({ outcome: 'rejected', httpStatus: 400, errorCode: 'invalid_event', verified: true, eventType: type });
+        expect(d).toMatchObject({
+          outcome: 'rejected',
+          httpStatus: 400,
+          errorCode: 'invalid_event',
+          verified: true,
+          eventType: type,
+        });
         expect({ events: await s.db.prisma.event.count(), users: await s.db.prisma.user.count() }).toEqual(before);
       }
       expect((await s.db.prisma.user.findUniqueOrThrow({ where: { id: user.id } })).deleted).toBe(false);
@@ -211,11 +307,20 @@ describe('the Backend API client', () => {
     const server = createServer((req, res) => {
       seen.push(req.headers);
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(req.url!.startsWith('/v1/users/count') ? '{"object":"total_count","total_count":0}' : req.url!.startsWith('/v1/users/') ? '{"id":"user_1","object":"user","updated_at":1}' : '[]');
+      res.end(
+        req.url!.startsWith('/v1/users/count')
+          ? '{"object":"total_count","total_count":0}'
+          : req.url!.startsWith('/v1/users/')
+            ? '{"id":"user_1","object":"user","updated_at":1}'
+            : '[]',
+      );
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
-      const c = createClerkClient({ apiUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, secretKey: 'sk_test_x' });
+      const c = createClerkClient({
+        apiUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        secretKey: 'sk_test_x',
+      });
       await c.getUser('user_1');
       await c.listUsers({ limit: 10 });
       await c.countUsers();

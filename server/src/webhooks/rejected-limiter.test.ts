@@ -53,7 +53,9 @@ describe('rejected-request limiter shared through Redis', () => {
     try {
       await c.connect();
     } catch (err) {
-      throw new Error(`Redis is required for this test at ${REDIS_URL} (${(err as Error).message}); start redis-server or set TEST_REDIS_URL.`);
+      throw new Error(
+        `Redis is required for this test at ${REDIS_URL} (${(err as Error).message}); start redis-server or set TEST_REDIS_URL.`,
+      );
     }
     return c;
   };

@@ -36,11 +36,20 @@ export function sourceKey(ip: string): string {
   const [head = '', tail = ''] = ip.toLowerCase().split('::');
   const left = head ? head.split(':') : [];
   const right = tail ? tail.split(':') : [];
-  const groups = ip.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left;
-  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  const groups = ip.includes('::')
+    ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right]
+    : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }
 
-export function createRejectedLimiter(opts: { perMinute: number; redis?: { client: RedisClient; prefix: string }; logger: Logger }): RejectedLimiter {
+export function createRejectedLimiter(opts: {
+  perMinute: number;
+  redis?: { client: RedisClient; prefix: string };
+  logger: Logger;
+}): RejectedLimiter {
   const base = { keyPrefix: 'webhook_rejected', points: opts.perMinute, duration: WINDOW_SECONDS };
   const limiter: RateLimiterAbstract = opts.redis
     ? new RateLimiterRedis({
@@ -60,7 +69,11 @@ export function createRejectedLimiter(opts: { perMinute: number; redis?: { clien
         return { allowed: true };
       } catch (err) {
         if (err instanceof RateLimiterRes) {
-          return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(err.msBeforeNext / 1000)), first: err.consumedPoints === opts.perMinute + 1 };
+          return {
+            allowed: false,
+            retryAfterSeconds: Math.max(1, Math.ceil(err.msBeforeNext / 1000)),
+            first: err.consumedPoints === opts.perMinute + 1,
+          };
         }
         // Counting failed (both stores): log the request as before rather than refusing it unseen.
         opts.logger.warn({ err }, 'webhook rejected-request limiter unavailable');

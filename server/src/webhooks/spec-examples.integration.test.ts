@@ -12,7 +12,9 @@ interface Example {
   timestamp: number;
   data: Record<string, unknown>;
 }
-const fixture = JSON.parse(readFileSync(new URL('../clerk/fixtures/clerk-webhook-examples-all.json', import.meta.url), 'utf8')) as {
+const fixture = JSON.parse(
+  readFileSync(new URL('../clerk/fixtures/clerk-webhook-examples-all.json', import.meta.url), 'utf8'),
+) as {
   examples: Record<string, Example[]>;
 };
 const all = Object.values(fixture.examples).flat();
@@ -23,7 +25,12 @@ const USER_ID = 'user_2g7np7Hrk0SN6kj5EDMLDaKNL0S';
 function namedUser(e: Example): string | null {
   const d = e.data;
   if (e.type.startsWith('user.')) return d.id as string;
-  const nested = [d.user_id, (d.public_user_data as { user_id?: unknown } | undefined)?.user_id, (d.payer as { user_id?: unknown } | undefined)?.user_id, d.inviter_id];
+  const nested = [
+    d.user_id,
+    (d.public_user_data as { user_id?: unknown } | undefined)?.user_id,
+    (d.payer as { user_id?: unknown } | undefined)?.user_id,
+    d.inviter_id,
+  ];
   return (nested.find((v) => typeof v === 'string' && v.startsWith('user_')) as string | undefined) ?? null;
 }
 
@@ -94,7 +101,15 @@ describe.each(TEST_PROVIDERS)("the webhooks spec's examples through the endpoint
       if (u) byUser.set(u, [...(byUser.get(u) ?? []), e.type]);
     }
     const namedTypes = [...byUser.values()].flat();
-    expect(namedTypes).toEqual(expect.arrayContaining(['sms.created', 'email.created', 'organizationMembership.created', 'organizationInvitation.accepted', 'subscription.created']));
+    expect(namedTypes).toEqual(
+      expect.arrayContaining([
+        'sms.created',
+        'email.created',
+        'organizationMembership.created',
+        'organizationInvitation.accepted',
+        'subscription.created',
+      ]),
+    );
     for (const [userId, types] of byUser) {
       const timeline = (await (await s.api(`/api/events?userId=${userId}&limit=200`)).json()) as Page<EventSummary>;
       expect(timeline.items.map((i) => i.type).sort(), userId).toEqual(expect.arrayContaining(types.sort()));

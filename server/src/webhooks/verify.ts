@@ -46,19 +46,23 @@ export function createVerifier(secrets: string[]) {
     const id = header(headers, 'svix-id') ?? header(headers, 'webhook-id');
     const timestamp = header(headers, 'svix-timestamp') ?? header(headers, 'webhook-timestamp');
     const signature = header(headers, 'svix-signature') ?? header(headers, 'webhook-signature');
-    const missing = [
-      !id && 'svix-id',
-      !timestamp && 'svix-timestamp',
-      !signature && 'svix-signature',
-    ].filter(Boolean);
+    const missing = [!id && 'svix-id', !timestamp && 'svix-timestamp', !signature && 'svix-signature'].filter(Boolean);
     if (missing.length > 0) {
       throw new AppError('missing_headers', 400, `Missing required Svix headers: ${missing.join(', ')}`);
     }
     if (id!.length > MAX_SVIX_ID_LENGTH) {
-      throw new AppError('invalid_headers', 400, `svix-id is ${id!.length} characters long; at most ${MAX_SVIX_ID_LENGTH} are accepted`);
+      throw new AppError(
+        'invalid_headers',
+        400,
+        `svix-id is ${id!.length} characters long; at most ${MAX_SVIX_ID_LENGTH} are accepted`,
+      );
     }
     if (!isUtf8(body)) {
-      throw new AppError('invalid_encoding', 400, 'The body is not valid UTF-8 (Clerk sends UTF-8 JSON); its signature was not checked');
+      throw new AppError(
+        'invalid_encoding',
+        400,
+        'The body is not valid UTF-8 (Clerk sends UTF-8 JSON); its signature was not checked',
+      );
     }
     const svixHeaders = { 'svix-id': id!, 'svix-timestamp': timestamp!, 'svix-signature': signature! };
     // Decoded once: every secret is tried on this text, and the pipeline parses and stores the same text.

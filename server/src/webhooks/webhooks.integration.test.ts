@@ -6,7 +6,8 @@ import { clerkId, makeDeletedUser, makeEvent, makeSession, makeUser } from '../.
 import type { ClerkUserJson } from '../clerk/clerk-json.ts';
 import type { DeliveryDetail, DeliverySummary, EventDetail, OverviewStats, Page, UserDetail } from '../contract.ts';
 
-const userEvent = (type: 'user.created' | 'user.updated', user: ClerkUserJson) => makeEvent(type, user, user.updated_at);
+const userEvent = (type: 'user.created' | 'user.updated', user: ClerkUserJson) =>
+  makeEvent(type, user, user.updated_at);
 const at = (user: ClerkUserJson, updatedAt: number, changes: Partial<ClerkUserJson> = {}): ClerkUserJson => ({
   ...user,
   ...changes,
@@ -17,12 +18,17 @@ interface Answer {
   outcome?: string;
   error?: { code: string; message: string };
 }
-const json = async <T,>(r: Response | Promise<Response>): Promise<T> => (await (await r).json()) as T;
+const json = async <T>(r: Response | Promise<Response>): Promise<T> => (await (await r).json()) as T;
 const answer = (r: Response | Promise<Response>) => json<Answer>(r);
 
 async function counts(s: TestServer) {
   const p = s.db.prisma;
-  return { events: await p.event.count(), users: await p.user.count(), sessions: await p.session.count(), deliveries: await p.delivery.count() };
+  return {
+    events: await p.event.count(),
+    users: await p.user.count(),
+    sessions: await p.session.count(),
+    deliveries: await p.delivery.count(),
+  };
 }
 
 async function lastDelivery(s: TestServer) {
@@ -49,7 +55,14 @@ describe.each(TEST_PROVIDERS)('webhook pipeline on %s', (provider) => {
     const event = await s.db.prisma.event.findUniqueOrThrow({ where: { svixId: 'msg_created_1' } });
     expect(event).toMatchObject({ type: 'user.created', outcome: 'applied', userId: user.id, objectId: user.id });
     const delivery = await lastDelivery(s);
-    expect(delivery).toMatchObject({ svixId: 'msg_created_1', outcome: 'applied', httpStatus: 200, verified: true, eventId: event.id, failed: false });
+    expect(delivery).toMatchObject({
+      svixId: 'msg_created_1',
+      outcome: 'applied',
+      httpStatus: 200,
+      verified: true,
+      eventId: event.id,
+      failed: false,
+    });
     expect(JSON.parse(delivery.headers)['svix-signature']).toBe('v1,[redacted]');
     expect(s.published.events.at(-1)).toMatchObject({ svixId: 'msg_created_1', outcome: 'applied' });
     expect(s.published.users.at(-1)).toMatchObject({ id: user.id });
@@ -58,36 +71,87 @@ describe.each(TEST_PROVIDERS)('webhook pipeline on %s', (provider) => {
   describe('bad input: a clear error, a delivery-log row, nothing else changed', () => {
     const body = () => JSON.stringify(userEvent('user.created', makeUser()));
     const cases: { name: string; send: (s: TestServer) => Promise<Response>; status: number; code: string }[] = [
-      { name: 'missing svix headers', send: (s) => s.deliver(body(), { omit: ['svix-id', 'svix-signature'] }), status: 400, code: 'missing_headers' },
-      { name: 'a missing timestamp', send: (s) => s.deliver(body(), { omit: ['svix-timestamp'] }), status: 400, code: 'missing_headers' },
-      { name: 'a non-numeric timestamp', send: (s) => s.deliver(body(), { headers: { 'svix-timestamp': 'yesterday' } }), status: 400, code: 'invalid_headers' },
-      { name: 'a signature from another secret', send: (s) => s.deliver(body(), { secret: newSecret() }), status: 401, code: 'invalid_signature' },
-      { name: 'a garbage signature', send: (s) => s.deliver(body(), { headers: { 'svix-signature': 'v1,AAAA' } }), status: 401, code: 'invalid_signature' },
+      {
+        name: 'missing svix headers',
+        send: (s) => s.deliver(body(), { omit: ['svix-id', 'svix-signature'] }),
+        status: 400,
+        code: 'missing_headers',
+      },
+      {
+        name: 'a missing timestamp',
+        send: (s) => s.deliver(body(), { omit: ['svix-timestamp'] }),
+        status: 400,
+        code: 'missing_headers',
+      },
+      {
+        name: 'a non-numeric timestamp',
+        send: (s) => s.deliver(body(), { headers: { 'svix-timestamp': 'yesterday' } }),
+        status: 400,
+        code: 'invalid_headers',
+      },
+      {
+        name: 'a signature from another secret',
+        send: (s) => s.deliver(body(), { secret: newSecret() }),
+        status: 401,
+        code: 'invalid_signature',
+      },
+      {
+        name: 'a garbage signature',
+        send: (s) => s.deliver(body(), { headers: { 'svix-signature': 'v1,AAAA' } }),
+        status: 401,
+        code: 'invalid_signature',
+      },
       {
         name: 'a body changed after signing (re-serialised JSON)',
         send: async (s) => {
           const text = body();
           const headers = signHeaders(s.secret, text);
           const reserialised = JSON.stringify(JSON.parse(text), null, 2);
-          return fetch(`${s.url}/api/webhooks/clerk`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: reserialised });
+          return fetch(`${s.url}/api/webhooks/clerk`, {
+            method: 'POST',
+            headers: { ...headers, 'content-type': 'application/json' },
+            body: reserialised,
+          });
         },
         status: 401,
         code: 'invalid_signature',
       },
-      { name: 'a timestamp 6 minutes old', send: (s) => s.deliver(body(), { date: new Date(Date.now() - 6 * 60_000) }), status: 401, code: 'timestamp_out_of_tolerance' },
-      { name: 'a timestamp 6 minutes ahead', send: (s) => s.deliver(body(), { date: new Date(Date.now() + 6 * 60_000) }), status: 401, code: 'timestamp_out_of_tolerance' },
-      { name: 'a signed body that is not JSON', send: (s) => s.deliver('this is not json'), status: 400, code: 'invalid_json' },
-      { name: 'signed JSON that is not an event', send: (s) => s.deliver({ hello: 'world' }), status: 400, code: 'invalid_event' },
+      {
+        name: 'a timestamp 6 minutes old',
+        send: (s) => s.deliver(body(), { date: new Date(Date.now() - 6 * 60_000) }),
+        status: 401,
+        code: 'timestamp_out_of_tolerance',
+      },
+      {
+        name: 'a timestamp 6 minutes ahead',
+        send: (s) => s.deliver(body(), { date: new Date(Date.now() + 6 * 60_000) }),
+        status: 401,
+        code: 'timestamp_out_of_tolerance',
+      },
+      {
+        name: 'a signed body that is not JSON',
+        send: (s) => s.deliver('this is not json'),
+        status: 400,
+        code: 'invalid_json',
+      },
+      {
+        name: 'signed JSON that is not an event',
+        send: (s) => s.deliver({ hello: 'world' }),
+        status: 400,
+        code: 'invalid_event',
+      },
       { name: 'a signed JSON array', send: (s) => s.deliver([1, 2, 3]), status: 400, code: 'invalid_event' },
       {
         name: 'a user.updated without updated_at',
-        send: (s) => s.deliver({ object: 'event', type: 'user.updated', data: { id: 'user_x' }, timestamp: Date.now() }),
+        send: (s) =>
+          s.deliver({ object: 'event', type: 'user.updated', data: { id: 'user_x' }, timestamp: Date.now() }),
         status: 400,
         code: 'invalid_event',
       },
       {
         name: 'a body over 1 MB',
-        send: (s) => s.deliver({ object: 'event', type: 'user.created', data: { id: 'user_big', pad: 'x'.repeat(1024 * 1024) } }),
+        send: (s) =>
+          s.deliver({ object: 'event', type: 'user.created', data: { id: 'user_big', pad: 'x'.repeat(1024 * 1024) } }),
         status: 413,
         code: 'payload_too_large',
       },
@@ -102,7 +166,13 @@ describe.each(TEST_PROVIDERS)('webhook pipeline on %s', (provider) => {
       const after = await counts(s);
       expect(after).toEqual({ ...before, deliveries: before.deliveries + 1 });
       const d = await lastDelivery(s);
-      expect(d).toMatchObject({ outcome: 'rejected', httpStatus: status, errorCode: code, failed: true, eventId: null });
+      expect(d).toMatchObject({
+        outcome: 'rejected',
+        httpStatus: status,
+        errorCode: code,
+        failed: true,
+        eventId: null,
+      });
       expect(d.error).toBe(json.error.message);
     });
   });
@@ -126,7 +196,11 @@ describe.each(TEST_PROVIDERS)('webhook pipeline on %s', (provider) => {
     const user = makeUser();
     const body = JSON.stringify(userEvent('user.created', user));
     const svixId = clerkId('msg');
-    const results = await Promise.all(Array.from({ length: 8 }, () => s.deliver(body, { svixId }).then((r) => r.json() as Promise<{ outcome: string }>)));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        s.deliver(body, { svixId }).then((r) => r.json() as Promise<{ outcome: string }>),
+      ),
+    );
     expect(results.filter((r) => r.outcome === 'applied')).toHaveLength(1);
     expect(results.filter((r) => r.outcome === 'duplicate')).toHaveLength(7);
     expect(await s.db.prisma.event.count({ where: { svixId } })).toBe(1);
@@ -136,7 +210,9 @@ describe.each(TEST_PROVIDERS)('webhook pipeline on %s', (provider) => {
     const user = makeUser();
     const t0 = user.updated_at;
     expect((await answer(s.deliver(userEvent('user.created', user)))).outcome).toBe('applied');
-    expect((await answer(s.deliver(makeEvent('user.deleted', makeDeletedUser(user.id), t0 + 2000)))).outcome).toBe('applied');
+    expect((await answer(s.deliver(makeEvent('user.deleted', makeDeletedUser(user.id), t0 + 2000)))).outcome).toBe(
+      'applied',
+    );
     const late = await s.deliver(userEvent('user.updated', at(user, t0 + 1000, { first_name: 'Zombie' })));
     expect((await answer(late)).outcome).toBe('stale');
     const newer = await s.deliver(userEvent('user.updated', at(user, t0 + 999_999, { first_name: 'Zombie' })));
@@ -151,16 +227,20 @@ describe.each(TEST_PROVIDERS)('webhook pipeline on %s', (provider) => {
     const user = makeUser();
     await s.deliver(makeEvent('user.deleted', makeDeletedUser(user.id), user.updated_at + 5));
     expect((await answer(s.deliver(userEvent('user.created', user)))).outcome).toBe('stale');
-    expect(await s.db.prisma.user.findUniqueOrThrow({ where: { id: user.id } })).toMatchObject({ deleted: true, data: null });
+    expect(await s.db.prisma.user.findUniqueOrThrow({ where: { id: user.id } })).toMatchObject({
+      deleted: true,
+      data: null,
+    });
   });
 
   it('marks an older version stale and the same version duplicate', async () => {
     const user = makeUser();
     await s.deliver(userEvent('user.updated', at(user, user.updated_at + 10, { last_name: 'Newest' })));
     expect((await answer(s.deliver(userEvent('user.created', user)))).outcome).toBe('stale');
-    expect((await answer(s.deliver(userEvent('user.updated', at(user, user.updated_at + 10, { last_name: 'Newest' }))))).outcome).toBe(
-      'duplicate',
-    );
+    expect(
+      (await answer(s.deliver(userEvent('user.updated', at(user, user.updated_at + 10, { last_name: 'Newest' })))))
+        .outcome,
+    ).toBe('duplicate');
     expect((await s.db.prisma.user.findUniqueOrThrow({ where: { id: user.id } })).lastName).toBe('Newest');
   });
 
@@ -171,17 +251,29 @@ describe.each(TEST_PROVIDERS)('webhook pipeline on %s', (provider) => {
     expect((await answer(s.deliver(makeEvent('session.ended', ended, ended.updated_at)))).outcome).toBe('applied');
     expect((await answer(s.deliver(makeEvent('session.created', session, session.updated_at)))).outcome).toBe('stale');
     const revoked = { ...session, status: 'revoked' as const, updated_at: session.updated_at + 2000 };
-    expect((await answer(s.deliver(makeEvent('session.revoked', revoked, revoked.updated_at)))).outcome).toBe('applied');
-    expect(await s.db.prisma.session.findUniqueOrThrow({ where: { id: session.id } })).toMatchObject({ status: 'revoked', userId: user.id });
+    expect((await answer(s.deliver(makeEvent('session.revoked', revoked, revoked.updated_at)))).outcome).toBe(
+      'applied',
+    );
+    expect(await s.db.prisma.session.findUniqueOrThrow({ where: { id: session.id } })).toMatchObject({
+      status: 'revoked',
+      userId: user.id,
+    });
   });
 
   it('stores and acknowledges event types it does not project', async () => {
     for (const type of ['organization.created', 'email.created', 'some.future.type']) {
       const svixId = clerkId('msg');
-      const res = await s.deliver({ object: 'event', type, data: { id: clerkId('org'), user_id: 'user_abc' }, timestamp: Date.now() }, { svixId });
+      const res = await s.deliver(
+        { object: 'event', type, data: { id: clerkId('org'), user_id: 'user_abc' }, timestamp: Date.now() },
+        { svixId },
+      );
       expect(res.status).toBe(200);
       expect((await answer(res)).outcome).toBe('not_projected');
-      expect(await s.db.prisma.event.findUniqueOrThrow({ where: { svixId } })).toMatchObject({ type, outcome: 'not_projected', userId: 'user_abc' });
+      expect(await s.db.prisma.event.findUniqueOrThrow({ where: { svixId } })).toMatchObject({
+        type,
+        outcome: 'not_projected',
+        userId: 'user_abc',
+      });
     }
   });
 
@@ -190,7 +282,11 @@ describe.each(TEST_PROVIDERS)('webhook pipeline on %s', (provider) => {
     const h = signHeaders(s.secret, body);
     const res = await fetch(`${s.url}/api/webhooks/clerk`, {
       method: 'POST',
-      headers: { 'webhook-id': h['svix-id'], 'webhook-timestamp': h['svix-timestamp'], 'webhook-signature': h['svix-signature'] },
+      headers: {
+        'webhook-id': h['svix-id'],
+        'webhook-timestamp': h['svix-timestamp'],
+        'webhook-signature': h['svix-signature'],
+      },
       body,
     });
     expect(res.status).toBe(200);
@@ -215,13 +311,17 @@ describe.each(TEST_PROVIDERS)('webhook pipeline on %s', (provider) => {
     const shuffledServer = await startTestServer(provider);
     try {
       for (const m of stream) {
-        const res = await fetch(`${ordered.url}/api/webhooks/clerk`, { method: 'POST', headers: signHeaders(ordered.secret, m.body, { svixId: m.svixId }), body: m.body });
+        const res = await fetch(`${ordered.url}/api/webhooks/clerk`, {
+          method: 'POST',
+          headers: signHeaders(ordered.secret, m.body, { svixId: m.svixId }),
+          body: m.body,
+        });
         expect(res.status).toBe(200);
       }
       // shuffled (seeded Fisher-Yates), with a third of the messages delivered twice
       const shuffled = [...stream, ...stream.filter((_, i) => i % 3 === 0)];
       let seed = 42;
-      const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+      const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
       for (let i = shuffled.length - 1; i > 0; i--) {
         const j = Math.floor(rand() * (i + 1));
         [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
@@ -304,7 +404,12 @@ describe.each(TEST_PROVIDERS)('2xx only after commit on %s', (provider) => {
       expect((await answer(res)).error?.code).toBe('storage_unavailable');
       expect(await s.db.prisma.user.count({ where: { id: user.id } })).toBe(0);
       expect(await s.db.prisma.event.count({ where: { svixId: 'msg_503' } })).toBe(0);
-      expect(await lastDelivery(s)).toMatchObject({ svixId: 'msg_503', outcome: 'unavailable', httpStatus: 503, verified: true });
+      expect(await lastDelivery(s)).toMatchObject({
+        svixId: 'msg_503',
+        outcome: 'unavailable',
+        httpStatus: 503,
+        verified: true,
+      });
 
       fail.on = false; // storage is back: Svix's retry carries the same svix-id
       const retry = await s.deliver(body, { svixId: 'msg_503' });
@@ -325,7 +430,10 @@ describe.each(TEST_PROVIDERS)('2xx only after commit on %s', (provider) => {
       const res = await s.deliver(body, { svixId: 'msg_bug' });
       expect(res.status).toBe(500);
       expect((await answer(res)).error).toMatchObject({ code: 'apply_failed' });
-      expect(await s.db.prisma.event.findUniqueOrThrow({ where: { svixId: 'msg_bug' } })).toMatchObject({ outcome: 'failed', error: 'projection bug' });
+      expect(await s.db.prisma.event.findUniqueOrThrow({ where: { svixId: 'msg_bug' } })).toMatchObject({
+        outcome: 'failed',
+        error: 'projection bug',
+      });
       expect(await s.db.prisma.user.count({ where: { id: user.id } })).toBe(0); // rolled back
       const failedDelivery = await lastDelivery(s);
       expect(failedDelivery).toMatchObject({ outcome: 'failed', httpStatus: 500, failed: true });
@@ -335,7 +443,10 @@ describe.each(TEST_PROVIDERS)('2xx only after commit on %s', (provider) => {
       const replay = await s.api(`/api/deliveries/${failedDelivery.id}/replay`, { method: 'POST' });
       expect(replay.status).toBe(200);
       expect(await replay.json()).toMatchObject({ svixId: 'msg_bug', outcome: 'applied', error: null });
-      expect(await s.db.prisma.event.findUniqueOrThrow({ where: { svixId: 'msg_bug' } })).toMatchObject({ outcome: 'applied', error: null });
+      expect(await s.db.prisma.event.findUniqueOrThrow({ where: { svixId: 'msg_bug' } })).toMatchObject({
+        outcome: 'applied',
+        error: null,
+      });
       expect(await s.db.prisma.user.count({ where: { id: user.id } })).toBe(1);
       // and Svix's own retry is now a duplicate
       expect((await answer(s.deliver(body, { svixId: 'msg_bug' }))).outcome).toBe('duplicate');
@@ -378,7 +489,9 @@ describe.each(TEST_PROVIDERS)('operator API on %s', (provider) => {
   beforeAll(async () => {
     s = await startTestServer(provider);
     await s.deliver(userEvent('user.created', user), { svixId: 'msg_op_1' });
-    await s.deliver(userEvent('user.updated', at(user, user.updated_at + 1, { last_name: 'King' })), { svixId: 'msg_op_2' });
+    await s.deliver(userEvent('user.updated', at(user, user.updated_at + 1, { last_name: 'King' })), {
+      svixId: 'msg_op_2',
+    });
     await s.deliver(userEvent('user.created', user), { svixId: 'msg_op_1' }); // duplicate
     await s.deliver(makeEvent('session.created', makeSession(user), Date.now()), { svixId: 'msg_op_3' });
     await s.deliver({ nope: true }, { secret: newSecret() }); // rejected
@@ -407,10 +520,18 @@ describe.each(TEST_PROVIDERS)('operator API on %s', (provider) => {
   });
 
   it('signs in, tells who is signed in, signs out', async () => {
-    const bad = await fetch(`${s.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'admin@test.local', password: 'wrong' }) });
+    const bad = await fetch(`${s.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'admin@test.local', password: 'wrong' }),
+    });
     expect(bad.status).toBe(401);
     expect(bad.headers.get('set-cookie')).toBeNull();
-    const invalid = await fetch(`${s.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email":1}' });
+    const invalid = await fetch(`${s.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"email":1}',
+    });
     expect(invalid.status).toBe(400);
     const ok = await fetch(`${s.url}/api/auth/login`, {
       method: 'POST',
@@ -421,7 +542,10 @@ describe.each(TEST_PROVIDERS)('operator API on %s', (provider) => {
     const setCookie = ok.headers.get('set-cookie')!;
     expect(setCookie).toMatch(/csm_session=.+; .*HttpOnly/i);
     const cookie = setCookie.split(';')[0]!;
-    expect(await answer(fetch(`${s.url}/api/auth/me`, { headers: { cookie } }))).toMatchObject({ email: 'admin@test.local', role: 'admin' });
+    expect(await answer(fetch(`${s.url}/api/auth/me`, { headers: { cookie } }))).toMatchObject({
+      email: 'admin@test.local',
+      role: 'admin',
+    });
     expect((await fetch(`${s.url}/api/auth/logout`, { method: 'POST', headers: { cookie } })).status).toBe(204);
     expect((await fetch(`${s.url}/api/auth/me`, { headers: { cookie } })).status).toBe(401);
     expect((await fetch(`${s.url}/api/events`, { headers: { cookie } })).status).toBe(401);
@@ -441,7 +565,9 @@ describe.each(TEST_PROVIDERS)('operator API on %s', (provider) => {
     const future = await json<Page<unknown>>(s.api(`/api/events?from=${new Date(Date.now() + 60_000).toISOString()}`));
     expect(future.items).toEqual([]);
     // text: ids anywhere, payload text in the newest events
-    const byText = await json<Page<{ svixId: string }>>(s.api(`/api/events?q=${encodeURIComponent('"last_name":"King"')}`));
+    const byText = await json<Page<{ svixId: string }>>(
+      s.api(`/api/events?q=${encodeURIComponent('"last_name":"King"')}`),
+    );
     expect(byText.items.map((e) => e.svixId)).toEqual(['msg_op_2']);
     const bySvixId = await json<Page<{ svixId: string }>>(s.api('/api/events?q=msg_op_1'));
     expect(bySvixId.items.map((e) => e.svixId)).toEqual(['msg_op_1']);

@@ -13,7 +13,11 @@ export interface WebhookRouteOptions {
 /** Writes the small JSON answer directly: res.json's ETag hashing and content negotiation cost ~10 % of the hot path. */
 function send(res: express.Response, answer: WebhookAnswer) {
   const body = JSON.stringify(answer.body);
-  res.writeHead(answer.status, { ...answer.headers, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+  res.writeHead(answer.status, {
+    ...answer.headers,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+  });
   res.end(body);
 }
 
@@ -55,7 +59,12 @@ export function webhookRoutes(service: WebhooksService, opts: WebhookRouteOption
       send(res, {
         status: 429,
         headers: { 'retry-after': '1' },
-        body: { error: { code: 'too_many_open', message: `Too many requests open at once from this source (at most ${maxOpen}); retry later` } },
+        body: {
+          error: {
+            code: 'too_many_open',
+            message: `Too many requests open at once from this source (at most ${maxOpen}); retry later`,
+          },
+        },
         deliveryId: null,
       });
       return false;

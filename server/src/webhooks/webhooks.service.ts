@@ -28,7 +28,15 @@ export const REJECTED_BODY_PREFIX = 256;
 /** ... of its svix-id: Svix's are 31 characters. */
 const REJECTED_SVIX_ID_LENGTH = 64;
 /** The headers it keeps (each cut to 100 characters; signatures reduced to their shape). */
-const REJECTED_HEADERS = ['content-type', 'content-length', 'user-agent', 'svix-timestamp', 'webhook-timestamp', 'svix-signature', 'webhook-signature'];
+const REJECTED_HEADERS = [
+  'content-type',
+  'content-length',
+  'user-agent',
+  'svix-timestamp',
+  'webhook-timestamp',
+  'svix-signature',
+  'webhook-signature',
+];
 
 /** Svix stops retrying a message when the answer carries this (docs.svix.com/receiving/delivery-control). */
 const ABORT_RETRIES = { 'webhook-delivery': 'abort-message' };
@@ -129,7 +137,10 @@ export function createWebhooksService(deps: WebhooksDeps) {
    * its source's budget not even those — a 429 and a count.
    */
   async function refuse(req: WebhookRequest, err: AppError): Promise<WebhookAnswer> {
-    const limit = deps.rejectedLimiter && req.sourceIp ? await deps.rejectedLimiter.take(req.sourceIp) : ({ allowed: true } as const);
+    const limit =
+      deps.rejectedLimiter && req.sourceIp
+        ? await deps.rejectedLimiter.take(req.sourceIp)
+        : ({ allowed: true } as const);
     if (limit.allowed) return reject(req, err, rejectedFacts(req), { verified: false, eventType: null });
     const retryAfter = { 'retry-after': String(limit.retryAfterSeconds) };
     const limited = new AppError(
@@ -139,11 +150,24 @@ export function createWebhooksService(deps: WebhooksDeps) {
     );
     if (limit.first) {
       // One row per source and minute says it was limited (and why its first refused request was refused).
-      const summary = new AppError(limited.code, 429, `${limited.message}. Further refused requests from ${req.sourceIp} are answered 429 without a row until then; this one: ${err.code}`);
-      return { ...(await reject(req, summary, rejectedFacts(req), { verified: false, eventType: null })), body: { error: { code: limited.code, message: limited.message } }, headers: retryAfter };
+      const summary = new AppError(
+        limited.code,
+        429,
+        `${limited.message}. Further refused requests from ${req.sourceIp} are answered 429 without a row until then; this one: ${err.code}`,
+      );
+      return {
+        ...(await reject(req, summary, rejectedFacts(req), { verified: false, eventType: null })),
+        body: { error: { code: limited.code, message: limited.message } },
+        headers: retryAfter,
+      };
     }
     refusedUnlogged('rate_limited', req.sourceIp ?? null);
-    return { status: 429, body: { error: { code: limited.code, message: limited.message } }, headers: retryAfter, deliveryId: null };
+    return {
+      status: 429,
+      body: { error: { code: limited.code, message: limited.message } },
+      headers: retryAfter,
+      deliveryId: null,
+    };
   }
 
   function refusedUnlogged(reason: UnloggedRefusal, source: string | null): void {
@@ -153,7 +177,11 @@ export function createWebhooksService(deps: WebhooksDeps) {
 
   /** A body whose signature matched but that can never be applied: kept whole, and Svix need not retry it. */
   function refuseSigned(req: WebhookRequest, err: AppError, v: Pick<Verified, 'json'> | null): Promise<WebhookAnswer> {
-    return reject(req, err, requestFacts(req), { verified: true, eventType: claimedType(v?.json), headers: ABORT_RETRIES });
+    return reject(req, err, requestFacts(req), {
+      verified: true,
+      eventType: claimedType(v?.json),
+      headers: ABORT_RETRIES,
+    });
   }
 
   async function receive(req: WebhookRequest): Promise<WebhookAnswer> {
@@ -168,7 +196,15 @@ export function createWebhooksService(deps: WebhooksDeps) {
     // JSON.parse copes with any depth, but what comes after (storing the user, the API's answers, the
     // dashboard) recurses: refuse it here, once, with a row (and tell Svix not to retry what cannot succeed).
     if (jsonDeeperThan(v.text)) {
-      return refuseSigned(req, new SignedBodyError('json_too_deep', 400, `The body nests JSON deeper than ${MAX_JSON_DEPTH} levels; Clerk's events never do`), v);
+      return refuseSigned(
+        req,
+        new SignedBodyError(
+          'json_too_deep',
+          400,
+          `The body nests JSON deeper than ${MAX_JSON_DEPTH} levels; Clerk's events never do`,
+        ),
+        v,
+      );
     }
     let parsed: ParsedEvent;
     try {
@@ -191,11 +227,21 @@ export function createWebhooksService(deps: WebhooksDeps) {
     let r: IngestResult;
     try {
       // No body in the request facts: the delivery of a stored event reads it from the event's payload.
-      r = await deps.store.ingest({ svixId, event: e, payload, request: requestFacts(req, false), startedAt: req.startedAt, replayOf });
+      r = await deps.store.ingest({
+        svixId,
+        event: e,
+        payload,
+        request: requestFacts(req, false),
+        startedAt: req.startedAt,
+        replayOf,
+      });
     } catch (err) {
       // The batch's transaction rolled back: nothing of this event is stored, so Svix must retry it.
       const unavailable = isStorageUnavailable(err);
-      deps.logger.warn({ err, svixId }, unavailable ? 'storage unavailable, asking Svix to retry' : 'ingest transaction failed, asking Svix to retry');
+      deps.logger.warn(
+        { err, svixId },
+        unavailable ? 'storage unavailable, asking Svix to retry' : 'ingest transaction failed, asking Svix to retry',
+      );
       const appErr = unavailable
         ? new AppError('storage_unavailable', 503, 'Storage is unavailable; retry later')
         : new AppError('ingest_failed', 503, 'The event could not be stored; retry later');
@@ -217,7 +263,10 @@ export function createWebhooksService(deps: WebhooksDeps) {
       userId: r.event?.userId ?? null,
     });
     if (r.outcome === 'quarantined') {
-      deps.logger.error({ svixId, type: e.type, error: r.error }, 'applying event failed again: quarantined (acknowledged, kept for a replay)');
+      deps.logger.error(
+        { svixId, type: e.type, error: r.error },
+        'applying event failed again: quarantined (acknowledged, kept for a replay)',
+      );
       return { status: 200, body: { ok: true, svixId, outcome: r.outcome }, deliveryId: r.delivery.id };
     }
     if (r.httpStatus === 500) {
@@ -226,11 +275,21 @@ export function createWebhooksService(deps: WebhooksDeps) {
       const where = `delivery ${r.delivery.id}${req.requestId ? `, request id ${req.requestId}` : ''}`;
       return {
         status: 500,
-        body: { error: { code: 'apply_failed', message: `Stored, but applying it failed; the reason is in the delivery log (${where})`, ...(req.requestId ? { requestId: req.requestId } : {}) } },
+        body: {
+          error: {
+            code: 'apply_failed',
+            message: `Stored, but applying it failed; the reason is in the delivery log (${where})`,
+            ...(req.requestId ? { requestId: req.requestId } : {}),
+          },
+        },
         deliveryId: r.delivery.id,
       };
     }
-    return { status: 200, body: { ok: true, svixId, outcome: r.outcome, ...(r.outcome === 'failed' && r.error ? { error: r.error } : {}) }, deliveryId: r.delivery.id };
+    return {
+      status: 200,
+      body: { ok: true, svixId, outcome: r.outcome, ...(r.outcome === 'failed' && r.error ? { error: r.error } : {}) },
+      deliveryId: r.delivery.id,
+    };
   }
 
   /** What committed goes to the dashboards (after the commit: nothing is pushed that could still roll back). */
@@ -252,8 +311,14 @@ export function createWebhooksService(deps: WebhooksDeps) {
     async failed(req: WebhookRequest, err: unknown): Promise<WebhookAnswer> {
       deps.logger.error({ err, requestId: req.requestId }, 'webhook request failed');
       const message = `Internal error${req.requestId ? `; request id ${req.requestId}` : ''}`;
-      const answer = await reject(req, new AppError('internal', 500, message), rejectedFacts(req), { verified: false, eventType: null });
-      return { ...answer, body: { error: { code: 'internal', message, ...(req.requestId ? { requestId: req.requestId } : {}) } } };
+      const answer = await reject(req, new AppError('internal', 500, message), rejectedFacts(req), {
+        verified: false,
+        eventType: null,
+      });
+      return {
+        ...answer,
+        body: { error: { code: 'internal', message, ...(req.requestId ? { requestId: req.requestId } : {}) } },
+      };
     },
   };
 }

@@ -128,7 +128,10 @@ export class RpcServer {
           }
           return {};
         }
-        return this.run(params, async (e) => (await e.reset(params as unknown as Parameters<SchemaEngine['reset']>[0])) ?? {});
+        return this.run(
+          params,
+          async (e) => (await e.reset(params as unknown as Parameters<SchemaEngine['reset']>[0])) ?? {},
+        );
       }
       case 'debugPanic':
         return this.run(params, async (e) => e.debugPanic());
@@ -197,7 +200,11 @@ async function createDatabase(url: string): Promise<{ databaseName: string }> {
  * `schema-engine --datasource {url} cli <command>`: the CLI runs these one-shot (e.g. `migrate deploy` makes sure
  * the database exists). Failure = non-zero exit with an ERROR log line on stderr, as the native engine does.
  */
-async function runCliCommand(command: string | undefined, url: string | undefined, output: NodeJS.WritableStream): Promise<void> {
+async function runCliCommand(
+  command: string | undefined,
+  url: string | undefined,
+  output: NodeJS.WritableStream,
+): Promise<void> {
   const fail = (errorCode: string, message: string): never => {
     // The CLI skips the first stderr line (the native engine's start-up log), so write one.
     process.stderr.write(
@@ -252,12 +259,21 @@ function toRpcError(err: unknown): { code: number; message: string; data: Record
   return {
     code: 4466,
     message: 'An error happened. Check the data field for details.',
-    data: { is_panic: isPanic, message, ...(code ? { error_code: code } : {}), ...(isPanic ? { error: { message } } : {}) },
+    data: {
+      is_panic: isPanic,
+      message,
+      ...(code ? { error_code: code } : {}),
+      ...(isPanic ? { error: { message } } : {}),
+    },
   };
 }
 
 /** Serves requests from `input` until it closes. */
-export async function serve(argv: string[], input: NodeJS.ReadableStream, output: NodeJS.WritableStream): Promise<void> {
+export async function serve(
+  argv: string[],
+  input: NodeJS.ReadableStream,
+  output: NodeJS.WritableStream,
+): Promise<void> {
   if (argv.includes('--version') || argv.includes('-V')) {
     output.write(`schema-engine-cli ${ENGINE_COMMIT}\n`);
     return;

@@ -43,7 +43,10 @@ const Wasm = (
   globalThis as unknown as {
     WebAssembly: {
       Module: new (bytes: Uint8Array) => object;
-      Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
+      Instance: new (
+        module: object,
+        imports: Record<string, Record<string, unknown>>,
+      ) => { exports: Record<string, unknown> };
     };
   }
 ).WebAssembly;
@@ -68,7 +71,10 @@ export function loadSchemaEngineModule(): Promise<EngineModule> {
       __wbg_set_wasm(exports: Record<string, unknown>): void;
     };
     const require = createRequire(import.meta.url);
-    const wasmPath = join(dirname(require.resolve('@prisma/schema-engine-wasm/schema_engine_bg')), 'schema_engine_bg.wasm');
+    const wasmPath = join(
+      dirname(require.resolve('@prisma/schema-engine-wasm/schema_engine_bg')),
+      'schema_engine_bg.wasm',
+    );
     const module = new Wasm.Module(readFileSync(wasmPath));
     const instance = new Wasm.Instance(module, { './schema_engine_bg.js': bg as unknown as Record<string, unknown> });
     bg.__wbg_set_wasm(instance.exports);
@@ -388,8 +394,10 @@ export async function diffMigrationsToSchema(
 
 /** The engine prints "-- This is an empty migration." when there is nothing to do. */
 export function isEmptyMigration(sql: string): boolean {
-  return sql
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l && !l.startsWith('--')).length === 0;
+  return (
+    sql
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('--')).length === 0
+  );
 }

@@ -23,9 +23,12 @@ describe('prisma/<provider>/schema.prisma', () => {
     );
   });
 
-  it.each(PROVIDERS)('%s migrations produce exactly the schema (else run `npm run db:diff <name>`)', async (provider) => {
-    // PostgreSQL: the engine replays the migrations on a throwaway database it creates on this server.
-    const url = provider === 'postgresql' ? await pgAdminUrl() : undefined;
-    expect(await diffMigrationsToSchema(provider, url ? { url } : {})).toBe('');
-  });
+  it.each(PROVIDERS)(
+    '%s migrations produce exactly the schema (else run `npm run db:diff <name>`)',
+    async (provider) => {
+      // PostgreSQL: the engine replays the migrations on a throwaway database it creates on this server.
+      const url = provider === 'postgresql' ? await pgAdminUrl() : undefined;
+      expect(await diffMigrationsToSchema(provider, url ? { url } : {})).toBe('');
+    },
+  );
 });

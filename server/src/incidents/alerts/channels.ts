@@ -31,11 +31,21 @@ export class AlertSendError extends Error {
 async function post(url: string, body: string, headers: Record<string, string>): Promise<void> {
   let res: Response;
   try {
-    res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, signal: AbortSignal.timeout(SEND_TIMEOUT_MS), redirect: 'error' });
+    res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+      signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
+      redirect: 'error',
+    });
   } catch (err) {
     const timedOut = err instanceof Error && err.name === 'TimeoutError';
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    throw new AlertSendError(timedOut ? `no answer within ${SEND_TIMEOUT_MS / 1000} s` : `unreachable: ${cause?.code ?? cause?.message ?? (err as Error).message}`);
+    throw new AlertSendError(
+      timedOut
+        ? `no answer within ${SEND_TIMEOUT_MS / 1000} s`
+        : `unreachable: ${cause?.code ?? cause?.message ?? (err as Error).message}`,
+    );
   }
   const text = await res.text().catch(() => '');
   if (!res.ok) {
@@ -123,10 +133,16 @@ export function slackChannel(cfg: { url: string }): AlertChannel {
           {
             type: 'context',
             elements: [
-              { type: 'mrkdwn', text: `${i.state} · ${i.count} failure(s) · ${i.affected.events} event(s) · last seen ${i.lastSeenAt}` },
+              {
+                type: 'mrkdwn',
+                text: `${i.state} · ${i.count} failure(s) · ${i.affected.events} event(s) · last seen ${i.lastSeenAt}`,
+              },
             ],
           },
-          { type: 'section', text: { type: 'mrkdwn', text: `<${i.url}|Open incident ${i.id}> on ${slackEscape(alert.monitor)}` } },
+          {
+            type: 'section',
+            text: { type: 'mrkdwn', text: `<${i.url}|Open incident ${i.id}> on ${slackEscape(alert.monitor)}` },
+          },
         ],
       };
       await post(cfg.url, JSON.stringify(body), {});
@@ -137,7 +153,11 @@ export function slackChannel(cfg: { url: string }): AlertChannel {
 export function emailChannel(cfg: { smtpUrl: string; from: string; to: string[] }): AlertChannel {
   // The URL's own query (e.g. ?ignoreTLS=true) still applies; the timeouts keep a dead server from holding retries.
   const url = new URL(cfg.smtpUrl);
-  for (const [k, v] of Object.entries({ connectionTimeout: SEND_TIMEOUT_MS, greetingTimeout: SEND_TIMEOUT_MS, socketTimeout: SEND_TIMEOUT_MS })) {
+  for (const [k, v] of Object.entries({
+    connectionTimeout: SEND_TIMEOUT_MS,
+    greetingTimeout: SEND_TIMEOUT_MS,
+    socketTimeout: SEND_TIMEOUT_MS,
+  })) {
     if (!url.searchParams.has(k)) url.searchParams.set(k, String(v));
   }
   const transport = nodemailer.createTransport(url.toString());

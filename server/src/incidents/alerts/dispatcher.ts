@@ -25,10 +25,20 @@ export interface AlertOutcome {
   at: Date;
 }
 
-export function createDispatcher(deps: { channels: AlertChannel[]; retry: RetryOptions; logger: Logger; onOutcome: (o: AlertOutcome) => void }) {
+export function createDispatcher(deps: {
+  channels: AlertChannel[];
+  retry: RetryOptions;
+  logger: Logger;
+  onOutcome: (o: AlertOutcome) => void;
+}) {
   const inFlight = new Set<Promise<unknown>>();
 
-  async function sendOne(channel: AlertChannel, kind: AlertKind, body: AlertBody, incidentId: string | null): Promise<AlertOutcome> {
+  async function sendOne(
+    channel: AlertChannel,
+    kind: AlertKind,
+    body: AlertBody,
+    incidentId: string | null,
+  ): Promise<AlertOutcome> {
     let attempts = 0;
     let outcome: AlertOutcome;
     try {
@@ -42,12 +52,21 @@ export function createDispatcher(deps: { channels: AlertChannel[]; retry: RetryO
             throw err instanceof Error ? err : new Error(String(err));
           }
         },
-        { retries: deps.retry.retries, minTimeout: deps.retry.minTimeoutMs, maxTimeout: deps.retry.maxTimeoutMs, factor: 2, randomize: true },
+        {
+          retries: deps.retry.retries,
+          minTimeout: deps.retry.minTimeoutMs,
+          maxTimeout: deps.retry.maxTimeoutMs,
+          factor: 2,
+          randomize: true,
+        },
       );
       outcome = { incidentId, channel: channel.name, kind, status: 'sent', attempts, error: null, at: new Date() };
     } catch (err) {
       const message = (err instanceof Error ? err.message : String(err)).slice(0, 500);
-      deps.logger.warn({ channel: channel.name, incident: body.incident.id, kind, attempts, err: message }, 'alert could not be delivered');
+      deps.logger.warn(
+        { channel: channel.name, incident: body.incident.id, kind, attempts, err: message },
+        'alert could not be delivered',
+      );
       outcome = { incidentId, channel: channel.name, kind, status: 'failed', attempts, error: message, at: new Date() };
     }
     deps.onOutcome(outcome);
@@ -61,7 +80,12 @@ export function createDispatcher(deps: { channels: AlertChannel[]; retry: RetryO
      * Starts sending to every channel (or one); resolves with each channel's outcome once all are done.
      * `incidentId` is null for a test alert.
      */
-    send(kind: AlertKind, body: AlertBody, incidentId: string | null, only?: AlertChannelName): Promise<AlertOutcome[]> {
+    send(
+      kind: AlertKind,
+      body: AlertBody,
+      incidentId: string | null,
+      only?: AlertChannelName,
+    ): Promise<AlertOutcome[]> {
       const targets = deps.channels.filter((c) => !only || c.name === only);
       const all = Promise.all(targets.map((c) => sendOne(c, kind, body, incidentId)));
       inFlight.add(all);

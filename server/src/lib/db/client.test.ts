@@ -45,7 +45,10 @@ describe.each(TEST_PROVIDERS)('createDb on %s', (provider) => {
     await db.prisma.event.create({
       data: { svixId: 'msg_2', type: 'user.updated', payload: '{}', outcome: 'applied', occurredAt: later },
     });
-    const after = await db.prisma.event.findMany({ where: { occurredAt: { gt: occurredAt } }, orderBy: { occurredAt: 'desc' } });
+    const after = await db.prisma.event.findMany({
+      where: { occurredAt: { gt: occurredAt } },
+      orderBy: { occurredAt: 'desc' },
+    });
     expect(after.map((e) => e.svixId)).toEqual(['msg_2']);
 
     const user = await db.prisma.user.upsert({
@@ -66,7 +69,9 @@ describe.each(TEST_PROVIDERS)('createDb on %s', (provider) => {
 
   it('reports unique violations as such, not as storage unavailability', async () => {
     await db.prisma.operator.create({ data: { email: 'dup@example.com', passwordHash: 'x' } });
-    const err = await db.prisma.operator.create({ data: { email: 'dup@example.com', passwordHash: 'y' } }).catch((e: unknown) => e);
+    const err = await db.prisma.operator
+      .create({ data: { email: 'dup@example.com', passwordHash: 'y' } })
+      .catch((e: unknown) => e);
     expect(isUniqueViolation(err)).toBe(true);
     expect(isStorageUnavailable(err)).toBe(false);
 
@@ -82,7 +87,9 @@ describe.each(TEST_PROVIDERS)('createDb on %s', (provider) => {
     expect(await db.prisma.user.count()).toBe(0); // rolled back
 
     // Other logic errors are neither.
-    const missing = await db.prisma.user.update({ where: { id: 'nope' }, data: { deleted: true } }).catch((e: unknown) => e);
+    const missing = await db.prisma.user
+      .update({ where: { id: 'nope' }, data: { deleted: true } })
+      .catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(Error);
     expect(isUniqueViolation(missing)).toBe(false);
     expect(isStorageUnavailable(missing)).toBe(false);

@@ -33,7 +33,11 @@ describe('isStorageUnavailable on SQLite', () => {
     try {
       // Opening runs PRAGMAs that may already hit the lock; otherwise the first write does.
       const err =
-        db instanceof Error ? db : await (db as Awaited<ReturnType<typeof createDb>>).prisma.operator.create(newOperator()).catch((e: unknown) => e);
+        db instanceof Error
+          ? db
+          : await (db as Awaited<ReturnType<typeof createDb>>).prisma.operator
+              .create(newOperator())
+              .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(Error);
       expect(isStorageUnavailable(err)).toBe(true);
       expect(isUniqueViolation(err)).toBe(false);
@@ -94,7 +98,7 @@ describe('isStorageUnavailable on SQLite', () => {
     try {
       let busy: unknown;
       try {
-        b.exec('INSERT INTO "User" (id, updatedAt) VALUES (\'u\', \'2026-01-01T00:00:00.000Z\')');
+        b.exec("INSERT INTO \"User\" (id, updatedAt) VALUES ('u', '2026-01-01T00:00:00.000Z')");
       } catch (e) {
         busy = e;
       }
@@ -143,7 +147,10 @@ describe('isStorageUnavailable on PostgreSQL', () => {
     try {
       await db.prisma.operator.count(); // opens the pooled connection
       const dbName = new URL(db.url).pathname.slice(1);
-      await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [dbName]);
+      await admin.query(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+        [dbName],
+      );
       await new Promise((r) => setTimeout(r, 100));
       const err = await db.prisma.$transaction(async (tx) => tx.operator.count()).catch((e: unknown) => e);
       // pg may already have dropped the dead idle connection and opened a new one; either outcome is fine,

@@ -71,7 +71,18 @@ const PG_UNAVAILABLE = new Set(['25006', '3D000', '28000', '28P01']);
 // Prisma error codes: P1001 can't reach, P1002 timed out, P1003 database missing, P1008 operation timed out,
 // P1010 access denied, P1011 TLS, P1017 server closed the connection, P1000 authentication, P2024 pool timeout,
 // P2037 too many connections.
-const PRISMA_UNAVAILABLE = new Set(['P1000', 'P1001', 'P1002', 'P1003', 'P1008', 'P1010', 'P1011', 'P1017', 'P2024', 'P2037']);
+const PRISMA_UNAVAILABLE = new Set([
+  'P1000',
+  'P1001',
+  'P1002',
+  'P1003',
+  'P1008',
+  'P1010',
+  'P1011',
+  'P1017',
+  'P2024',
+  'P2037',
+]);
 
 // DriverAdapterError kinds (@prisma/driver-adapter-utils). SocketTimeout is what SQLITE_BUSY maps to.
 const KINDS_UNAVAILABLE = new Set([

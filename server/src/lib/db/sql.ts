@@ -38,7 +38,10 @@ export const sqliteDate = (d: Date): string => d.toISOString().replace('Z', '+00
  * `dateText` form to Date, `bools` from 0/1 (SQLite) or boolean (PostgreSQL) to boolean. Other columns and
  * columns the row lacks are left as they are.
  */
-export function decodeRow<T>(raw: Record<string, unknown>, columns: { dates: readonly string[]; bools: readonly string[] }): T {
+export function decodeRow<T>(
+  raw: Record<string, unknown>,
+  columns: { dates: readonly string[]; bools: readonly string[] },
+): T {
   const row: Record<string, unknown> = { ...raw };
   for (const c of columns.dates) if (c in row) row[c] = row[c] === null ? null : new Date(row[c] as string);
   for (const c of columns.bools) if (c in row) row[c] = Boolean(row[c]);

@@ -7,7 +7,9 @@ export type Provider = 'sqlite' | 'postgresql';
 export function providerFromUrl(url: string): Provider {
   if (url.startsWith('file:')) return 'sqlite';
   if (/^postgres(ql)?:\/\//.test(url)) return 'postgresql';
-  throw new Error(`unsupported DATABASE_URL "${redactUrl(url)}": expected file:… (SQLite) or postgres(ql)://… (PostgreSQL)`);
+  throw new Error(
+    `unsupported DATABASE_URL "${redactUrl(url)}": expected file:… (SQLite) or postgres(ql)://… (PostgreSQL)`,
+  );
 }
 
 /** The URL without its password, for messages. */

@@ -13,7 +13,12 @@ export interface CheckpointerOptions {
 
 export function startCheckpointer(path: string, opts: CheckpointerOptions = {}) {
   const worker = new Worker(new URL('./wal-checkpointer.worker.mjs', import.meta.url), {
-    workerData: { path, intervalMs: opts.intervalMs ?? 50, restartFrames: opts.restartFrames ?? 2000, busyTimeoutMs: opts.busyTimeoutMs ?? 5000 },
+    workerData: {
+      path,
+      intervalMs: opts.intervalMs ?? 50,
+      restartFrames: opts.restartFrames ?? 2000,
+      busyTimeoutMs: opts.busyTimeoutMs ?? 5000,
+    },
     execArgv: [], // plain ESM: the parent's loaders (tsx) would only slow its start, as in reconcile's page store
   });
   worker.unref(); // never what keeps the process alive

@@ -20,8 +20,10 @@ import { queryKeys } from '../../../lib/query-keys.ts';
 export const fetchOperators = (signal?: AbortSignal) => api<OperatorAdminDto[]>('/api/admin/operators', { signal });
 export const fetchTokens = (signal?: AbortSignal) => api<ApiTokenDto[]>('/api/admin/tokens', { signal });
 
-export const operatorsQueryOptions = () => queryOptions({ queryKey: queryKeys.admin.operators, queryFn: ({ signal }) => fetchOperators(signal) });
-export const tokensQueryOptions = () => queryOptions({ queryKey: queryKeys.admin.tokens, queryFn: ({ signal }) => fetchTokens(signal) });
+export const operatorsQueryOptions = () =>
+  queryOptions({ queryKey: queryKeys.admin.operators, queryFn: ({ signal }) => fetchOperators(signal) });
+export const tokensQueryOptions = () =>
+  queryOptions({ queryKey: queryKeys.admin.tokens, queryFn: ({ signal }) => fetchTokens(signal) });
 
 export const useOperators = () => useQuery(operatorsQueryOptions());
 export const useTokens = () => useQuery(tokensQueryOptions());
@@ -29,7 +31,8 @@ export const useTokens = () => useQuery(tokensQueryOptions());
 export function useInviteOperator() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (req: CreateOperatorRequest) => api<CreateOperatorResult>('/api/admin/operators', { method: 'POST', body: req }),
+    mutationFn: (req: CreateOperatorRequest) =>
+      api<CreateOperatorResult>('/api/admin/operators', { method: 'POST', body: req }),
     onSuccess: () => qc.invalidateQueries({ queryKey: queryKeys.admin.operators }),
   });
 }
@@ -46,7 +49,8 @@ export function useUpdateOperator() {
 export function useCreateToken() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (req: CreateApiTokenRequest) => api<CreatedApiToken>('/api/admin/tokens', { method: 'POST', body: req }),
+    mutationFn: (req: CreateApiTokenRequest) =>
+      api<CreatedApiToken>('/api/admin/tokens', { method: 'POST', body: req }),
     onSuccess: () => qc.invalidateQueries({ queryKey: queryKeys.admin.tokens }),
   });
 }
@@ -62,7 +66,8 @@ export function useRevokeToken() {
 export function usePurgeUser() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (userId: string) => api<PurgeUserResult>(`/api/admin/users/${encodeURIComponent(userId)}/purge`, { method: 'POST' }),
+    mutationFn: (userId: string) =>
+      api<PurgeUserResult>(`/api/admin/users/${encodeURIComponent(userId)}/purge`, { method: 'POST' }),
     onSuccess: (r) => {
       void qc.invalidateQueries({ queryKey: queryKeys.users.detail(r.userId) });
       void qc.invalidateQueries({ queryKey: queryKeys.events.all });
@@ -73,12 +78,16 @@ export function usePurgeUser() {
 
 // Alert channels (configured by environment): listed with how their last alert went, and a test alert.
 export const useAlertChannelsAdmin = () =>
-  useQuery({ queryKey: queryKeys.admin.alertChannels, queryFn: ({ signal }) => api<AlertChannelDto[]>('/api/admin/alert-channels', { signal }) });
+  useQuery({
+    queryKey: queryKeys.admin.alertChannels,
+    queryFn: ({ signal }) => api<AlertChannelDto[]>('/api/admin/alert-channels', { signal }),
+  });
 
 export function useSendTestAlert() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (channel: AlertChannelName) => api<AlertChannelDto[]>('/api/admin/alert-channels/test', { method: 'POST', body: { channel } }),
+    mutationFn: (channel: AlertChannelName) =>
+      api<AlertChannelDto[]>('/api/admin/alert-channels/test', { method: 'POST', body: { channel } }),
     onSuccess: () => {
       void qc.invalidateQueries({ queryKey: queryKeys.admin.alertChannels });
       void qc.invalidateQueries({ queryKey: queryKeys.incidents.channels });

@@ -84,11 +84,19 @@ export function AdminForm<V extends Record<string, string>, Req, Res>({
                 ))}
               </select>
             ) : (
-              <input {...f.input} value={values[f.name]} onChange={(e) => (setAsking(false), set(f.name, e.target.value))} />
+              <input
+                {...f.input}
+                value={values[f.name]}
+                onChange={(e) => (setAsking(false), set(f.name, e.target.value))}
+              />
             )}
           </label>
         ))}
-        <button type="submit" className={submit.primary ? 'button button--primary' : 'button'} disabled={mutation.isPending}>
+        <button
+          type="submit"
+          className={submit.primary ? 'button button--primary' : 'button'}
+          disabled={mutation.isPending}
+        >
           {mutation.isPending ? submit.pending : submit.label}
         </button>
       </form>

@@ -9,7 +9,8 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
-const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+const json = (status: number, body: unknown) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
 const token = (over: Record<string, unknown>) => ({
   id: 1,
@@ -26,7 +27,9 @@ const token = (over: Record<string, unknown>) => ({
 });
 
 function setup(role: 'admin' | 'viewer', tokens: unknown[] = []) {
-  const operators = [{ id: 1, email: 'admin@example.com', role: 'admin', disabled: false, createdAt: '2026-01-01T00:00:00.000Z' }];
+  const operators = [
+    { id: 1, email: 'admin@example.com', role: 'admin', disabled: false, createdAt: '2026-01-01T00:00:00.000Z' },
+  ];
   const calls: { url: string; method: string; body: unknown; csrf: string | null }[] = [];
   document.cookie = 'csm_csrf=tok123';
   vi.stubGlobal(
@@ -34,11 +37,22 @@ function setup(role: 'admin' | 'viewer', tokens: unknown[] = []) {
     vi.fn(async (url: string, init?: RequestInit) => {
       const method = init?.method ?? 'GET';
       const headers = (init?.headers ?? {}) as Record<string, string>;
-      calls.push({ url, method, body: init?.body ? JSON.parse(String(init.body)) : undefined, csrf: headers['x-csrf-token'] ?? null });
+      calls.push({
+        url,
+        method,
+        body: init?.body ? JSON.parse(String(init.body)) : undefined,
+        csrf: headers['x-csrf-token'] ?? null,
+      });
       if (url === '/api/auth/me') return json(200, { id: 1, email: 'admin@example.com', role, csrfToken: 'tok123' });
       if (url === '/api/admin/operators' && method === 'GET') return json(200, operators);
       if (url === '/api/admin/operators' && method === 'POST') {
-        const op = { id: 2, email: 'new@example.com', role: 'viewer', disabled: false, createdAt: '2026-01-02T00:00:00.000Z' };
+        const op = {
+          id: 2,
+          email: 'new@example.com',
+          role: 'viewer',
+          disabled: false,
+          createdAt: '2026-01-02T00:00:00.000Z',
+        };
         operators.push(op as (typeof operators)[number]);
         return json(201, { operator: op, oneTimePassword: 'one-time-secret' });
       }
@@ -68,7 +82,11 @@ describe('AdminPage', () => {
     expect(await screen.findByLabelText('One-time password for new@example.com')).toBeTruthy();
     expect(screen.getByText('one-time-secret')).toBeTruthy();
     const post = calls.find((c) => c.method === 'POST')!;
-    expect(post).toMatchObject({ url: '/api/admin/operators', body: { email: 'new@example.com', role: 'viewer' }, csrf: 'tok123' });
+    expect(post).toMatchObject({
+      url: '/api/admin/operators',
+      body: { email: 'new@example.com', role: 'viewer' },
+      csrf: 'tok123',
+    });
     expect(await screen.findByRole('button', { name: 'Disable new@example.com' })).toBeTruthy();
   });
 
@@ -82,7 +100,11 @@ describe('AdminPage', () => {
     fireEvent.change(within(invite).getByLabelText('Password (optional)'), { target: { value: 'a-long-password' } });
     fireEvent.click(within(invite).getByRole('button', { name: 'Invite' }));
     expect(await screen.findByText('Invited new@example.com as viewer.')).toBeTruthy();
-    expect(calls.find((c) => c.method === 'POST')?.body).toEqual({ email: 'new@example.com', role: 'operator', password: 'a-long-password' });
+    expect(calls.find((c) => c.method === 'POST')?.body).toEqual({
+      email: 'new@example.com',
+      role: 'operator',
+      password: 'a-long-password',
+    });
     expect((within(invite).getByLabelText('Email') as HTMLInputElement).value).toBe('');
     expect((within(invite).getByLabelText('Password (optional)') as HTMLInputElement).value).toBe('');
     expect(role.value).toBe('operator');
@@ -109,7 +131,10 @@ describe('AdminPage', () => {
     fireEvent.change(within(form).getByLabelText('Expires after'), { target: { value: '30' } });
     fireEvent.click(within(form).getByRole('button', { name: 'Create token' }));
     expect(await screen.findByText('csm_shown_once')).toBeTruthy();
-    expect(calls.find((c) => c.method === 'POST')).toMatchObject({ url: '/api/admin/tokens', body: { name: 'deploy', role: 'viewer', expiresInDays: 30 } });
+    expect(calls.find((c) => c.method === 'POST')).toMatchObject({
+      url: '/api/admin/tokens',
+      body: { name: 'deploy', role: 'viewer', expiresInDays: 30 },
+    });
 
     fireEvent.change(within(form).getByLabelText('Token name'), { target: { value: 'forever' } });
     fireEvent.change(within(form).getByLabelText('Expires after'), { target: { value: '0' } });

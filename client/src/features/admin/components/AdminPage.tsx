@@ -42,7 +42,17 @@ const EXPIRY_CHOICES = [
 ];
 
 /** What a token can do now: revoked, expired, or its owner's state, as a badge. */
-function TokenStatus({ token, now, onRevoke, revoking }: { token: ApiTokenDto; now: number; onRevoke: () => void; revoking: boolean }) {
+function TokenStatus({
+  token,
+  now,
+  onRevoke,
+  revoking,
+}: {
+  token: ApiTokenDto;
+  now: number;
+  onRevoke: () => void;
+  revoking: boolean;
+}) {
   if (token.revokedAt) return <span className="badge badge--neutral">revoked</span>;
   const expired = token.expiresAt !== null && new Date(token.expiresAt).getTime() <= now;
   return (
@@ -78,7 +88,10 @@ function ShownOnce({ label, value }: { label: string; value: string }) {
       <p className="secret-once" aria-label={label}>
         {value}
       </p>
-      <CopyButton value={value} label={`Copy ${label.toLowerCase().startsWith('api token') ? 'the token' : 'the password'}`} />
+      <CopyButton
+        value={value}
+        label={`Copy ${label.toLowerCase().startsWith('api token') ? 'the token' : 'the password'}`}
+      />
     </div>
   );
 }
@@ -111,7 +124,9 @@ function InviteOperator() {
           <p role="status">
             Invited {invited.operator.email} as {invited.operator.role}.
           </p>
-          {invited.oneTimePassword && <ShownOnce label={`One-time password for ${invited.operator.email}`} value={invited.oneTimePassword} />}
+          {invited.oneTimePassword && (
+            <ShownOnce label={`One-time password for ${invited.operator.email}`} value={invited.oneTimePassword} />
+          )}
         </>
       )}
       hint={
@@ -124,15 +139,29 @@ function InviteOperator() {
 }
 
 /** A role change is asked once, saying what it does; your own role is not offered (no self-lockout). */
-function RoleControl({ op, self, update }: { op: OperatorAdminDto; self: boolean; update: ReturnType<typeof useUpdateOperator> }) {
+function RoleControl({
+  op,
+  self,
+  update,
+}: {
+  op: OperatorAdminDto;
+  self: boolean;
+  update: ReturnType<typeof useUpdateOperator>;
+}) {
   const [pending, setPending] = useState<Role | null>(null);
   if (pending) {
     return (
       <span className="confirm" role="group" aria-label={`Confirm the role change of ${op.email}`}>
         <span className="confirm__text">
-          {op.email} goes from {op.role} to {pending}: {ROLE_EFFECT[pending]} Their API tokens are capped at the new role at once.
+          {op.email} goes from {op.role} to {pending}: {ROLE_EFFECT[pending]} Their API tokens are capped at the new
+          role at once.
         </span>
-        <button type="button" className="button button--primary" autoFocus onClick={() => (update.mutate({ id: op.id, role: pending }), setPending(null))}>
+        <button
+          type="button"
+          className="button button--primary"
+          autoFocus
+          onClick={() => (update.mutate({ id: op.id, role: pending }), setPending(null))}
+        >
           Yes, make {op.email} {pending}
         </button>
         <button type="button" className="button" onClick={() => setPending(null)}>
@@ -173,23 +202,28 @@ function Operators() {
     {
       key: 'role',
       header: 'Role',
-      render: (op) => (
-        <RoleControl op={op} self={op.id === me?.id} update={update} />
-      ),
+      render: (op) => <RoleControl op={op} self={op.id === me?.id} update={update} />,
     },
     {
       key: 'status',
       header: 'Status',
-      render: (op) => <span className={`badge badge--${op.disabled ? 'bad' : 'ok'}`}>{op.disabled ? 'disabled' : 'active'}</span>,
+      render: (op) => (
+        <span className={`badge badge--${op.disabled ? 'bad' : 'ok'}`}>{op.disabled ? 'disabled' : 'active'}</span>
+      ),
     },
     { key: 'since', header: 'Since', render: (op) => <DateTime iso={op.createdAt} /> },
     {
       key: 'actions',
       header: 'Actions',
       headerHidden: true,
-      render: (op) => (
+      render: (op) =>
         op.disabled ? (
-          <button type="button" className="button button--small" disabled={update.isPending} onClick={() => update.mutate({ id: op.id, disabled: false })}>
+          <button
+            type="button"
+            className="button button--small"
+            disabled={update.isPending}
+            onClick={() => update.mutate({ id: op.id, disabled: false })}
+          >
             Enable {op.email}
           </button>
         ) : op.id === me?.id ? (
@@ -204,8 +238,7 @@ function Operators() {
             pending={update.isPending}
             onConfirm={() => update.mutate({ id: op.id, disabled: true })}
           />
-        )
-      ),
+        ),
     },
   ];
 
@@ -214,7 +247,12 @@ function Operators() {
       <h2 id="operators-heading">Operators</h2>
       <InviteOperator />
       {update.error && <ErrorMessage error={update.error} title="Could not change the operator" />}
-      <DataState isPending={query.isPending} error={query.error} hasData={!!query.data} onRetry={() => void query.refetch()}>
+      <DataState
+        isPending={query.isPending}
+        error={query.error}
+        hasData={!!query.data}
+        onRetry={() => void query.refetch()}
+      >
         <Table items={query.data ?? []} columns={columns} getKey={(op) => op.id} caption="Operators" />
         <p className="muted small">Disabling an operator ends all their sessions and live connections at once.</p>
       </DataState>
@@ -239,7 +277,11 @@ function CreateToken() {
       clearOnSuccess={['name']}
       submit={{ label: 'Create token', pending: 'Creating…', primary: true }}
       mutation={create}
-      request={({ name, role, expiresInDays }) => ({ name, role, ...(Number(expiresInDays) > 0 ? { expiresInDays: Number(expiresInDays) } : {}) })}
+      request={({ name, role, expiresInDays }) => ({
+        name,
+        role,
+        ...(Number(expiresInDays) > 0 ? { expiresInDays: Number(expiresInDays) } : {}),
+      })}
       errorTitle="Could not create the token"
       done={(created) => <ShownOnce label={`API token ${created.token.name}`} value={created.secret} />}
     />
@@ -268,7 +310,9 @@ function Tokens() {
     {
       key: 'status',
       header: 'Status',
-      render: (t) => <TokenStatus token={t} now={now} revoking={revoke.isPending} onRevoke={() => revoke.mutate(t.id)} />,
+      render: (t) => (
+        <TokenStatus token={t} now={now} revoking={revoke.isPending} onRevoke={() => revoke.mutate(t.id)} />
+      ),
     },
   ];
 
@@ -276,8 +320,9 @@ function Tokens() {
     <section className="card" aria-labelledby="tokens-heading">
       <h2 id="tokens-heading">API tokens</h2>
       <p className="muted small">
-        For automation: send <span className="mono">Authorization: Bearer &lt;token&gt;</span>. A token has a role like an operator, and acts for
-        the admin who creates it: it never does more than they may, and stops working when they are disabled.
+        For automation: send <span className="mono">Authorization: Bearer &lt;token&gt;</span>. A token has a role like
+        an operator, and acts for the admin who creates it: it never does more than they may, and stops working when
+        they are disabled.
       </p>
       <CreateToken />
       {revoke.error && <ErrorMessage error={revoke.error} title="Could not revoke the token" />}
@@ -307,7 +352,8 @@ function AlertChannels() {
       render: (c) =>
         c.lastStatus ? (
           <>
-            <span className={`badge badge--${c.failing ? 'bad' : 'ok'}`}>{c.failing ? 'failing' : 'sent'}</span> <RelativeTime iso={c.lastAt} />
+            <span className={`badge badge--${c.failing ? 'bad' : 'ok'}`}>{c.failing ? 'failing' : 'sent'}</span>{' '}
+            <RelativeTime iso={c.lastAt} />
             {c.lastError && <div className="small error-text">{c.lastError}</div>}
           </>
         ) : (
@@ -319,7 +365,12 @@ function AlertChannels() {
       header: 'Actions',
       headerHidden: true,
       render: (c) => (
-        <button type="button" className="button button--small" disabled={test.isPending} onClick={() => test.mutate(c.name)}>
+        <button
+          type="button"
+          className="button button--small"
+          disabled={test.isPending}
+          onClick={() => test.mutate(c.name)}
+        >
           {test.isPending && test.variables === c.name ? 'Sending…' : `Send a test alert to ${c.name}`}
         </button>
       ),
@@ -329,13 +380,14 @@ function AlertChannels() {
     <section className="card" aria-labelledby="alerts-heading">
       <h2 id="alerts-heading">Alert channels</h2>
       <p className="muted small">
-        Set by environment: ALERT_WEBHOOK_URL (with ALERT_WEBHOOK_SECRET), ALERT_SLACK_WEBHOOK_URL, and SMTP_URL with ALERT_EMAIL_FROM and
-        ALERT_EMAIL_TO. A test alert is retried like a real one; its result shows here.
+        Set by environment: ALERT_WEBHOOK_URL (with ALERT_WEBHOOK_SECRET), ALERT_SLACK_WEBHOOK_URL, and SMTP_URL with
+        ALERT_EMAIL_FROM and ALERT_EMAIL_TO. A test alert is retried like a real one; its result shows here.
       </p>
       {test.error && <ErrorMessage error={test.error} title="Test alert refused" />}
       {test.data && (
         <p role="status">
-          Test alert to {test.data.map((c) => `${c.name}: ${c.failing ? `failed (${c.lastError ?? 'unknown'})` : 'sent'}`).join(', ')}
+          Test alert to{' '}
+          {test.data.map((c) => `${c.name}: ${c.failing ? `failed (${c.lastError ?? 'unknown'})` : 'sent'}`).join(', ')}
         </p>
       )}
       <DataState
@@ -358,12 +410,14 @@ function PurgeUser() {
     <section className="card" aria-labelledby="purge-heading">
       <h2 id="purge-heading">Erase a user's stored payloads</h2>
       <p className="muted small">
-        Erases the stored webhook payloads and session data of one user (a privacy request). A deleted user keeps only its tombstone. It
-        cannot be undone, and it is recorded in the audit trail.
+        Erases the stored webhook payloads and session data of one user (a privacy request). A deleted user keeps only
+        its tombstone. It cannot be undone, and it is recorded in the audit trail.
       </p>
       <AdminForm
         label="Erase a user's payloads"
-        fields={[{ name: 'userId', label: 'User id', input: { required: true, pattern: '\\S+', placeholder: 'user_…' } }]}
+        fields={[
+          { name: 'userId', label: 'User id', input: { required: true, pattern: '\\S+', placeholder: 'user_…' } },
+        ]}
         initial={{ userId: '' }}
         submit={{ label: 'Erase payloads', pending: 'Erasing…' }}
         mutation={purge}

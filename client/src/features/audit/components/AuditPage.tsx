@@ -17,7 +17,12 @@ const actionLabel = (a: AuditAction) => ACTION_LABEL[a] ?? a.replaceAll('_', ' '
 
 function Target({ e }: { e: AuditEntryDto }) {
   if (!e.target) return <span className="muted">—</span>;
-  if (e.action === 'resync') return <Link to={`/users/${encodeURIComponent(e.target)}`} className="mono">{e.target}</Link>;
+  if (e.action === 'resync')
+    return (
+      <Link to={`/users/${encodeURIComponent(e.target)}`} className="mono">
+        {e.target}
+      </Link>
+    );
   if (e.action === 'replay') return <Link to={`/deliveries/${e.target}`}>delivery #{e.target}</Link>;
   if (e.action.startsWith('reconcile')) return <Link to={`/drift?run=${e.target}`}>run #{e.target}</Link>;
   return <span className="mono">{e.target}</span>;
@@ -25,7 +30,9 @@ function Target({ e }: { e: AuditEntryDto }) {
 
 /** "what changed", short: the summary's scalar fields as key: value. */
 function Summary({ summary }: { summary: Record<string, unknown> }) {
-  const parts = Object.entries(summary).map(([k, v]) => `${k}: ${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`);
+  const parts = Object.entries(summary).map(
+    ([k, v]) => `${k}: ${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`,
+  );
   return <span className="mono small break">{parts.length ? parts.join(' · ') : '—'}</span>;
 }
 
@@ -45,15 +52,34 @@ const TABLE: ListTableSpec<AuditEntryDto> = {
 };
 
 const FILTERS: FilterField[] = [
-  { kind: 'select', param: 'action', label: 'Action', any: 'any action', options: filterOptions(AUDIT_ACTIONS, actionLabel) },
-  { kind: 'text', param: 'actor', label: 'Actor', placeholder: 'operator email, or schedule', search: true, size: 'grow', noSpellCheck: true },
+  {
+    kind: 'select',
+    param: 'action',
+    label: 'Action',
+    any: 'any action',
+    options: filterOptions(AUDIT_ACTIONS, actionLabel),
+  },
+  {
+    kind: 'text',
+    param: 'actor',
+    label: 'Actor',
+    placeholder: 'operator email, or schedule',
+    search: true,
+    size: 'grow',
+    noSpellCheck: true,
+  },
 ];
 
 export function AuditPage() {
   const list = useLiveList(auditList);
   return (
     <>
-      <ListPageHeader title="Audit" heading="Audit trail" intro="Every resync, replay and reconcile: who started it, when, and what it changed." list={list} />
+      <ListPageHeader
+        title="Audit"
+        heading="Audit trail"
+        intro="Every resync, replay and reconcile: who started it, when, and what it changed."
+        list={list}
+      />
       <FilterBar label="Audit filters" fields={FILTERS} />
       <ListTable list={list} table={TABLE} />
     </>

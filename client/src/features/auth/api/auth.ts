@@ -20,7 +20,12 @@ export const fetchMeta = (signal?: AbortSignal) => api<MetaDto>('/api/meta', { s
 /** /healthz is public: it tells the sign-in page whether this is a demo before anyone signs in. */
 export const fetchHealth = (signal?: AbortSignal) => api<{ ok: boolean; demo?: boolean }>('/healthz', { signal });
 export const healthQueryOptions = () =>
-  queryOptions({ queryKey: ['health'] as const, queryFn: ({ signal }) => fetchHealth(signal), staleTime: Infinity, retry: false });
+  queryOptions({
+    queryKey: ['health'] as const,
+    queryFn: ({ signal }) => fetchHealth(signal),
+    staleTime: Infinity,
+    retry: false,
+  });
 export const useHealth = (enabled = true) => useQuery({ ...healthQueryOptions(), enabled });
 
 export const metaQueryOptions = () =>
@@ -52,7 +57,8 @@ export function useLogout(everywhere = false) {
   });
 }
 
-export const changePassword = (req: ChangePasswordRequest) => api<void>('/api/auth/password', { method: 'POST', body: req });
+export const changePassword = (req: ChangePasswordRequest) =>
+  api<void>('/api/auth/password', { method: 'POST', body: req });
 
 /** The operator's own password; other sessions of theirs end, this one stays (and loses the one-time flag). */
 export function useChangePassword() {

@@ -40,7 +40,15 @@ export function SignInPage() {
         <form onSubmit={onSubmit} className="form" noValidate={false}>
           <label className="field">
             <span>Email</span>
-            <input type="email" name="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} autoFocus />
+            <input
+              type="email"
+              name="email"
+              autoComplete="username"
+              required
+              value={email}
+              onChange={(e) => setEmail(e.target.value)}
+              autoFocus
+            />
           </label>
           <label className="field">
             <span>Password</span>

@@ -1,5 +1,12 @@
 import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { BulkReplayRequest, BulkReplayResult, DeliveryDetail, DeliverySummary, Page, ReplayResult } from '@contract/contract.ts';
+import type {
+  BulkReplayRequest,
+  BulkReplayResult,
+  DeliveryDetail,
+  DeliverySummary,
+  Page,
+  ReplayResult,
+} from '@contract/contract.ts';
 import { DELIVERY_OUTCOMES } from '@contract/contract.ts';
 import { api } from '../../../lib/api.ts';
 import { queryKeys, type DeliveryFilters } from '../../../lib/query-keys.ts';
@@ -9,11 +16,16 @@ import { pickEnum } from '../../../lib/use-search-filters.ts';
 export const DELIVERIES_PAGE_SIZE = 100;
 
 export function fetchDeliveries(filters: DeliveryFilters, cursor: string | null, signal?: AbortSignal) {
-  return api<Page<DeliverySummary>>('/api/deliveries', { query: { ...filters, cursor, limit: DELIVERIES_PAGE_SIZE }, signal });
+  return api<Page<DeliverySummary>>('/api/deliveries', {
+    query: { ...filters, cursor, limit: DELIVERIES_PAGE_SIZE },
+    signal,
+  });
 }
-export const fetchDelivery = (id: number, signal?: AbortSignal) => api<DeliveryDetail>(`/api/deliveries/${id}`, { signal });
+export const fetchDelivery = (id: number, signal?: AbortSignal) =>
+  api<DeliveryDetail>(`/api/deliveries/${id}`, { signal });
 export const replayDelivery = (id: number) => api<ReplayResult>(`/api/deliveries/${id}/replay`, { method: 'POST' });
-export const replayMatching = (req: BulkReplayRequest) => api<BulkReplayResult>('/api/deliveries/replay', { method: 'POST', body: req });
+export const replayMatching = (req: BulkReplayRequest) =>
+  api<BulkReplayResult>('/api/deliveries/replay', { method: 'POST', body: req });
 
 export function parseDeliveryFilters(params: URLSearchParams): DeliveryFilters {
   const filters: DeliveryFilters = {};
@@ -50,14 +62,18 @@ export function useReplayDelivery() {
 }
 
 /** What "replay all matching" would do: changes nothing. */
-export const useReplayMatchingDryRun = () => useMutation({ mutationFn: (req: BulkReplayRequest) => replayMatching({ ...req, dryRun: true }) });
+export const useReplayMatchingDryRun = () =>
+  useMutation({ mutationFn: (req: BulkReplayRequest) => replayMatching({ ...req, dryRun: true }) });
 
 export function useReplayMatching() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: replayMatching,
     onSuccess: () => {
-      void queryClient.invalidateQueries({ queryKey: queryKeys.events.all, predicate: (q) => q.queryKey[1] === 'detail' });
+      void queryClient.invalidateQueries({
+        queryKey: queryKeys.events.all,
+        predicate: (q) => q.queryKey[1] === 'detail',
+      });
       void queryClient.invalidateQueries({ queryKey: queryKeys.overview });
     },
   });

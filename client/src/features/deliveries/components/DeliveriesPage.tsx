@@ -35,14 +35,16 @@ const TABLE: ListTableSpec<DeliverySummary> = {
       key: 'verified',
       header: 'Signature',
       width: '8rem',
-      render: (d) => (d.verified ? <span className="muted">verified</span> : <span className="error-text">not verified</span>),
+      render: (d) =>
+        d.verified ? <span className="muted">verified</span> : <span className="error-text">not verified</span>,
     },
     { key: 'duration', header: 'Time', width: '6rem', className: 'num', render: (d) => formatDuration(d.durationMs) },
     {
       key: 'error',
       header: 'Error',
       className: 'error-text',
-      render: (d) => (d.replayOf ? <span className="muted">replay of #{d.replayOf}</span> : (d.errorCode ?? d.error ?? '')),
+      render: (d) =>
+        d.replayOf ? <span className="muted">replay of #{d.replayOf}</span> : (d.errorCode ?? d.error ?? ''),
     },
   ],
   rowClassName: (d) => (d.failed ? 'row--failed' : undefined),
@@ -52,7 +54,13 @@ const TABLE: ListTableSpec<DeliverySummary> = {
 
 const FILTERS: FilterField[] = [
   { kind: 'toggle', param: 'failed', label: 'Failed only' },
-  { kind: 'select', param: 'outcome', label: 'Outcome', any: 'any outcome', options: filterOptions(DELIVERY_OUTCOMES, statusLabel) },
+  {
+    kind: 'select',
+    param: 'outcome',
+    label: 'Outcome',
+    any: 'any outcome',
+    options: filterOptions(DELIVERY_OUTCOMES, statusLabel),
+  },
   { kind: 'text', param: 'status', label: 'Status code', placeholder: 'any', size: 'narrow', digits: 3 },
 ];
 
@@ -63,14 +71,22 @@ export function DeliveriesPage() {
   const dry = useReplayMatchingDryRun();
   const { canOperate } = usePermissions();
   const filterText = list.filtered
-    ? [filters.failed && 'failed', filters.outcome && `outcome ${statusLabel(filters.outcome)}`, filters.status && `status ${filters.status}`]
+    ? [
+        filters.failed && 'failed',
+        filters.outcome && `outcome ${statusLabel(filters.outcome)}`,
+        filters.status && `status ${filters.status}`,
+      ]
         .filter(Boolean)
         .join(', ')
     : 'every delivery';
 
   return (
     <>
-      <ListPageHeader title="Deliveries" intro="Every request to the webhook endpoint, including forged and failed ones." list={list} />
+      <ListPageHeader
+        title="Deliveries"
+        intro="Every request to the webhook endpoint, including forged and failed ones."
+        list={list}
+      />
       <div className="toolbar toolbar--wrap">
         <FilterBar label="Delivery filters" fields={FILTERS} />
         <div className="toolbar__actions">

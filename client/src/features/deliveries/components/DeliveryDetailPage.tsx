@@ -23,7 +23,8 @@ const HEADER_COLUMNS: Column<Header>[] = [
     key: 'value',
     header: 'Value',
     className: 'mono break',
-    render: ([name, value]) => (SIGNATURE_HEADERS.has(name.toLowerCase()) ? <span className="muted">(redacted)</span> : value),
+    render: ([name, value]) =>
+      SIGNATURE_HEADERS.has(name.toLowerCase()) ? <span className="muted">(redacted)</span> : value,
   },
 ];
 
@@ -56,7 +57,9 @@ export function DeliveryDetailPage() {
       </>
     );
   }
-  const blocked = d ? (d.replayBlockedReason ?? (d.verified ? null : 'This request’s signature was not verified.')) : null;
+  const blocked = d
+    ? (d.replayBlockedReason ?? (d.verified ? null : 'This request’s signature was not verified.'))
+    : null;
 
   return (
     <>
@@ -179,7 +182,11 @@ export function DeliveryDetailPage() {
                   SHA-256 of the whole body: <span className="mono break">{d.bodySha256}</span>
                 </p>
               )}
-              {parsed ? <JsonView data={parsed.json} label="Request body" /> : <pre className="code-block">{d.body || '(empty)'}</pre>}
+              {parsed ? (
+                <JsonView data={parsed.json} label="Request body" />
+              ) : (
+                <pre className="code-block">{d.body || '(empty)'}</pre>
+              )}
             </section>
           </>
         )}

@@ -4,8 +4,17 @@ import { StatusBadge } from '../../../components/StatusBadge.tsx';
 import { Table, type Column } from '../../../components/Table.tsx';
 
 const RESULT_COLUMNS: Column<ReplayResult>[] = [
-  { key: 'delivery', header: 'New delivery', render: (r) => <Link to={`/deliveries/${r.deliveryId}`}>#{r.deliveryId}</Link> },
-  { key: 'event', header: 'Event', className: 'mono', render: (r) => <Link to={`/events/${encodeURIComponent(r.svixId)}`}>{r.svixId}</Link> },
+  {
+    key: 'delivery',
+    header: 'New delivery',
+    render: (r) => <Link to={`/deliveries/${r.deliveryId}`}>#{r.deliveryId}</Link>,
+  },
+  {
+    key: 'event',
+    header: 'Event',
+    className: 'mono',
+    render: (r) => <Link to={`/events/${encodeURIComponent(r.svixId)}`}>{r.svixId}</Link>,
+  },
   { key: 'outcome', header: 'Outcome', render: (r) => <StatusBadge status={r.outcome} /> },
   { key: 'error', header: 'Error', className: 'error-text', render: (r) => r.error ?? '' },
 ];
@@ -37,7 +46,9 @@ const SKIP_TEXT: Record<ReplaySkipReason, string> = {
 
 /** "18 matched: 2 to replay, 16 skipped (15 already applied, 1 not verified)": the parts add up to the whole. */
 export function replaySummary(r: BulkReplayResult): string {
-  const parts = (Object.entries(r.skippedBy) as [ReplaySkipReason, number][]).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${SKIP_TEXT[k]}`);
+  const parts = (Object.entries(r.skippedBy) as [ReplaySkipReason, number][])
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${n} ${SKIP_TEXT[k]}`);
   const skipped = parts.length ? `, ${r.skipped} skipped (${parts.join(', ')})` : '';
   if (r.dryRun && r.replayed === 0) {
     const only = parts.length === 1 ? parts[0]!.replace(/^\d+ /, '') : null;
@@ -49,7 +60,11 @@ export function replaySummary(r: BulkReplayResult): string {
 export function BulkReplayOutcome({ result, onClose }: { result: BulkReplayResult; onClose: () => void }) {
   const failed = result.results.filter((r) => r.outcome === 'failed').length;
   return (
-    <section className={`callout ${failed ? 'callout--error' : result.replayed === 0 ? 'callout--warn' : 'callout--ok'}`} aria-labelledby="bulk-heading" role="status">
+    <section
+      className={`callout ${failed ? 'callout--error' : result.replayed === 0 ? 'callout--warn' : 'callout--ok'}`}
+      aria-labelledby="bulk-heading"
+      role="status"
+    >
       <div className="toolbar">
         <h2 id="bulk-heading" className="callout__title">
           Replay finished: {replaySummary(result)}
@@ -60,7 +75,13 @@ export function BulkReplayOutcome({ result, onClose }: { result: BulkReplayResul
         </button>
       </div>
       {result.results.length > 0 && (
-        <Table items={result.results} columns={RESULT_COLUMNS} getKey={(r) => r.deliveryId} caption="Replay results" short />
+        <Table
+          items={result.results}
+          columns={RESULT_COLUMNS}
+          getKey={(r) => r.deliveryId}
+          caption="Replay results"
+          short
+        />
       )}
     </section>
   );

@@ -1,22 +1,52 @@
-import { infiniteQueryOptions, queryOptions, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { DriftClass, Page, ReconcileFindingDto, ReconcileFixRequest, ReconcileFixResult, ReconcileRunDto } from '@contract/contract.ts';
+import {
+  infiniteQueryOptions,
+  queryOptions,
+  useInfiniteQuery,
+  useMutation,
+  useQuery,
+  useQueryClient,
+} from '@tanstack/react-query';
+import type {
+  DriftClass,
+  Page,
+  ReconcileFindingDto,
+  ReconcileFixRequest,
+  ReconcileFixResult,
+  ReconcileRunDto,
+} from '@contract/contract.ts';
 import { api } from '../../../lib/api.ts';
 import { queryKeys } from '../../../lib/query-keys.ts';
 
 export const FINDINGS_PAGE_SIZE = 100;
 
-export const fetchRuns = (signal?: AbortSignal) => api<Page<ReconcileRunDto>>('/api/reconcile/runs', { query: { limit: 20 }, signal });
-export const fetchRun = (id: number, signal?: AbortSignal) => api<ReconcileRunDto>(`/api/reconcile/runs/${id}`, { signal });
-export const fetchFindings = (id: number, driftClass: DriftClass | undefined, cursor: string | null, signal?: AbortSignal) =>
-  api<Page<ReconcileFindingDto>>(`/api/reconcile/runs/${id}/findings`, { query: { class: driftClass, cursor, limit: FINDINGS_PAGE_SIZE }, signal });
+export const fetchRuns = (signal?: AbortSignal) =>
+  api<Page<ReconcileRunDto>>('/api/reconcile/runs', { query: { limit: 20 }, signal });
+export const fetchRun = (id: number, signal?: AbortSignal) =>
+  api<ReconcileRunDto>(`/api/reconcile/runs/${id}`, { signal });
+export const fetchFindings = (
+  id: number,
+  driftClass: DriftClass | undefined,
+  cursor: string | null,
+  signal?: AbortSignal,
+) =>
+  api<Page<ReconcileFindingDto>>(`/api/reconcile/runs/${id}/findings`, {
+    query: { class: driftClass, cursor, limit: FINDINGS_PAGE_SIZE },
+    signal,
+  });
 export const startReconcile = () => api<ReconcileRunDto>('/api/reconcile', { method: 'POST' });
 export const fixFindings = ({ runId, userIds }: { runId: number; userIds?: string[] }) =>
-  api<ReconcileFixResult>(`/api/reconcile/runs/${runId}/fix`, { method: 'POST', body: (userIds ? { userIds } : {}) satisfies ReconcileFixRequest });
-export const cancelRun = (runId: number) => api<ReconcileRunDto>(`/api/reconcile/runs/${runId}/cancel`, { method: 'POST' });
+  api<ReconcileFixResult>(`/api/reconcile/runs/${runId}/fix`, {
+    method: 'POST',
+    body: (userIds ? { userIds } : {}) satisfies ReconcileFixRequest,
+  });
+export const cancelRun = (runId: number) =>
+  api<ReconcileRunDto>(`/api/reconcile/runs/${runId}/cancel`, { method: 'POST' });
 
 // Live: reconcile:progress / reconcile:finished update these (app/realtime.ts), so no polling.
-export const runsOptions = () => queryOptions({ queryKey: queryKeys.reconcile.runs, queryFn: ({ signal }) => fetchRuns(signal) });
-export const runOptions = (id: number) => queryOptions({ queryKey: queryKeys.reconcile.run(id), queryFn: ({ signal }) => fetchRun(id, signal) });
+export const runsOptions = () =>
+  queryOptions({ queryKey: queryKeys.reconcile.runs, queryFn: ({ signal }) => fetchRuns(signal) });
+export const runOptions = (id: number) =>
+  queryOptions({ queryKey: queryKeys.reconcile.run(id), queryFn: ({ signal }) => fetchRun(id, signal) });
 export const findingsOptions = (id: number, driftClass?: DriftClass) =>
   infiniteQueryOptions({
     queryKey: queryKeys.reconcile.findings(id, driftClass),

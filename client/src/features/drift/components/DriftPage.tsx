@@ -1,6 +1,12 @@
 import { useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { DRIFT_CLASSES, type DriftClass, type ReconcileFindingDto, type ReconcileFixResult, type ReconcileRunDto } from '@contract/contract.ts';
+import {
+  DRIFT_CLASSES,
+  type DriftClass,
+  type ReconcileFindingDto,
+  type ReconcileFixResult,
+  type ReconcileRunDto,
+} from '@contract/contract.ts';
 import { DataState, PagedDataState } from '../../../components/DataState.tsx';
 import { DiffTable } from '../../../components/DiffTable.tsx';
 import { ErrorMessage } from '../../../components/ErrorMessage.tsx';
@@ -17,7 +23,11 @@ import { usePermissions } from '../../../lib/session.ts';
 import { ReadOnlyNotice } from '../../../components/ReadOnlyNotice.tsx';
 import { flattenFeed } from '../../../lib/live-feed.ts';
 
-export const CLASS_LABEL: Record<DriftClass, string> = { missing: 'Missing locally', stale: 'Stale', deleted: 'Deleted in Clerk' };
+export const CLASS_LABEL: Record<DriftClass, string> = {
+  missing: 'Missing locally',
+  stale: 'Stale',
+  deleted: 'Deleted in Clerk',
+};
 const CLASS_HELP: Record<DriftClass, string> = {
   missing: 'Clerk has the user, the local copy never received it: a fix backfills it.',
   stale: 'Both have the user but fields differ (Clerk is newer): a fix writes Clerk’s version.',
@@ -45,7 +55,12 @@ function RunProgress({ run }: { run: ReconcileRunDto }) {
           Run #{run.id} <span className={`badge badge--${STATUS_TONE[run.status]}`}>{run.status}</span>
         </h2>
         {running && (
-          <button type="button" className="button" onClick={() => cancel.mutate(run.id)} disabled={cancel.isPending || !canOperate}>
+          <button
+            type="button"
+            className="button"
+            onClick={() => cancel.mutate(run.id)}
+            disabled={cancel.isPending || !canOperate}
+          >
             Cancel
           </button>
         )}
@@ -60,11 +75,17 @@ function RunProgress({ run }: { run: ReconcileRunDto }) {
         )}
       </p>
       <div className="progress-field">
-        <progress max={1} value={run.progress ?? undefined} aria-label="Reconcile progress" aria-valuetext={`${formatNumber(run.checked)} of ${total === null ? 'unknown' : formatNumber(total)} users checked`} />
+        <progress
+          max={1}
+          value={run.progress ?? undefined}
+          aria-label="Reconcile progress"
+          aria-valuetext={`${formatNumber(run.checked)} of ${total === null ? 'unknown' : formatNumber(total)} users checked`}
+        />
       </div>
       <p aria-live="polite">
         {formatNumber(run.checked)} of {total === null ? '…' : formatNumber(total)} users checked
-        {run.progress !== null && ` (${formatPercent(run.progress)})`} · {formatNumber(run.pages)} page{run.pages === 1 ? '' : 's'}
+        {run.progress !== null && ` (${formatPercent(run.progress)})`} · {formatNumber(run.pages)} page
+        {run.pages === 1 ? '' : 's'}
         {running && ` · ${formatEta(run.etaSeconds)}`}
       </p>
       {running && throttled && (
@@ -78,7 +99,9 @@ function RunProgress({ run }: { run: ReconcileRunDto }) {
         {DRIFT_CLASSES.map((k) => (
           <div key={k} className={`stat${run.found[k] ? ' stat--warn' : ' stat--ok'}`}>
             <dt className="stat__label">{CLASS_LABEL[k]}</dt>
-            <dd className="stat__value" data-testid={`found-${k}`}>{formatNumber(run.found[k])}</dd>
+            <dd className="stat__value" data-testid={`found-${k}`}>
+              {formatNumber(run.found[k])}
+            </dd>
           </div>
         ))}
         <div className="stat stat--ok">
@@ -87,7 +110,9 @@ function RunProgress({ run }: { run: ReconcileRunDto }) {
         </div>
         <div className={`stat${run.unfixed ? ' stat--warn' : ' stat--ok'}`}>
           <dt className="stat__label">Drift left to fix</dt>
-          <dd className="stat__value" data-testid="unfixed">{formatNumber(run.unfixed)}</dd>
+          <dd className="stat__value" data-testid="unfixed">
+            {formatNumber(run.unfixed)}
+          </dd>
           <dd className="stat__detail">of {formatNumber(drift)} found</dd>
         </div>
       </dl>
@@ -100,8 +125,16 @@ function FindingRow({ f, selected, onToggle }: { f: ReconcileFindingDto; selecte
   return (
     <li className={`finding${fixed ? ' finding--fixed' : ''}`}>
       <div className="finding__head">
-        <input type="checkbox" checked={selected} disabled={fixed} onChange={onToggle} aria-label={`Select ${f.label ?? f.userId}`} />
-        <span className={`badge badge--${f.class === 'stale' ? 'warn' : f.class === 'missing' ? 'info' : 'neutral'}`}>{CLASS_LABEL[f.class]}</span>
+        <input
+          type="checkbox"
+          checked={selected}
+          disabled={fixed}
+          onChange={onToggle}
+          aria-label={`Select ${f.label ?? f.userId}`}
+        />
+        <span className={`badge badge--${f.class === 'stale' ? 'warn' : f.class === 'missing' ? 'info' : 'neutral'}`}>
+          {CLASS_LABEL[f.class]}
+        </span>
         <Link to={`/users/${encodeURIComponent(f.userId)}`} className="mono">
           {f.userId}
         </Link>
@@ -113,7 +146,12 @@ function FindingRow({ f, selected, onToggle }: { f: ReconcileFindingDto; selecte
           <summary>
             {f.diff.length} field{f.diff.length === 1 ? '' : 's'} differ
           </summary>
-          <DiffTable rows={fromFieldDiffs(f.diff)} caption={`Differences for ${f.userId}`} beforeLabel="Local copy" afterLabel="Clerk" />
+          <DiffTable
+            rows={fromFieldDiffs(f.diff)}
+            caption={`Differences for ${f.userId}`}
+            beforeLabel="Local copy"
+            afterLabel="Clerk"
+          />
         </details>
       )}
     </li>
@@ -155,11 +193,23 @@ function Findings({ run }: { run: ReconcileRunDto }) {
       <h2 id="findings-heading">Results</h2>
       <div className="toolbar toolbar--wrap">
         <div role="group" aria-label="Class" className="segmented">
-          <button type="button" className="button button--toggle" aria-pressed={!driftClass} onClick={() => setClass(null)}>
+          <button
+            type="button"
+            className="button button--toggle"
+            aria-pressed={!driftClass}
+            onClick={() => setClass(null)}
+          >
             All
           </button>
           {DRIFT_CLASSES.map((k) => (
-            <button key={k} type="button" className="button button--toggle" aria-pressed={driftClass === k} onClick={() => setClass(k)} title={CLASS_HELP[k]}>
+            <button
+              key={k}
+              type="button"
+              className="button button--toggle"
+              aria-pressed={driftClass === k}
+              onClick={() => setClass(k)}
+              title={CLASS_HELP[k]}
+            >
               {CLASS_LABEL[k]} ({formatNumber(run.found[k])})
             </button>
           ))}
@@ -169,7 +219,9 @@ function Findings({ run }: { run: ReconcileRunDto }) {
             type="button"
             className="button"
             disabled={selected.size === 0 || fix.isPending || !canOperate}
-            onClick={() => fix.mutate({ runId: run.id, userIds: [...selected] }, { onSuccess: () => setSelected(new Set()) })}
+            onClick={() =>
+              fix.mutate({ runId: run.id, userIds: [...selected] }, { onSuccess: () => setSelected(new Set()) })
+            }
           >
             Fix selected ({selected.size})
           </button>
@@ -192,7 +244,11 @@ function Findings({ run }: { run: ReconcileRunDto }) {
       )}
       {fix.error && <ErrorMessage error={fix.error} title="The fix stopped" />}
       {driftClass && <p className="muted">{CLASS_HELP[driftClass]}</p>}
-      <PagedDataState query={query} isEmpty={items.length === 0} empty={running ? 'Nothing found yet.' : 'No drift: the local copy matches Clerk.'}>
+      <PagedDataState
+        query={query}
+        isEmpty={items.length === 0}
+        empty={running ? 'Nothing found yet.' : 'No drift: the local copy matches Clerk.'}
+      >
         <ul className="findings" aria-label="Findings">
           {items.map((f) => (
             <FindingRow key={f.id} f={f} selected={selected.has(f.userId)} onToggle={() => toggle(f.userId)} />
@@ -219,7 +275,15 @@ const countColumn = (key: string, header: string, value: (r: ReconcileRunDto) =>
   render: (r) => formatNumber(value(r)),
 });
 
-function History({ runs, current, onPick }: { runs: ReconcileRunDto[]; current: number | null; onPick: (id: number) => void }) {
+function History({
+  runs,
+  current,
+  onPick,
+}: {
+  runs: ReconcileRunDto[];
+  current: number | null;
+  onPick: (id: number) => void;
+}) {
   const columns: Column<ReconcileRunDto>[] = [
     {
       key: 'run',
@@ -233,7 +297,11 @@ function History({ runs, current, onPick }: { runs: ReconcileRunDto[]; current: 
     },
     { key: 'started', header: 'Started', render: (r) => <RelativeTime iso={r.startedAt} /> },
     { key: 'by', header: 'By', render: (r) => r.startedBy },
-    { key: 'status', header: 'Status', render: (r) => <span className={`badge badge--${STATUS_TONE[r.status]}`}>{r.status}</span> },
+    {
+      key: 'status',
+      header: 'Status',
+      render: (r) => <span className={`badge badge--${STATUS_TONE[r.status]}`}>{r.status}</span>,
+    },
     countColumn('checked', 'Checked', (r) => r.checked),
     countColumn('missing', 'Missing', (r) => r.found.missing),
     countColumn('stale', 'Stale', (r) => r.found.stale),
@@ -243,7 +311,13 @@ function History({ runs, current, onPick }: { runs: ReconcileRunDto[]; current: 
   return (
     <section className="card" aria-labelledby="history-heading">
       <h2 id="history-heading">Past runs</h2>
-      <Table items={runs} columns={columns} getKey={(r) => r.id} caption="Reconcile runs, newest first" isCurrent={(r) => r.id === current} />
+      <Table
+        items={runs}
+        columns={columns}
+        getKey={(r) => r.id}
+        caption="Reconcile runs, newest first"
+        isCurrent={(r) => r.id === current}
+      />
     </section>
   );
 }
@@ -289,8 +363,8 @@ export function DriftPage() {
         </button>
       </div>
       <p className="muted">
-        A reconcile pages through every Clerk user and compares it with the local copy, within its share of Clerk’s rate limit. It finds what webhooks
-        never delivered: users missing here, stale copies and users Clerk deleted.
+        A reconcile pages through every Clerk user and compares it with the local copy, within its share of Clerk’s rate
+        limit. It finds what webhooks never delivered: users missing here, stale copies and users Clerk deleted.
       </p>
       {!canOperate && <ReadOnlyNotice action="start or fix a reconcile" />}
       {start.error && <ErrorMessage error={start.error} title="Could not start a reconcile" />}

@@ -17,7 +17,10 @@ function eventUser(payload: unknown): unknown {
 
 function UserChange({ event }: { event: EventDetail }) {
   const after = eventUser(event.payload);
-  const rows = useMemo(() => (event.previousUser ? diffValues(event.previousUser, after) : []), [event.previousUser, after]);
+  const rows = useMemo(
+    () => (event.previousUser ? diffValues(event.previousUser, after) : []),
+    [event.previousUser, after],
+  );
   return (
     <section aria-labelledby="diff-heading" className="card">
       <h2 id="diff-heading">Changes to the user</h2>
@@ -45,7 +48,11 @@ const DELIVERY_COLUMNS: Column<DeliverySummary>[] = [
   { key: 'received', header: 'Received', render: (d) => <RelativeTime iso={d.receivedAt} /> },
   { key: 'status', header: 'Status', render: (d) => <HttpStatus code={d.httpStatus} /> },
   { key: 'outcome', header: 'Outcome', render: (d) => <StatusBadge status={d.outcome} /> },
-  { key: 'signature', header: 'Signature', render: (d) => (d.verified ? 'verified' : <span className="error-text">not verified</span>) },
+  {
+    key: 'signature',
+    header: 'Signature',
+    render: (d) => (d.verified ? 'verified' : <span className="error-text">not verified</span>),
+  },
   {
     key: 'note',
     header: 'Note',
@@ -108,7 +115,9 @@ export function EventDetailPage() {
                 <dt>Svix id</dt>
                 <dd className="mono selectable">{event.svixId}</dd>
                 <dt>User</dt>
-                <dd className="mono">{event.userId ? <Link to={`/users/${encodeURIComponent(event.userId)}`}>{event.userId}</Link> : '—'}</dd>
+                <dd className="mono">
+                  {event.userId ? <Link to={`/users/${encodeURIComponent(event.userId)}`}>{event.userId}</Link> : '—'}
+                </dd>
                 {event.objectId && event.objectId !== event.userId && (
                   <>
                     <dt>Object</dt>
@@ -134,11 +143,16 @@ export function EventDetailPage() {
             <section aria-labelledby="payload-heading" className="card">
               <h2 id="payload-heading">Payload</h2>
               {event.payloadPurged ? (
-                <p className="muted">The payload was erased by retention or a privacy purge; the event itself stays for deduplication.</p>
+                <p className="muted">
+                  The payload was erased by retention or a privacy purge; the event itself stays for deduplication.
+                </p>
               ) : (
                 <>
                   {event.payloadDepthCapped && (
-                    <p className="muted small">It nests deeper than 64 levels (stored before such events were refused): the deeper parts are not shown.</p>
+                    <p className="muted small">
+                      It nests deeper than 64 levels (stored before such events were refused): the deeper parts are not
+                      shown.
+                    </p>
                   )}
                   <JsonView data={event.payload} label="Event payload" />
                 </>
@@ -158,7 +172,8 @@ const OUTCOME_HELP: Record<EventDetail['outcome'], string> = {
   conflict: 'same version time as the local copy but other content; the user is resynced from Clerk',
   not_projected: 'a type the local copy does not keep',
   failed: 'could not be applied',
-  quarantined: 'failed to apply too often: acknowledged to Svix and parked; replay it from its incident once the cause is fixed',
+  quarantined:
+    'failed to apply too often: acknowledged to Svix and parked; replay it from its incident once the cause is fixed',
 };
 
 function OutcomeHelp({ outcome }: { outcome: EventDetail['outcome'] }) {

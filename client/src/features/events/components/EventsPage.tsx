@@ -55,10 +55,23 @@ const FILTERS: FilterField[] = [
     noSpellCheck: true,
     suggestions: { id: 'event-types', values: KNOWN_EVENT_TYPES },
   },
-  { kind: 'select', param: 'outcome', label: 'Outcome', any: 'any outcome', options: filterOptions(EVENT_OUTCOMES, statusLabel) },
+  {
+    kind: 'select',
+    param: 'outcome',
+    label: 'Outcome',
+    any: 'any outcome',
+    options: filterOptions(EVENT_OUTCOMES, statusLabel),
+  },
   { kind: 'text', param: 'userId', label: 'User', placeholder: 'id, email or name', noSpellCheck: true },
   { kind: 'timeRange', label: 'Received' },
-  { kind: 'text', param: 'q', label: 'Text', placeholder: 'svix id, user or object id, text in the newest 50,000 payloads', search: true, size: 'grow' },
+  {
+    kind: 'text',
+    param: 'q',
+    label: 'Text',
+    placeholder: 'svix id, user or object id, text in the newest 50,000 payloads',
+    search: true,
+    size: 'grow',
+  },
 ];
 
 export function EventsPage() {

@@ -1,7 +1,14 @@
 // Incidents: the list (newest first, by state), one incident with its alerts, the open count for the navigation
 // badge, and the operator's acknowledge / resolve / replay. The socket's incident:changed invalidates these.
 import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { INCIDENT_STATES, type AlertChannelDto, type IncidentDetail, type IncidentPage, type IncidentReplayResult, type IncidentSummary } from '@contract/contract.ts';
+import {
+  INCIDENT_STATES,
+  type AlertChannelDto,
+  type IncidentDetail,
+  type IncidentPage,
+  type IncidentReplayResult,
+  type IncidentSummary,
+} from '@contract/contract.ts';
 import { api } from '../../../lib/api.ts';
 import { queryKeys, type IncidentFilters } from '../../../lib/query-keys.ts';
 import type { ListSpec } from '../../../lib/use-live-list.ts';
@@ -9,7 +16,8 @@ import { pickEnum } from '../../../lib/use-search-filters.ts';
 
 export const fetchIncidents = (filters: IncidentFilters, cursor: string | null, signal?: AbortSignal) =>
   api<IncidentPage>('/api/incidents', { query: { ...filters, cursor, limit: 50 }, signal });
-export const fetchIncident = (id: string, signal?: AbortSignal) => api<IncidentDetail>(`/api/incidents/${encodeURIComponent(id)}`, { signal });
+export const fetchIncident = (id: string, signal?: AbortSignal) =>
+  api<IncidentDetail>(`/api/incidents/${encodeURIComponent(id)}`, { signal });
 
 export function parseIncidentFilters(params: URLSearchParams): IncidentFilters {
   const state = pickEnum(params.get('state'), INCIDENT_STATES);
@@ -30,14 +38,18 @@ export const useIncident = (id: string) => useQuery(incidentDetailOptions(id));
 export function useOpenIncidentCount() {
   return useQuery({
     queryKey: queryKeys.incidents.openCount,
-    queryFn: async ({ signal }) => (await api<IncidentPage>('/api/incidents', { query: { state: 'open', limit: 1 }, signal })).openCount,
+    queryFn: async ({ signal }) =>
+      (await api<IncidentPage>('/api/incidents', { query: { state: 'open', limit: 1 }, signal })).openCount,
     // the socket invalidates it on every change; the interval covers a socket that is down
     refetchInterval: 60_000,
   });
 }
 
 export const useAlertChannels = () =>
-  useQuery({ queryKey: queryKeys.incidents.channels, queryFn: ({ signal }) => api<AlertChannelDto[]>('/api/incidents/channels', { signal }) });
+  useQuery({
+    queryKey: queryKeys.incidents.channels,
+    queryFn: ({ signal }) => api<AlertChannelDto[]>('/api/incidents/channels', { signal }),
+  });
 
 function useIncidentMutation<V, R>(fn: (v: V) => Promise<R>, idOf: (v: V) => string) {
   const qc = useQueryClient();
@@ -55,16 +67,25 @@ function useIncidentMutation<V, R>(fn: (v: V) => Promise<R>, idOf: (v: V) => str
 export const useAcknowledgeIncident = () =>
   useIncidentMutation(
     ({ id, note }: { id: string; note: string }) =>
-      api<IncidentDetail>(`/api/incidents/${encodeURIComponent(id)}/acknowledge`, { method: 'POST', body: note ? { note } : {} }),
+      api<IncidentDetail>(`/api/incidents/${encodeURIComponent(id)}/acknowledge`, {
+        method: 'POST',
+        body: note ? { note } : {},
+      }),
     (v) => v.id,
   );
 
 export const useResolveIncident = () =>
   useIncidentMutation(
     ({ id, note }: { id: string; note: string }) =>
-      api<IncidentDetail>(`/api/incidents/${encodeURIComponent(id)}/resolve`, { method: 'POST', body: note ? { note } : {} }),
+      api<IncidentDetail>(`/api/incidents/${encodeURIComponent(id)}/resolve`, {
+        method: 'POST',
+        body: note ? { note } : {},
+      }),
     (v) => v.id,
   );
 
 export const useReplayIncident = () =>
-  useIncidentMutation((id: string) => api<IncidentReplayResult>(`/api/incidents/${encodeURIComponent(id)}/replay`, { method: 'POST' }), (id) => id);
+  useIncidentMutation(
+    (id: string) => api<IncidentReplayResult>(`/api/incidents/${encodeURIComponent(id)}/replay`, { method: 'POST' }),
+    (id) => id,
+  );

@@ -8,7 +8,13 @@ import { StatusBadge } from '../../../components/StatusBadge.tsx';
 import { Table, type Column } from '../../../components/Table.tsx';
 import { ReadOnlyNotice } from '../../../components/ReadOnlyNotice.tsx';
 import { usePermissions } from '../../../lib/session.ts';
-import { useAcknowledgeIncident, useAlertChannels, useIncident, useReplayIncident, useResolveIncident } from '../api/incidents.ts';
+import {
+  useAcknowledgeIncident,
+  useAlertChannels,
+  useIncident,
+  useReplayIncident,
+  useResolveIncident,
+} from '../api/incidents.ts';
 import { FailingChannels, IncidentStateBadge, KIND_LABEL } from './IncidentBits.tsx';
 
 const EVENT_COLUMNS: Column<AffectedEvent>[] = [
@@ -19,9 +25,22 @@ const EVENT_COLUMNS: Column<AffectedEvent>[] = [
     className: 'mono',
     render: (e) => <Link to={`/events/${encodeURIComponent(e.svixId)}`}>{e.svixId}</Link>,
   },
-  { key: 'outcome', header: 'Outcome now', render: (e) => (e.outcome ? <StatusBadge status={e.outcome} /> : <span className="muted">purged</span>) },
-  { key: 'user', header: 'User', className: 'mono', render: (e) => (e.userId ? <Link to={`/users/${encodeURIComponent(e.userId)}`}>{e.userId}</Link> : '—') },
-  { key: 'delivery', header: 'Delivery', render: (e) => (e.deliveryId ? <Link to={`/deliveries/${e.deliveryId}`}>#{e.deliveryId}</Link> : '—') },
+  {
+    key: 'outcome',
+    header: 'Outcome now',
+    render: (e) => (e.outcome ? <StatusBadge status={e.outcome} /> : <span className="muted">purged</span>),
+  },
+  {
+    key: 'user',
+    header: 'User',
+    className: 'mono',
+    render: (e) => (e.userId ? <Link to={`/users/${encodeURIComponent(e.userId)}`}>{e.userId}</Link> : '—'),
+  },
+  {
+    key: 'delivery',
+    header: 'Delivery',
+    render: (e) => (e.deliveryId ? <Link to={`/deliveries/${e.deliveryId}`}>#{e.deliveryId}</Link> : '—'),
+  },
 ];
 
 const ALERT_COLUMNS: Column<IncidentAlertDto>[] = [
@@ -61,7 +80,14 @@ function Actions({ incident }: { incident: IncidentDetail }) {
           }}
         >
           <label htmlFor={noteId}>Note (optional)</label>
-          <textarea id={noteId} value={note} maxLength={2000} rows={2} onChange={(e) => setNote(e.target.value)} disabled={!canOperate} />
+          <textarea
+            id={noteId}
+            value={note}
+            maxLength={2000}
+            rows={2}
+            onChange={(e) => setNote(e.target.value)}
+            disabled={!canOperate}
+          />
           <div className="button-row">
             {incident.state === 'open' && (
               <button
@@ -86,11 +112,18 @@ function Actions({ incident }: { incident: IncidentDetail }) {
       )}
       {incident.kind === 'apply_failed' && (
         <p>
-          <button type="button" className="button" disabled={!canOperate || busy || stuck === 0} onClick={() => replay.mutate(incident.id)}>
+          <button
+            type="button"
+            className="button"
+            disabled={!canOperate || busy || stuck === 0}
+            onClick={() => replay.mutate(incident.id)}
+          >
             {replay.isPending ? 'Replaying…' : `Replay affected (${stuck})`}
           </button>{' '}
           <span className="muted small">
-            {stuck === 0 ? 'Every affected event is applied.' : 'Once the cause is fixed: applies the failed and quarantined events again.'}
+            {stuck === 0
+              ? 'Every affected event is applied.'
+              : 'Once the cause is fixed: applies the failed and quarantined events again.'}
           </span>
         </p>
       )}
@@ -101,7 +134,10 @@ function Actions({ incident }: { incident: IncidentDetail }) {
         <p role="status">
           Replayed {replay.data.replayed} event(s):{' '}
           {Object.entries(
-            replay.data.results.reduce<Record<string, number>>((m, r) => ({ ...m, [r.outcome]: (m[r.outcome] ?? 0) + 1 }), {}),
+            replay.data.results.reduce<Record<string, number>>(
+              (m, r) => ({ ...m, [r.outcome]: (m[r.outcome] ?? 0) + 1 }),
+              {},
+            ),
           )
             .map(([o, n]) => `${n} ${o}`)
             .join(', ')}
@@ -144,7 +180,8 @@ export function IncidentDetailPage() {
                 </dd>
                 <dt>Affected</dt>
                 <dd>
-                  {i.affectedCounts.events} event(s), {i.affectedCounts.deliveries} deliveries, {i.affectedCounts.users} user(s)
+                  {i.affectedCounts.events} event(s), {i.affectedCounts.deliveries} deliveries, {i.affectedCounts.users}{' '}
+                  user(s)
                 </dd>
                 <dt>First seen</dt>
                 <dd>
@@ -184,9 +221,16 @@ export function IncidentDetailPage() {
             {i.affected.events.length > 0 && (
               <section className="card" aria-labelledby="affected-heading">
                 <h2 id="affected-heading">Affected events</h2>
-                <Table items={i.affected.events} columns={EVENT_COLUMNS} getKey={(e) => e.id} caption="Events of this incident" />
+                <Table
+                  items={i.affected.events}
+                  columns={EVENT_COLUMNS}
+                  getKey={(e) => e.id}
+                  caption="Events of this incident"
+                />
                 {i.affectedCounts.events > i.affected.events.length && (
-                  <p className="muted small">The first {i.affected.events.length} of {i.affectedCounts.events} are listed.</p>
+                  <p className="muted small">
+                    The first {i.affected.events.length} of {i.affectedCounts.events} are listed.
+                  </p>
                 )}
               </section>
             )}
@@ -195,7 +239,12 @@ export function IncidentDetailPage() {
               {i.alerts.length === 0 ? (
                 <p className="muted">No alert sent for it (no channel configured, or it is being sent).</p>
               ) : (
-                <Table items={i.alerts} columns={ALERT_COLUMNS} getKey={(a) => a.id} caption="Alerts sent for this incident, newest first" />
+                <Table
+                  items={i.alerts}
+                  columns={ALERT_COLUMNS}
+                  getKey={(a) => a.id}
+                  caption="Alerts sent for this incident, newest first"
+                />
               )}
             </section>
           </>

@@ -24,7 +24,12 @@ const TABLE: ListTableSpec<IncidentSummary> = {
       ),
     },
     { key: 'count', header: 'Failures', className: 'num', render: (i) => i.count.toLocaleString() },
-    { key: 'quarantined', header: 'Quarantined', className: 'num', render: (i) => (i.quarantined ? i.quarantined.toLocaleString() : '—') },
+    {
+      key: 'quarantined',
+      header: 'Quarantined',
+      className: 'num',
+      render: (i) => (i.quarantined ? i.quarantined.toLocaleString() : '—'),
+    },
     { key: 'first', header: 'First seen', render: (i) => <RelativeTime iso={i.firstSeenAt} /> },
     { key: 'last', header: 'Last seen', render: (i) => <RelativeTime iso={i.lastSeenAt} /> },
   ],
@@ -33,7 +38,15 @@ const TABLE: ListTableSpec<IncidentSummary> = {
   plain: true,
 };
 
-const FILTERS: FilterField[] = [{ kind: 'select', param: 'state', label: 'State', any: 'any state', options: filterOptions(INCIDENT_STATES, (s) => s) }];
+const FILTERS: FilterField[] = [
+  {
+    kind: 'select',
+    param: 'state',
+    label: 'State',
+    any: 'any state',
+    options: filterOptions(INCIDENT_STATES, (s) => s),
+  },
+];
 
 export function IncidentsPage() {
   const list = useLiveList(incidentsList);

@@ -8,6 +8,10 @@ export const fetchOverview = (signal?: AbortSignal) => api<OverviewStats>('/api/
 // Live traffic invalidates this (throttled, app/realtime.ts); the interval keeps the per-minute chart moving
 // when nothing arrives.
 export const overviewOptions = () =>
-  queryOptions({ queryKey: queryKeys.overview, queryFn: ({ signal }) => fetchOverview(signal), refetchInterval: 30_000 });
+  queryOptions({
+    queryKey: queryKeys.overview,
+    queryFn: ({ signal }) => fetchOverview(signal),
+    refetchInterval: 30_000,
+  });
 
 export const useOverview = () => useQuery(overviewOptions());

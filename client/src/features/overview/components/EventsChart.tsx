@@ -24,8 +24,22 @@ function options(el: HTMLElement): Omit<uPlot.Options, 'width' | 'height'> {
     series: [
       { value: (_u, v) => (v == null ? '—' : formatTime(v * 1000)) },
       // failed is drawn over the total, so each bar shows its failed part at the bottom
-      { label: 'Events', stroke: cssVar(el, '--accent', '#2563eb'), fill: cssVar(el, '--accent-soft', 'rgba(37,99,235,.3)'), width: 1, paths: bars, points: { show: false } },
-      { label: 'Failed', stroke: cssVar(el, '--bad', '#dc2626'), fill: cssVar(el, '--bad', '#dc2626'), width: 1, paths: bars, points: { show: false } },
+      {
+        label: 'Events',
+        stroke: cssVar(el, '--accent', '#2563eb'),
+        fill: cssVar(el, '--accent-soft', 'rgba(37,99,235,.3)'),
+        width: 1,
+        paths: bars,
+        points: { show: false },
+      },
+      {
+        label: 'Failed',
+        stroke: cssVar(el, '--bad', '#dc2626'),
+        fill: cssVar(el, '--bad', '#dc2626'),
+        width: 1,
+        paths: bars,
+        points: { show: false },
+      },
     ],
   };
 }

@@ -25,7 +25,11 @@ function DriftOverTime() {
         hasData={!!history.data}
         onRetry={() => void history.refetch()}
         isEmpty={points.length === 0}
-        empty={<>No reconcile has completed yet. <Link to="/drift">Run one</Link> to find drift webhooks missed.</>}
+        empty={
+          <>
+            No reconcile has completed yet. <Link to="/drift">Run one</Link> to find drift webhooks missed.
+          </>
+        }
       >
         <p className={last ? undefined : 'visually-hidden'}>
           {last &&
@@ -40,7 +44,19 @@ function DriftOverTime() {
   );
 }
 
-function Stat({ label, value, detail, tone, to }: { label: string; value: ReactNode; detail?: ReactNode; tone?: 'ok' | 'warn' | 'bad'; to?: string }) {
+function Stat({
+  label,
+  value,
+  detail,
+  tone,
+  to,
+}: {
+  label: string;
+  value: ReactNode;
+  detail?: ReactNode;
+  tone?: 'ok' | 'warn' | 'bad';
+  to?: string;
+}) {
   return (
     <div className={`stat${tone ? ` stat--${tone}` : ''}`}>
       <dt className="stat__label">{label}</dt>
@@ -59,7 +75,9 @@ function Stats({ s }: { s: OverviewStats }) {
     <>
       {s.failingNow || problems.length > 0 ? (
         <div className="callout callout--warn" role="alert">
-          <p className="callout__title">{problems.length ? 'Something is wrong right now' : 'The latest webhook requests failed'}</p>
+          <p className="callout__title">
+            {problems.length ? 'Something is wrong right now' : 'The latest webhook requests failed'}
+          </p>
           {problems.map((p) => (
             <p key={p.kind}>{describeProblem(p)}</p>
           ))}
@@ -80,7 +98,11 @@ function Stats({ s }: { s: OverviewStats }) {
           tone={s.outstandingFailures > 0 ? 'bad' : 'ok'}
           to="/failures"
         />
-        <Stat label="Failing now" value={s.failingNow || problems.length > 0 ? 'Yes' : 'No'} tone={s.failingNow || problems.length > 0 ? 'warn' : 'ok'} />
+        <Stat
+          label="Failing now"
+          value={s.failingNow || problems.length > 0 ? 'Yes' : 'No'}
+          tone={s.failingNow || problems.length > 0 ? 'warn' : 'ok'}
+        />
         <Stat
           label="Unsigned requests"
           value={formatNumber(s.unsignedRequests.lastHour)}
@@ -94,13 +116,23 @@ function Stats({ s }: { s: OverviewStats }) {
           detail={`${formatNumber(s.users.deleted)} deleted`}
           to="/users"
         />
-        <Stat label="Drifted users known" value={formatNumber(s.users.drifted)} tone={s.users.drifted ? 'warn' : 'ok'} to="/users?status=drifted" />
+        <Stat
+          label="Drifted users known"
+          value={formatNumber(s.users.drifted)}
+          tone={s.users.drifted ? 'warn' : 'ok'}
+          to="/users?status=drifted"
+        />
         <Stat
           label="Last event received"
           value={s.lastEventAt ? <RelativeTime iso={s.lastEventAt} /> : 'never'}
           detail={s.lastEventAt ? formatDateTime(s.lastEventAt) : 'No event has arrived yet.'}
         />
-        <Stat label="Events (last hour)" value={formatNumber(lastHourEvents)} detail={`${formatNumber(lastHourFailedEvents)} failed`} to="/events" />
+        <Stat
+          label="Events (last hour)"
+          value={formatNumber(lastHourEvents)}
+          detail={`${formatNumber(lastHourFailedEvents)} failed`}
+          to="/events"
+        />
         {s.retention && (
           <Stat
             label={`Purged (retention ${formatNumber(s.retention.days)} days)`}
@@ -116,7 +148,8 @@ function Stats({ s }: { s: OverviewStats }) {
       <section className="card" aria-labelledby="chart-heading">
         <h2 id="chart-heading">Events per minute</h2>
         <p className="visually-hidden">
-          {formatNumber(lastHourEvents)} events in the last 60 minutes, {formatNumber(lastHourFailedEvents)} of them failed.
+          {formatNumber(lastHourEvents)} events in the last 60 minutes, {formatNumber(lastHourFailedEvents)} of them
+          failed.
         </p>
         <Suspense fallback={<Loading label="Loading chart…" />}>
           <EventsChart series={s.eventsPerMinute} />
@@ -135,7 +168,12 @@ export function OverviewPage() {
       <div className="page-header">
         <h1>Overview</h1>
       </div>
-      <DataState isPending={query.isPending} error={query.error} hasData={!!query.data} onRetry={() => void query.refetch()}>
+      <DataState
+        isPending={query.isPending}
+        error={query.error}
+        hasData={!!query.data}
+        onRetry={() => void query.refetch()}
+      >
         {query.data && <Stats s={query.data} />}
       </DataState>
     </>

@@ -1,5 +1,13 @@
 import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { SYNC_STATUSES, type EventSummary, type Page, type ResyncResult, type UserComparison, type UserDetail, type UserSummary } from '@contract/contract.ts';
+import {
+  SYNC_STATUSES,
+  type EventSummary,
+  type Page,
+  type ResyncResult,
+  type UserComparison,
+  type UserDetail,
+  type UserSummary,
+} from '@contract/contract.ts';
 import { api } from '../../../lib/api.ts';
 import { queryKeys, type UserFilters } from '../../../lib/query-keys.ts';
 import type { ListSpec } from '../../../lib/use-live-list.ts';
@@ -10,8 +18,10 @@ const id = (userId: string) => encodeURIComponent(userId);
 
 export const fetchUsers = (filters: UserFilters, cursor: string | null, signal?: AbortSignal) =>
   api<Page<UserSummary>>('/api/users', { query: { ...filters, cursor, limit: USERS_PAGE_SIZE }, signal });
-export const fetchUser = (userId: string, signal?: AbortSignal) => api<UserDetail>(`/api/users/${id(userId)}`, { signal });
-export const fetchComparison = (userId: string, signal?: AbortSignal) => api<UserComparison>(`/api/users/${id(userId)}/compare`, { signal });
+export const fetchUser = (userId: string, signal?: AbortSignal) =>
+  api<UserDetail>(`/api/users/${id(userId)}`, { signal });
+export const fetchComparison = (userId: string, signal?: AbortSignal) =>
+  api<UserComparison>(`/api/users/${id(userId)}/compare`, { signal });
 export const fetchTimeline = (userId: string, signal?: AbortSignal) =>
   api<Page<EventSummary>>('/api/events', { query: { userId, limit: 50 }, signal });
 export const resyncUser = (userId: string) => api<ResyncResult>(`/api/users/${id(userId)}/resync`, { method: 'POST' });
@@ -65,7 +75,9 @@ export function useResyncUser() {
   });
 }
 
-export function displayName(u: Pick<UserSummary, 'firstName' | 'lastName' | 'username' | 'primaryEmail' | 'id'>): string {
+export function displayName(
+  u: Pick<UserSummary, 'firstName' | 'lastName' | 'username' | 'primaryEmail' | 'id'>,
+): string {
   const name = [u.firstName, u.lastName].filter(Boolean).join(' ');
   return name || u.username || u.primaryEmail || u.id;
 }

@@ -49,33 +49,55 @@ function Comparison({ userId }: { userId: string }) {
               Compared <RelativeTime iso={c.comparedAt} />
             </span>
           )}
-          <button type="button" className="button button--small" onClick={() => void query.refetch()} disabled={query.isFetching}>
+          <button
+            type="button"
+            className="button button--small"
+            onClick={() => void query.refetch()}
+            disabled={query.isFetching}
+          >
             {query.isFetching ? 'Comparing…' : 'Compare again'}
           </button>
         </div>
       </div>
-      <DataState isPending={query.isPending} error={query.error} hasData={!!c} onRetry={() => void query.refetch()} loadingLabel="Asking Clerk…">
+      <DataState
+        isPending={query.isPending}
+        error={query.error}
+        hasData={!!c}
+        onRetry={() => void query.refetch()}
+        loadingLabel="Asking Clerk…"
+      >
         {c && (
           <>
             <p>
               <StatusBadge status={c.status} />{' '}
               {c.clerk === null && c.localDeleted && (
-                <strong>Tombstone: Clerk answered 404 and the local copy is marked deleted. Nothing to compare. </strong>
+                <strong>
+                  Tombstone: Clerk answered 404 and the local copy is marked deleted. Nothing to compare.{' '}
+                </strong>
               )}
               {c.clerk === null && !c.localDeleted && c.local !== null && (
                 <strong>Deleted in Clerk (404), still alive locally: a resync tombstones it. </strong>
               )}
-              {c.clerk === null && c.local === null && <strong>Neither Clerk nor the local copy knows this user. </strong>}
-              {c.local === null && c.clerk !== null && (
-                <strong>Missing locally: Clerk has this user ({rows.length} fields), there is no local copy. A resync creates it. </strong>
+              {c.clerk === null && c.local === null && (
+                <strong>Neither Clerk nor the local copy knows this user. </strong>
               )}
-              {c.localDeleted && c.clerk !== null && <strong>The local copy is marked deleted, but Clerk still has the user. </strong>}
+              {c.local === null && c.clerk !== null && (
+                <strong>
+                  Missing locally: Clerk has this user ({rows.length} fields), there is no local copy. A resync creates
+                  it.{' '}
+                </strong>
+              )}
+              {c.localDeleted && c.clerk !== null && (
+                <strong>The local copy is marked deleted, but Clerk still has the user. </strong>
+              )}
             </p>
             {c.local === null || c.clerk === null ? (
               // one side is missing: every field would differ, which says nothing the line above does not
               rows.length > 0 && (
                 <details>
-                  <summary>{c.local === null ? "Clerk's copy" : 'The local copy'} ({rows.length} fields)</summary>
+                  <summary>
+                    {c.local === null ? "Clerk's copy" : 'The local copy'} ({rows.length} fields)
+                  </summary>
                   <CompareTable rows={rows} caption="Every field of the local copy and of Clerk's current state" />
                 </details>
               )
@@ -91,7 +113,11 @@ function Comparison({ userId }: { userId: string }) {
 
 const SESSION_COLUMNS: Column<SessionDto>[] = [
   { key: 'id', header: 'Session', className: 'mono', render: (s) => s.id },
-  { key: 'status', header: 'Status', render: (s) => <span className={`badge badge--${s.status === 'active' ? 'ok' : 'neutral'}`}>{s.status}</span> },
+  {
+    key: 'status',
+    header: 'Status',
+    render: (s) => <span className={`badge badge--${s.status === 'active' ? 'ok' : 'neutral'}`}>{s.status}</span>,
+  },
   { key: 'active', header: 'Last active', render: (s) => <RelativeTime iso={s.lastActiveAt} /> },
   { key: 'expires', header: 'Expires', render: (s) => <RelativeTime iso={s.expireAt} /> },
 ];
@@ -130,7 +156,10 @@ function Timeline({ userId }: { userId: string }) {
       >
         <ol className="timeline">
           {events.map((e) => (
-            <li key={e.id} className={e.outcome === 'failed' ? 'timeline__item timeline__item--failed' : 'timeline__item'}>
+            <li
+              key={e.id}
+              className={e.outcome === 'failed' ? 'timeline__item timeline__item--failed' : 'timeline__item'}
+            >
               <RelativeTime iso={e.receivedAt} className="timeline__time" />
               <Link to={`/events/${encodeURIComponent(e.svixId)}`}>{e.type}</Link>
               <StatusBadge status={e.outcome} />
@@ -159,7 +188,8 @@ export function UserDetailPage() {
       </nav>
       <div className="page-header">
         <h1>
-          {user ? displayName(user) : userId} {user && <StatusBadge status={user.deleted ? 'deleted' : user.syncStatus} />}
+          {user ? displayName(user) : userId}{' '}
+          {user && <StatusBadge status={user.deleted ? 'deleted' : user.syncStatus} />}
         </h1>
         <button
           type="button"
@@ -179,9 +209,16 @@ export function UserDetailPage() {
       {resync.data && <ResyncOutcome result={resync.data} />}
 
       {noLocalCopy ? (
-        <p className="callout callout--warn">There is no local copy of this user. Resync creates one if Clerk has the user.</p>
+        <p className="callout callout--warn">
+          There is no local copy of this user. Resync creates one if Clerk has the user.
+        </p>
       ) : (
-        <DataState isPending={query.isPending} error={query.error} hasData={!!user} onRetry={() => void query.refetch()}>
+        <DataState
+          isPending={query.isPending}
+          error={query.error}
+          hasData={!!user}
+          onRetry={() => void query.refetch()}
+        >
           {user && (
             <section className="card" aria-label="Local copy">
               <dl className="facts">

@@ -23,7 +23,12 @@ const TABLE: ListTableSpec<UserSummary> = {
     },
     { key: 'email', header: 'Email', width: '26%', render: (u) => u.primaryEmail ?? <span className="muted">—</span> },
     { key: 'id', header: 'User id', width: '24%', className: 'mono muted', render: (u) => u.id },
-    { key: 'status', header: 'Status', width: '10rem', render: (u) => <StatusBadge status={u.deleted ? 'deleted' : u.syncStatus} /> },
+    {
+      key: 'status',
+      header: 'Status',
+      width: '10rem',
+      render: (u) => <StatusBadge status={u.deleted ? 'deleted' : u.syncStatus} />,
+    },
     { key: 'updated', header: 'Updated', render: (u) => <RelativeTime iso={u.updatedAt} /> },
   ],
   rowClassName: (u) => (u.syncStatus === 'drifted' ? 'row--warn' : undefined),
@@ -32,15 +37,33 @@ const TABLE: ListTableSpec<UserSummary> = {
 };
 
 const FILTERS: FilterField[] = [
-  { kind: 'text', param: 'q', label: 'Search', placeholder: 'user id, email or name', search: true, size: 'grow', noSpellCheck: true },
-  { kind: 'select', param: 'status', label: 'Status', any: 'any status', options: filterOptions(SYNC_STATUSES, statusLabel) },
+  {
+    kind: 'text',
+    param: 'q',
+    label: 'Search',
+    placeholder: 'user id, email or name',
+    search: true,
+    size: 'grow',
+    noSpellCheck: true,
+  },
+  {
+    kind: 'select',
+    param: 'status',
+    label: 'Status',
+    any: 'any status',
+    options: filterOptions(SYNC_STATUSES, statusLabel),
+  },
 ];
 
 export function UsersPage() {
   const list = useLiveList(usersList);
   return (
     <>
-      <ListPageHeader title="Users" intro="The local copy of Clerk users, and whether each still matches Clerk." list={list} />
+      <ListPageHeader
+        title="Users"
+        intro="The local copy of Clerk users, and whether each still matches Clerk."
+        list={list}
+      />
       <FilterBar label="User filters" fields={FILTERS} />
       <ListTable list={list} table={TABLE} />
     </>
