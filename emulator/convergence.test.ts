@@ -36,6 +36,9 @@ describe.each(TEST_PROVIDERS)('emulator → server convergence on %s', (provider
       clerkApiUrl: url,
       clerkSecretKey: emulator.secretKey,
       reconcile: { rateLimit: 1_000_000, budgetShare: 1 },
+      // Svix's five-day schedule runs here in ten seconds, so per-source budgets (open requests, refused requests)
+      // would be out of all proportion; they have tests of their own (faults/slow-clients, faults/webhook-flood)
+      env: { WEBHOOK_MAX_OPEN_PER_IP: '0', WEBHOOK_REJECTED_PER_MINUTE: '0' },
     });
     emulator.addTarget(`${server.url}/api/webhooks/clerk`);
   });
@@ -72,7 +75,15 @@ describe.each(TEST_PROVIDERS)('emulator → server convergence on %s', (provider
     const messages = emulator.messages();
     expect(
       messages.every((m) => m.state === 'delivered'),
-      JSON.stringify(messages.filter((m) => m.state !== 'delivered').slice(0, 3)),
+      JSON.stringify(
+        messages
+          .filter((m) => m.state !== 'delivered')
+          .slice(0, 3)
+          .map((m) => ({
+            ...m,
+            statuses: attempts.filter((a) => a.svixId === m.svixId).map((a) => a.status ?? a.error),
+          })),
+      ),
     ).toBe(true);
     expect(messages.filter((m) => m.duplicate).length).toBeGreaterThan(20);
     expect(attempts.filter((a) => a.badSignature && a.status === 401).length).toBeGreaterThan(5);
