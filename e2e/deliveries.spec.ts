@@ -26,7 +26,7 @@ test('a bad-signature delivery and an outage show under failed deliveries, and a
 
   // the forged one cannot be replayed, and the page says why
   await rejected.getByRole('link').first().click();
-  await expect(page.getByText(/signature did not verify/i)).toBeVisible();
+  await expect(page.getByText(/cannot be replayed: .*signature did not verify/i)).toBeVisible();
   await expect(page.getByRole('button', { name: 'Replay' })).toBeDisabled();
   await page.goBack();
 

@@ -13,6 +13,9 @@ test('the overview and a drifted user’s compare view, as the README shows them
 
   await expect(page.locator('.stat').filter({ hasText: 'Outstanding failures' })).toBeVisible();
   await expect(page.getByRole('heading', { name: 'Events per minute' })).toBeVisible();
+  // the picture shows the page as an operator sees it once it has loaded: connected, charts drawn
+  await expect(page.getByText('Connecting…')).toHaveCount(0);
+  await expect(page.getByText(/^Loading/)).toHaveCount(0);
   await page.screenshot({ path: `${dir}/overview.png` });
 
   await page.goto(`/users/${user.id}`);
