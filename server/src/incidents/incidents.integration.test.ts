@@ -1,18 +1,12 @@
 // Incidents and alerts end to end: real HTTP webhooks into the monitor, a real local HTTP receiver for the
 // signed webhook and Slack channels, and a real local SMTP server for email, on both providers.
 import { createServer, type Server } from 'node:http';
-import {
-  createConnection,
-  createServer as createNetServer,
-  type AddressInfo,
-  type Server as NetServer,
-  type Socket,
-} from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { Webhook } from 'svix';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDb, TEST_PROVIDERS } from '../test/db.ts';
-import { createDb } from '../lib/db/client.ts';
+import { createOutage } from '../test/outage.ts';
+import { TEST_PROVIDERS } from '../test/db.ts';
 import { newSecret, startTestServer, type TestServer } from '../test/harness.ts';
 import { makeEvent, makeUser } from '../../../emulator/factories.ts';
 import type { ParsedEvent } from '../webhooks/clerk-event.ts';
@@ -494,28 +488,8 @@ describe('storage outage with the database really down (postgresql)', () => {
     'alerts while the database is unreachable, then writes, resolves and records it',
     { timeout: 90_000 },
     async () => {
-      const direct = await createTestDb('postgresql');
-      const upstream = new URL(direct.url);
-      const open = new Set<Socket>();
-      let up = true;
-      const proxy: NetServer = createNetServer((client) => {
-        if (!up) return client.destroy();
-        const server = createConnection({ host: upstream.hostname, port: Number(upstream.port || 5432) });
-        open.add(client).add(server);
-        const drop = () => {
-          open.delete(client);
-          open.delete(server);
-          client.destroy();
-          server.destroy();
-        };
-        client.on('error', drop).on('close', drop);
-        server.on('error', drop).on('close', drop);
-        client.pipe(server).pipe(client);
-      });
-      await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-      const viaProxy = new URL(direct.url);
-      viaProxy.port = String((proxy.address() as AddressInfo).port);
-      const db = await createDb(viaProxy.toString(), { poolMax: 4 });
+      const outage = await createOutage('postgresql');
+      const { db, direct } = outage;
       const receiver = await startReceiver();
       const s = await startTestServer('postgresql', {
         db,
@@ -527,8 +501,7 @@ describe('storage outage with the database really down (postgresql)', () => {
           const u = makeUser();
           return { svixId: `msg_pgdown_${i}`, body: JSON.stringify(makeEvent('user.created', u, u.updated_at)) };
         });
-        up = false;
-        for (const sock of open) sock.destroy();
+        outage.cut();
         const statuses = await Promise.all(
           events.map(async (e) => (await s.deliver(e.body, { svixId: e.svixId })).status),
         );
@@ -544,7 +517,7 @@ describe('storage outage with the database really down (postgresql)', () => {
         expect(opened.incident).toMatchObject({ kind: 'storage_unavailable', state: 'open' });
         expect((await fetch(`${s.url}/healthz`)).status).toBe(503); // it really was down while alerting
 
-        up = true;
+        outage.restore();
         for (const e of events)
           await until(`${e.svixId} stored`, async () => (await s.deliver(e.body, { svixId: e.svixId })).ok);
         const resolved = await until('the incident written and resolved', async () => {
@@ -562,13 +535,10 @@ describe('storage outage with the database really down (postgresql)', () => {
         });
         expect(alerts.map((a) => `${a.kind}:${a.status}`)).toEqual(['opened:sent', 'resolved:sent']);
       } finally {
-        up = true;
+        outage.restore();
         await s.close();
-        await db.close();
-        proxy.close();
-        for (const sock of open) sock.destroy();
         await receiver.close();
-        await direct.close();
+        await outage.close();
       }
     },
   );
