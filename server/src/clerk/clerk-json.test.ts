@@ -13,6 +13,12 @@ import {
   ClerkUserEventSchema,
   ClerkUserListSchema,
   ClerkUserSchema,
+  ClerkOrganizationEventSchema,
+  ClerkOrganizationInvitationEventSchema,
+  ClerkOrganizationMembershipEventSchema,
+  ORGANIZATION_EVENT_TYPES,
+  ORGANIZATION_INVITATION_EVENT_TYPES,
+  ORGANIZATION_MEMBERSHIP_EVENT_TYPES,
   SESSION_EVENT_TYPES,
   USER_EVENT_TYPES,
 } from './clerk-json.ts';
@@ -52,6 +58,31 @@ describe("the webhooks spec's examples", () => {
   it.each(examples)('$type example is accepted by the webhook parser', ({ type, payload }) => {
     const kind = type === 'user.deleted' ? 'user.delete' : type.startsWith('user.') ? 'user.upsert' : 'session.upsert';
     expect(parseClerkEvent(payload, new Date()).kind).toBe(kind);
+  });
+});
+
+describe("the webhooks spec's organization-family examples", () => {
+  const all = JSON.parse(
+    readFileSync(new URL('./fixtures/clerk-webhook-examples-all.json', import.meta.url), 'utf8'),
+  ) as ExamplesFixture;
+  const families = [
+    { types: ORGANIZATION_EVENT_TYPES, schema: ClerkOrganizationEventSchema },
+    { types: ORGANIZATION_MEMBERSHIP_EVENT_TYPES, schema: ClerkOrganizationMembershipEventSchema },
+    { types: ORGANIZATION_INVITATION_EVENT_TYPES, schema: ClerkOrganizationInvitationEventSchema },
+  ];
+  const cases = families.flatMap(({ types, schema }) =>
+    types.flatMap((type) => (all.examples[type] ?? []).map((payload, i) => ({ type, i, payload, schema }))),
+  );
+
+  it('cover every organization, membership and invitation type', () => {
+    expect(new Set(cases.map((c) => c.type))).toEqual(new Set(families.flatMap((f) => [...f.types])));
+  });
+
+  it.each(cases)('$type example parses with its schema, losing nothing', ({ type, payload, schema }) => {
+    const parsed = schema.safeParse(payload);
+    expect(parsed.error?.issues).toBeUndefined();
+    expect(parsed.data).toEqual(payload);
+    expect(parsed.data?.type).toBe(type);
   });
 });
 

@@ -306,6 +306,114 @@ export const ClerkSessionSchema = z.looseObject({
 export const ClerkSessionEventDataSchema = ClerkSessionSchema.extend({ user: ClerkUserSchema });
 
 // ---------------------------------------------------------------------------------------------------------
+// Organizations, memberships, invitations
+// ---------------------------------------------------------------------------------------------------------
+
+export const ClerkOrganizationSchema = z.looseObject({
+  object: z.literal('organization'),
+  id: z.string(), // org_…
+  name: z.string(),
+  slug: z.string(),
+  image_url: z.string().optional(),
+  has_image: z.boolean(),
+  members_count: z.number().int().nonnegative().optional(),
+  missing_member_with_elevated_permissions: z.boolean().optional(),
+  pending_invitations_count: z.number().int().nonnegative().optional(),
+  max_allowed_memberships: z.number().int(),
+  admin_delete_enabled: z.boolean(),
+  public_metadata: MetadataSchema,
+  private_metadata: MetadataSchema.optional(),
+  created_by: z.string().optional(),
+  created_at: EpochMsSchema,
+  updated_at: EpochMsSchema,
+  last_active_at: EpochMsSchema.optional(),
+  role_set_key: z.string().nullable().optional(),
+});
+
+/** `organization.deleted` data: `{ object: 'organization', id, slug?, deleted: true }`. */
+export const ClerkDeletedOrganizationSchema = ClerkDeletedObjectSchema.extend({
+  object: z.literal('organization'),
+  id: z.string(), // org_…
+  deleted: z.literal(true),
+});
+
+/** The member's public fields a membership carries (personal data: erased with the user). */
+export const ClerkOrganizationMembershipPublicUserDataSchema = z.looseObject({
+  user_id: z.string(),
+  first_name: z.string().nullable(),
+  last_name: z.string().nullable(),
+  profile_image_url: z.string().nullable(),
+  image_url: z.string(),
+  has_image: z.boolean(),
+  identifier: z.string().nullable().optional(),
+  username: z.string().nullable().optional(),
+  banned: z.boolean().optional(),
+  deprovisioned: z.boolean().optional(),
+});
+
+/**
+ * A user × organization membership. `organization` is required (the whole organization, as of the change);
+ * `public_user_data` is optional in the spec (absent for a membership whose user is gone).
+ * `organizationMembership.deleted` carries the membership as it was, `updated_at` not moved (the spec's example):
+ * the deletion must win a tie.
+ */
+export const ClerkOrganizationMembershipSchema = z.looseObject({
+  object: z.literal('organization_membership'),
+  id: z.string(), // orgmem_…
+  role: z.string(), // org:admin, org:member, custom keys
+  role_name: z.string().optional(),
+  permissions: z.array(z.string()),
+  public_metadata: MetadataSchema,
+  private_metadata: MetadataSchema.optional(),
+  organization: ClerkOrganizationSchema,
+  public_user_data: ClerkOrganizationMembershipPublicUserDataSchema.optional(),
+  created_at: EpochMsSchema,
+  updated_at: EpochMsSchema,
+});
+
+export const ClerkOrganizationInvitationPublicUserDataSchema = z.looseObject({
+  user_id: z.string(),
+  first_name: z.string().nullable(),
+  last_name: z.string().nullable(),
+  image_url: z.string(),
+  has_image: z.boolean(),
+  identifier: z.string(),
+});
+
+export const CLERK_ORGANIZATION_INVITATION_STATUSES = ['pending', 'accepted', 'revoked', 'expired'] as const;
+
+/**
+ * An invitation to an organization. The spec requires `inviter_id` and `public_inviter_data`, but its own webhook
+ * examples omit both: required of what the emulator sends (strict object below), optional in what we accept.
+ * `status` is an open string in the spec; the values above are the ones its events use.
+ * organizationInvitation.accepted adds `user_id` (the user who accepted).
+ */
+export const ClerkOrganizationInvitationSchema = z.looseObject({
+  object: z.literal('organization_invitation'),
+  id: z.string(), // orginv_…
+  email_address: z.string(),
+  role: z.string(),
+  role_name: z.string(),
+  organization_id: z.string().optional(),
+  inviter_id: z.string().nullable().optional(),
+  public_inviter_data: ClerkOrganizationInvitationPublicUserDataSchema.nullable().optional(),
+  status: z.string().optional(),
+  public_metadata: MetadataSchema,
+  private_metadata: MetadataSchema.optional(),
+  url: z.string().nullable(),
+  expires_at: EpochMsSchema.nullable(),
+  user_id: z.string().optional(),
+  created_at: EpochMsSchema,
+  updated_at: EpochMsSchema,
+});
+
+/** What the emulator must send and answer: the invitation with every field the spec requires. */
+export const ClerkOrganizationInvitationStrictSchema = ClerkOrganizationInvitationSchema.extend({
+  inviter_id: z.string().nullable(),
+  public_inviter_data: ClerkOrganizationInvitationPublicUserDataSchema.nullable(),
+});
+
+// ---------------------------------------------------------------------------------------------------------
 // List answers the server reads
 // ---------------------------------------------------------------------------------------------------------
 
@@ -318,6 +426,16 @@ export const ClerkTotalCountSchema = z.looseObject({
 });
 /** GET /v1/sessions: a bare array in the spec. */
 export const ClerkSessionListSchema = z.array(ClerkSessionSchema);
+/** GET /v1/organizations: `{ data, total_count }` (spec Organizations). */
+export const ClerkOrganizationListSchema = z.looseObject({
+  data: z.array(ClerkOrganizationSchema),
+  total_count: z.number().int().nonnegative(),
+});
+/** GET /v1/organizations/{id}/memberships and GET /v1/users/{id}/organization_memberships (spec OrganizationMemberships). */
+export const ClerkOrganizationMembershipListSchema = z.looseObject({
+  data: z.array(ClerkOrganizationMembershipSchema),
+  total_count: z.number().int().nonnegative(),
+});
 /**
  * GET /v1/sessions?paginated=true: not in the spec, but what @clerk/backend asks for and reads
  * (`{ data, total_count }` becomes its PaginatedResourceResponse).
@@ -336,6 +454,22 @@ export const SESSION_EVENT_TYPES = [
   'session.ended',
   'session.removed',
   'session.revoked',
+] as const;
+
+export const ORGANIZATION_EVENT_TYPES = [
+  'organization.created',
+  'organization.updated',
+  'organization.deleted',
+] as const;
+export const ORGANIZATION_MEMBERSHIP_EVENT_TYPES = [
+  'organizationMembership.created',
+  'organizationMembership.updated',
+  'organizationMembership.deleted',
+] as const;
+export const ORGANIZATION_INVITATION_EVENT_TYPES = [
+  'organizationInvitation.created',
+  'organizationInvitation.accepted',
+  'organizationInvitation.revoked',
 ] as const;
 
 /** The envelope around every event's `data` (webhooks spec WebhookEventPayload; `object` is always "event"). */
@@ -364,6 +498,19 @@ export const ClerkUserEventSchema = z.discriminatedUnion('type', [
 
 export const ClerkSessionEventSchema = clerkEventSchema(ClerkSessionEventDataSchema).extend({
   type: z.enum(SESSION_EVENT_TYPES),
+});
+
+export const ClerkOrganizationEventSchema = z.discriminatedUnion('type', [
+  clerkEventSchema(ClerkOrganizationSchema).extend({ type: z.enum(['organization.created', 'organization.updated']) }),
+  clerkEventSchema(ClerkDeletedOrganizationSchema).extend({ type: z.literal('organization.deleted') }),
+]);
+
+export const ClerkOrganizationMembershipEventSchema = clerkEventSchema(ClerkOrganizationMembershipSchema).extend({
+  type: z.enum(ORGANIZATION_MEMBERSHIP_EVENT_TYPES),
+});
+
+export const ClerkOrganizationInvitationEventSchema = clerkEventSchema(ClerkOrganizationInvitationSchema).extend({
+  type: z.enum(ORGANIZATION_INVITATION_EVENT_TYPES),
 });
 
 // ---------------------------------------------------------------------------------------------------------
@@ -480,6 +627,25 @@ export type ClerkSessionStatus = (typeof CLERK_SESSION_STATUSES)[number];
 export type ClerkSessionActivityJson = z.infer<typeof ClerkSessionActivitySchema>;
 export type ClerkSessionJson = z.infer<typeof ClerkSessionSchema>;
 export type ClerkSessionEventDataJson = z.infer<typeof ClerkSessionEventDataSchema>;
+export type ClerkOrganizationJson = z.infer<typeof ClerkOrganizationSchema>;
+export type ClerkDeletedOrganizationJson = z.infer<typeof ClerkDeletedOrganizationSchema>;
+export type ClerkOrganizationMembershipPublicUserDataJson = z.infer<
+  typeof ClerkOrganizationMembershipPublicUserDataSchema
+>;
+export type ClerkOrganizationMembershipJson = z.infer<typeof ClerkOrganizationMembershipSchema>;
+export type ClerkOrganizationInvitationPublicUserDataJson = z.infer<
+  typeof ClerkOrganizationInvitationPublicUserDataSchema
+>;
+export type ClerkOrganizationInvitationJson = z.infer<typeof ClerkOrganizationInvitationSchema>;
+export type ClerkOrganizationInvitationStatus = (typeof CLERK_ORGANIZATION_INVITATION_STATUSES)[number];
+export type ClerkOrganizationListJson = z.infer<typeof ClerkOrganizationListSchema>;
+export type ClerkOrganizationMembershipListJson = z.infer<typeof ClerkOrganizationMembershipListSchema>;
+export type ClerkOrganizationEventType = (typeof ORGANIZATION_EVENT_TYPES)[number];
+export type ClerkOrganizationMembershipEventType = (typeof ORGANIZATION_MEMBERSHIP_EVENT_TYPES)[number];
+export type ClerkOrganizationInvitationEventType = (typeof ORGANIZATION_INVITATION_EVENT_TYPES)[number];
+export type ClerkOrganizationEvent = z.infer<typeof ClerkOrganizationEventSchema>;
+export type ClerkOrganizationMembershipEvent = z.infer<typeof ClerkOrganizationMembershipEventSchema>;
+export type ClerkOrganizationInvitationEvent = z.infer<typeof ClerkOrganizationInvitationEventSchema>;
 export type ClerkTotalCountJson = z.infer<typeof ClerkTotalCountSchema>;
 export type ClerkPaginatedListJson<T> = z.infer<ReturnType<typeof clerkPaginatedListSchema<z.ZodType<T>>>>;
 
