@@ -19,44 +19,22 @@ async function pages(): Promise<Target[]> {
   const heading = (name: string | RegExp) => async (page: Page) => {
     await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
   };
+  const firstDataRow = async (page: Page) => {
+    await expect(
+      page
+        .getByRole('row')
+        .filter({ has: page.getByRole('cell') })
+        .first(),
+    ).toBeVisible();
+  };
   return [
     { name: 'overview', path: '/', ready: async (p) => void (await expect(p.locator('.stat').first()).toBeVisible()) },
-    {
-      name: 'events',
-      path: '/events',
-      ready: async (p) =>
-        void (await expect(
-          p
-            .getByRole('row')
-            .filter({ has: p.getByRole('cell') })
-            .first(),
-        ).toBeVisible()),
-    },
+    { name: 'events', path: '/events', ready: firstDataRow },
     { name: 'event', path: `/events/${svixId}`, ready: heading(/\./) },
     { name: 'failures', path: '/failures', ready: heading('Failures') },
-    {
-      name: 'deliveries',
-      path: '/deliveries',
-      ready: async (p) =>
-        void (await expect(
-          p
-            .getByRole('row')
-            .filter({ has: p.getByRole('cell') })
-            .first(),
-        ).toBeVisible()),
-    },
+    { name: 'deliveries', path: '/deliveries', ready: firstDataRow },
     { name: 'delivery', path: '/deliveries/1', ready: heading(/Delivery/) },
-    {
-      name: 'users',
-      path: '/users',
-      ready: async (p) =>
-        void (await expect(
-          p
-            .getByRole('row')
-            .filter({ has: p.getByRole('cell') })
-            .first(),
-        ).toBeVisible()),
-    },
+    { name: 'users', path: '/users', ready: firstDataRow },
     {
       name: 'user',
       path: `/users/${user.id}`,

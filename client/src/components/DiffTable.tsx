@@ -13,6 +13,25 @@ function DiffValue({ value }: { value: unknown }) {
   );
 }
 
+/** One side's value in a row: the JSON, a date hint for epoch-ms times, labelled for the stacked phone layout. */
+function ValueCell({
+  path,
+  value,
+  label,
+  side,
+}: {
+  path: string;
+  value: unknown;
+  label: string;
+  side: 'before' | 'after';
+}) {
+  return (
+    <td role="cell" className={`mono diff-${side}`} data-label={label} title={timestampHint(path, value)}>
+      <DiffValue value={value} />
+    </td>
+  );
+}
+
 const KIND_LABEL = { added: 'added', removed: 'removed', changed: 'changed' } as const;
 
 interface DiffTableProps {
@@ -55,22 +74,8 @@ export function DiffTable({ rows, caption, beforeLabel, afterLabel, empty = 'No 
               <td role="cell" data-label="Change">
                 <span className={`diff-kind diff-kind--${row.kind}`}>{KIND_LABEL[row.kind]}</span>
               </td>
-              <td
-                role="cell"
-                className="mono diff-before"
-                data-label={beforeLabel}
-                title={timestampHint(row.path, row.before)}
-              >
-                <DiffValue value={row.before} />
-              </td>
-              <td
-                role="cell"
-                className="mono diff-after"
-                data-label={afterLabel}
-                title={timestampHint(row.path, row.after)}
-              >
-                <DiffValue value={row.after} />
-              </td>
+              <ValueCell path={row.path} value={row.before} label={beforeLabel} side="before" />
+              <ValueCell path={row.path} value={row.after} label={afterLabel} side="after" />
             </tr>
           ))}
         </tbody>
@@ -132,22 +137,8 @@ export function CompareTable({ rows, caption, localLabel = 'Local copy', clerkLa
                     {row.path}
                     {row.kind && <span className={`diff-kind diff-kind--${row.kind}`}>{KIND_LABEL[row.kind]}</span>}
                   </th>
-                  <td
-                    role="cell"
-                    className="mono diff-before"
-                    data-label={localLabel}
-                    title={timestampHint(row.path, row.local)}
-                  >
-                    <DiffValue value={row.local} />
-                  </td>
-                  <td
-                    role="cell"
-                    className="mono diff-after"
-                    data-label={clerkLabel}
-                    title={timestampHint(row.path, row.clerk)}
-                  >
-                    <DiffValue value={row.clerk} />
-                  </td>
+                  <ValueCell path={row.path} value={row.local} label={localLabel} side="before" />
+                  <ValueCell path={row.path} value={row.clerk} label={clerkLabel} side="after" />
                 </tr>
               ))}
             </tbody>

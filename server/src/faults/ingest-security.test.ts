@@ -6,12 +6,13 @@
 // request id, never its internal error.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PROVIDERS } from '../test/db.ts';
-import { signHeaders, startTestServer, type TestServer } from '../test/harness.ts';
+import { signHeaders, type TestServer } from '../test/harness.ts';
+import { closeClerkAndServer, startClerkAndServer } from '../test/clerk-and-server.ts';
 import { reconcile } from '../reconcile/test-support.ts';
 import { DEPTH_CAPPED, MAX_JSON_DEPTH } from '../lib/json-depth.ts';
 import { MAX_SVIX_ID_LENGTH } from '../webhooks/verify.ts';
 import { clerkId, makeEvent, makeSession, makeUser } from '../../../emulator/factories.ts';
-import { createEmulator, generateSecretKey, generateSigningSecret, type Emulator } from '../../../emulator/emulator.ts';
+import type { Emulator } from '../../../emulator/emulator.ts';
 import type {
   AuditEntryDto,
   EventDetail,
@@ -41,30 +42,17 @@ describe.each(TEST_PROVIDERS)('fault suite: ingest security on %s', (provider) =
   let clerk: Emulator;
   const failOn = 'Boom-apply';
   beforeAll(async () => {
-    clerk = createEmulator({
-      signingSecret: generateSigningSecret(),
-      secretKey: generateSecretKey(),
-      targets: [],
-      rateLimit: null,
-      timeFactor: 0.001,
-    });
-    const { url } = await clerk.listen(0);
-    s = await startTestServer(provider, {
-      secrets: [clerk.signingSecret],
-      clerkApiUrl: url,
-      clerkSecretKey: clerk.secretKey,
-      reconcile: { rateLimit: 1_000_000, budgetShare: 1 },
-      onApplied: (e) => {
-        if (e.kind === 'user.upsert' && e.data.first_name === failOn)
-          throw new Error('internal detail: constraint "User_pkey" at /srv/app/users.ts:42');
+    ({ clerk, s } = await startClerkAndServer(provider, {
+      server: {
+        reconcile: { rateLimit: 1_000_000, budgetShare: 1 },
+        onApplied: (e) => {
+          if (e.kind === 'user.upsert' && e.data.first_name === failOn)
+            throw new Error('internal detail: constraint "User_pkey" at /srv/app/users.ts:42');
+        },
       },
-    });
-    clerk.addTarget(`${s.url}/api/webhooks/clerk`);
+    }));
   });
-  afterAll(async () => {
-    await clerk?.close();
-    await s?.close();
-  });
+  afterAll(() => closeClerkAndServer({ clerk, s }));
 
   const userRow = (id: string) => s.db.prisma.user.findUniqueOrThrow({ where: { id } });
   /** What a future-dated user.updated left behind when such updates were still applied. */

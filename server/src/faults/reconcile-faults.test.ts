@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startTestServer, type TestServer } from '../test/harness.ts';
+import { closeClerkAndServer, startClerkAndServer } from '../test/clerk-and-server.ts';
 import { createEmulator, generateSecretKey, generateSigningSecret, type Emulator } from '../../../emulator/emulator.ts';
 import { createClerkClient } from '../clerk/clerk-client.ts';
 import { reconcile, allFindings, json } from '../reconcile/test-support.ts';
@@ -150,24 +151,16 @@ describe('fault suite: deep offsets that time out', () => {
   let s: TestServer;
   beforeAll(async () => {
     // offsets past 20 rows slow down 5 ms per row and time out (504) past 50 ms: from offset 31 on
-    clerk = createEmulator({
-      signingSecret: generateSigningSecret(),
-      secretKey: generateSecretKey(),
-      targets: [],
-      rateLimit: null,
-      userList: { deepOffset: { slowAfter: 20, msPerRow: 5, timeoutMs: 50 } },
-    });
-    const { url } = await clerk.listen(0);
-    s = await startTestServer('sqlite', {
-      secrets: [clerk.signingSecret],
-      clerk: createClerkClient({ apiUrl: url, secretKey: clerk.secretKey, retries: 2, minBackoffMs: 5 }),
-      reconcile: { rateLimit: 1000, budgetShare: 1, pageSize: 25 },
-    });
+    ({ clerk, s } = await startClerkAndServer('sqlite', {
+      emulator: { timeFactor: 1, userList: { deepOffset: { slowAfter: 20, msPerRow: 5, timeoutMs: 50 } } },
+      server: (emulator, url) => ({
+        clerk: createClerkClient({ apiUrl: url, secretKey: emulator.secretKey, retries: 2, minBackoffMs: 5 }),
+        reconcile: { rateLimit: 1000, budgetShare: 1, pageSize: 25 },
+      }),
+      deliver: false,
+    }));
   });
-  afterAll(async () => {
-    await s?.close();
-    await clerk?.close();
-  });
+  afterAll(() => closeClerkAndServer({ clerk, s }));
 
   it('do not fail the run: it walks by cursor, and finds every user', async () => {
     const ids = Array.from({ length: 150 }, () => clerk.createUser({}, { sendWebhook: false }).id);

@@ -15,13 +15,14 @@ import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PROVIDERS } from '../test/db.ts';
 import { ADMIN, startTestServer, type OperatorSession, type TestServer } from '../test/harness.ts';
+import { closeClerkAndServer, startClerkAndServer } from '../test/clerk-and-server.ts';
 import { createLoginLimiter } from '../auth/login-limiter.ts';
 import { ConfigError, parseConfig } from '../config.ts';
 import { createApp } from '../app.ts';
 import { encodeCursor } from '../lib/cursor.ts';
 import { migrationsDir } from '../../tools/db/schema-engine.ts';
 import { makeEvent, makeUser } from '../../../emulator/factories.ts';
-import { createEmulator, generateSecretKey, generateSigningSecret, type Emulator } from '../../../emulator/emulator.ts';
+import type { Emulator } from '../../../emulator/emulator.ts';
 import type { ApiTokenDto, CreateOperatorResult, CreatedApiToken, ResyncResult, UserComparison } from '../contract.ts';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -80,26 +81,10 @@ describe.each(TEST_PROVIDERS)('security round two on %s', (provider) => {
   let clerk: Emulator;
 
   beforeAll(async () => {
-    clerk = createEmulator({
-      signingSecret: generateSigningSecret(),
-      secretKey: generateSecretKey(),
-      targets: [],
-      rateLimit: null,
-      timeFactor: 0.001,
-    });
-    const { url } = await clerk.listen(0);
-    s = await startTestServer(provider, {
-      secrets: [clerk.signingSecret],
-      clerkApiUrl: url,
-      clerkSecretKey: clerk.secretKey,
-    });
-    clerk.addTarget(`${s.url}/api/webhooks/clerk`);
+    ({ clerk, s } = await startClerkAndServer(provider));
     admin = await s.signInAs(ADMIN);
   });
-  afterAll(async () => {
-    await clerk?.close();
-    await s?.close();
-  });
+  afterAll(() => closeClerkAndServer({ clerk, s }));
 
   /** A second admin, and an API token they make (it acts for them). */
   async function operatorWithToken(email: string, tokenRole: 'admin' | 'operator' | 'viewer') {

@@ -3,8 +3,9 @@
 // the rest — over ≥ 2,000 users with activity. After one reconcile + fix, every local user equals Clerk's.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TEST_PROVIDERS } from '../test/db.ts';
-import { startTestServer, type TestServer } from '../test/harness.ts';
-import { createEmulator, generateSecretKey, generateSigningSecret, type Emulator } from '../../../emulator/emulator.ts';
+import type { TestServer } from '../test/harness.ts';
+import { closeClerkAndServer, startClerkAndServer } from '../test/clerk-and-server.ts';
+import type { Emulator } from '../../../emulator/emulator.ts';
 import type { ReconcileFixResult, ReconcileRunDto } from '../contract.ts';
 import { reconcile } from './test-support.ts';
 
@@ -15,31 +16,19 @@ describe.each(TEST_PROVIDERS)('reconcile convergence under chaos on %s', (provid
   let s: TestServer;
   let clerk: Emulator;
   beforeEach(async () => {
-    clerk = createEmulator({
-      signingSecret: generateSigningSecret(),
-      secretKey: generateSecretKey(),
-      targets: [],
-      rateLimit: null,
-      timeFactor: 0.0001,
-      seed: 2026,
-      faults: { drop: 0.05, duplicate: 0.1, badSignature: 0.01 },
-      // Clerk's own habits: tied updated_at, sessions expiring with no event (session events embed the user)
-      ties: 0.2,
-      sessionLifetime: { expireMs: 1000, abandonMs: 2000 },
-    });
-    const { url } = await clerk.listen(0);
-    s = await startTestServer(provider, {
-      secrets: [clerk.signingSecret],
-      clerkApiUrl: url,
-      clerkSecretKey: clerk.secretKey,
-      reconcile: { rateLimit: 1_000_000, budgetShare: 1 },
-    });
-    clerk.addTarget(`${s.url}/api/webhooks/clerk`);
+    ({ clerk, s } = await startClerkAndServer(provider, {
+      emulator: {
+        timeFactor: 0.0001,
+        seed: 2026,
+        faults: { drop: 0.05, duplicate: 0.1, badSignature: 0.01 },
+        // Clerk's own habits: tied updated_at, sessions expiring with no event (session events embed the user)
+        ties: 0.2,
+        sessionLifetime: { expireMs: 1000, abandonMs: 2000 },
+      },
+      server: { reconcile: { rateLimit: 1_000_000, budgetShare: 1 } },
+    }));
   });
-  afterEach(async () => {
-    await clerk?.close();
-    await s?.close();
-  });
+  afterEach(() => closeClerkAndServer({ clerk, s }));
 
   it(`after one reconcile + fix, all ${USERS} users equal Clerk's`, async () => {
     const t0 = Date.now();

@@ -4,6 +4,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PROVIDERS, createTestDb } from '../test/db.ts';
 import { startTestServer, type TestServer } from '../test/harness.ts';
+import { closeClerkAndServer, startClerkAndServer } from '../test/clerk-and-server.ts';
 import { createEmulator, generateSecretKey, generateSigningSecret, type Emulator } from '../../../emulator/emulator.ts';
 import { createClerkClient, type ClerkClient, type ListUsersParams } from '../clerk/clerk-client.ts';
 import type {
@@ -57,29 +58,14 @@ describe.each(TEST_PROVIDERS)('reconcile on %s', (provider) => {
   let s: TestServer;
   let clerk: Emulator;
   beforeAll(async () => {
-    clerk = createEmulator({
-      signingSecret: generateSigningSecret(),
-      secretKey: generateSecretKey(),
-      targets: [],
-      rateLimit: null,
-      timeFactor: 0.001,
-      seed: 5,
-    });
-    const { url } = await clerk.listen(0);
-    // small pages: the run crosses many page boundaries (and created_at ties between them)
-    s = await startTestServer(provider, {
-      secrets: [clerk.signingSecret],
-      clerkApiUrl: url,
-      clerkSecretKey: clerk.secretKey,
-      // small windows too: several windows, walked at once
-      reconcile: { pageSize: 3, pagesPerWindow: 2, rateLimit: 1_000_000, budgetShare: 1 },
-    });
-    clerk.addTarget(`${s.url}/api/webhooks/clerk`);
+    ({ clerk, s } = await startClerkAndServer(provider, {
+      emulator: { seed: 5 },
+      // small pages: the run crosses many page boundaries (and created_at ties between them); small windows too:
+      // several windows, walked at once
+      server: { reconcile: { pageSize: 3, pagesPerWindow: 2, rateLimit: 1_000_000, budgetShare: 1 } },
+    }));
   });
-  afterAll(async () => {
-    await clerk?.close();
-    await s?.close();
-  });
+  afterAll(() => closeClerkAndServer({ clerk, s }));
 
   it('classifies drift of every class exactly, and a fix brings it to zero', async () => {
     const expected: Record<DriftClass, string[]> = { missing: [], stale: [], deleted: [] };

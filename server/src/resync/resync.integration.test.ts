@@ -1,8 +1,9 @@
 // Compare and resync through the operator API, with the built-in emulator as Clerk (real HTTP both ways).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PROVIDERS } from '../test/db.ts';
-import { startTestServer, type TestServer } from '../test/harness.ts';
-import { createEmulator, generateSecretKey, generateSigningSecret, type Emulator } from '../../../emulator/emulator.ts';
+import type { TestServer } from '../test/harness.ts';
+import { closeClerkAndServer, startClerkAndServer } from '../test/clerk-and-server.ts';
+import type { Emulator } from '../../../emulator/emulator.ts';
 import type { ResyncResult, UserComparison, UserDetail } from '../contract.ts';
 import { createClerkClient } from '../clerk/clerk-client.ts';
 
@@ -14,32 +15,19 @@ describe.each(TEST_PROVIDERS)('compare and resync on %s', (provider) => {
   /** runs after Clerk answered a GET /users/{id} and before the resync writes it (a webhook racing the resync) */
   let whileFetching: (() => Promise<void>) | null = null;
   beforeAll(async () => {
-    clerk = createEmulator({
-      signingSecret: generateSigningSecret(),
-      secretKey: generateSecretKey(),
-      targets: [],
-      rateLimit: null,
-      timeFactor: 0.001,
-    });
-    const { url } = await clerk.listen(0);
-    const api = createClerkClient({ apiUrl: url, secretKey: clerk.secretKey });
-    const getUser: typeof api.getUser = async (id) => {
-      const user = await api.getUser(id);
-      await whileFetching?.();
-      return user;
-    };
-    s = await startTestServer(provider, {
-      secrets: [clerk.signingSecret],
-      clerkApiUrl: url,
-      clerkSecretKey: clerk.secretKey,
-      clerk: { ...api, getUser },
-    });
-    clerk.addTarget(`${s.url}/api/webhooks/clerk`);
+    ({ clerk, s } = await startClerkAndServer(provider, {
+      server: (emulator, url) => {
+        const api = createClerkClient({ apiUrl: url, secretKey: emulator.secretKey });
+        const getUser: typeof api.getUser = async (id) => {
+          const user = await api.getUser(id);
+          await whileFetching?.();
+          return user;
+        };
+        return { clerk: { ...api, getUser } };
+      },
+    }));
   });
-  afterAll(async () => {
-    await clerk?.close();
-    await s?.close();
-  });
+  afterAll(() => closeClerkAndServer({ clerk, s }));
 
   it('finds a user in sync after its webhooks', async () => {
     const user = clerk.createUser({ first_name: 'Grace' });

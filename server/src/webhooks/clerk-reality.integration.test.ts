@@ -6,14 +6,9 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PROVIDERS } from '../test/db.ts';
-import { startTestServer, type TestServer } from '../test/harness.ts';
-import {
-  createEmulator,
-  generateSecretKey,
-  generateSigningSecret,
-  webhookJson,
-  type Emulator,
-} from '../../../emulator/emulator.ts';
+import type { TestServer } from '../test/harness.ts';
+import { closeClerkAndServer, startClerkAndServer } from '../test/clerk-and-server.ts';
+import { webhookJson, type Emulator } from '../../../emulator/emulator.ts';
 import { clerkId, makeEvent, makeSession, makeUser } from '../../../emulator/factories.ts';
 import { createClerkClient } from '../clerk/clerk-client.ts';
 import { CLERK_API_VERSION, type ClerkUserJson } from '../clerk/clerk-json.ts';
@@ -26,24 +21,9 @@ describe.each(TEST_PROVIDERS)('against the real Clerk on %s', (provider) => {
   let s: TestServer;
   let clerk: Emulator;
   beforeAll(async () => {
-    clerk = createEmulator({
-      signingSecret: generateSigningSecret(),
-      secretKey: generateSecretKey(),
-      targets: [],
-      rateLimit: null,
-      timeFactor: 0.001,
-    });
-    const { url } = await clerk.listen(0);
-    s = await startTestServer(provider, {
-      secrets: [clerk.signingSecret],
-      clerkApiUrl: url,
-      clerkSecretKey: clerk.secretKey,
-    });
+    ({ clerk, s } = await startClerkAndServer(provider, { deliver: false }));
   });
-  afterAll(async () => {
-    await clerk?.close();
-    await s?.close();
-  });
+  afterAll(() => closeClerkAndServer({ clerk, s }));
   const send = async (type: string, data: unknown, timestamp?: number) => {
     const res = await s.deliver(makeEvent(type, data, timestamp));
     return {
