@@ -2,9 +2,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io as connect, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents } from './contract.ts';
-import type { EventSummary } from '../contract.ts';
+import type { CreateOperatorResult, EventSummary } from '../contract.ts';
 import { TEST_PROVIDERS } from '../test/db.ts';
-import { startTestServer, type TestServer } from '../test/harness.ts';
+import { ADMIN, startTestServer, type TestServer } from '../test/harness.ts';
 import { makeEvent, makeUser } from '../../../emulator/factories.ts';
 
 type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -53,6 +53,30 @@ describe.each(TEST_PROVIDERS)('socket contract on %s', (provider) => {
       await expect(connected(socket)).rejects.toThrow('unauthorized');
       socket.close();
     }
+  });
+
+  it('refuses a session still on its one-time password, and admits it once the password is changed', async () => {
+    const admin = await s.signInAs(ADMIN);
+    const email = `otp-${Date.now()}@test.local`;
+    const created = await admin.api('/api/admin/operators', {
+      method: 'POST',
+      body: JSON.stringify({ email, role: 'viewer' }),
+    });
+    expect(created.status).toBe(201);
+    const { oneTimePassword } = (await created.json()) as CreateOperatorResult;
+    const first = await s.signInAs({ email, password: oneTimePassword! });
+    const refused = open(s.url, first.cookie);
+    await expect(connected(refused)).rejects.toThrow('password_change_required');
+    refused.close();
+
+    const changed = await first.api('/api/auth/password', {
+      method: 'POST',
+      body: JSON.stringify({ currentPassword: oneTimePassword, newPassword: 'a-password-of-my-own' }),
+    });
+    expect(changed.status).toBe(204);
+    const admitted = open(s.url, first.cookie);
+    await connected(admitted);
+    admitted.close();
   });
 
   it('pushes events, deliveries and user changes, batched, to a signed-in dashboard', async () => {

@@ -154,6 +154,8 @@ export function attachRealtime(
     try {
       const principal = await deps.auth.principal(sessionToken(socket.handshake.headers.cookie), undefined);
       if (!principal) return next(new Error('unauthorized'));
+      // a one-time password opens nothing but the password change: no live data either
+      if (principal.mustChangePassword) return next(new Error('password_change_required'));
       socket.data.operator = principal.operator;
       socket.data.sessionHash = principal.sessionHash;
       next();
