@@ -107,9 +107,10 @@ export function createApp(services: Services, opts: AppOptions) {
   app.get('/api/overview', async (_req, res) => {
     res.json(await services.overview.get());
   });
-  // what is wrong right now (in memory: answers while the database is down); `status:changed` pushes changes
+  // what is wrong right now: a view of the open incidents held in memory (answers while the database is down);
+  // `status:changed` pushes its changes
   app.get('/api/live', (_req, res) => {
-    res.json(services.live.current());
+    res.json(services.incidents.liveStatus());
   });
   app.use('/api/events', eventRoutes(services.events));
   app.use('/api/deliveries', deliveryRoutes(services.deliveries, services.failures));

@@ -200,8 +200,11 @@ const EnvSchema = z
       .min(1, 'must be at least 1')
       .max(100, 'must be at most 100')
       .default(3),
-    /** no genuine delivery for this long opens a silence incident; off (default) = never */
-    ALERT_SILENCE_MINUTES: z.preprocess(emptyAsUndefined, minutesOrOff('ALERT_SILENCE_MINUTES').optional()),
+    /**
+     * the shortest gap ever called silence: no genuine delivery for longer than the usual quiet (4 × the 95th
+     * percentile of recent gaps), and never less than this, opens a silence incident; off = never
+     */
+    ALERT_SILENCE_MINUTES: z.preprocess(emptyAsUndefined, minutesOrOff('ALERT_SILENCE_MINUTES').default(15)),
     /** reminder alerts while an incident stays open (not acknowledged); off = none */
     ALERT_REMINDER_MINUTES: z.preprocess(emptyAsUndefined, minutesOrOff('ALERT_REMINDER_MINUTES').default(60)),
     ALERT_WEBHOOK_URL: z.preprocess(emptyAsUndefined, httpUrl.optional()),
@@ -344,7 +347,7 @@ export interface Config {
   publicUrl: string;
   incidents: {
     quarantineAfterAttempts: number;
-    /** null: no silence incidents */
+    /** the floor of the usual quiet; null: no silence incidents */
     silenceMs: number | null;
     /** null: no reminders */
     reminderMs: number | null;
@@ -461,7 +464,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     ),
     incidents: {
       quarantineAfterAttempts: e.QUARANTINE_AFTER_ATTEMPTS,
-      silenceMs: e.ALERT_SILENCE_MINUTES ? e.ALERT_SILENCE_MINUTES * 60_000 : null,
+      silenceMs: e.ALERT_SILENCE_MINUTES === null ? null : e.ALERT_SILENCE_MINUTES * 60_000,
       reminderMs: e.ALERT_REMINDER_MINUTES === null ? null : e.ALERT_REMINDER_MINUTES * 60_000,
     },
     alerts: {

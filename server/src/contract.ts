@@ -348,18 +348,23 @@ export interface FailuresPage {
   truncated: boolean;
 }
 
-// ---- What is wrong right now (live outage visibility) ----
+// ---- What is wrong right now (live outage visibility): a view of the open incidents ----
 
 export const LIVE_PROBLEM_KINDS = ['storage_refusing', 'silence', 'signature_failures', 'clerk_throttled'] as const;
 export type LiveProblemKind = (typeof LIVE_PROBLEM_KINDS)[number];
 
 export interface LiveProblem {
   kind: LiveProblemKind;
-  /** one sentence for the banner */
+  /** the banner's sentence, without times: the dashboard adds `since` in the operator's time zone */
   message: string;
+  /** when it began (silence: the last genuine delivery) */
   since: string; // ISO
   /** clerk_throttled: when the next attempt is due */
   retryAt?: string;
+  /** the open incident this problem is a view of */
+  incidentId: string;
+  /** who acknowledged that incident (someone is on it; the trouble is still there); null while nobody has */
+  acknowledgedBy: string | null;
 }
 
 export interface LiveStatus {

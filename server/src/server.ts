@@ -54,8 +54,8 @@ export interface StartOptions {
   loginLimiter?: LoginLimiter;
   /** how often sockets re-check their session (default 60 s; tests shorten it) */
   sessionRecheckMs?: number;
-  /** incidents' tick and alert retry timings (tests shorten them) */
-  incidents?: Partial<Pick<IncidentsOptions, 'tickMs' | 'retry'>>;
+  /** incidents' tick, alert retry timings, the usual quiet's gaps and Clerk's grace in the banner (tests shorten them) */
+  incidents?: Partial<Pick<IncidentsOptions, 'tickMs' | 'retry' | 'quiet' | 'clerkGraceMs'>>;
 }
 
 export async function startServer(config: Config, opts: StartOptions): Promise<RunningServer> {
@@ -87,10 +87,9 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
 
   const socketPublisher = createSocketPublisher();
   const metrics = createMetrics();
-  // Clerk's answers reach the incidents (throttling, 5xx) and the live status, which the services create: bound
-  // once they exist.
-  let clerkObserved: (status: number) => void = () => {};
-  let live: Services['live'] | null = null;
+  // Clerk's answers and retries reach the incidents (throttling, 5xx, "retrying in N s"), which the services
+  // create: bound once they exist.
+  let clerkObserved: Pick<Services['incidents'], 'clerkResponse' | 'clerkRetrying'> | null = null;
   const services: Services = createServices({
     db,
     logger,
@@ -102,10 +101,9 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
         secretKey: config.clerkSecretKey ?? '',
         onResponse: (status) => {
           metrics.clerkResponse(status);
-          clerkObserved(status);
-          live?.clerkAnswered(status);
+          clerkObserved?.clerkResponse(status);
         },
-        onRetry: (info) => live?.clerkRetrying(info),
+        onRetry: (info) => clerkObserved?.clerkRetrying(info),
       }),
     webhookSecrets: config.webhookSecrets,
     sessionTtlMs: config.sessionTtlMs,
@@ -138,9 +136,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     rejectedLimiter,
     onUnlogged: metrics.webhookRefusedUnlogged,
   });
-  clerkObserved = (status) => services.incidents.clerkResponse(status);
-  live = services.live;
-  services.live.seed(await services.repos.deliveries.latestReceivedAt().catch(() => null));
+  clerkObserved = services.incidents;
   await services.auth.ensureAdmin(config.adminEmail, config.adminPassword);
 
   if (config.allowedHostsDefault && !isLoopbackHost(config.host)) {
@@ -219,10 +215,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     http.listen(config.port, config.host, () => resolve());
   });
   const port = (http.address() as AddressInfo).port;
-  const flushTimer = setInterval(() => {
-    void services.deliveryLog.flush();
-    services.live.tick();
-  }, 5_000);
+  const flushTimer = setInterval(() => void services.deliveryLog.flush(), 5_000);
   flushTimer.unref();
   // Clerk sends no event when a session expires or is abandoned: write those down as their deadlines pass
   // (what is shown and counted already reads the deadlines; this keeps the stored status honest too).

@@ -15,7 +15,6 @@ import { createAuthService } from './auth/auth.service.ts';
 import { createEventsService } from './events/events.service.ts';
 import { createDeliveriesService } from './deliveries/deliveries.service.ts';
 import { createFailuresService } from './deliveries/failures.ts';
-import { createLiveStatus, type LiveStatusOptions } from './live/live-status.ts';
 import { createUsersService } from './users/users.service.ts';
 import { createOverviewService } from './overview/overview.service.ts';
 import { createResyncService } from './resync/resync.service.ts';
@@ -62,8 +61,6 @@ export interface ServiceDeps {
   quarantineAfterAttempts?: number;
   /** incidents and alerts: timings, channels, and the live push of a changed incident */
   incidents?: { options: IncidentsOptions; channels: AlertChannel[]; notify?: (i: IncidentSummary) => void };
-  /** thresholds of the live status (silence, signature failures; tests use small ones) */
-  live?: Omit<LiveStatusOptions, 'onChange'>;
   /** budget of refused webhook requests per source (WEBHOOK_REJECTED_PER_MINUTE); absent: every one is logged */
   rejectedLimiter?: RejectedLimiter | null;
   /** a webhook refusal that left no delivery-log row (metrics) */
@@ -95,28 +92,17 @@ export function createServices(deps: ServiceDeps) {
     audit,
     logger: deps.logger,
     notify: deps.incidents?.notify ?? (() => {}),
+    // the banner is a view of the open incidents: its changes go to every dashboard
+    statusChanged: (s) => deps.publisher.statusChanged?.(s),
+    latestGenuineAt: () => repos.events.latestReceivedAt(),
     channels: deps.incidents?.channels ?? [],
     options: deps.incidents?.options ?? { publicUrl: 'http://127.0.0.1:3000', silenceMs: null, reminderMs: null },
   });
-  // The live status sees every request as its outcome is known: a refused one before its log row is written
-  // (the database may be what is down), a stored one when it is published.
-  const live = createLiveStatus({ ...deps.live, onChange: (s) => deps.publisher.statusChanged?.(s) });
   const webhooks = createWebhooksService({
     store,
     verify: createVerifier(deps.webhookSecrets),
-    publisher: {
-      ...publisher,
-      deliveryRecorded: (d) => {
-        live.observeDelivery(d);
-        publisher.deliveryRecorded(d);
-      },
-    },
-    deliveryLog: {
-      record: (d) => {
-        live.observeDelivery(d);
-        return deliveryLog.record(d);
-      },
-    },
+    publisher,
+    deliveryLog,
     logger: deps.logger,
     observer: incidents.observer,
     onConflict: (userId) => conflicts.enqueue(userId),
@@ -204,8 +190,13 @@ export function createServices(deps: ServiceDeps) {
     rateBudget,
     reconcile,
     incidents,
-    live,
-    overview: createOverviewService({ repos, demo: deps.meta.demo, retention, failures, live }),
+    overview: createOverviewService({
+      repos,
+      demo: deps.meta.demo,
+      retention,
+      failures,
+      live: { current: incidents.liveStatus },
+    }),
   };
 }
 

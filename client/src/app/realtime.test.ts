@@ -355,7 +355,15 @@ describe('live status', () => {
     qc.setQueryData(queryKeys.overview, {});
     qc.setQueryData(queryKeys.failures.list('outstanding'), {});
     const status = {
-      problems: [{ kind: 'storage_refusing' as const, message: 'refused', since: '2026-12-01T05:12:03.000Z' }],
+      problems: [
+        {
+          kind: 'storage_refusing' as const,
+          message: 'Webhooks are being refused: database unavailable',
+          since: '2026-12-01T05:12:03.000Z',
+          incidentId: 'inc_1',
+          acknowledgedBy: null,
+        },
+      ],
       lastDeliveryAt: null,
       checkedAt: '2026-12-01T05:12:04.000Z',
     };

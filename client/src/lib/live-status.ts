@@ -4,8 +4,8 @@ import { api } from './api.ts';
 import { queryKeys } from './query-keys.ts';
 import { formatTime } from './time.ts';
 
-// The socket's `status:changed` replaces this in the cache as it happens; the poll only covers a socket
-// that is down (then the Live indicator says so too).
+// What is wrong right now: the server's view of the open incidents. The socket's `status:changed` replaces it in
+// the cache as it happens; the poll only covers a socket that is down (then the Live indicator says so too).
 export const liveStatusOptions = queryOptions({
   queryKey: queryKeys.live,
   queryFn: ({ signal }) => api<LiveStatus>('/api/live', { signal }),
@@ -18,7 +18,7 @@ export const useLiveStatus = () => useQuery(liveStatusOptions);
 export function describeProblem(p: LiveProblem): string {
   switch (p.kind) {
     case 'storage_refusing':
-      return `Webhooks are being refused: database unavailable since ${formatTime(p.since)} — Svix will retry.`;
+      return `${p.message} since ${formatTime(p.since)} — Svix will retry.`;
     case 'silence':
       return `${p.message} Last delivery ${formatTime(p.since)}.`;
     case 'signature_failures':

@@ -5,9 +5,10 @@ import { parseConfig } from '../config.ts';
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
 describe('incident and alert configuration', () => {
-  it('defaults: quarantine after 3, no silence, hourly reminders, no channel, a public URL from HOST and PORT', () => {
+  it('defaults: quarantine after 3, silence past the usual quiet but never below 15 min, hourly reminders, no channel, a public URL from HOST and PORT', () => {
     const c = parseConfig({ PORT: '8080' });
-    expect(c.incidents).toEqual({ quarantineAfterAttempts: 3, silenceMs: null, reminderMs: 3_600_000 });
+    expect(c.incidents).toEqual({ quarantineAfterAttempts: 3, silenceMs: 900_000, reminderMs: 3_600_000 });
+    expect(parseConfig({ ALERT_SILENCE_MINUTES: 'off' }).incidents.silenceMs).toBeNull();
     expect(c.alerts).toEqual({ webhook: null, slack: null, email: null });
     expect(c.publicUrl).toBe('http://127.0.0.1:8080');
   });

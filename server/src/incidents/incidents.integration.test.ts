@@ -445,7 +445,7 @@ describe.each(TEST_PROVIDERS)('silence on %s', (provider) => {
         ALERT_WEBHOOK_URL: `${receiver.url}/hook`,
         ALERT_WEBHOOK_SECRET: ALERT_SECRET,
       },
-      incidents: { tickMs: 100, retry: { retries: 1, minTimeoutMs: 20, maxTimeoutMs: 50 } },
+      incidents: { tickMs: 100, retry: { retries: 1, minTimeoutMs: 20, maxTimeoutMs: 50 }, quiet: { minGaps: 5 } },
     });
   }, 60_000);
   afterAll(async () => {
@@ -454,9 +454,17 @@ describe.each(TEST_PROVIDERS)('silence on %s', (provider) => {
   });
 
   it(
-    'no genuine delivery for ALERT_SILENCE_MINUTES opens an incident; the next delivery resolves it',
+    'no genuine delivery for longer than the usual quiet (at least ALERT_SILENCE_MINUTES) opens an incident; the next delivery resolves it',
     { timeout: 30_000 },
     async () => {
+      // nothing is called silence before the usual quiet is known
+      await new Promise((r) => setTimeout(r, 1_000));
+      await s.services.incidents.tick();
+      expect((await json<IncidentPage>(s.api('/api/incidents'))).items.filter((i) => i.kind === 'silence')).toEqual([]);
+      for (let i = 0; i < 6; i++) {
+        const u = makeUser();
+        expect((await s.deliver(makeEvent('user.created', u, u.updated_at))).status).toBe(200);
+      }
       const [incident] = await until('the silence incident', async () => {
         const found = (await json<IncidentPage>(s.api('/api/incidents'))).items.filter(
           (i) => i.kind === 'silence' && i.state === 'open',

@@ -11,7 +11,9 @@ import type {
   IncidentState,
   IncidentSummary,
 } from '../contract.ts';
+import { z } from 'zod';
 import { toPage } from '../lib/cursor.ts';
+import type { IncidentFacts } from './signals.ts';
 
 export type IncidentRow = Prisma.IncidentGetPayload<object>;
 type AlertRow = Prisma.IncidentAlertGetPayload<object>;
@@ -44,6 +46,27 @@ export function parseAffected(text: string): Affected {
   };
 }
 
+const FactsJson = z.object({
+  status: z.number().int().optional(),
+  retryInMs: z.number().nonnegative().optional(),
+  retryAt: z.iso.datetime().optional(),
+  lastDeliveryAt: z.iso.datetime().optional(),
+  quietMs: z.number().nonnegative().optional(),
+});
+
+/** An incident's stored facts; {} when there are none or they are not what this version writes. */
+export function parseFacts(text: string | null): IncidentFacts {
+  if (!text) return {};
+  try {
+    const parsed = FactsJson.safeParse(JSON.parse(text));
+    if (!parsed.success) return {};
+    // keys left undefined by zod are dropped: the facts compare and merge as written
+    return Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined)) as IncidentFacts;
+  } catch {
+    return {};
+  }
+}
+
 export interface NewIncident {
   id: string;
   fingerprint: string;
@@ -55,6 +78,7 @@ export interface NewIncident {
   count: number;
   quarantined: number;
   affected: Affected;
+  facts: IncidentFacts;
   lastAlertAt: Date | null;
 }
 
@@ -74,7 +98,13 @@ export function createIncidentsRepository(db: DbClient) {
     async createOpen(i: NewIncident): Promise<IncidentRow | null> {
       try {
         return await db.incident.create({
-          data: { ...i, openKey: i.fingerprint, state: 'open', affected: JSON.stringify(i.affected) },
+          data: {
+            ...i,
+            openKey: i.fingerprint,
+            state: 'open',
+            affected: JSON.stringify(i.affected),
+            facts: JSON.stringify(i.facts),
+          },
         });
       } catch (err) {
         if ((err as { code?: unknown }).code === 'P2002') return null;
@@ -88,12 +118,26 @@ export function createIncidentsRepository(db: DbClient) {
 
     unresolved: () => db.incident.findMany({ where: { openKey: { not: null } }, orderBy: { firstSeenAt: 'asc' } }),
 
-    /** Folds newly seen failures into a stored incident (count as an increment: other instances add theirs). */
+    /**
+     * Folds newly seen failures into a stored incident (count as an increment: other instances add theirs), and
+     * the facts this instance learnt since its last write over the stored ones.
+     */
     async fold(
       id: string,
-      f: { count: number; quarantined: number; lastSeenAt: Date; title: string; cause: string; affected: Affected },
+      f: {
+        count: number;
+        quarantined: number;
+        lastSeenAt: Date;
+        title: string;
+        cause: string;
+        affected: Affected;
+        facts: IncidentFacts | null;
+      },
     ): Promise<IncidentRow> {
-      const row = await db.incident.findUniqueOrThrow({ where: { id }, select: { affected: true, lastSeenAt: true } });
+      const row = await db.incident.findUniqueOrThrow({
+        where: { id },
+        select: { affected: true, lastSeenAt: true, facts: true },
+      });
       const merged = mergeAffected(parseAffected(row.affected), f.affected);
       return db.incident.update({
         where: { id },
@@ -104,6 +148,7 @@ export function createIncidentsRepository(db: DbClient) {
           title: f.title,
           cause: f.cause,
           affected: JSON.stringify(merged),
+          ...(f.facts ? { facts: JSON.stringify({ ...parseFacts(row.facts), ...f.facts }) } : {}),
         },
       });
     },

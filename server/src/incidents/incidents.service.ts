@@ -5,6 +5,10 @@
 // failures becomes one incident with a count of a thousand and one alert. A tick (every second) writes what
 // was folded, sends the alerts due, and checks which incidents cleared. Memory first also means a storage
 // outage is alerted on while the database is down: the incident is written once it is back.
+//
+// The live status (banner, amber Live indicator, "Failing now") is a view of the unresolved incidents this
+// instance holds: its own, pushed as they fold (a 503 reaches the dashboards at once), and those of other
+// instances, read back from the database every tick.
 import { randomBytes } from 'node:crypto';
 import type {
   AffectedEvent,
@@ -19,6 +23,7 @@ import type {
   IncidentSummary,
   AlertChannelName,
   EventOutcome,
+  LiveStatus,
   OperatorDto,
   ReconcileRunDto,
   ReplayResult,
@@ -32,21 +37,39 @@ import {
   emptyAffected,
   mergeAffected,
   parseAffected,
+  parseFacts,
   toIncidentSummary,
   type Affected,
   type IncidentRow,
   type IncidentsRepository,
   type NewAlert,
 } from './incidents.repository.ts';
-import { fromClerkResponse, fromPipeline, fromReconcile, silenceSignal, type Clear, type Signal } from './signals.ts';
+import {
+  clerkRetryFacts,
+  DEFAULT_QUIET,
+  fromClerkResponse,
+  fromPipeline,
+  fromReconcile,
+  silenceSignal,
+  usualQuietMs,
+  type Clear,
+  type IncidentFacts,
+  type QuietRule,
+  type Signal,
+} from './signals.ts';
+import { CLERK_GRACE_MS, liveStatusOf, shownInBanner, type ViewedIncident } from './live-status.ts';
 import { createDispatcher, DEFAULT_ALERT_RETRY, type AlertOutcome, type RetryOptions } from './alerts/dispatcher.ts';
 import type { AlertChannel } from './alerts/channels.ts';
 
 export interface IncidentsOptions {
   /** PUBLIC_URL: alerts link to `<it>/incidents/<id>` */
   publicUrl: string;
-  /** ALERT_SILENCE_MINUTES in ms; null: off */
+  /** ALERT_SILENCE_MINUTES in ms, the floor of the usual quiet; null: no silence incidents */
   silenceMs: number | null;
+  /** how the usual quiet is learnt (tests: fewer gaps) */
+  quiet?: Partial<Omit<QuietRule, 'minQuietMs'>>;
+  /** how long Clerk trouble stays in the banner after its last failure or due retry (default 30 s) */
+  clerkGraceMs?: number;
   /** ALERT_REMINDER_MINUTES in ms; null: off */
   reminderMs: number | null;
   /** how often folded signals are written and conditions checked (default 1 s) */
@@ -64,6 +87,10 @@ export interface IncidentsDeps {
   logger: Logger;
   /** the live push: an incident changed */
   notify(incident: IncidentSummary): void;
+  /** the live push: what is wrong right now changed (the banner's view of the incidents) */
+  statusChanged?(status: LiveStatus): void;
+  /** the newest genuine delivery in the shared log (other instances' too): silence is judged on it */
+  latestGenuineAt(): Promise<Date | null>;
   channels: AlertChannel[];
   options: IncidentsOptions;
   clock?: () => Date;
@@ -77,6 +104,8 @@ interface Live {
   title: string;
   cause: string;
   state: Exclude<IncidentState, 'resolved'>;
+  acknowledgedBy: string | null;
+  facts: IncidentFacts;
   firstSeenAt: Date;
   lastSeenAt: Date;
   count: number;
@@ -86,10 +115,23 @@ interface Live {
   stored: boolean;
   /** opened here: this instance sends its "opened" alert */
   openAlertDue: boolean;
-  pending: { count: number; quarantined: number; affected: Affected; lastSeenAt: Date } | null;
+  /** arrival order of its last failure seen here (0: none): a clear of the same millisecond decides by it */
+  lastSeq: number;
+  pending: Pending | null;
+}
+
+/** What was folded into an incident since its last write (facts: learnt here since then). */
+interface Pending {
+  count: number;
+  quarantined: number;
+  affected: Affected;
+  lastSeenAt: Date;
+  facts: IncidentFacts | null;
 }
 
 const MAX_PENDING_RECORDS = 10_000;
+/** gaps between genuine deliveries kept for the usual quiet */
+const GAPS_KEPT = 200;
 
 const newIncidentId = () => `inc_${Date.now().toString(36)}${randomBytes(5).toString('hex')}`;
 
@@ -98,11 +140,22 @@ export function createIncidentsService(deps: IncidentsDeps) {
   const opts = deps.options;
   const tickMs = opts.tickMs ?? 1_000;
   const lives = new Map<string, Live>(); // by fingerprint
-  const clears = new Map<string, Clear>(); // latest clear per kind, and per kind:fingerprint
+  const clears = new Map<string, Clear & { seq: number }>(); // latest clear per kind, and per kind:fingerprint
+  let seq = 0; // arrival order of signals and clears
   const storedIds = new Set<string>();
   const lastByChannel = new Map<AlertChannelName, AlertOutcome>();
   let pendingRecords: AlertOutcome[] = [];
-  let lastGenuineAt = clock();
+  // signals of a cause that opens only after several in a row (openAfter), by fingerprint
+  const waiting = new Map<string, Signal[]>();
+  // Silence: the newest genuine delivery known (here, or in the shared log), and the gaps between those this
+  // instance received (a restart or another instance's delivery is no gap).
+  let lastGenuineAt: Date | null = null;
+  let lastGenuineHere: Date | null = null;
+  const gaps: number[] = [];
+  const quiet: QuietRule | null =
+    opts.silenceMs === null ? null : { ...DEFAULT_QUIET, ...opts.quiet, minQuietMs: opts.silenceMs };
+  const clerkGraceMs = opts.clerkGraceMs ?? CLERK_GRACE_MS;
+  let lastStatusKey = '[]';
   let timer: NodeJS.Timeout | null = null;
   let ticking: Promise<void> | null = null;
 
@@ -121,13 +174,64 @@ export function createIncidentsService(deps: IncidentsDeps) {
   // ---- intake (hot path: memory only) ----
 
   function take({ signal, clears: cs }: { signal: Signal | null; clears: Clear[] }) {
-    for (const c of cs) {
+    for (const clear of cs) {
+      const c = { ...clear, seq: ++seq };
       clears.set(c.kind, c);
       if (c.fingerprint) clears.set(`${c.kind}:${c.fingerprint}`, c);
-      if (c.kind === 'silence' && c.at > lastGenuineAt) lastGenuineAt = c.at;
+      if (c.kind === 'silence') genuineDelivery(c.at);
+      for (const [fp, w] of waiting)
+        if (w[0]!.kind === c.kind && (!c.fingerprint || c.fingerprint === fp)) waiting.delete(fp);
     }
-    if (signal) fold(signal);
+    if (signal) admit(signal);
+    // the banner changes at once (a 503 opens, a stored delivery ends an outage), not at the next write
+    if ((signal && shownInBanner(signal.kind)) || (cs.length > 0 && anyShown())) statusMayHaveChanged();
   }
+
+  function anyShown(): boolean {
+    for (const l of lives.values()) if (shownInBanner(l.kind)) return true;
+    return false;
+  }
+
+  /** A cause that opens only after several signals in a row waits for them; then all of them are folded. */
+  function admit(s: Signal) {
+    if (!s.openAfter || s.openAfter <= 1 || lives.has(s.fingerprint)) return fold(s);
+    const w = waiting.get(s.fingerprint) ?? [];
+    w.push(s);
+    if (w.length < s.openAfter) {
+      waiting.set(s.fingerprint, w);
+      return;
+    }
+    waiting.delete(s.fingerprint);
+    for (const x of w) fold(x);
+  }
+
+  function genuineDelivery(at: Date) {
+    if (lastGenuineHere && at > lastGenuineHere) {
+      gaps.push(at.getTime() - lastGenuineHere.getTime());
+      if (gaps.length > GAPS_KEPT) gaps.shift();
+    }
+    if (!lastGenuineHere || at > lastGenuineHere) lastGenuineHere = at;
+    if (!lastGenuineAt || at > lastGenuineAt) lastGenuineAt = at;
+  }
+
+  /** Facts learnt without a new failure (Clerk's next retry): kept, written at the next tick, shown now. */
+  function learn(fingerprint: string, facts: IncidentFacts): boolean {
+    const live = lives.get(fingerprint);
+    if (!live) return false;
+    live.facts = { ...live.facts, ...facts };
+    const p = (live.pending ??= newPending(live.lastSeenAt));
+    p.facts = { ...p.facts, ...facts };
+    statusMayHaveChanged();
+    return true;
+  }
+
+  const newPending = (lastSeenAt: Date): Pending => ({
+    count: 0,
+    quarantined: 0,
+    affected: emptyAffected(),
+    lastSeenAt,
+    facts: null,
+  });
 
   function fold(s: Signal) {
     let live = lives.get(s.fingerprint);
@@ -139,6 +243,8 @@ export function createIncidentsService(deps: IncidentsDeps) {
         title: s.title,
         cause: s.cause,
         state: 'open',
+        acknowledgedBy: null,
+        facts: {},
         firstSeenAt: s.at,
         lastSeenAt: s.at,
         count: 0,
@@ -147,11 +253,13 @@ export function createIncidentsService(deps: IncidentsDeps) {
         lastAlertAt: null,
         stored: false,
         openAlertDue: true,
+        lastSeq: 0,
         pending: null,
       };
       lives.set(s.fingerprint, live);
     }
-    const p = (live.pending ??= { count: 0, quarantined: 0, affected: emptyAffected(), lastSeenAt: s.at });
+    const p = (live.pending ??= newPending(s.at));
+    live.lastSeq = ++seq;
     p.count++;
     live.count++;
     if (s.quarantined) {
@@ -162,6 +270,10 @@ export function createIncidentsService(deps: IncidentsDeps) {
     if (s.at > live.lastSeenAt) live.lastSeenAt = s.at;
     live.title = s.title;
     live.cause = s.cause;
+    if (s.facts) {
+      live.facts = { ...live.facts, ...s.facts };
+      p.facts = { ...p.facts, ...s.facts };
+    }
     addAffected(p.affected, s.affected);
   }
 
@@ -198,6 +310,8 @@ export function createIncidentsService(deps: IncidentsDeps) {
       title: r.title,
       cause: r.cause,
       state: r.state === 'acknowledged' ? 'acknowledged' : 'open',
+      acknowledgedBy: r.acknowledgedBy,
+      facts: parseFacts(r.facts),
       firstSeenAt: r.firstSeenAt,
       lastSeenAt: r.lastSeenAt,
       count: r.count,
@@ -206,6 +320,7 @@ export function createIncidentsService(deps: IncidentsDeps) {
       lastAlertAt: r.lastAlertAt,
       stored: true,
       openAlertDue: false,
+      lastSeq: 0,
       pending: null,
     };
   }
@@ -220,6 +335,7 @@ export function createIncidentsService(deps: IncidentsDeps) {
           quarantined: p.quarantined + later.quarantined,
           affected: mergeAffected(p.affected, later.affected),
           lastSeenAt: later.lastSeenAt > p.lastSeenAt ? later.lastSeenAt : p.lastSeenAt,
+          facts: p.facts || later.facts ? { ...p.facts, ...later.facts } : null,
         }
       : p;
   }
@@ -244,6 +360,7 @@ export function createIncidentsService(deps: IncidentsDeps) {
           count: p?.count ?? 0,
           quarantined: p?.quarantined ?? 0,
           affected: p?.affected ?? emptyAffected(),
+          facts: live.facts,
           lastAlertAt: live.openAlertDue ? clock() : live.lastAlertAt,
         });
         if (!row) {
@@ -325,16 +442,26 @@ export function createIncidentsService(deps: IncidentsDeps) {
     void dispatcher.send(kind, bodyOf(kind, summary), summary.id);
   }
 
+  /** A clear seen here after the incident's last failure (its cause is gone), or null. */
+  function clearOf(live: Live): Clear | null {
+    const c = clears.get(`${live.kind}:${live.fingerprint}`) ?? null;
+    const k = clears.get(live.kind) ?? null;
+    const last = live.lastSeenAt.getTime();
+    return (
+      [c, k].find(
+        (x): x is Clear & { seq: number } =>
+          x !== null &&
+          (!x.fingerprint || x.fingerprint === live.fingerprint) &&
+          (x.at.getTime() > last || (x.at.getTime() === last && x.seq > live.lastSeq)),
+      ) ?? null
+    );
+  }
+
   /** Why a live incident's condition is gone, or null while it holds. */
   async function clearedBecause(live: Live): Promise<string | null> {
     if (live.pending) return null; // failures seen since the last write: it still holds
-    const c = clears.get(`${live.kind}:${live.fingerprint}`) ?? null;
-    const k = clears.get(live.kind) ?? null;
-    const latest = [c, k].filter(
-      (x): x is Clear =>
-        x !== null && (!x.fingerprint || x.fingerprint === live.fingerprint) && x.at >= live.lastSeenAt,
-    );
-    if (latest[0]) return latest[0].reason;
+    const clear = clearOf(live);
+    if (clear) return clear.reason;
     if (live.kind === 'apply_failed') {
       const row = await deps.repo.get(live.id);
       if (!row) return null;
@@ -371,9 +498,15 @@ export function createIncidentsService(deps: IncidentsDeps) {
         continue;
       }
       live.state = row.state === 'acknowledged' ? 'acknowledged' : 'open';
+      live.acknowledgedBy = row.acknowledgedBy;
       live.lastAlertAt = row.lastAlertAt;
       if (!live.pending)
-        Object.assign(live, { count: row.count, quarantined: row.quarantined, lastSeenAt: row.lastSeenAt });
+        Object.assign(live, {
+          count: row.count,
+          quarantined: row.quarantined,
+          lastSeenAt: row.lastSeenAt,
+          facts: parseFacts(row.facts),
+        });
     }
     for (const row of rows) {
       storedIds.add(row.id);
@@ -381,11 +514,49 @@ export function createIncidentsService(deps: IncidentsDeps) {
     }
   }
 
+  /** No genuine delivery for longer than the usual quiet (once it is known) opens a silence incident. */
+  async function checkSilence(now: Date) {
+    if (!quiet || !lastGenuineAt || lives.has('silence')) return;
+    const quietMs = usualQuietMs(gaps, quiet);
+    if (quietMs === null || now.getTime() - lastGenuineAt.getTime() <= quietMs) return;
+    // Behind a load balancer the deliveries may go to another instance: the shared log has the last word.
+    const latest = await deps.latestGenuineAt().catch(() => null);
+    if (latest && latest > lastGenuineAt) {
+      lastGenuineAt = latest;
+      if (now.getTime() - latest.getTime() <= quietMs) return;
+    }
+    fold(silenceSignal(lastGenuineAt, now, quietMs));
+  }
+
+  /** What is wrong right now, from the unresolved incidents held here. */
+  function liveStatus(): LiveStatus {
+    const viewed: ViewedIncident[] = [...lives.values()].map((l) => ({
+      id: l.id,
+      kind: l.kind,
+      fingerprint: l.fingerprint,
+      state: l.state,
+      acknowledgedBy: l.acknowledgedBy,
+      firstSeenAt: l.firstSeenAt,
+      lastSeenAt: l.lastSeenAt,
+      facts: l.facts,
+      cleared: clearOf(l) !== null,
+    }));
+    return liveStatusOf(viewed, { now: clock(), lastDeliveryAt: lastGenuineAt, clerkGraceMs });
+  }
+
+  /** Pushes the live status when its problems differ from the last push (the same status is not sent twice). */
+  function statusMayHaveChanged() {
+    if (!deps.statusChanged) return;
+    const status = liveStatus();
+    const key = JSON.stringify(status.problems);
+    if (key === lastStatusKey) return;
+    lastStatusKey = key;
+    deps.statusChanged(status);
+  }
+
   async function tickOnce() {
     const now = clock();
-    if (opts.silenceMs !== null && now.getTime() - lastGenuineAt.getTime() > opts.silenceMs && !lives.has('silence')) {
-      fold(silenceSignal(lastGenuineAt, now, opts.silenceMs));
-    }
+    await checkSilence(now);
     let databaseUp = true;
     for (const live of [...lives.values()]) {
       const written = await persist(live);
@@ -428,7 +599,14 @@ export function createIncidentsService(deps: IncidentsDeps) {
   function tick(): Promise<void> {
     // one at a time; a caller that asks meanwhile waits for a fresh one
     const run = (ticking ?? Promise.resolve())
-      .then(tickOnce)
+      .then(async () => {
+        try {
+          await tickOnce();
+        } finally {
+          // what other instances opened or resolved, what resolved here, Clerk trouble past its retry
+          statusMayHaveChanged();
+        }
+      })
       .catch((err: unknown) => deps.logger.error({ err }, 'incident tick failed'));
     ticking = run;
     return run;
@@ -496,8 +674,12 @@ export function createIncidentsService(deps: IncidentsDeps) {
     const live = lives.get(row.fingerprint);
     if (live && live.id === row.id) {
       if (row.state === 'resolved') lives.delete(row.fingerprint);
-      else live.state = row.state === 'acknowledged' ? 'acknowledged' : 'open';
+      else {
+        live.state = row.state === 'acknowledged' ? 'acknowledged' : 'open';
+        live.acknowledgedBy = row.acknowledgedBy;
+      }
     }
+    statusMayHaveChanged();
   }
 
   return {
@@ -508,6 +690,20 @@ export function createIncidentsService(deps: IncidentsDeps) {
       take(fromClerkResponse(status, clock()));
     },
 
+    /** The Clerk client will try a failed call again in `retryInMs` (its onRetry, after the answer's onResponse). */
+    clerkRetrying(info: { status: number; retryInMs: number }) {
+      const now = clock();
+      const { fingerprint, facts } = clerkRetryFacts(info.status, info.retryInMs, now);
+      // the answer was not reported (a client without onResponse): it counts as the failure
+      if (!learn(fingerprint, facts)) {
+        const { signal } = fromClerkResponse(info.status, now);
+        if (signal) take({ signal: { ...signal, facts: { ...signal.facts, ...facts } }, clears: [] });
+      }
+    },
+
+    /** What is wrong right now (GET /api/live, the overview): answered from memory, so also while the database is down. */
+    liveStatus,
+
     /** A reconcile run's figures (progress after a fix, or its end). */
     reconcileChanged(run: ReconcileRunDto) {
       take(fromReconcile(run, clock()));
@@ -517,6 +713,13 @@ export function createIncidentsService(deps: IncidentsDeps) {
 
     start() {
       if (timer) return;
+      // the last genuine delivery before a restart (silence is judged from it, once the usual quiet is known)
+      void deps
+        .latestGenuineAt()
+        .then((at) => {
+          if (at && (!lastGenuineAt || at > lastGenuineAt)) lastGenuineAt = at;
+        })
+        .catch(() => {});
       void tick();
       timer = setInterval(() => void tick(), tickMs);
       timer.unref();

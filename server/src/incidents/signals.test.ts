@@ -1,6 +1,13 @@
 // Grouping: what counts as one cause, and what clears one.
 import { describe, expect, it } from 'vitest';
-import { fromClerkResponse, fromPipeline, normalizeError } from './signals.ts';
+import {
+  clerkRetryFacts,
+  fromClerkResponse,
+  fromPipeline,
+  normalizeError,
+  SIGNATURE_FAILURES_TO_OPEN,
+  usualQuietMs,
+} from './signals.ts';
 import type { PipelineOutcome } from '../webhooks/ports.ts';
 
 const at = new Date('2026-11-30T06:00:00Z');
@@ -47,7 +54,7 @@ describe('incident signals', () => {
     expect(fromPipeline(outcome({ replay: true })).clears.map((c) => c.kind)).toEqual(['storage_unavailable']);
   });
 
-  it('a bad signature counts only on a request that claims a svix-id', () => {
+  it('a bad signature counts only on a request that claims a Svix message id, and opens only after several in a row', () => {
     const rejected = {
       outcome: 'rejected' as const,
       httpStatus: 401,
@@ -56,8 +63,12 @@ describe('incident signals', () => {
       eventId: null,
       userId: null,
     };
-    expect(fromPipeline(outcome({ ...rejected })).signal).toMatchObject({ kind: 'signature_failed' });
+    expect(fromPipeline(outcome({ ...rejected })).signal).toMatchObject({
+      kind: 'signature_failed',
+      openAfter: SIGNATURE_FAILURES_TO_OPEN,
+    });
     expect(fromPipeline(outcome({ ...rejected, svixId: null })).signal).toBeNull();
+    expect(fromPipeline(outcome({ ...rejected, svixId: 'hello' })).signal).toBeNull();
     expect(fromPipeline(outcome({ ...rejected, errorCode: 'invalid_json' })).signal).toBeNull();
   });
 
@@ -66,5 +77,24 @@ describe('incident signals', () => {
     expect(fromClerkResponse(503, at).signal).toMatchObject({ fingerprint: 'clerk_api:server_error' });
     expect(fromClerkResponse(200, at).clears).toHaveLength(2);
     expect(fromClerkResponse(404, at)).toEqual({ signal: null, clears: [] });
+    // a retry adds when it is due to the incident of its answer
+    expect(clerkRetryFacts(429, 4000, at)).toEqual({
+      fingerprint: 'clerk_api:throttled',
+      facts: { status: 429, retryInMs: 4000, retryAt: '2026-11-30T06:00:04.000Z' },
+    });
+  });
+
+  it('the usual quiet: 4 × the 95th percentile of the gaps, never below the floor, unknown until enough gaps', () => {
+    const rule = { minQuietMs: 60_000, factor: 4, minGaps: 20 };
+    const gaps = Array.from({ length: 20 }, (_, i) => (i === 19 ? 600_000 : 30_000));
+    expect(usualQuietMs(gaps.slice(0, 19), rule)).toBeNull();
+    expect(usualQuietMs(gaps, rule)).toBe(2_400_000); // the one long gap is the 95th percentile of 20
+    expect(usualQuietMs([...gaps.slice(0, 19), 30_000], rule)).toBe(120_000);
+    expect(
+      usualQuietMs(
+        Array.from({ length: 20 }, () => 1_000),
+        rule,
+      ),
+    ).toBe(60_000);
   });
 });

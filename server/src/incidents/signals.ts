@@ -1,6 +1,7 @@
 // What a failure is, for grouping: a pure mapping from what the pipeline, Clerk's API and reconcile report to a
 // signal (a failure with its fingerprint: the cause that groups it into one incident) or a clear (a sign that a
-// cause is gone, so its incident may resolve by itself).
+// cause is gone, so its incident may resolve by itself). The one detector of trouble: the live banner is a view
+// of the incidents these open (live-status.ts).
 import type { IncidentKind, ReconcileRunDto } from '../contract.ts';
 import type { PipelineOutcome } from '../webhooks/ports.ts';
 
@@ -9,6 +10,21 @@ export interface AffectedRef {
   svixId?: string;
   deliveryId?: number;
   userId?: string;
+}
+
+/**
+ * What the live banner says of an incident beyond its kind and times, kept with the incident so that every
+ * instance says the same.
+ */
+export interface IncidentFacts {
+  /** clerk_api: the status of Clerk's latest failed answer */
+  status?: number;
+  /** clerk_api: the wait announced before the next attempt, and when that attempt is due */
+  retryInMs?: number;
+  retryAt?: string;
+  /** silence: the last genuine delivery, and the usual quiet the gap since then exceeded */
+  lastDeliveryAt?: string;
+  quietMs?: number;
 }
 
 export interface Signal {
@@ -20,6 +36,10 @@ export interface Signal {
   affected: AffectedRef;
   /** the event was parked as quarantined */
   quarantined?: boolean;
+  /** merged into the incident's facts */
+  facts?: IncidentFacts;
+  /** signals of this cause, with no clear between, before an incident opens (all of them are counted in it) */
+  openAfter?: number;
 }
 
 /** A cause that is gone: incidents of this fingerprint (or, with a kind only, of this kind) may resolve. */
@@ -101,9 +121,10 @@ export function fromPipeline(o: PipelineOutcome): { signal: Signal | null; clear
       clears,
     };
   }
-  // A wrong signature on a request that claims a svix-id: Clerk signs with a secret this monitor does not hold.
-  // Requests without Svix's headers are scanners, not a rotated secret.
-  if (o.outcome === 'rejected' && o.errorCode === 'invalid_signature' && o.svixId !== null) {
+  // A wrong signature on Svix-shaped requests (a msg_ id, a fresh timestamp), several with no verified delivery
+  // between: Clerk signs with a secret this monitor does not hold. Requests without Svix's headers are scanners,
+  // and one forged request among good deliveries is not a rotated secret.
+  if (o.outcome === 'rejected' && o.errorCode === 'invalid_signature' && o.svixId?.startsWith('msg_')) {
     return {
       signal: {
         kind: 'signature_failed',
@@ -113,12 +134,16 @@ export function fromPipeline(o: PipelineOutcome): { signal: Signal | null; clear
           'Deliveries carry signatures made with a secret this monitor does not hold: was the signing secret rotated on one side only? (CLERK_WEBHOOK_SIGNING_SECRET takes the old and new secret, space separated.)',
         at: o.at,
         affected,
+        openAfter: SIGNATURE_FAILURES_TO_OPEN,
       },
       clears,
     };
   }
   return { signal: null, clears };
 }
+
+/** Signature failures of Svix-shaped requests in a row (no verified delivery between) that open an incident. */
+export const SIGNATURE_FAILURES_TO_OPEN = 3;
 
 /** A Backend API answer: throttling and server errors signal, a success clears. */
 export function fromClerkResponse(status: number, at: Date): { signal: Signal | null; clears: Clear[] } {
@@ -136,6 +161,7 @@ export function fromClerkResponse(status: number, at: Date): { signal: Signal | 
           : `Clerk answered ${status}: resync and reconcile calls fail until Clerk recovers.`,
         at,
         affected: {},
+        facts: { status },
       },
       clears: [],
     };
@@ -153,6 +179,21 @@ export function fromClerkResponse(status: number, at: Date): { signal: Signal | 
     };
   }
   return { signal: null, clears: [] };
+}
+
+/**
+ * The Clerk client will try a call that answered 429 or 5xx again in `retryInMs`: when, for the banner. The
+ * answer itself was signalled already (fromClerkResponse), so this only adds to the incident's facts.
+ */
+export function clerkRetryFacts(
+  status: number,
+  retryInMs: number,
+  at: Date,
+): { fingerprint: string; facts: IncidentFacts } {
+  return {
+    fingerprint: `clerk_api:${status === 429 ? 'throttled' : 'server_error'}`,
+    facts: { status, retryInMs, retryAt: new Date(at.getTime() + retryInMs).toISOString() },
+  };
 }
 
 /** A reconcile run that ended (or a fix that changed its unfixed count). */
@@ -193,13 +234,43 @@ export function fromReconcile(run: ReconcileRunDto, at: Date): { signal: Signal 
   };
 }
 
-export function silenceSignal(since: Date, at: Date, silenceMs: number): Signal {
+/** How silence is judged: the usual quiet, learnt from the gaps between genuine deliveries. */
+export interface QuietRule {
+  /** never call a gap silence below this (ALERT_SILENCE_MINUTES) */
+  minQuietMs: number;
+  /** silence is this many times the usual gap (default 4) */
+  factor: number;
+  /** gaps seen before silence is judged at all: the usual quiet must be known (default 20) */
+  minGaps: number;
+}
+
+export const DEFAULT_QUIET = { factor: 4, minGaps: 20 } as const;
+
+/**
+ * The usual quiet: a high percentile of recent gaps between genuine deliveries, times the factor, never below the
+ * floor; null until enough gaps were seen (an app with a delivery a day and one with a thousand a minute differ).
+ */
+export function usualQuietMs(gaps: readonly number[], rule: QuietRule): number | null {
+  if (gaps.length < rule.minGaps || gaps.length === 0) return null;
+  const sorted = [...gaps].sort((a, b) => a - b);
+  const p95 = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))]!;
+  return Math.max(rule.minQuietMs, p95 * rule.factor);
+}
+
+/** "15 min", or "under a minute" (tests scale the quiet down). */
+export function quietText(ms: number): string {
+  const min = Math.round(ms / 60_000);
+  return min >= 1 ? `${min} min` : 'under a minute';
+}
+
+export function silenceSignal(since: Date, at: Date, quietMs: number): Signal {
   return {
     kind: 'silence',
     fingerprint: 'silence',
     title: 'No webhooks from Clerk',
-    cause: `No genuine delivery since ${since.toISOString()} (more than ${Math.round(silenceMs / 60_000) || '<1'} min): is the endpoint still configured and enabled in Clerk's dashboard (Svix disables endpoints that keep failing)?`,
+    cause: `No genuine delivery since ${since.toISOString()}, longer than the usual quiet (${quietText(quietMs)}): is the endpoint still configured and enabled in Clerk's dashboard (Svix disables endpoints that keep failing)?`,
     at,
     affected: {},
+    facts: { lastDeliveryAt: since.toISOString(), quietMs },
   };
 }

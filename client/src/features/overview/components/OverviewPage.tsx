@@ -4,7 +4,8 @@ import type { OverviewStats } from '@contract/contract.ts';
 import { DataState, Loading } from '../../../components/DataState.tsx';
 import { RelativeTime } from '../../../components/RelativeTime.tsx';
 import { formatDateTime, formatNumber } from '../../../lib/time.ts';
-import { describeProblem, useLiveStatus } from '../../../lib/live-status.ts';
+import { useLiveStatus } from '../../../lib/live-status.ts';
+import { LiveProblemText } from '../../../components/LiveBanner.tsx';
 import { useOverview } from '../api/overview.ts';
 import { useDriftHistory } from '../api/drift-history.ts';
 
@@ -79,7 +80,9 @@ function Stats({ s }: { s: OverviewStats }) {
             {problems.length ? 'Something is wrong right now' : 'The latest webhook requests failed'}
           </p>
           {problems.map((p) => (
-            <p key={p.kind}>{describeProblem(p)}</p>
+            <p key={p.incidentId}>
+              <LiveProblemText problem={p} />
+            </p>
           ))}
           <p>
             <Link to="/failures">See the outstanding failures</Link>
