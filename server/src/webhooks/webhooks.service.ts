@@ -85,6 +85,8 @@ export interface WebhooksDeps {
   now?: () => number; // performance clock, for durations
   /** a committed event conflicted with the version held at the same updated_at: resync that user from Clerk */
   onConflict?: (userId: string) => void;
+  /** the same for an organization (its version, or the one a membership event embeds) */
+  onOrganizationConflict?: (organizationId: string) => void;
 }
 
 export function createWebhooksService(deps: WebhooksDeps) {
@@ -297,7 +299,9 @@ export function createWebhooksService(deps: WebhooksDeps) {
     if (r.event) deps.publisher.eventReceived(r.event);
     deps.publisher.deliveryRecorded(r.delivery);
     if (r.user) deps.publisher.userChanged(r.user);
+    if (r.organization) deps.publisher.organizationChanged(r.organization);
     if (r.resyncUserId) deps.onConflict?.(r.resyncUserId);
+    if (r.conflictOrganizationId) deps.onOrganizationConflict?.(r.conflictOrganizationId);
   }
 
   return {
