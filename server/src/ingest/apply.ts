@@ -5,8 +5,9 @@
 //
 // Organizations (README "Organizations"): an organization.deleted tombstones the organization, ends its live
 // memberships (endedBy organization_deleted) and revokes its pending invitations, all under the organization's
-// lock. A membership or invitation that arrives for an organization already deleted is stored ended (revoked),
-// never live: whichever comes first, the rows end the same. Memberships and invitations link to users and
+// lock. Nothing brings it back: a later version of the organization is recorded on the tombstone, and a membership
+// or invitation that arrives for it is stored ended (revoked), never live — whichever comes first, the rows end
+// the same. Memberships and invitations link to users and
 // organizations by id, so one that arrives before its user or organization is kept and links up later.
 import type { EventOutcome, OrganizationSummary, UserSummary } from '../contract.ts';
 import type { SqlTx } from '../lib/db/sql.ts';
@@ -77,7 +78,7 @@ async function applyOrganizationVersion(
 ): Promise<{ outcome: EventOutcome; organization: OrganizationSummary | null }> {
   const held = await organizationsSql.heldVersion(tx, v.organizationId);
   let heldData: Record<string, unknown> | null = null;
-  if (held && !held.deleted && held.clerkUpdatedAt?.getTime() === v.updatedAt.getTime())
+  if (held && held.clerkUpdatedAt?.getTime() === v.updatedAt.getTime())
     heldData = parsed(await organizationsSql.heldData(tx, v.organizationId));
   const decision = decideOrganizationVersion(
     held,

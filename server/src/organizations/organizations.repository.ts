@@ -153,7 +153,8 @@ async function returnedSummary(tx: SqlTx, sql: string, params: unknown[]): Promi
 /**
  * What organization events (and the organization a membership event embeds) do to the row, inside the ingest
  * store's transaction (ingest/apply.ts): the rules in sync/rules.ts compare the incoming version with
- * `heldVersion`; `put` writes a newer version, `tombstone` marks the organization deleted for good.
+ * `heldVersion`; `put` writes a newer version (a tombstone stays one: `deleted` and `deletedAt` are never
+ * cleared), `tombstone` marks the organization deleted for good.
  */
 export const organizationsSql = {
   async heldVersion(tx: SqlTx, id: string): Promise<HeldOrganization | null> {
@@ -188,8 +189,7 @@ export const organizationsSql = {
       `INSERT INTO "Organization" ("id", "deleted", "deletedAt", "clerkUpdatedAt", "clerkCreatedAt", "name", "slug", "search",
          "imageUrl", "membersCount", "data", "lastEventSvixId", "syncStatus", "source", "createdAt", "updatedAt")
        VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'never_compared', 'webhook', ?, ?)
-       ON CONFLICT ("id") DO UPDATE SET "deleted" = excluded."deleted", "deletedAt" = NULL,
-         "clerkUpdatedAt" = excluded."clerkUpdatedAt", "clerkCreatedAt" = excluded."clerkCreatedAt", "name" = excluded."name",
+       ON CONFLICT ("id") DO UPDATE SET "clerkUpdatedAt" = excluded."clerkUpdatedAt", "clerkCreatedAt" = excluded."clerkCreatedAt", "name" = excluded."name",
          "slug" = excluded."slug", "search" = excluded."search", "imageUrl" = excluded."imageUrl",
          "membersCount" = excluded."membersCount", "data" = excluded."data", "lastEventSvixId" = excluded."lastEventSvixId",
          "source" = 'webhook', "updatedAt" = excluded."updatedAt"

@@ -87,9 +87,11 @@ describe('decideOrganizationVersion and decideOrganizationDeletion', () => {
     expect(decideOrganizationVersion(alive(2), t(2), () => true)).toBe('duplicate');
     expect(decideOrganizationVersion(alive(2), t(2), () => false)).toBe('conflict');
   });
-  it('never resurrects a deleted organization, however new the version', () => {
-    expect(decideOrganizationVersion({ deleted: true, clerkUpdatedAt: t(5) }, t(6))).toBe('stale');
-    expect(decideOrganizationVersion(tomb, t(1))).toBe('stale');
+  it('records newer versions on a tombstone (it stays deleted: ingest/apply.ts), older ones are stale', () => {
+    expect(decideOrganizationVersion({ deleted: true, clerkUpdatedAt: t(5) }, t(6))).toBe('apply');
+    expect(decideOrganizationVersion({ deleted: true, clerkUpdatedAt: t(5) }, t(5), () => true)).toBe('duplicate');
+    expect(decideOrganizationVersion({ deleted: true, clerkUpdatedAt: t(5) }, t(4))).toBe('stale');
+    expect(decideOrganizationVersion(tomb, t(1))).toBe('apply');
   });
   it('deletes an unknown or live organization; a second deletion is a duplicate', () => {
     expect(decideOrganizationDeletion(null)).toBe('apply');
@@ -170,7 +172,7 @@ describe('convergence of the membership rules, with the organization deleted', (
   // ingest/apply.ts writes them: the held version, whether it is live, and why it ended must not depend on order.
   type Ev = { kind: 'version'; at: number } | { kind: 'deleted'; at: number } | { kind: 'org_deleted' };
   function fold(events: Ev[]) {
-    let held: (HeldMembership & { live: boolean }) | null = null;
+    let held = null as (HeldMembership & { live: boolean }) | null;
     let orgDeleted = false;
     for (const e of events) {
       if (e.kind === 'org_deleted') {

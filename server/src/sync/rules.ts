@@ -106,15 +106,20 @@ export function effectiveSessionStatus(
 
 /**
  * organization.created / organization.updated, and the organization a membership event embeds (a version of it
- * like any other): the user rules. Newer applies; a tombstone is final (Clerk never reuses an organization id);
- * at the same updated_at `sameContent` tells a redelivery from another version stamped with the same time.
+ * like any other): newer applies, at the same updated_at `sameContent` tells a redelivery (duplicate) from another
+ * version stamped with the same time (conflict). Unlike a user's, a deleted organization's tombstone still records
+ * newer versions — it stays deleted (ingest/apply.ts writes them as a tombstone) — so it ends with the name and
+ * slug Clerk last gave it whether the deletion came first or last.
  */
 export function decideOrganizationVersion(
   stored: StoredVersion | null,
   incomingUpdatedAt: Date,
   sameContent?: () => boolean,
 ): Decision {
-  return decideUserVersion(stored, incomingUpdatedAt, sameContent);
+  if (!stored) return 'apply';
+  const d = compareVersions(stored.clerkUpdatedAt, incomingUpdatedAt);
+  if (d === 'duplicate' && sameContent && !sameContent()) return 'conflict';
+  return d;
 }
 
 /** organization.deleted (ordered by its envelope time, it carries no updated_at) wins over any version. */
