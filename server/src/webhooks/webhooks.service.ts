@@ -2,8 +2,8 @@
 //   verify   `receive` below: the signature (verify.ts), then what the event is (clerk-event.ts)
 //   store    the event store behind ports.ts (ingest/ingest-store.ts): event and delivery-log rows, one
 //            group-committed transaction (ingest/records.ts)
-//   apply    in that same transaction (ingest/apply.ts): the ordering rules (sync/rules.ts), then the users'
-//            and sessions' tables
+//   apply    in that same transaction (ingest/apply.ts): the ordering rules (sync/rules.ts), then the users',
+//            sessions' and organizations' (memberships', invitations') tables
 //   publish  `publish` below, once the transaction committed
 // Answer 2xx only once the event is committed; 4xx for what can never succeed; 503 when storage is
 // down so Svix retries. Every request leaves a delivery-log row, except refused requests past their source's
