@@ -235,6 +235,27 @@ describe.each(TEST_PROVIDERS)('organizations API on %s', (provider) => {
     }
   });
 
+  it('decides a tie by content: counts alone are no new version, other content is a conflict and the held one stays', async () => {
+    const org = makeOrganization({ name: 'Tied' });
+    expect((await send('organization.created', org)).body.outcome).toBe('applied');
+    expect((await send('organization.updated', { ...org, members_count: 7 })).body.outcome).toBe('duplicate');
+    expect((await send('organization.updated', { ...org, name: 'Tied Other' })).body.outcome).toBe('conflict');
+    expect(await s.db.prisma.organization.findUniqueOrThrow({ where: { id: org.id } })).toMatchObject({
+      name: 'Tied',
+      membersCount: 1,
+    });
+    const user = makeUser();
+    const m = makeMembership(org, user);
+    expect((await send('organizationMembership.created', m)).body.outcome).toBe('applied');
+    // the member's profile follows the user, not the membership: no new version
+    const renamed = { ...m, public_user_data: { ...m.public_user_data!, first_name: 'Renamed' } };
+    expect((await send('organizationMembership.updated', renamed)).body.outcome).toBe('duplicate');
+    expect((await send('organizationMembership.updated', { ...m, role: 'org:admin' })).body.outcome).toBe('conflict');
+    expect((await s.db.prisma.organizationMembership.findUniqueOrThrow({ where: { id: m.id } })).role).toBe(
+      'org:member',
+    );
+  });
+
   it('refuses malformed organization events (400, Svix told not to retry) and changes nothing', async () => {
     const org = makeOrganization();
     const membership = makeMembership(org, makeUser());
