@@ -21,6 +21,7 @@ import { securityHeaders } from './lib/security-headers.ts';
 import { eventRoutes } from './events/events.routes.ts';
 import { deliveryRoutes } from './deliveries/deliveries.routes.ts';
 import { userRoutes } from './users/users.routes.ts';
+import { organizationRoutes } from './organizations/organizations.routes.ts';
 import { requestId, errorMiddleware } from './lib/http.ts';
 import { reconcileRoutes } from './reconcile/reconcile.routes.ts';
 import { auditRoutes } from './audit/audit.routes.ts';
@@ -115,6 +116,7 @@ export function createApp(services: Services, opts: AppOptions) {
   app.use('/api/events', eventRoutes(services.events));
   app.use('/api/deliveries', deliveryRoutes(services.deliveries, services.failures));
   app.use('/api/users', userRoutes(services.users, services.resync));
+  app.use('/api/organizations', organizationRoutes(services.organizations));
   app.use('/api/reconcile', reconcileRoutes(services.reconcile));
   app.use('/api/audit', auditRoutes(services.audit));
   app.use('/api/incidents', incidentRoutes(services.incidents));

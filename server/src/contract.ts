@@ -122,6 +122,10 @@ export interface PurgeUserResult {
   eventPayloads: number;
   deliveryBodies: number;
   sessions: number;
+  /** memberships whose public_user_data (the member's name, image, identifier) was erased */
+  memberships: number;
+  /** invitations to, accepted by or sent by the user whose email address or inviter data was erased */
+  invitations: number;
   /** the tombstone's personal fields were cleared (deleted users only) */
   tombstoneCleared: boolean;
 }
@@ -214,7 +218,93 @@ export interface UserDetail extends UserSummary {
   source: string;
   lastEvent: EventSummary | null;
   sessions: SessionDto[];
+  /** the user's memberships, live ones first, then ended ones (newest first, at most 100 of each) */
+  memberships: MembershipSummary[];
 }
+
+// ---- Organizations, memberships, invitations ----
+
+export interface OrganizationSummary {
+  id: string;
+  deleted: boolean;
+  deletedAt: string | null;
+  /** null for a tombstone never seen alive */
+  name: string | null;
+  slug: string | null;
+  imageUrl: string | null;
+  /** Clerk's members_count as of the version held (null when unknown) */
+  membersCount: number | null;
+  syncStatus: SyncStatus;
+  clerkCreatedAt: string | null;
+  clerkUpdatedAt: string | null;
+  lastComparedAt: string | null;
+  updatedAt: string;
+}
+
+/** Why a membership ended: Clerk deleted it, or its organization was deleted. */
+export const MEMBERSHIP_END_REASONS = ['membership_deleted', 'organization_deleted'] as const;
+export type MembershipEndReason = (typeof MEMBERSHIP_END_REASONS)[number];
+
+/** A membership as both sides show it: the organization page lists its members, a user's page their organizations. */
+export interface MembershipSummary {
+  id: string;
+  organizationId: string;
+  /** null until the organization is held locally */
+  organizationName: string | null;
+  organizationSlug: string | null;
+  organizationDeleted: boolean;
+  userId: string | null;
+  /** the member's email or name: from the local user when held, else from the membership's public_user_data */
+  userLabel: string | null;
+  /** the user is held locally (their page exists) */
+  userHeld: boolean;
+  role: string;
+  roleName: string | null;
+  permissions: string[];
+  deleted: boolean;
+  deletedAt: string | null;
+  endedBy: MembershipEndReason | null;
+  clerkCreatedAt: string | null;
+  clerkUpdatedAt: string;
+}
+
+export const INVITATION_STATUSES = ['pending', 'accepted', 'revoked', 'expired'] as const;
+
+export interface InvitationSummary {
+  id: string;
+  organizationId: string | null;
+  /** null once erased by a privacy purge */
+  emailAddress: string | null;
+  role: string;
+  roleName: string | null;
+  /** as it stands now: a pending invitation past expiresAt is expired (Clerk sends no event for that) */
+  status: string;
+  /** organization_deleted: revoked here because its organization was deleted while it was pending */
+  endedBy: 'organization_deleted' | null;
+  /** who accepted it */
+  userId: string | null;
+  inviterId: string | null;
+  expiresAt: string | null;
+  clerkCreatedAt: string | null;
+  clerkUpdatedAt: string;
+}
+
+export interface OrganizationDetail extends OrganizationSummary {
+  data: unknown | null; // the Clerk organization JSON held locally
+  source: string;
+  lastEvent: EventSummary | null;
+  /** live memberships, oldest first (at most ORGANIZATION_MEMBERS_SHOWN; see membersTotal) */
+  members: MembershipSummary[];
+  /** live memberships held locally, all of them */
+  membersTotal: number;
+  /** ended memberships, most recently ended first (at most ORGANIZATION_MEMBERS_SHOWN) */
+  formerMembers: MembershipSummary[];
+  /** invitations pending now, newest first (at most ORGANIZATION_MEMBERS_SHOWN) */
+  pendingInvitations: InvitationSummary[];
+}
+
+/** How many members, former members and pending invitations an organization's detail lists. */
+export const ORGANIZATION_MEMBERS_SHOWN = 500;
 
 /** One field that differs between the local copy and Clerk: path like `email_addresses.0.email_address`. */
 export interface FieldDiff {

@@ -16,6 +16,7 @@ import { createEventsService } from './events/events.service.ts';
 import { createDeliveriesService } from './deliveries/deliveries.service.ts';
 import { createFailuresService } from './deliveries/failures.ts';
 import { createUsersService } from './users/users.service.ts';
+import { createOrganizationsService } from './organizations/organizations.service.ts';
 import { createOverviewService } from './overview/overview.service.ts';
 import { createResyncService } from './resync/resync.service.ts';
 import { createConflictResync } from './resync/conflict-resync.ts';
@@ -106,6 +107,13 @@ export function createServices(deps: ServiceDeps) {
     logger: deps.logger,
     observer: incidents.observer,
     onConflict: (userId) => conflicts.enqueue(userId),
+    // No organization resync exists yet: the held version stays, the event (or the membership event that
+    // embedded it) is on the organization's timeline, and the log says which organization to compare.
+    onOrganizationConflict: (organizationId) =>
+      deps.logger.warn(
+        { organizationId },
+        'an organization version conflicts with the one held at the same updated_at; the held one stays',
+      ),
     rejectedLimiter: deps.rejectedLimiter ?? null,
     ...(deps.onUnlogged ? { onUnlogged: deps.onUnlogged } : {}),
   });
@@ -184,6 +192,7 @@ export function createServices(deps: ServiceDeps) {
     deliveries,
     failures,
     users,
+    organizations: createOrganizationsService({ repos }),
     resync,
     conflicts,
     audit,

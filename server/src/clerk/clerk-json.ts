@@ -595,6 +595,44 @@ export const CLERK_USER_VOLATILE_FIELDS: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * Organization fields Clerk moves without a new updated_at (the spec's own examples: organization.created and the
+ * organizationMembership.created after it carry one updated_at and different members_count): counts and flags
+ * derived from memberships and invitations, and activity. Two versions differing only in them are the same version.
+ */
+export const CLERK_ORGANIZATION_VOLATILE_FIELDS: ReadonlySet<string> = new Set([
+  'members_count',
+  'pending_invitations_count',
+  'missing_member_with_elevated_permissions',
+  'last_active_at',
+]);
+
+/**
+ * Membership fields that are not the membership's own: `public_user_data` is the member's profile as of the event
+ * (it follows the user, not the membership's updated_at).
+ */
+export const CLERK_MEMBERSHIP_VOLATILE_FIELDS: ReadonlySet<string> = new Set(['public_user_data']);
+
+/**
+ * The organization an event's data names, for types whose data is not an organization: a membership's embedded
+ * `organization`, an invitation's or a domain's `organization_id`, a domain's `public_organization_data`.
+ */
+export const EVENT_ORGANIZATION_ID_PATHS: readonly (readonly string[])[] = [
+  ['organization_id'],
+  ['organization', 'id'],
+  ['public_organization_data', 'id'],
+];
+
+/** The organization an event's data names (null when it names none). */
+export function nestedOrganizationIdOf(data: Record<string, unknown>): string | null {
+  for (const path of EVENT_ORGANIZATION_ID_PATHS) {
+    let v: unknown = data;
+    for (const key of path) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined;
+    if (typeof v === 'string' && v.startsWith('org_')) return v;
+  }
+  return null;
+}
+
+/**
  * The envelope `timestamp` in epoch milliseconds. Clerk's docs say milliseconds, the spec's examples carry seconds
  * (1716883200): a value below 10^11 (1973 in ms, the year 5138 in s) can only be seconds.
  */

@@ -10,6 +10,9 @@ import { createOperatorsRepository } from '../auth/operators.repository.ts';
 import { createApiTokensRepository } from '../auth/api-tokens.repository.ts';
 import { createAuditRepository } from '../audit/audit.repository.ts';
 import { createRetentionRepository } from '../retention/retention.repository.ts';
+import { createOrganizationsRepository } from '../organizations/organizations.repository.ts';
+import { createMembershipsRepository } from '../organizations/memberships.repository.ts';
+import { createInvitationsRepository } from '../organizations/invitations.repository.ts';
 
 export function createRepositories(client: DbClient) {
   return {
@@ -17,6 +20,9 @@ export function createRepositories(client: DbClient) {
     events: createEventsRepository(client),
     users: createUsersRepository(client),
     sessions: createSessionsRepository(client),
+    organizations: createOrganizationsRepository(client),
+    memberships: createMembershipsRepository(client),
+    invitations: createInvitationsRepository(client),
     operators: createOperatorsRepository(client),
     apiTokens: createApiTokensRepository(client),
     audit: createAuditRepository(client),

@@ -29,6 +29,8 @@ export interface EventFilter {
   userId?: string;
   /** any of these users (the user filter given as an email or a name) */
   userIds?: string[];
+  /** an organization's timeline */
+  organizationId?: string;
   q?: string;
   from?: Date;
   to?: Date;
@@ -135,6 +137,15 @@ export function createEventsRepository(db: DbClient) {
         await db.event.updateMany({ where: { id: { in: ids }, payload: { not: PURGED } }, data: { payload: PURGED } })
       ).count;
     },
+    /** The events of these objects among events of these types (the type index narrows the scan). */
+    idsOfObjects: (types: readonly string[], objectIds: readonly string[]): Promise<{ id: number; svixId: string }[]> =>
+      findInChunks(objectIds, (part) =>
+        db.event.findMany({
+          where: { type: { in: [...types] }, objectId: { in: part } },
+          select: { id: true, svixId: true },
+          orderBy: { id: 'asc' },
+        }),
+      ),
     idsOfUser: (userId: string): Promise<{ id: number; svixId: string }[]> =>
       db.event.findMany({ where: { userId }, select: { id: true, svixId: true }, orderBy: { id: 'asc' } }),
     /** Deleted users whose events still hold payloads. */
@@ -166,6 +177,7 @@ function whereOf(f: Omit<EventFilter, 'q'>): Prisma.EventWhereInput {
     ...(f.type ? { OR: typeFilter(f.type) } : {}),
     ...(f.outcome ? { outcome: f.outcome } : {}),
     ...(f.userIds ? { userId: { in: f.userIds } } : f.userId ? { userId: f.userId } : {}),
+    ...(f.organizationId ? { organizationId: f.organizationId } : {}),
     ...(f.from || f.to ? { receivedAt: { ...(f.from ? { gte: f.from } : {}), ...(f.to ? { lte: f.to } : {}) } } : {}),
   };
 }
@@ -197,13 +209,14 @@ export const eventsSql = {
 
   async insert(tx: SqlTx, e: NewEvent): Promise<EventSummary> {
     const row = await tx.get<{ id: number }>(
-      `INSERT INTO "Event" ("svixId", "type", "objectId", "userId", "occurredAt", "payload", "outcome", "error", "receivedAt", "appliedAt")
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING "id"`,
+      `INSERT INTO "Event" ("svixId", "type", "objectId", "userId", "organizationId", "occurredAt", "payload", "outcome", "error", "receivedAt", "appliedAt")
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING "id"`,
       [
         e.svixId,
         e.type,
         e.objectId,
         e.userId,
+        e.organizationId,
         tx.date(e.occurredAt),
         e.payload,
         e.outcome,

@@ -13,6 +13,7 @@ const ListQuery = z.object({
     .optional(),
   outcome: z.enum(EVENT_OUTCOMES).optional(),
   userId: z.string().max(200).optional(),
+  organizationId: z.string().max(200).optional(),
   q: z.string().max(200).optional(),
   from: z.coerce.date().optional(),
   to: z.coerce.date().optional(),

@@ -87,6 +87,8 @@ export function createIngestStore(db: Db, opts: IngestStoreOptions = {}): Ingest
           delivery: await delivery(tx, item, applied.outcome, 200, event.id, null),
           user: applied.user,
           resyncUserId: applied.resyncUserId,
+          organization: applied.organization,
+          conflictOrganizationId: applied.conflictOrganizationId,
         };
       });
     } catch (err) {

@@ -6,7 +6,7 @@ import type { Db } from '../lib/db/client.ts';
 import { isStorageUnavailable } from '../lib/db/errors.ts';
 import { openSql, type SqlTx } from '../lib/db/sql.ts';
 import type { IngestItem, IngestResult } from '../webhooks/ports.ts';
-import { eventLockKeys, eventObjectId, eventUserId } from '../webhooks/clerk-event.ts';
+import { eventLockKeys, eventObjectId, eventOrganizationId, eventUserId } from '../webhooks/clerk-event.ts';
 import { eventsSql, type NewEvent } from '../events/events.repository.ts';
 import { deliveriesSql, type NewDelivery } from '../deliveries/deliveries.repository.ts';
 import { createGroupCommit } from './group-commit.ts';
@@ -32,6 +32,7 @@ function newEvent(item: IngestItem, outcome: EventOutcome, error: string | null)
     type: e.type,
     objectId: eventObjectId(e),
     userId: eventUserId(e),
+    organizationId: eventOrganizationId(e),
     occurredAt: e.envelope.timestamp !== undefined ? new Date(e.envelope.timestamp) : null,
     payload: item.payload,
     outcome,

@@ -23,6 +23,8 @@ const Timestamp = z
 export const IdCursor = z.tuple([Id]);
 /** `[updatedAt ISO, user id]`: users. */
 export const UserCursor = z.tuple([Timestamp, z.string().min(1).max(200)]);
+/** `[updatedAt ISO, organization id]`: organizations (the same shape as users'). */
+export const OrganizationCursor = UserCursor;
 
 export function encodeCursor(parts: (string | number)[]): string {
   return Buffer.from(JSON.stringify(parts)).toString('base64url');

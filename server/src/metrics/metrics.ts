@@ -67,6 +67,7 @@ export function createMetrics() {
       ingestSeconds.observe(d.durationMs / 1000);
     },
     userChanged: () => {},
+    organizationChanged: () => {},
     resyncFinished: () => {},
     reconcileProgress: observeRun,
     reconcileFinished: observeRun,

@@ -4,6 +4,7 @@ import type {
   EventSummary,
   IncidentSummary,
   LiveStatus,
+  OrganizationSummary,
   ReconcileRunDto,
   ResyncResult,
   UserSummary,
@@ -20,6 +21,8 @@ export interface ServerToClientEvents {
   'event:received': (events: EventSummary[]) => void;
   'delivery:recorded': (deliveries: DeliverySummary[]) => void;
   'user:changed': (users: UserSummary[]) => void;
+  /** organizations whose own row, memberships or invitations changed (a summary each: refetch details you show) */
+  'organization:changed': (organizations: OrganizationSummary[]) => void;
   'resync:finished': (result: ResyncResult) => void;
   /** a running reconcile's figures, at most a few times a second (also after a fix changed `unfixed`) */
   'reconcile:progress': (run: ReconcileRunDto) => void;

@@ -4,6 +4,7 @@ import type {
   DeliverySummary,
   EventSummary,
   LiveStatus,
+  OrganizationSummary,
   ReconcileRunDto,
   ResyncResult,
   UserSummary,
@@ -13,6 +14,8 @@ export interface Publisher {
   eventReceived(e: EventSummary): void;
   deliveryRecorded(d: DeliverySummary): void;
   userChanged(u: UserSummary): void;
+  /** an organization, its memberships or its invitations changed */
+  organizationChanged(o: OrganizationSummary): void;
   resyncFinished(r: ResyncResult): void;
   reconcileProgress(r: ReconcileRunDto): void;
   reconcileFinished(r: ReconcileRunDto): void;
@@ -24,6 +27,7 @@ export const nullPublisher: Publisher = {
   eventReceived() {},
   deliveryRecorded() {},
   userChanged() {},
+  organizationChanged() {},
   resyncFinished() {},
   reconcileProgress() {},
   reconcileFinished() {},
@@ -35,6 +39,7 @@ export function recordingPublisher() {
     events: [] as EventSummary[],
     deliveries: [] as DeliverySummary[],
     users: [] as UserSummary[],
+    organizations: [] as OrganizationSummary[],
     resyncs: [] as ResyncResult[],
     reconcile: [] as ReconcileRunDto[],
     status: [] as LiveStatus[],
@@ -43,6 +48,7 @@ export function recordingPublisher() {
     eventReceived: (e) => log.events.push(e),
     deliveryRecorded: (d) => log.deliveries.push(d),
     userChanged: (u) => log.users.push(u),
+    organizationChanged: (o) => log.organizations.push(o),
     resyncFinished: (r) => log.resyncs.push(r),
     reconcileProgress: (r) => log.reconcile.push(r),
     reconcileFinished: (r) => log.reconcile.push(r),
@@ -57,6 +63,7 @@ export function fanOut(...targets: Publisher[]): Publisher {
     eventReceived: (e) => targets.forEach((t) => t.eventReceived(e)),
     deliveryRecorded: (d) => targets.forEach((t) => t.deliveryRecorded(d)),
     userChanged: (u) => targets.forEach((t) => t.userChanged(u)),
+    organizationChanged: (o) => targets.forEach((t) => t.organizationChanged(o)),
     resyncFinished: (r) => targets.forEach((t) => t.resyncFinished(r)),
     reconcileProgress: (r) => targets.forEach((t) => t.reconcileProgress(r)),
     reconcileFinished: (r) => targets.forEach((t) => t.reconcileFinished(r)),

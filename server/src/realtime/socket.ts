@@ -2,7 +2,14 @@
 // few ms so a burst of webhooks becomes a handful of frames. Catch-up on reconnect reads the database.
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
-import type { DeliverySummary, EventSummary, IncidentSummary, ResyncResult, UserSummary } from '../contract.ts';
+import type {
+  DeliverySummary,
+  EventSummary,
+  IncidentSummary,
+  OrganizationSummary,
+  ResyncResult,
+  UserSummary,
+} from '../contract.ts';
 import type { ClientToServerEvents, ServerToClientEvents } from './contract.ts';
 import type { Publisher } from './publisher.ts';
 import type { Logger } from '../lib/logger.ts';
@@ -32,6 +39,7 @@ export function createSocketPublisher(minIntervalMs = 2) {
     events: [] as EventSummary[],
     deliveries: [] as DeliverySummary[],
     users: new Map<string, UserSummary>(),
+    organizations: new Map<string, OrganizationSummary>(),
   };
   let timer: NodeJS.Immediate | NodeJS.Timeout | null = null;
   let lastFlush = 0;
@@ -46,6 +54,10 @@ export function createSocketPublisher(minIntervalMs = 2) {
     if (queues.users.size) {
       room.emit('user:changed', [...queues.users.values()]);
       queues.users.clear();
+    }
+    if (queues.organizations.size) {
+      room.emit('organization:changed', [...queues.organizations.values()]);
+      queues.organizations.clear();
     }
   }
   const schedule = () => {
@@ -69,6 +81,11 @@ export function createSocketPublisher(minIntervalMs = 2) {
     userChanged: (u) => {
       if (!io) return;
       queues.users.set(u.id, u); // only the latest state of a user matters
+      schedule();
+    },
+    organizationChanged: (o) => {
+      if (!io) return;
+      queues.organizations.set(o.id, o);
       schedule();
     },
     resyncFinished: (r: ResyncResult) => {

@@ -6,6 +6,9 @@ import { createDeliveriesRepository } from '../deliveries/deliveries.repository.
 import { createEventsRepository } from '../events/events.repository.ts';
 import { createSessionsRepository } from '../sessions/sessions.repository.ts';
 import { createUsersRepository } from '../users/users.repository.ts';
+import { createMembershipsRepository } from '../organizations/memberships.repository.ts';
+import { createInvitationsRepository } from '../organizations/invitations.repository.ts';
+import { ORGANIZATION_INVITATION_EVENT_TYPES } from '../clerk/clerk-json.ts';
 
 export const PURGE_KINDS = ['deliveries', 'payloads', 'users'] as const;
 export type PurgeKind = (typeof PURGE_KINDS)[number];
@@ -15,6 +18,8 @@ export function createRetentionRepository(db: DbClient) {
   const events = createEventsRepository(db);
   const sessions = createSessionsRepository(db);
   const users = createUsersRepository(db);
+  const memberships = createMembershipsRepository(db);
+  const invitations = createInvitationsRepository(db);
   return {
     oldDeliveryIds: deliveries.idsReceivedBefore,
     deleteDeliveries: deliveries.deleteByIds,
@@ -27,11 +32,29 @@ export function createRetentionRepository(db: DbClient) {
     blankSessions: sessions.purgeDataOfUser,
     findUser: users.deletionState,
     clearTombstone: users.clearTombstone,
+    /**
+     * The user's email addresses, from every place that still knows them: their held version, the invitations
+     * they accepted, their memberships' identifiers. Read before any of them is erased.
+     */
+    async userEmails(userId: string): Promise<string[]> {
+      const [own, accepted, identifiers] = await Promise.all([
+        users.emailAddressesOf(userId),
+        invitations.emailsAcceptedBy(userId),
+        memberships.identifiersOfUser(userId),
+      ]);
+      return [...new Set([...own, ...accepted, ...identifiers.filter((i) => i.includes('@'))])];
+    },
+    eraseMemberships: memberships.erasePublicUserData,
+    eraseInvitations: invitations.eraseForUser,
+    /** The events of these invitations (they carry the address the invitation was sent to). */
+    invitationEvents: (invitationIds: string[]) =>
+      events.idsOfObjects(ORGANIZATION_INVITATION_EVENT_TYPES, invitationIds),
     /** Deleted users that still hold personal data or stored payloads (the sweep's work list). */
     async deletedUsersToPurge(limit: number): Promise<string[]> {
       const withFields = await users.deletedWithPersonalFields(limit);
       const withPayloads = await events.deletedUsersWithPayloads(limit);
-      return [...new Set([...withFields, ...withPayloads])];
+      const inMemberships = await memberships.deletedUsersWithPersonalData(limit);
+      return [...new Set([...withFields, ...withPayloads, ...inMemberships])];
     },
 
     // ---- counters ----

@@ -67,8 +67,19 @@ export function createRetentionService(deps: {
 
   async function purgeUser(userId: string, actor: string): Promise<PurgeUserResult> {
     const user = await repo.findUser(userId);
-    const events = await repo.userEvents(userId);
-    if (!user && events.length === 0) throw notFound(`User ${userId}`);
+    const ownEvents = await repo.userEvents(userId);
+    // read before anything is erased: the tombstone's held version may be the only place that lists them
+    const emails = await repo.userEmails(userId);
+    const memberships = await repo.eraseMemberships(userId);
+    const invitations = await repo.eraseInvitations(userId, emails);
+    if (!user && ownEvents.length === 0 && memberships === 0 && invitations.addressedTo.length === 0)
+      throw notFound(`User ${userId}`);
+    // Events of invitations sent to the user name their address but link to whoever sent them: erased too.
+    const known = new Set(ownEvents.map((e) => e.id));
+    const events = [
+      ...ownEvents,
+      ...(await repo.invitationEvents(invitations.addressedTo)).filter((e) => !known.has(e.id)),
+    ];
     let eventPayloads = 0;
     let deliveryBodies = 0;
     for (let i = 0; i < events.length; i += o.batchSize) {
@@ -88,10 +99,23 @@ export function createRetentionService(deps: {
       eventPayloads,
       deliveryBodies,
       sessions,
+      memberships,
+      invitations: invitations.changed,
       tombstoneCleared,
     });
-    deps.logger.info({ userId, actor, eventPayloads, deliveryBodies, sessions }, "purged a user's stored payloads");
-    return { userId, eventPayloads, deliveryBodies, sessions, tombstoneCleared };
+    deps.logger.info(
+      { userId, actor, eventPayloads, deliveryBodies, sessions, memberships, invitations: invitations.changed },
+      "purged a user's stored payloads",
+    );
+    return {
+      userId,
+      eventPayloads,
+      deliveryBodies,
+      sessions,
+      memberships,
+      invitations: invitations.changed,
+      tombstoneCleared,
+    };
   }
 
   async function run(): Promise<RetentionRunResult> {

@@ -102,6 +102,103 @@ export function effectiveSessionStatus(
   return expire <= abandon ? 'expired' : 'abandoned';
 }
 
+// ---- organizations, memberships, invitations ----
+
+/**
+ * organization.created / organization.updated, and the organization a membership event embeds (a version of it
+ * like any other): newer applies, at the same updated_at `sameContent` tells a redelivery (duplicate) from another
+ * version stamped with the same time (conflict). Unlike a user's, a deleted organization's tombstone still records
+ * newer versions — it stays deleted (ingest/apply.ts writes them as a tombstone) — so it ends with the name and
+ * slug Clerk last gave it whether the deletion came first or last.
+ */
+export function decideOrganizationVersion(
+  stored: StoredVersion | null,
+  incomingUpdatedAt: Date,
+  sameContent?: () => boolean,
+): Decision {
+  if (!stored) return 'apply';
+  const d = compareVersions(stored.clerkUpdatedAt, incomingUpdatedAt);
+  if (d === 'duplicate' && sameContent && !sameContent()) return 'conflict';
+  return d;
+}
+
+/** organization.deleted (ordered by its envelope time, it carries no updated_at) wins over any version. */
+export function decideOrganizationDeletion(stored: StoredVersion | null): Decision {
+  return decideUserDeletion(stored);
+}
+
+/**
+ * Why a membership ended: Clerk deleted it (organizationMembership.deleted: final), or its organization was
+ * deleted (inferred here: Clerk's later versions of it are still recorded, it stays ended).
+ */
+export const MEMBERSHIP_ENDS = ['membership_deleted', 'organization_deleted'] as const;
+export type MembershipEnd = (typeof MEMBERSHIP_ENDS)[number];
+
+export interface HeldMembership {
+  clerkUpdatedAt: Date;
+  endedBy: MembershipEnd | null;
+}
+
+/**
+ * organizationMembership.created / .updated: newer applies, older is stale. After organizationMembership.deleted
+ * nothing applies (a re-added member gets a new membership id, so a version of a deleted one is old news). A
+ * membership ended by its organization's deletion still takes newer versions, so it ends with the role Clerk
+ * last gave it whatever order the events came in; it stays ended (see ingest/apply.ts). At the same updated_at,
+ * `sameContent` tells a redelivery (duplicate) from another version (conflict: the held one stays).
+ */
+export function decideMembershipVersion(
+  stored: HeldMembership | null,
+  incomingUpdatedAt: Date,
+  sameContent?: () => boolean,
+): Decision {
+  if (!stored) return 'apply';
+  if (stored.endedBy === 'membership_deleted') return 'stale';
+  const d = compareVersions(stored.clerkUpdatedAt, incomingUpdatedAt);
+  if (d === 'duplicate' && sameContent && !sameContent()) return 'conflict';
+  return d;
+}
+
+/**
+ * organizationMembership.deleted carries the membership as it was, its updated_at not moved: it wins a tie and
+ * any version (its data becomes the held one); a second deletion changes nothing.
+ */
+export function decideMembershipDeletion(stored: HeldMembership | null): Decision {
+  return stored?.endedBy === 'membership_deleted' ? 'duplicate' : 'apply';
+}
+
+/** An invitation never leaves these: organizationInvitation.accepted / .revoked. */
+export const TERMINAL_INVITATION_STATUSES: ReadonlySet<string> = new Set(['accepted', 'revoked']);
+
+/** At the same updated_at, the later status wins; accepted and revoked cannot both happen, revoked ranks last. */
+export const INVITATION_STATUS_PRECEDENCE: readonly string[] = ['pending', 'expired', 'accepted', 'revoked'];
+
+/**
+ * organizationInvitation.*: a terminal status (accepted, revoked) beats any pending version, whatever its time (an
+ * invitation never reopens); otherwise newer applies, and at the same updated_at the status of higher precedence
+ * wins (a terminal one beats pending: the spec's accepted and revoked examples keep created's updated_at).
+ * `stored.status` is Clerk's status of the held version (not a local revocation).
+ */
+export function decideInvitationVersion(
+  stored: { clerkUpdatedAt: Date; status: string } | null,
+  incomingUpdatedAt: Date,
+  incomingStatus: string,
+): Decision {
+  if (!stored) return 'apply';
+  const heldTerminal = TERMINAL_INVITATION_STATUSES.has(stored.status);
+  if (heldTerminal !== TERMINAL_INVITATION_STATUSES.has(incomingStatus)) return heldTerminal ? 'stale' : 'apply';
+  const d = compareVersions(stored.clerkUpdatedAt, incomingUpdatedAt);
+  if (d !== 'duplicate' || stored.status === incomingStatus) return d;
+  return invitationRank(incomingStatus) > invitationRank(stored.status) ? 'apply' : 'stale';
+}
+
+const invitationRank = (status: string): number => INVITATION_STATUS_PRECEDENCE.indexOf(status);
+
+/** An invitation as it stands now: Clerk expires a pending one past expires_at without an event. */
+export function effectiveInvitationStatus(i: { status: string; expiresAt: Date | null }, now: Date): string {
+  if (i.status !== 'pending' || i.expiresAt === null) return i.status;
+  return i.expiresAt.getTime() <= now.getTime() ? 'expired' : 'pending';
+}
+
 function compareVersions(held: Date | null, incoming: Date): Decision {
   if (held === null) return 'apply';
   const diff = incoming.getTime() - held.getTime();

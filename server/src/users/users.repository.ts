@@ -152,6 +152,14 @@ export function createUsersRepository(db: DbClient) {
       return out;
     },
 
+    /** Which of these users are held locally (tombstones included). */
+    async heldIds(ids: readonly string[]): Promise<Set<string>> {
+      const rows = await findInChunks(ids, (part) =>
+        db.user.findMany({ where: { id: { in: part } }, select: { id: true } }),
+      );
+      return new Set(rows.map((r) => r.id));
+    },
+
     /** Ids of users whose email, name or username contains `q` (lowercased): the user filter of other lists. */
     async idsMatching(q: string, limit: number): Promise<string[]> {
       const rows = await db.user.findMany({
@@ -309,6 +317,21 @@ export function createUsersRepository(db: DbClient) {
 
     // ---- retention: erasing a deleted user's personal data ----
 
+    /** Every email address the held version lists (read before a purge clears it). */
+    async emailAddressesOf(id: string): Promise<string[]> {
+      const row = await db.user.findUnique({ where: { id }, select: { data: true, primaryEmail: true } });
+      if (!row) return [];
+      const out = new Set<string>(row.primaryEmail ? [row.primaryEmail] : []);
+      try {
+        const u = row.data ? (JSON.parse(row.data) as { email_addresses?: unknown }) : null;
+        if (Array.isArray(u?.email_addresses))
+          for (const e of u.email_addresses as { email_address?: unknown }[])
+            if (typeof e?.email_address === 'string') out.add(e.email_address);
+      } catch {
+        // not JSON: the primary email is all there is
+      }
+      return [...out];
+    },
     deletionState: (id: string): Promise<{ id: string; deleted: boolean } | null> =>
       db.user.findUnique({ where: { id }, select: { id: true, deleted: true } }),
     /** A tombstone keeps its id, deletion and version time; every personal field goes. */

@@ -6,14 +6,16 @@ import { toEventSummary } from '../events/events.repository.ts';
 import { iso } from '../lib/iso.ts';
 import { notFound } from '../lib/errors.ts';
 import { parseStoredJson } from '../lib/json-depth.ts';
+import { membershipsOfUser } from '../organizations/organizations.service.ts';
 
 export function createUsersService(deps: { repos: Repositories }) {
   const { repos } = deps;
 
   async function detailOf(row: UserRow): Promise<UserDetail> {
-    const [lastEvent, sessions] = await Promise.all([
+    const [lastEvent, sessions, memberships] = await Promise.all([
       row.lastEventSvixId ? repos.events.get(row.lastEventSvixId) : null,
       repos.sessions.listForUser(row.id),
+      membershipsOfUser(repos, row.id),
     ]);
     return {
       ...toUserSummary(row),
@@ -23,6 +25,7 @@ export function createUsersService(deps: { repos: Repositories }) {
       source: row.source,
       lastEvent: lastEvent ? toEventSummary(lastEvent) : null,
       sessions,
+      memberships,
     };
   }
 

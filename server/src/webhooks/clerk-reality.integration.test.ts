@@ -10,6 +10,7 @@ import type { TestServer } from '../test/harness.ts';
 import { closeClerkAndServer, startClerkAndServer } from '../test/clerk-and-server.ts';
 import { webhookJson, type Emulator } from '../../../emulator/emulator.ts';
 import { clerkId, makeEvent, makeSession, makeUser } from '../../../emulator/factories.ts';
+import { makeInvitation, makeMembership, makeOrganization } from '../test/organizations.ts';
 import { createClerkClient } from '../clerk/clerk-client.ts';
 import { CLERK_API_VERSION, type ClerkUserJson } from '../clerk/clerk-json.ts';
 import type { EventSummary, OverviewStats, Page, PurgeUserResult, UserComparison, UserDetail } from '../contract.ts';
@@ -159,24 +160,17 @@ describe.each(TEST_PROVIDERS)('against the real Clerk on %s', (provider) => {
     it('link those events to the user: timeline, search and the privacy purge find them', async () => {
       const user = makeUser();
       await send('user.created', user);
-      const events = [
-        [
-          'organizationMembership.created',
-          {
-            object: 'organization_membership',
-            id: clerkId('orgmem'),
-            public_user_data: { user_id: user.id, identifier: 'x@example.com' },
-          },
-        ],
+      const org = makeOrganization();
+      const projected = [
+        ['organizationMembership.created', makeMembership(org, user)],
         [
           'organizationInvitation.accepted',
-          {
-            object: 'organization_invitation',
-            id: clerkId('orginv'),
-            user_id: user.id,
-            email_address: 'x@example.com',
-          },
+          makeInvitation(org, { status: 'accepted', user_id: user.id, email_address: 'x@example.com' }),
         ],
+      ] as const;
+      for (const [type, data] of projected) expect((await send(type, data)).body.outcome).toBe('applied');
+      const events = [
+        ...projected,
         [
           'email.created',
           {
@@ -203,7 +197,8 @@ describe.each(TEST_PROVIDERS)('against the real Clerk on %s', (provider) => {
         ],
         ['subscription.created', { object: 'commerce_subscription', id: clerkId('csub'), payer: { user_id: user.id } }],
       ] as const;
-      for (const [type, data] of events) expect((await send(type, data)).body.outcome).toBe('not_projected');
+      for (const [type, data] of events.slice(projected.length))
+        expect((await send(type, data)).body.outcome).toBe('not_projected');
 
       const timeline = await json<Page<EventSummary>>(s.api(`/api/events?userId=${user.id}&limit=50`));
       expect(timeline.items.map((e) => e.type)).toEqual(expect.arrayContaining(events.map(([t]) => t)));

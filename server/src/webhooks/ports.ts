@@ -1,7 +1,7 @@
 // What the webhook pipeline needs from storage. webhooks.service.ts codes against these interfaces only; the
 // ingest store (ingest/ingest-store.ts) implements the store side, and the delivery log
 // (deliveries/delivery-log.ts) buffers log rows in front of it while the database is down.
-import type { DeliveryOutcome, DeliverySummary, EventSummary, UserSummary } from '../contract.ts';
+import type { DeliveryOutcome, DeliverySummary, EventSummary, OrganizationSummary, UserSummary } from '../contract.ts';
 import type { NewDelivery } from '../deliveries/deliveries.repository.ts';
 import type { ParsedEvent } from './clerk-event.ts';
 
@@ -43,6 +43,10 @@ export interface IngestResult {
   user: UserSummary | null;
   /** a user to resync from Clerk's Backend API once committed (a conflicting version at a tied updated_at) */
   resyncUserId?: string | null;
+  /** the organization after the change, when it, its memberships or its invitations changed */
+  organization?: OrganizationSummary | null;
+  /** an organization whose held version and an incoming one disagree at the same updated_at */
+  conflictOrganizationId?: string | null;
 }
 
 /**

@@ -1,6 +1,7 @@
 // Every example payload of Clerk's webhooks spec (all 45 event types, fixtures/clerk-webhook-examples-all.json),
 // signed and sent through the real HTTP endpoint on both providers: each is acknowledged, none ends `failed`,
-// each is linked to the user it names, and users and sessions end as the spec's data says.
+// each is linked to the user (and organization) it names, and users, sessions, organizations, memberships and
+// invitations end as the spec's data says.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PROVIDERS } from '../test/db.ts';
@@ -20,6 +21,13 @@ const fixture = JSON.parse(
 const all = Object.values(fixture.examples).flat();
 const of = (type: string) => fixture.examples[type]![0]!;
 const USER_ID = 'user_2g7np7Hrk0SN6kj5EDMLDaKNL0S';
+const ORG_ID = 'org_2g7np7Hrk0SN6kj5EDMLDaKNL0S';
+/** The projected organization family: organization.*, organizationMembership.*, organizationInvitation.* */
+const ORG_FAMILY = /^(organization|organizationMembership|organizationInvitation)\./;
+const withoutOrganization = (d: Record<string, unknown>) => {
+  const { organization: _organization, ...rest } = d;
+  return rest;
+};
 
 /** The user each example names, as the spec's schemas place it. */
 function namedUser(e: Example): string | null {
@@ -82,9 +90,111 @@ describe.each(TEST_PROVIDERS)("the webhooks spec's examples through the endpoint
     expect(JSON.parse(row.data!)).toEqual(of('user.updated').data);
   });
 
+  it('projects the organization, membership and invitation examples as their data says', async () => {
+    const family = all.filter((e) => ORG_FAMILY.test(e.type));
+    expect(family.map((e) => e.type).sort()).toEqual([
+      'organization.created',
+      'organization.deleted',
+      'organization.updated',
+      'organizationInvitation.accepted',
+      'organizationInvitation.created',
+      'organizationInvitation.revoked',
+      'organizationMembership.created',
+      'organizationMembership.deleted',
+      'organizationMembership.updated',
+    ]);
+    const p = s.db.prisma;
+    const outcome = async (type: string) => {
+      const r = await send(of(type));
+      expect(r.status, type).toBe(200);
+      const event = await p.event.findUniqueOrThrow({ where: { svixId: r.svixId } });
+      // every one is on the organization's timeline, and on the user's it names
+      expect(event.organizationId, type).toBe(ORG_ID);
+      expect(event.userId, type).toBe(namedUser(of(type)));
+      return r.body.outcome;
+    };
+
+    expect(await outcome('organization.created')).toBe('applied');
+    expect(await outcome('organization.updated')).toBe('applied');
+    let org = await p.organization.findUniqueOrThrow({ where: { id: ORG_ID } });
+    expect(JSON.parse(org.data!)).toEqual(of('organization.updated').data);
+    expect(org).toMatchObject({
+      name: 'Acme Corp Updated',
+      slug: 'acme-corp-updated',
+      membersCount: 3,
+      deleted: false,
+    });
+
+    // The membership embeds organization versions older than (created) or tied with (updated, other name) the
+    // one held: the organization stays as organization.updated left it, the membership applies.
+    expect(await outcome('organizationMembership.created')).toBe('applied');
+    expect(await outcome('organizationMembership.updated')).toBe('applied');
+    const MEMBERSHIP_ID = of('organizationMembership.created').data.id as string;
+    let m = await p.organizationMembership.findUniqueOrThrow({ where: { id: MEMBERSHIP_ID } });
+    expect(m).toMatchObject({
+      organizationId: ORG_ID,
+      userId: 'user_2h8op3Isl1QR7tKu5FGNfaLKEoU',
+      role: 'org:admin',
+      roleName: 'Admin',
+      deleted: false,
+    });
+    expect(JSON.parse(m.permissions)).toEqual(of('organizationMembership.updated').data.permissions);
+    expect(JSON.parse(m.data)).toEqual(withoutOrganization(of('organizationMembership.updated').data));
+    org = await p.organization.findUniqueOrThrow({ where: { id: ORG_ID } });
+    expect(JSON.parse(org.data!)).toEqual(of('organization.updated').data);
+
+    // The deletion carries the membership as it was, its updated_at older than the one held: it still wins.
+    expect(await outcome('organizationMembership.deleted')).toBe('applied');
+    m = await p.organizationMembership.findUniqueOrThrow({ where: { id: MEMBERSHIP_ID } });
+    expect(m).toMatchObject({ deleted: true, endedBy: 'membership_deleted', role: 'org:member' });
+    expect(m.deletedAt!.getTime()).toBe(of('organizationMembership.deleted').timestamp * 1000);
+    expect(JSON.parse(m.data)).toEqual(withoutOrganization(of('organizationMembership.deleted').data));
+    // a late update cannot bring it back
+    expect(await outcome('organizationMembership.updated')).toBe('stale');
+
+    const INVITATION_ID = of('organizationInvitation.created').data.id as string;
+    expect(await outcome('organizationInvitation.created')).toBe('applied');
+    expect(await p.organizationInvitation.findUniqueOrThrow({ where: { id: INVITATION_ID } })).toMatchObject({
+      organizationId: ORG_ID,
+      emailAddress: 'jane.doe@acme.com',
+      status: 'pending',
+      role: 'org:member',
+    });
+    expect(await outcome('organizationInvitation.accepted')).toBe('applied');
+    expect(await p.organizationInvitation.findUniqueOrThrow({ where: { id: INVITATION_ID } })).toMatchObject({
+      status: 'accepted',
+      userId: 'user_2h8op3Isl1QR7tKu5FGNfaLKEoU',
+    });
+    // accepted and revoked carry the same updated_at in the spec: revoked ranks last, in either order
+    expect(await outcome('organizationInvitation.revoked')).toBe('applied');
+    expect(await outcome('organizationInvitation.accepted')).toBe('stale');
+    expect(await outcome('organizationInvitation.created')).toBe('stale');
+    const invitation = await p.organizationInvitation.findUniqueOrThrow({ where: { id: INVITATION_ID } });
+    expect(invitation).toMatchObject({ status: 'revoked', endedBy: null });
+    expect(JSON.parse(invitation.data)).toEqual(of('organizationInvitation.revoked').data);
+
+    expect(await outcome('organization.deleted')).toBe('applied');
+    org = await p.organization.findUniqueOrThrow({ where: { id: ORG_ID } });
+    expect(org).toMatchObject({ deleted: true, syncStatus: 'deleted', name: 'Acme Corp Updated' });
+    expect(org.deletedAt!.getTime()).toBe(of('organization.deleted').timestamp * 1000);
+    // nothing brings it back: the version held again (a duplicate), an older one embedded in a membership
+    expect(await outcome('organization.updated')).toBe('duplicate');
+    expect(await outcome('organizationMembership.created')).toBe('stale');
+    expect((await p.organization.findUniqueOrThrow({ where: { id: ORG_ID } })).deleted).toBe(true);
+    expect(await outcome('organization.deleted')).toBe('duplicate');
+
+    // the organization's timeline lists every one of them
+    const timeline = (await (
+      await s.api(`/api/events?organizationId=${ORG_ID}&limit=200`)
+    ).json()) as Page<EventSummary>;
+    expect(new Set(timeline.items.map((i) => i.type))).toEqual(new Set(family.map((e) => e.type)));
+  });
+
   it('acknowledges every other example, none failed, each linked to the user it names', async () => {
-    const others = all.filter((e) => !e.type.startsWith('user.') && !e.type.startsWith('session.'));
-    expect(others.length).toBeGreaterThanOrEqual(37);
+    const others = all.filter(
+      (e) => !e.type.startsWith('user.') && !e.type.startsWith('session.') && !ORG_FAMILY.test(e.type),
+    );
+    expect(others.length).toBeGreaterThanOrEqual(28);
     for (const e of others) {
       const r = await send(e);
       expect(r.status, e.type).toBe(200);
@@ -96,7 +206,7 @@ describe.each(TEST_PROVIDERS)("the webhooks spec's examples through the endpoint
     }
     // what names a user shows on that user's timeline (GET /api/events?userId=), for every user named
     const byUser = new Map<string, string[]>();
-    for (const e of others) {
+    for (const e of all.filter((x) => !x.type.startsWith('user.') && !x.type.startsWith('session.'))) {
       const u = namedUser(e);
       if (u) byUser.set(u, [...(byUser.get(u) ?? []), e.type]);
     }

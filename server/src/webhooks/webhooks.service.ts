@@ -2,8 +2,8 @@
 //   verify   `receive` below: the signature (verify.ts), then what the event is (clerk-event.ts)
 //   store    the event store behind ports.ts (ingest/ingest-store.ts): event and delivery-log rows, one
 //            group-committed transaction (ingest/records.ts)
-//   apply    in that same transaction (ingest/apply.ts): the ordering rules (sync/rules.ts), then the users'
-//            and sessions' tables
+//   apply    in that same transaction (ingest/apply.ts): the ordering rules (sync/rules.ts), then the users',
+//            sessions' and organizations' (memberships', invitations') tables
 //   publish  `publish` below, once the transaction committed
 // Answer 2xx only once the event is committed; 4xx for what can never succeed; 503 when storage is
 // down so Svix retries. Every request leaves a delivery-log row, except refused requests past their source's
@@ -85,6 +85,8 @@ export interface WebhooksDeps {
   now?: () => number; // performance clock, for durations
   /** a committed event conflicted with the version held at the same updated_at: resync that user from Clerk */
   onConflict?: (userId: string) => void;
+  /** the same for an organization (its version, or the one a membership event embeds) */
+  onOrganizationConflict?: (organizationId: string) => void;
 }
 
 export function createWebhooksService(deps: WebhooksDeps) {
@@ -297,7 +299,9 @@ export function createWebhooksService(deps: WebhooksDeps) {
     if (r.event) deps.publisher.eventReceived(r.event);
     deps.publisher.deliveryRecorded(r.delivery);
     if (r.user) deps.publisher.userChanged(r.user);
+    if (r.organization) deps.publisher.organizationChanged(r.organization);
     if (r.resyncUserId) deps.onConflict?.(r.resyncUserId);
+    if (r.conflictOrganizationId) deps.onOrganizationConflict?.(r.conflictOrganizationId);
   }
 
   return {
