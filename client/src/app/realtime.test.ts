@@ -64,6 +64,7 @@ function makeUser(over: Partial<UserDetail> = {}): UserDetail {
     source: 'webhook',
     lastEvent: null,
     sessions: [],
+    memberships: [],
     ...over,
   };
 }
