@@ -130,10 +130,24 @@ export function createActivityGenerator(deps: {
     if (userIds.length === 0) return null;
     const orgIds = store.organizationIds();
     const populated = orgIds.filter((id) => store.memberCount(id) > 0);
+    /** an organization with room for one more (0: no limit) */
+    const hasRoom = (orgId: string) => {
+      const limit = store.getOrganization(orgId)?.max_allowed_memberships ?? 0;
+      return limit === 0 || store.memberCount(orgId) < limit;
+    };
     const pending = store.invitations({ status: 'pending' });
+    // the invitations their invitee can still take (not to a member by now, nor into a full organization)
+    const acceptable = pending.filter((i) => {
+      const u = store.userByEmail(i.email_address);
+      return (!u || !store.isMember(i.organization_id, u.id)) && hasRoom(i.organization_id);
+    });
     const min = config?.minOrganizations ?? 2;
     const max = config?.maxOrganizations ?? 50;
     const some = orgIds.length > 0;
+    // who could join one organization, picked now so the step is only offered when it can be taken
+    const joining = pick(orgIds);
+    const outsiders =
+      joining !== undefined && hasRoom(joining) ? userIds.filter((id) => !store.isMember(joining, id)) : [];
     const menu: Action[] = [
       {
         name: 'organization-created',
@@ -162,14 +176,8 @@ export function createActivityGenerator(deps: {
       },
       {
         name: 'member-added',
-        weight: some ? 18 : 0,
-        run: () => {
-          const orgId = pick(orgIds)!;
-          const outsiders = userIds.filter((id) => !store.isMember(orgId, id));
-          // everyone is a member already: invite someone new instead
-          if (outsiders.length === 0) return invite(orgId, f.internet.email().toLowerCase());
-          actions.createMembership(orgId, pick(outsiders)!, random() < 0.15 ? ADMIN_ROLE : MEMBER_ROLE);
-        },
+        weight: outsiders.length ? 18 : 0,
+        run: () => actions.createMembership(joining!, pick(outsiders)!, random() < 0.15 ? ADMIN_ROLE : MEMBER_ROLE),
       },
       {
         name: 'role-changed',
@@ -206,17 +214,8 @@ export function createActivityGenerator(deps: {
       },
       {
         name: 'invitation-accepted',
-        weight: pending.length ? 10 : 0,
-        run: () => {
-          // an invitation its invitee can still take (not one to an address that is a member by now)
-          const open = pending.filter((i) => {
-            const u = store.userByEmail(i.email_address);
-            return !u || !store.isMember(i.organization_id, u.id);
-          });
-          const inv = pick(open);
-          if (inv) actions.acceptInvitation(inv.id);
-          else actions.revokeInvitation(pick(pending)!.id);
-        },
+        weight: acceptable.length ? 10 : 0,
+        run: () => actions.acceptInvitation(pick(acceptable)!.id),
       },
       {
         name: 'invitation-revoked',

@@ -451,7 +451,7 @@ export function createEmulator(options: EmulatorOptions): Emulator {
         activeSessions: store.sessions({ status: 'active' }).length,
         organizations: store.organizations().length,
         deletedOrganizations: store.deletedOrganizationIds().length,
-        memberships: store.memberships().length,
+        memberships: store.organizationIds().reduce((n, id) => n + store.memberCount(id), 0),
         pendingInvitations: store.invitations({ status: 'pending' }).length,
         targets: dispatcher.targets(),
         faults: { ...faults },

@@ -92,12 +92,18 @@ export async function walkOffsetPages<T extends { id: string }>(
   for (let offset = 0; ; offset += CLERK_PAGE_LIMIT) {
     const answer = await fetchPage(offset);
     if (answer === null) return null;
+    const known = seen.size;
     for (const x of answer.data) if (!seen.has(x.id)) seen.set(x.id, x);
     if (answer.data.length < CLERK_PAGE_LIMIT || offset + answer.data.length >= answer.total_count) {
       return [...seen.values()];
     }
+    // a full page of nothing new: an answer that ignores `offset` would otherwise be walked forever
+    if (seen.size === known) {
+      throw new AppError('clerk_bad_response', 502, `Clerk answered offset ${offset} with a page already seen`);
+    }
   }
 }
+
 // Any part of an error body may be missing (a proxy's error page, a truncated body): read what is there.
 const ErrorAnswer = ClerkErrorsSchema.partial().extend({ errors: z.array(ClerkErrorSchema.partial()).optional() });
 

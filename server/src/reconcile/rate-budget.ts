@@ -87,7 +87,8 @@ export function createRateBudget(opts: RateBudgetOptions): RateBudget {
         organizationInvitationsPage: (id, offset, status) =>
           slot(() => client.organizationInvitationsPage(id, offset, status)),
         userOrganizationMembershipsPage: (id, offset) => slot(() => client.userOrganizationMembershipsPage(id, offset)),
-        // whole lists are walked here, page by page, so each page request takes its own slot
+        // whole lists are walked here, page by page, so each page request takes its own slot (organizationsPage
+        // throws on a 404, so its walk is never null)
         listOrganizations: async (p) =>
           (await walkOffsetPages((offset) => slot(() => client.organizationsPage(offset, p))))!,
         listOrganizationMemberships: (id) =>
