@@ -167,6 +167,58 @@ describe('raw HTTP details', () => {
   });
 });
 
+describe('organizations through @clerk/backend', () => {
+  it('lists organizations (with counts when asked), gets one by id or slug, 404 for none', async () => {
+    const quiet = { sendWebhook: false };
+    const orgs = emulator.seedOrganizations(12, { membersPerOrganization: 3, ...quiet });
+    const inv = emulator.createInvitation(orgs[0]!.id, { email_address: 'someone@example.com' }, quiet);
+    const page = await clerk.organizations.getOrganizationList({ limit: 5, offset: 0, includeMembersCount: true });
+    expect(page.totalCount).toBe(12);
+    const newest = [...orgs].reverse().map((o) => o.id);
+    expect(page.data.map((o) => o.id)).toEqual(newest.slice(0, 5));
+    expect(page.data.every((o) => o.membersCount === 3)).toBe(true);
+    const rest = await clerk.organizations.getOrganizationList({ limit: 500, offset: 5, orderBy: '-created_at' });
+    expect(rest.data.map((o) => o.id)).toEqual(newest.slice(5));
+
+    const one = await clerk.organizations.getOrganization({ slug: orgs[0]!.slug, includeMembersCount: true });
+    expect(one.id).toBe(orgs[0]!.id);
+    expect(one.membersCount).toBe(3);
+    expect(one.raw).toMatchObject({ pending_invitations_count: 1 });
+    expect((await clerk.organizations.getOrganization({ organizationId: orgs[1]!.id })).name).toBe(orgs[1]!.name);
+
+    const err = await clerk.organizations.getOrganization({ organizationId: 'org_nobody' }).catch((e: unknown) => e);
+    expect(isClerkAPIResponseError(err) && err.status).toBe(404);
+    expect(isClerkAPIResponseError(err) && err.errors[0]!.code).toBe('resource_not_found');
+
+    const invitations = await clerk.organizations.getOrganizationInvitationList({
+      organizationId: orgs[0]!.id,
+      status: ['pending'],
+    });
+    expect(invitations.data.map((i) => [i.id, i.status, i.emailAddress])).toEqual([
+      [inv.id, 'pending', 'someone@example.com'],
+    ]);
+  });
+
+  it('memberships of an organization and of a user', async () => {
+    const org = emulator.store.organizations()[0]!;
+    const list = await clerk.organizations.getOrganizationMembershipList({ organizationId: org.id, limit: 2 });
+    expect(list.totalCount).toBe(3);
+    expect(list.data).toHaveLength(2);
+    expect(list.data.every((m) => m.organization.id === org.id)).toBe(true);
+    const truth = emulator.store.memberships({ organizationId: org.id });
+    const userId = truth[0]!.public_user_data!.user_id;
+    const byRole = await clerk.organizations.getOrganizationMembershipList({
+      organizationId: org.id,
+      role: ['org:admin'],
+    });
+    expect(byRole.data.map((m) => m.publicUserData?.userId)).toEqual([userId]);
+
+    const mine = await clerk.users.getOrganizationMembershipList({ userId });
+    expect(mine.data.map((m) => m.organization.id)).toContain(org.id);
+    expect(mine.totalCount).toBe(emulator.store.memberships({ userId }).length);
+  });
+});
+
 describe('rate limit', () => {
   it('answers 429 with Retry-After and Clerk error body once the window is spent, then recovers', async () => {
     emulator.setRateLimit({ requests: 5, windowMs: 1_000 });

@@ -1,17 +1,28 @@
 // A Backend API compatible with the part of Clerk's (https://clerk.com/docs/reference/backend-api) that a sync
-// monitor uses: users (list, count, get) and sessions. Same paths under /v1, same snake_case JSON, same error body,
+// monitor uses: users (list, count, get), sessions, organizations with their memberships and invitations. Same paths under /v1, same snake_case JSON, same error body,
 // Bearer secret-key auth and the per-key rate limit — so the real @clerk/backend client works against it.
 import { randomBytes } from 'node:crypto';
 import { Router, type Request, type Response, type NextFunction } from 'express';
 import type { Store, UserFilter, UserOrderField } from './store.ts';
 import { USER_ORDER_FIELDS } from './store.ts';
+import {
+  INVITATION_ORDER_FIELDS,
+  MEMBERSHIP_ORDER_FIELDS,
+  ORGANIZATION_ORDER_FIELDS,
+  type IdSelection,
+} from './organizations-store.ts';
+import type { InvitationJson } from './factories.ts';
 import type { RateLimiter } from './rate-limit.ts';
-import type {
-  ClerkErrorJson,
-  ClerkErrorsJson,
-  ClerkPaginatedListJson,
-  ClerkSessionJson,
-  ClerkTotalCountJson,
+import {
+  CLERK_ORGANIZATION_INVITATION_STATUSES,
+  type ClerkErrorJson,
+  type ClerkErrorsJson,
+  type ClerkOrganizationJson,
+  type ClerkOrganizationListJson,
+  type ClerkOrganizationMembershipListJson,
+  type ClerkPaginatedListJson,
+  type ClerkSessionJson,
+  type ClerkTotalCountJson,
 } from '../server/src/clerk/clerk-json.ts';
 
 /**
@@ -141,15 +152,72 @@ const userFilter = (req: Request): UserFilter => {
   };
 };
 
-const orderBy = (req: Request): { field: UserOrderField; desc: boolean } => {
+/** `order_by`: one of `fields`, `+` (the default, which a query string may turn into a space) or `-` before it. */
+const orderParam = <F extends string>(req: Request, fields: readonly F[]): { field: F; desc: boolean } => {
   const raw = oneParam(req, 'order_by') ?? '-created_at';
   const m = /^([+-]?)([a-z_0-9]+)$/.exec(raw.trim());
-  const field = m?.[2] as UserOrderField | undefined;
-  if (!m || !field || !USER_ORDER_FIELDS.includes(field)) {
-    throw new ParamError('order_by', `must be one of ${USER_ORDER_FIELDS.join(', ')}, optionally prefixed with + or -`);
+  const field = m?.[2] as F | undefined;
+  if (!m || !field || !fields.includes(field)) {
+    throw new ParamError('order_by', `must be one of ${fields.join(', ')}, optionally prefixed with + or -`);
   }
   return { field, desc: m[1] === '-' };
 };
+const orderBy = (req: Request): { field: UserOrderField; desc: boolean } => orderParam(req, USER_ORDER_FIELDS);
+
+/** A repeatable parameter with at most `max` values (the spec's "accepts up to 100"). */
+const manyParam = (req: Request, name: string, max = 100): string[] => {
+  const values = listParam(req, name);
+  if (values.length > max) throw new ParamError(name, `accepts at most ${max} values`);
+  return values;
+};
+
+/** Clerk's `+id` / `-id` lists (`+` implied; a query string may have turned it into a space). */
+const idSelection = (req: Request, name: string, max = 100): IdSelection => {
+  const sel: IdSelection = { include: [], exclude: [] };
+  for (const raw of manyParam(req, name, max)) {
+    const v = raw.trim();
+    if (v.startsWith('-')) sel.exclude.push(v.slice(1));
+    else sel.include.push(v.startsWith('+') ? v.slice(1) : v);
+  }
+  return sel;
+};
+
+const boolParam = (req: Request, name: string): boolean => {
+  const raw = oneParam(req, name);
+  if (raw === undefined) return false;
+  if (raw !== 'true' && raw !== 'false') throw new ParamError(name, 'must be true or false');
+  return raw === 'true';
+};
+
+const pageParams = (req: Request) => ({
+  limit: intParam(req, 'limit', 10, 1, 500),
+  offset: intParam(req, 'offset', 0, 0, Number.MAX_SAFE_INTEGER),
+});
+
+/**
+ * The organization as the Backend API answers it: the member counts only when asked (`include_members_count`), the
+ * elevated-permissions flag only when asked too. Webhooks always carry all three (the spec's examples).
+ */
+const organizationAnswer = (
+  org: ClerkOrganizationJson,
+  flags: { counts: boolean; missingMember: boolean },
+): ClerkOrganizationJson => {
+  const {
+    members_count: members,
+    pending_invitations_count: pending,
+    missing_member_with_elevated_permissions: missing,
+    ...rest
+  } = org;
+  return {
+    ...rest,
+    ...(flags.counts ? { members_count: members, pending_invitations_count: pending } : {}),
+    ...(flags.missingMember ? { missing_member_with_elevated_permissions: missing } : {}),
+  };
+};
+const organizationFlags = (req: Request) => ({
+  counts: boolParam(req, 'include_members_count'),
+  missingMember: boolParam(req, 'include_missing_member_with_elevated_permissions'),
+});
 
 export function createBackendApiRouter(deps: {
   store: Store;
@@ -229,6 +297,88 @@ export function createBackendApiRouter(deps: {
     const user = store.getUser(req.params.id);
     if (!user) return sendClerkError(res, 404, clerkErrors.notFound());
     sendClerkJson(res, 200, user);
+  });
+
+  // Organizations, their memberships and invitations: offset paging only (the spec gives these lists no cursor and
+  // says nothing of deep offsets, so every offset costs the same here).
+  router.get('/organizations', (req, res) => {
+    const flags = organizationFlags(req);
+    const answer = store.listOrganizations({
+      ...pageParams(req),
+      orderBy: orderParam(req, ORGANIZATION_ORDER_FIELDS),
+      query: oneParam(req, 'query'),
+      userIds: idSelection(req, 'user_id', Number.MAX_SAFE_INTEGER),
+      organizationIds: idSelection(req, 'organization_id'),
+    });
+    const body: ClerkOrganizationListJson = {
+      data: answer.data.map((o) => organizationAnswer(o, flags)),
+      total_count: answer.total_count,
+    };
+    sendClerkJson(res, 200, body);
+  });
+
+  // by id or by slug, as the spec allows
+  router.get('/organizations/:id', (req, res) => {
+    const flags = organizationFlags(req);
+    const org = store.getOrganization(req.params.id);
+    if (!org) return sendClerkError(res, 404, clerkErrors.notFound());
+    sendClerkJson(res, 200, organizationAnswer(org, flags));
+  });
+
+  router.get('/organizations/:id/memberships', (req, res) => {
+    const query = {
+      ...pageParams(req),
+      orderBy: orderParam(req, MEMBERSHIP_ORDER_FIELDS),
+      userIds: idSelection(req, 'user_id'),
+      emailAddresses: manyParam(req, 'email_address'),
+      phoneNumbers: manyParam(req, 'phone_number'),
+      usernames: manyParam(req, 'username'),
+      web3Wallets: manyParam(req, 'web3_wallet'),
+      roles: manyParam(req, 'role'),
+      query: oneParam(req, 'query'),
+      emailAddressQuery: oneParam(req, 'email_address_query'),
+      phoneNumberQuery: oneParam(req, 'phone_number_query'),
+      usernameQuery: oneParam(req, 'username_query'),
+      nameQuery: oneParam(req, 'name_query'),
+      lastActiveAtBefore: msParam(req, 'last_active_at_before'),
+      lastActiveAtAfter: msParam(req, 'last_active_at_after'),
+      createdAtBefore: msParam(req, 'created_at_before'),
+      createdAtAfter: msParam(req, 'created_at_after'),
+    };
+    // an organization that does not exist (or no longer does) has no member list: Clerk's 404 (by id only: the
+    // spec takes a slug for the organization itself, not for its lists)
+    if (store.getOrganization(req.params.id)?.id !== req.params.id) {
+      return sendClerkError(res, 404, clerkErrors.notFound());
+    }
+    const body: ClerkOrganizationMembershipListJson = store.listMemberships(req.params.id, query);
+    sendClerkJson(res, 200, body);
+  });
+
+  router.get('/organizations/:id/invitations', (req, res) => {
+    const statuses = manyParam(req, 'status');
+    for (const status of statuses) {
+      if (!(CLERK_ORGANIZATION_INVITATION_STATUSES as readonly string[]).includes(status)) {
+        throw new ParamError('status', `must be one of ${CLERK_ORGANIZATION_INVITATION_STATUSES.join(', ')}`);
+      }
+    }
+    const query = {
+      ...pageParams(req),
+      orderBy: orderParam(req, INVITATION_ORDER_FIELDS),
+      statuses,
+      emailAddress: oneParam(req, 'email_address'),
+    };
+    if (store.getOrganization(req.params.id)?.id !== req.params.id) {
+      return sendClerkError(res, 404, clerkErrors.notFound());
+    }
+    const body: ClerkPaginatedListJson<InvitationJson> = store.listInvitations(req.params.id, query);
+    sendClerkJson(res, 200, body);
+  });
+
+  router.get('/users/:id/organization_memberships', (req, res) => {
+    const page = pageParams(req);
+    if (!store.getUser(req.params.id)) return sendClerkError(res, 404, clerkErrors.notFound());
+    const body: ClerkOrganizationMembershipListJson = store.listUserMemberships(req.params.id, page);
+    sendClerkJson(res, 200, body);
   });
 
   router.get('/sessions', (req, res) => {

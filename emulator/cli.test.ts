@@ -58,6 +58,8 @@ describe('emulator CLI', () => {
       '0',
       '--seed-users',
       '4',
+      '--seed-organizations',
+      '2',
       '--duplicate',
       '1',
       '--rate',
@@ -69,6 +71,8 @@ describe('emulator CLI', () => {
     const state = (await (await fetch(`${url}/control/state`)).json()) as Record<string, unknown>;
     expect(state).toMatchObject({
       users: 4,
+      organizations: 2,
+      memberships: 6,
       targets: [receiver.url],
       rateLimit: { requests: 50, windowMs: 10_000 },
       faults: { duplicate: 1, drop: 0 },
@@ -90,5 +94,6 @@ describe('emulator CLI', () => {
   it('rejects bad flags with a clear message and exit code 2', async () => {
     await expect(run(['--drop', '3'])).rejects.toThrow(/exited with 2[\s\S]*drop/);
     await expect(run(['--target', 'not a url'])).rejects.toThrow(/exited with 2[\s\S]*not a URL/);
+    await expect(run(['--organization-share', '1'])).rejects.toThrow(/exited with 2[\s\S]*organization-share/);
   }, 30_000);
 });

@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { createLogger } from '../server/src/lib/logger.ts';
 import { faultsPatchSchema } from './faults.ts';
+import { MAX_ORGANIZATION_SHARE } from './activity.ts';
 import { generateSecretKey, generateSigningSecret, startEmulator } from './emulator.ts';
 
 const HELP = `Clerk emulator — Clerk's Backend API + Svix-style signed webhooks, with faults on demand.
@@ -23,7 +24,9 @@ Usage: npm run emulator -- --target <url> [options]
   --bad-signature <0..1>  share of attempts signed with a wrong secret
   --outage <ms>           start with an endpoint outage of this length
   --seed-users <n>        users that exist before any webhook (no events sent)
-  --activity-rate <n>     background changes per second (default 1; 0 = none)
+  --seed-organizations <n>  organizations (3 members each) that exist before any webhook
+  --activity-rate <n>     background user and session changes per second (default 1; 0 = none)
+  --organization-share <x>  share of the activity that changes organizations (default 0.2; 0 = none; ≤ 0.9)
   --seed <n>              seed for data and fault decisions
   --verbose               log every delivery attempt
   --help
@@ -58,6 +61,8 @@ async function main() {
       'bad-signature': { type: 'string' },
       outage: { type: 'string' },
       'seed-users': { type: 'string', default: '0' },
+      'seed-organizations': { type: 'string', default: '0' },
+      'organization-share': { type: 'string' },
       'activity-rate': { type: 'string', default: '1' },
       seed: { type: 'string' },
       verbose: { type: 'boolean', default: false },
@@ -95,6 +100,14 @@ async function main() {
   const signingSecret = values.secret ?? generateSigningSecret();
   const secretKey = values['secret-key'] ?? generateSecretKey();
   const activityRate = num('activity-rate', values['activity-rate']) ?? 1;
+  const organizationShare = num('organization-share', values['organization-share']);
+  if (organizationShare !== undefined && !(organizationShare >= 0 && organizationShare <= MAX_ORGANIZATION_SHARE)) {
+    fail(`--organization-share must be between 0 and ${MAX_ORGANIZATION_SHARE}`);
+  }
+  const seedOrganizations = num('seed-organizations', values['seed-organizations']) ?? 0;
+  if (!Number.isInteger(seedOrganizations) || seedOrganizations < 0) {
+    fail('--seed-organizations must be a whole number');
+  }
   const seed = num('seed', values.seed);
   const logger = createLogger(values.verbose ? 'debug' : 'warn');
 
@@ -108,7 +121,11 @@ async function main() {
     timeFactor: num('time-factor', values['time-factor']) ?? 1,
     faults: faults.data,
     seedUsers: num('seed-users', values['seed-users']) ?? 0,
-    activity: activityRate > 0 ? { perSecond: activityRate } : null,
+    seedOrganizations,
+    activity:
+      activityRate > 0
+        ? { perSecond: activityRate, ...(organizationShare !== undefined ? { organizationShare } : {}) }
+        : null,
     seed,
     logger,
   });

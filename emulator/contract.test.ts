@@ -3,12 +3,23 @@
 // deep offsets, the rate limits with Retry-After), and every event type it sends validates against the webhook
 // spec's schema for that type, with the behaviours a kinder emulator hid: session events embedding the user,
 // sessions expiring with no event, users created in one millisecond, tied updated_at, and webhook JSON that is
-// not byte-identical to the API's.
+// not byte-identical to the API's. Organizations too: their routes (list, by id or slug, memberships, invitations, a
+// user's memberships) and their nine event types, invitations held to the strict schema (every field the spec
+// requires of them).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { z } from 'zod';
+import { z } from 'zod';
 import {
   ClerkEmailEventDataSchema,
   ClerkErrorsSchema,
+  ClerkOrganizationEventSchema,
+  ClerkOrganizationInvitationStrictSchema,
+  ClerkOrganizationListSchema,
+  ClerkOrganizationMembershipEventSchema,
+  ClerkOrganizationMembershipListSchema,
+  ClerkOrganizationSchema,
+  ORGANIZATION_EVENT_TYPES,
+  ORGANIZATION_INVITATION_EVENT_TYPES,
+  ORGANIZATION_MEMBERSHIP_EVENT_TYPES,
   ClerkSessionEventSchema,
   ClerkSessionListSchema,
   ClerkSessionSchema,
@@ -149,6 +160,178 @@ describe('every Backend API route answers what the spec describes', () => {
   });
 });
 
+describe('organization routes answer what the spec describes', () => {
+  const Invitations = clerkPaginatedListSchema(ClerkOrganizationInvitationStrictSchema);
+  type Org = z.infer<typeof ClerkOrganizationSchema>;
+
+  it('organizations (list, by id, by slug), memberships, invitations and a user’s memberships', async () => {
+    const [admin, a, b, invitee] = clerk.importUsers(4, { sendWebhook: false });
+    const quiet = { sendWebhook: false };
+    const org = clerk.createOrganization({ name: 'Contract Works', created_by: admin!.id }, quiet);
+    clerk.createMembership(org.id, a!.id, { role: 'org:billing' }, quiet);
+    clerk.createMembership(org.id, b!.id, {}, quiet);
+    const invitation = clerk.createInvitation(
+      org.id,
+      { email_address: invitee!.email_addresses[0]!.email_address, inviter_id: admin!.id },
+      quiet,
+    );
+    clerk.createInvitation(org.id, { email_address: 'later@example.com' }, quiet);
+    clerk.revokeInvitation(clerk.createInvitation(org.id, { email_address: 'no@example.com' }, quiet).id, quiet);
+
+    const list = (await valid('/v1/organizations?limit=500', ClerkOrganizationListSchema)) as { data: Org[] };
+    // counts only when asked for, as the spec's include_members_count says
+    expect(list.data.find((o) => o.id === org.id)).not.toHaveProperty('members_count');
+    const counted = (await valid(
+      `/v1/organizations?limit=500&include_members_count=true&include_missing_member_with_elevated_permissions=true`,
+      ClerkOrganizationListSchema,
+    )) as { data: Org[] };
+    expect(counted.data.find((o) => o.id === org.id)).toMatchObject({
+      members_count: 3,
+      pending_invitations_count: 2,
+      missing_member_with_elevated_permissions: false,
+    });
+    const one = (await valid(`/v1/organizations/${org.id}?include_members_count=true`, ClerkOrganizationSchema)) as Org;
+    expect(one).toMatchObject({ id: org.id, slug: 'contract-works', members_count: 3 });
+    expect(await valid(`/v1/organizations/${org.slug}?include_members_count=true`, ClerkOrganizationSchema)).toEqual(
+      one,
+    );
+
+    const memberships = (await valid(
+      `/v1/organizations/${org.id}/memberships?limit=500`,
+      ClerkOrganizationMembershipListSchema,
+    )) as z.infer<typeof ClerkOrganizationMembershipListSchema>;
+    expect(memberships.total_count).toBe(3);
+    expect(memberships.data.every((m) => m.organization.id === org.id)).toBe(true);
+    expect(memberships.data.find((m) => m.public_user_data?.user_id === a!.id)).toMatchObject({
+      role: 'org:billing',
+      role_name: 'Billing manager',
+      permissions: ['org:sys_memberships:read', 'org:sys_billing:manage'],
+    });
+
+    const invitations = (await valid(`/v1/organizations/${org.id}/invitations`, Invitations)) as z.infer<
+      typeof Invitations
+    >;
+    expect(invitations.total_count).toBe(3);
+    const pending = (await valid(`/v1/organizations/${org.id}/invitations?status=pending`, Invitations)) as z.infer<
+      typeof Invitations
+    >;
+    expect(pending.data.map((i) => i.status)).toEqual(['pending', 'pending']);
+    expect(pending.data.find((i) => i.id === invitation.id)?.public_inviter_data?.user_id).toBe(admin!.id);
+
+    // accepted: a membership more, the invitation out of the pending count, and no user_id in the API's copy
+    clerk.acceptInvitation(invitation.id, undefined, quiet);
+    const accepted = (await valid(`/v1/organizations/${org.id}/invitations?status=accepted`, Invitations)) as z.infer<
+      typeof Invitations
+    >;
+    expect(accepted.data.map((i) => i.id)).toEqual([invitation.id]);
+    expect(accepted.data[0]).not.toHaveProperty('user_id');
+    expect(
+      await valid(`/v1/organizations/${org.id}?include_members_count=true`, ClerkOrganizationSchema),
+    ).toMatchObject({ members_count: 4, pending_invitations_count: 1 });
+
+    const mine = (await valid(
+      `/v1/users/${invitee!.id}/organization_memberships`,
+      ClerkOrganizationMembershipListSchema,
+    )) as z.infer<typeof ClerkOrganizationMembershipListSchema>;
+    expect(mine.data.map((m) => [m.organization.id, m.role])).toEqual([[org.id, 'org:member']]);
+  });
+
+  it('filters and orders as the spec lists them; offset paging visits each organization once', async () => {
+    const people = clerk.importUsers(3, { sendWebhook: false });
+    const quiet = { sendWebhook: false };
+    const made = ['Zeta Paging', 'Alpha Paging', 'Mid Paging'].map((name, i) =>
+      clerk.createOrganization({ name, created_by: people[i]!.id }, quiet),
+    );
+    clerk.createMembership(made[2]!.id, people[0]!.id, {}, quiet);
+    const ids = async (q: string) =>
+      ((await valid(`/v1/organizations?${q}`, ClerkOrganizationListSchema)) as { data: Org[] }).data.map((o) => o.id);
+    expect(await ids('query=paging&order_by=name')).toEqual([made[1]!.id, made[2]!.id, made[0]!.id]);
+    expect(await ids('query=paging&order_by=-name')).toEqual([made[0]!.id, made[2]!.id, made[1]!.id]);
+    expect((await ids('query=paging&order_by=-members_count'))[0]).toBe(made[2]!.id);
+    expect(await ids(`query=${made[0]!.id}`)).toEqual([made[0]!.id]); // the id: exact match
+    expect((await ids(`user_id=${people[0]!.id}`)).sort()).toEqual([made[0]!.id, made[2]!.id].sort());
+    expect(await ids(`query=paging&order_by=name&user_id=-${people[0]!.id}`)).toEqual([made[1]!.id]);
+    expect(await ids(`organization_id=${made[0]!.id}&organization_id=%2B${made[1]!.id}&order_by=name`)).toEqual([
+      made[1]!.id,
+      made[0]!.id,
+    ]);
+
+    const members = async (q: string) =>
+      (
+        (await valid(
+          `/v1/organizations/${made[2]!.id}/memberships?${q}`,
+          ClerkOrganizationMembershipListSchema,
+        )) as z.infer<typeof ClerkOrganizationMembershipListSchema>
+      ).data.map((m) => m.public_user_data!.user_id);
+    expect(await members('role=org:admin')).toEqual([people[2]!.id]);
+    expect(await members(`user_id=-${people[2]!.id}`)).toEqual([people[0]!.id]);
+    const email = people[0]!.email_addresses[0]!.email_address;
+    expect(await members(`email_address=${encodeURIComponent(email.toUpperCase())}`)).toEqual([people[0]!.id]);
+    expect((await members('order_by=%2Bcreated_at')).length).toBe(2);
+
+    // every organization once, walked 2 at a time by offset
+    const total = ((await valid('/v1/organizations?limit=1', ClerkOrganizationListSchema)) as { total_count: number })
+      .total_count;
+    const walked: string[] = [];
+    for (let offset = 0; offset < total; offset += 2) walked.push(...(await ids(`limit=2&offset=${offset}`)));
+    expect(walked.sort()).toEqual(clerk.store.organizationIds().sort());
+  });
+
+  it('errors: 404 with Clerk’s body for what does not exist (or no longer does), 422 for bad parameters', async () => {
+    const [u] = clerk.importUsers(1, { sendWebhook: false });
+    const gone = clerk.createOrganization({ created_by: u!.id }, { sendWebhook: false });
+    clerk.deleteOrganization(gone.id, { sendWebhook: false });
+    for (const path of [
+      '/v1/organizations/org_nobody',
+      `/v1/organizations/${gone.id}`,
+      `/v1/organizations/${gone.slug}`,
+      `/v1/organizations/${gone.id}/memberships`,
+      `/v1/organizations/${gone.id}/invitations`,
+      '/v1/organizations/org_nobody/memberships',
+      '/v1/users/user_nobody/organization_memberships',
+    ]) {
+      expect((await errorOf(path, 404)).errors[0]!.code, path).toBe('resource_not_found');
+    }
+    const someOrg = clerk.createOrganization({ created_by: u!.id }, { sendWebhook: false });
+    const bad: [string, string][] = [
+      ['/v1/organizations?limit=0', 'limit'],
+      ['/v1/organizations?limit=501', 'limit'],
+      ['/v1/organizations?offset=-1', 'offset'],
+      ['/v1/organizations?order_by=-updated_at', 'order_by'],
+      ['/v1/organizations?include_members_count=yes', 'include_members_count'],
+      [
+        `/v1/organizations?${Array.from({ length: 101 }, (_, i) => `organization_id=org_${i}`).join('&')}`,
+        'organization_id',
+      ],
+      [`/v1/organizations/${someOrg.id}/memberships?limit=501`, 'limit'],
+      [`/v1/organizations/${someOrg.id}/memberships?order_by=role`, 'order_by'],
+      [`/v1/organizations/${someOrg.id}/memberships?created_at_after=soon`, 'created_at_after'],
+      [`/v1/organizations/${someOrg.id}/invitations?status=lost`, 'status'],
+      [`/v1/organizations/${someOrg.id}/invitations?order_by=role`, 'order_by'],
+      [`/v1/organizations/${someOrg.id}/invitations?limit=0`, 'limit'],
+      [`/v1/users/${u!.id}/organization_memberships?limit=501`, 'limit'],
+    ];
+    for (const [path, param] of bad) {
+      const body = await errorOf(path, 422);
+      expect(body.errors[0], path).toMatchObject({ code: 'form_param_value_invalid', meta: { param_name: param } });
+    }
+    const unauth = await fetch(`${clerk.url}/v1/organizations`, { headers: { authorization: 'Bearer sk_test_no' } });
+    expect(unauth.status).toBe(401);
+    expect(ClerkErrorsSchema.safeParse(await unauth.json()).success).toBe(true);
+  });
+
+  it('the organization routes share the secret key’s rate limit (429 with Retry-After)', async () => {
+    clerk.setRateLimit({ requests: 3, windowMs: 10_000 });
+    const answers = [];
+    for (const path of ['/v1/organizations', '/v1/users/count', '/v1/organizations?limit=1', '/v1/organizations'])
+      answers.push(await get(path));
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 429]);
+    expect(Number(answers[3]!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(ClerkErrorsSchema.parse(await answers[3]!.json()).errors[0]!.code).toBe('too_many_requests');
+    await Promise.all(answers.slice(0, 3).map((r) => r.body?.cancel()));
+  });
+});
+
 describe('webhooks as the spec describes them', () => {
   it('every event type it sends validates against its schema; session events embed the user', async () => {
     const u = clerk.createUser();
@@ -157,13 +340,29 @@ describe('webhooks as the spec describes them', () => {
     clerk.endSession(s1.id);
     clerk.revokeSession(clerk.createSession(u.id).id);
     clerk.removeSession(clerk.createSession(u.id).id);
+    // every organization event type, then the activity's own mix of them
+    const member = clerk.createUser();
+    const org = clerk.createOrganization({ created_by: u.id });
+    clerk.updateOrganization(org.id, { name: 'Renamed Inc' });
+    clerk.createMembership(org.id, member.id);
+    clerk.updateMembership(org.id, member.id, { role: 'org:admin' });
+    clerk.deleteMembership(org.id, member.id);
+    clerk.acceptInvitation(clerk.createInvitation(org.id, { email_address: 'new.member@example.com' }).id);
+    clerk.revokeInvitation(clerk.createInvitation(org.id, { email_address: 'never@example.com' }).id);
     for (let i = 0; i < 60; i++) clerk.activityTick();
+    clerk.deleteOrganization(org.id);
     clerk.deleteUser(u.id);
     await clerk.settled();
     const schemas: Record<string, z.ZodType> = {
       user: ClerkUserEventSchema,
       session: ClerkSessionEventSchema,
       email: clerkEventSchema(ClerkEmailEventDataSchema),
+      organization: ClerkOrganizationEventSchema,
+      organizationMembership: ClerkOrganizationMembershipEventSchema,
+      // what the emulator sends must carry every field the spec requires of an invitation, inviter included
+      organizationInvitation: clerkEventSchema(ClerkOrganizationInvitationStrictSchema).extend({
+        type: z.enum(ORGANIZATION_INVITATION_EVENT_TYPES),
+      }),
     };
     const seen = new Set<string>();
     for (const m of receiver.requests) {
@@ -174,17 +373,28 @@ describe('webhooks as the spec describes them', () => {
       expect(r.error?.issues, event.type).toBeUndefined();
       seen.add(event.type);
       if (event.type.startsWith('session.')) expect((event.data.user as { id: string }).id).toBe(event.data.user_id);
+      // the accepted invitation names who accepted it; the others do not
+      if (event.type.startsWith('organizationInvitation.')) {
+        expect(typeof event.data.user_id, event.type).toBe(
+          event.type === 'organizationInvitation.accepted' ? 'string' : 'undefined',
+        );
+      }
     }
-    expect([...seen].sort()).toEqual([
-      'email.created',
-      'session.created',
-      'session.ended',
-      'session.removed',
-      'session.revoked',
-      'user.created',
-      'user.deleted',
-      'user.updated',
-    ]);
+    expect([...seen].sort()).toEqual(
+      [
+        'email.created',
+        'session.created',
+        'session.ended',
+        'session.removed',
+        'session.revoked',
+        'user.created',
+        'user.deleted',
+        'user.updated',
+        ...ORGANIZATION_EVENT_TYPES,
+        ...ORGANIZATION_MEMBERSHIP_EVENT_TYPES,
+        ...ORGANIZATION_INVITATION_EVENT_TYPES,
+      ].sort(),
+    );
   });
 
   it("a user's webhook JSON has the API's content but not its bytes", async () => {

@@ -155,6 +155,161 @@ describe('control API', () => {
   });
 });
 
+describe('control API: organizations', () => {
+  it('creates, changes and deletes organizations, memberships and invitations, each with its webhook', async () => {
+    await setup();
+    const admin = (await call('POST', '/users', { email_address: 'ada@example.com' })).body.id as string;
+    const other = (await call('POST', '/users', { email_address: 'bob@example.com' })).body.id as string;
+    const created = await call('POST', '/organizations', { name: 'Analytical Engines', created_by: admin });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ slug: 'analytical-engines', members_count: 1, created_by: admin });
+    const id = created.body.id as string;
+    // by id or by slug
+    expect((await call('GET', '/organizations/analytical-engines')).body.id).toBe(id);
+    expect((await call('PATCH', `/organizations/${id}`, { name: 'Difference Engines' })).body.name).toBe(
+      'Difference Engines',
+    );
+
+    const added = await call('POST', `/organizations/${id}/memberships`, { user_id: other, role: 'org:billing' });
+    expect(added.status).toBe(201);
+    expect(added.body).toMatchObject({ role: 'org:billing', organization: { id, members_count: 2 } });
+    expect((await call('PATCH', `/organizations/${id}/memberships/${other}`, { role: 'org:admin' })).body.role).toBe(
+      'org:admin',
+    );
+    const members = (await call('GET', `/organizations/${id}/memberships`)).body as unknown as unknown[];
+    expect(members).toHaveLength(2);
+    expect((await call('DELETE', `/organizations/${id}/memberships/${other}`)).body.id).toBe(added.body.id);
+
+    const inv = await call('POST', `/organizations/${id}/invitations`, {
+      email_address: 'bob@example.com',
+      inviter_id: admin,
+    });
+    expect(inv.status).toBe(201);
+    expect(inv.body).toMatchObject({ status: 'pending', inviter_id: admin });
+    const accepted = await call('POST', `/invitations/${inv.body.id as string}/accept`, {});
+    expect(accepted.body).toMatchObject({
+      invitation: { status: 'accepted' },
+      membership: { public_user_data: { user_id: other } },
+    });
+    const second = await call('POST', `/organizations/${id}/invitations`, { email_address: 'carl@example.com' });
+    expect((await call('POST', `/invitations/${second.body.id as string}/revoke`)).body.status).toBe('revoked');
+    const pending = (await call('GET', `/organizations/${id}/invitations?status=revoked`)).body as unknown as {
+      id: string;
+    }[];
+    expect(pending.map((i) => i.id)).toEqual([second.body.id]);
+
+    expect((await call('DELETE', `/organizations/${id}`)).body).toEqual({
+      object: 'organization',
+      id,
+      slug: 'analytical-engines',
+      deleted: true,
+    });
+    expect((await call('GET', `/organizations/${id}`)).body.error!.code).toBe('organization_deleted');
+    const all = (await call('GET', '/organizations')).body;
+    expect(all).toEqual({ organizations: [], deletedOrganizationIds: [id] });
+
+    await emulator.settled();
+    // in the order sent (deliveries run concurrently, so the receiver may see two of one change swapped)
+    expect(receiver.requests.every((r) => r.verified)).toBe(true);
+    expect(receiver.requests).toHaveLength(emulator.messages().length);
+    expect(emulator.messages().map((m) => m.type)).toEqual([
+      'user.created',
+      'user.created',
+      'organization.created',
+      'organizationMembership.created',
+      'organization.updated',
+      'organizationMembership.created',
+      'organizationMembership.updated',
+      'organizationMembership.deleted',
+      'organizationInvitation.created',
+      'organizationInvitation.accepted',
+      'organizationMembership.created',
+      'organizationInvitation.created',
+      'organizationInvitation.revoked',
+      'organization.deleted',
+    ]);
+    expect((await call('GET', '/state')).body).toMatchObject({ organizations: 0, deletedOrganizations: 1 });
+  });
+
+  it('?webhook=false plants drift: organizations and memberships change in Clerk with no event', async () => {
+    await setup();
+    const u = emulator.createUser({}, { sendWebhook: false });
+    const v = emulator.createUser({}, { sendWebhook: false });
+    const org = (await call('POST', '/organizations?webhook=false', { created_by: u.id })).body.id as string;
+    await call('PATCH', `/organizations/${org}?webhook=false`, { name: 'Silently Renamed', public_metadata: { a: 1 } });
+    await call('POST', `/organizations/${org}/memberships?webhook=false`, { user_id: v.id });
+    await call('PATCH', `/organizations/${org}/memberships/${v.id}?webhook=false`, { role: 'org:admin' });
+    await call('DELETE', `/organizations/${org}/memberships/${u.id}?webhook=false`);
+    await emulator.settled();
+    expect(receiver.requests).toHaveLength(0);
+    expect(emulator.store.getOrganization(org)).toMatchObject({
+      name: 'Silently Renamed',
+      public_metadata: { a: 1 },
+      members_count: 1,
+    });
+    expect(emulator.store.getMembership(org, v.id)?.role).toBe('org:admin');
+    await call('DELETE', `/organizations/${org}?webhook=false`);
+    await emulator.settled();
+    expect(receiver.requests).toHaveLength(0);
+    expect(emulator.store.isOrganizationDeleted(org)).toBe(true);
+  });
+
+  it('seeds organizations with members, and deletes the empty ones as Clerk’s periodic job does', async () => {
+    await setup();
+    const seeded = await call('POST', '/organizations/seed?webhook=false', { count: 30, membersPerOrganization: 4 });
+    expect(seeded.status).toBe(201);
+    const orgs = seeded.body.organizations as { id: string; members_count: number }[];
+    expect(orgs).toHaveLength(30);
+    expect(orgs.every((o) => o.members_count === 4)).toBe(true);
+    expect(emulator.store.users().length).toBeGreaterThanOrEqual(4); // made because there were none
+    const empty = (await call('POST', '/organizations?webhook=false', { name: 'Nobody Here' })).body.id as string;
+    const swept = await call('POST', '/organizations/delete-empty');
+    expect(swept.body).toEqual({
+      deleted: [{ object: 'organization', id: empty, slug: 'nobody-here', deleted: true }],
+    });
+    await emulator.settled();
+    expect(receiver.requests.map((r) => r.json!.type)).toEqual(['organization.deleted']);
+  });
+
+  it('refuses bad input with a clear error and changes nothing', async () => {
+    await setup();
+    const u = emulator.createUser({}, { sendWebhook: false });
+    const org = emulator.createOrganization({ created_by: u.id, slug: 'taken' }, { sendWebhook: false });
+    const before = JSON.stringify(emulator.store.organizations());
+    const cases: [string, string, unknown, number, string][] = [
+      ['POST', '/organizations', { name: 'X', bogus: true }, 400, 'invalid_request'],
+      ['POST', '/organizations', { name: 'X', slug: 'Not A Slug' }, 400, 'invalid_request'],
+      ['POST', '/organizations', { name: 'X', slug: 'taken' }, 409, 'organization_exists'],
+      ['POST', '/organizations', { created_by: 'user_nobody' }, 404, 'user_not_found'],
+      ['PATCH', '/organizations/org_nobody', { name: 'Y' }, 404, 'organization_not_found'],
+      ['PATCH', `/organizations/${org.id}`, { members_count: 9 }, 400, 'invalid_request'],
+      ['POST', `/organizations/${org.id}/memberships`, { user_id: u.id }, 409, 'membership_exists'],
+      ['POST', `/organizations/${org.id}/memberships`, {}, 400, 'invalid_request'],
+      ['PATCH', `/organizations/${org.id}/memberships/${u.id}`, { role: 'org:owner' }, 422, 'role_not_found'],
+      ['DELETE', `/organizations/${org.id}/memberships/user_nobody`, undefined, 404, 'membership_not_found'],
+      ['POST', `/organizations/${org.id}/invitations`, { email_address: 'not-an-email' }, 400, 'invalid_request'],
+      ['POST', '/invitations/orginv_nobody/accept', {}, 404, 'invitation_not_found'],
+      ['POST', '/invitations/orginv_nobody/forget', {}, 404, 'not_found'],
+      ['POST', '/organizations/seed', { count: 0 }, 400, 'invalid_request'],
+      ['PUT', '/activity', { perSecond: 1, organizationShare: 1 }, 400, 'invalid_request'],
+    ];
+    for (const [method, path, body, status, code] of cases) {
+      const r = await call(method, path, body);
+      expect([r.status, r.body.error?.code], `${method} ${path}`).toEqual([status, code]);
+    }
+    expect(JSON.stringify(emulator.store.organizations())).toBe(before);
+    await emulator.settled();
+    expect(receiver.requests).toHaveLength(0);
+  });
+
+  it('activity settings for organizations are set at run time', async () => {
+    await setup();
+    const body = { perSecond: 5, organizationShare: 0.5, maxOrganizations: 10, deleteEmptyOrganizations: false };
+    expect((await call('PUT', '/activity', body)).body).toEqual({ activity: body });
+    await call('PUT', '/activity', { perSecond: 0 });
+  });
+});
+
 describe('activity generator', () => {
   it('produces realistic, consistent life: every message verifies, the store stays coherent', async () => {
     await setup({ seedUsers: 10 });

@@ -7,6 +7,7 @@ import type { ClerkUserJson } from '../server/src/clerk/clerk-json.ts';
 import type { UserOverrides } from './factories.ts';
 import type { Emulator } from './emulator.ts';
 import { faultsPatchSchema } from './faults.ts';
+import { MAX_ORGANIZATION_SHARE } from './activity.ts';
 import { StoreError } from './store.ts';
 
 class ControlError extends Error {
@@ -46,7 +47,36 @@ const STATUS_BY_STORE_CODE: Record<StoreError['code'], number> = {
   session_not_found: 404,
   user_exists: 409,
   session_not_active: 409,
+  organization_not_found: 404,
+  organization_deleted: 404,
+  organization_exists: 409,
+  organization_full: 409,
+  membership_not_found: 404,
+  membership_exists: 409,
+  invitation_not_found: 404,
+  invitation_not_pending: 409,
+  role_not_found: 422,
+  slug_invalid: 422,
 };
+
+const metadataSchema = z.record(z.string(), z.unknown());
+const roleSchema = z.string().min(1);
+/** An organization's writable fields (snake_case, as Clerk's); unknown keys are refused, not ignored. */
+const organizationBodySchema = z
+  .object({
+    name: z.string().min(1).max(256),
+    slug: z.string().regex(/^[a-z0-9-]+$/, 'lowercase letters, digits and dashes only'),
+    max_allowed_memberships: z.number().int().min(0),
+    admin_delete_enabled: z.boolean(),
+    public_metadata: metadataSchema,
+    private_metadata: metadataSchema,
+  })
+  .partial()
+  .strict();
+const membershipBodySchema = z
+  .object({ role: roleSchema, public_metadata: metadataSchema, private_metadata: metadataSchema })
+  .partial()
+  .strict();
 
 export function createControlRouter(emulator: Emulator): Router {
   const router = Router();
@@ -129,6 +159,110 @@ export function createControlRouter(emulator: Emulator): Router {
     throw new ControlError(404, 'not_found', `unknown session action ${action}: use revoke, end or remove`);
   });
 
+  // Organizations: the whole truth with the deleted ids, and every change with or without its webhook.
+  router.get('/organizations', (_req, res) => {
+    res.json({ organizations: store.organizations(), deletedOrganizationIds: store.deletedOrganizationIds() });
+  });
+  router.post('/organizations', (req, res) => {
+    const body = organizationBodySchema
+      .extend({ created_by: z.string().min(1).optional() })
+      .strict()
+      .parse(req.body ?? {});
+    res.status(201).json(emulator.createOrganization(body, webhookFlag(req)));
+  });
+  // N organizations with members at once (users made when too few exist); ?webhook=false: they "existed before".
+  router.post('/organizations/seed', (req, res) => {
+    const { count, membersPerOrganization } = z
+      .object({
+        count: z.number().int().min(1).max(10_000),
+        membersPerOrganization: z.number().int().min(0).max(100).optional(),
+      })
+      .strict()
+      .parse(req.body ?? {});
+    const organizations = emulator.seedOrganizations(count, {
+      ...webhookFlag(req),
+      ...(membersPerOrganization !== undefined ? { membersPerOrganization } : {}),
+    });
+    res.status(201).json({ organizations });
+  });
+  // What Clerk's periodic job does: organizations left with no member are deleted (each with organization.deleted).
+  router.post('/organizations/delete-empty', (req, res) => {
+    res.json({ deleted: emulator.deleteEmptyOrganizations(undefined, webhookFlag(req)) });
+  });
+  const organizationOr404 = (idOrSlug: string) => {
+    const org = store.getOrganization(idOrSlug);
+    if (org) return org;
+    if (store.isOrganizationDeleted(idOrSlug)) {
+      throw new StoreError('organization_deleted', `organization ${idOrSlug} was deleted`);
+    }
+    throw new StoreError('organization_not_found', `no organization ${idOrSlug}`);
+  };
+  router.get('/organizations/:id', (req, res) => {
+    res.json(organizationOr404(req.params.id));
+  });
+  router.patch('/organizations/:id', (req, res) => {
+    const patch = organizationBodySchema.parse(req.body ?? {});
+    res.json(emulator.updateOrganization(organizationOr404(req.params.id).id, patch, webhookFlag(req)));
+  });
+  router.delete('/organizations/:id', (req, res) => {
+    res.json(emulator.deleteOrganization(organizationOr404(req.params.id).id, webhookFlag(req)));
+  });
+
+  router.get('/organizations/:id/memberships', (req, res) => {
+    res.json(store.memberships({ organizationId: organizationOr404(req.params.id).id }));
+  });
+  router.post('/organizations/:id/memberships', (req, res) => {
+    const { user_id, ...input } = membershipBodySchema
+      .extend({ user_id: z.string().min(1) })
+      .strict()
+      .parse(req.body ?? {});
+    const orgId = organizationOr404(req.params.id).id;
+    res.status(201).json(emulator.createMembership(orgId, user_id, input, webhookFlag(req)));
+  });
+  router.patch('/organizations/:id/memberships/:userId', (req, res) => {
+    const patch = membershipBodySchema.parse(req.body ?? {});
+    const orgId = organizationOr404(req.params.id).id;
+    res.json(emulator.updateMembership(orgId, req.params.userId, patch, webhookFlag(req)));
+  });
+  router.delete('/organizations/:id/memberships/:userId', (req, res) => {
+    const orgId = organizationOr404(req.params.id).id;
+    res.json(emulator.deleteMembership(orgId, req.params.userId, webhookFlag(req)));
+  });
+
+  router.get('/organizations/:id/invitations', (req, res) => {
+    const status = typeof req.query.status === 'string' ? req.query.status : undefined;
+    const organizationId = organizationOr404(req.params.id).id;
+    res.json(store.invitations({ organizationId, ...(status ? { status } : {}) }));
+  });
+  router.post('/organizations/:id/invitations', (req, res) => {
+    const input = z
+      .object({
+        email_address: z.string().email(),
+        role: roleSchema.optional(),
+        inviter_id: z.string().min(1).nullable().optional(),
+        public_metadata: metadataSchema.optional(),
+        private_metadata: metadataSchema.optional(),
+        expires_at: z.number().int().nonnegative().nullable().optional(),
+      })
+      .strict()
+      .parse(req.body ?? {});
+    const orgId = organizationOr404(req.params.id).id;
+    res.status(201).json(emulator.createInvitation(orgId, input, webhookFlag(req)));
+  });
+  router.post('/invitations/:id/:action', (req, res) => {
+    const { action, id } = req.params;
+    const opts = webhookFlag(req);
+    if (action === 'revoke') return void res.json(emulator.revokeInvitation(id, opts));
+    if (action === 'accept') {
+      const { user_id } = z
+        .object({ user_id: z.string().min(1).optional() })
+        .strict()
+        .parse(req.body ?? {});
+      return void res.json(emulator.acceptInvitation(id, user_id, opts));
+    }
+    throw new ControlError(404, 'not_found', `unknown invitation action ${action}: use accept or revoke`);
+  });
+
   router.post('/events', (req, res) => {
     const { type, data } = z.object({ type: z.string().min(1), data: z.unknown() }).parse(req.body ?? {});
     const m = emulator.sendEvent(type, data ?? {});
@@ -152,7 +286,12 @@ export function createControlRouter(emulator: Emulator): Router {
         perSecond: z.number().min(0).max(1000),
         minUsers: z.number().int().min(0).optional(),
         maxUsers: z.number().int().min(1).optional(),
+        organizationShare: z.number().min(0).max(MAX_ORGANIZATION_SHARE).optional(),
+        minOrganizations: z.number().int().min(0).optional(),
+        maxOrganizations: z.number().int().min(1).optional(),
+        deleteEmptyOrganizations: z.boolean().optional(),
       })
+      .strict()
       .parse(req.body ?? {});
     emulator.setActivity(body.perSecond > 0 ? body : null); // perSecond 0 stops it
     res.json({ activity: emulator.state().activity });

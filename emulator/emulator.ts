@@ -6,15 +6,27 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express, { type Express } from 'express';
 import type {
+  ClerkDeletedOrganizationJson,
   ClerkDeletedUserJson,
   ClerkEvent,
+  ClerkOrganizationJson,
+  ClerkOrganizationMembershipJson,
   ClerkSessionEventType,
   ClerkSessionJson,
   ClerkSessionStatus,
   ClerkUserJson,
 } from '../server/src/clerk/clerk-json.ts';
-import { createFactories, type Factories, type UserOverrides } from './factories.ts';
-import { createStore, type Store } from './store.ts';
+import {
+  ADMIN_ROLE,
+  MEMBER_ROLE,
+  createFactories,
+  type Factories,
+  type InvitationJson,
+  type OrganizationOverrides,
+  type UserOverrides,
+} from './factories.ts';
+import { createStore, StoreError, type Store } from './store.ts';
+import type { InvitationInput, MembershipPatch } from './organizations-store.ts';
 import { createRateLimiter, DEV_INSTANCE_RATE_LIMIT, type RateLimit } from './rate-limit.ts';
 import { createBackendApiRouter, DEFAULT_USER_LIST_BEHAVIOUR, type UserListBehaviour } from './backend-api.ts';
 import { applyFaultsPatch, NO_FAULTS, seededRandom, type Faults, type FaultsPatch } from './faults.ts';
@@ -48,6 +60,8 @@ export interface EmulatorOptions {
   activity?: ActivityConfig | null;
   /** Users created at start, without webhooks (they "existed before the webhook was configured"). */
   seedUsers?: number;
+  /** Organizations created at start, without webhooks, each with 3 members drawn from the users (made if too few). */
+  seedOrganizations?: number;
   /** Seed for data and fault decisions. */
   seed?: number;
   /** Per-attempt timeout; Svix uses 15 s. */
@@ -79,6 +93,10 @@ export interface EmulatorState {
   deletedUsers: number;
   sessions: number;
   activeSessions: number;
+  organizations: number;
+  deletedOrganizations: number;
+  memberships: number;
+  pendingInvitations: number;
   targets: string[];
   faults: Faults;
   activity: ActivityConfig | null;
@@ -110,6 +128,43 @@ export interface Emulator {
   revokeSession(id: string, opts?: WriteOptions): ClerkSessionJson;
   /** Sends any event (e.g. a type the monitor does not project) as Clerk would. */
   sendEvent(type: string, data: unknown): EnqueuedMessage;
+
+  /**
+   * An organization; with `created_by`, that user becomes its first admin (organization.created, then the
+   * membership's organizationMembership.created, as Clerk sends them).
+   */
+  createOrganization(partial?: OrganizationOverrides, opts?: WriteOptions): ClerkOrganizationJson;
+  updateOrganization(id: string, patch: OrganizationOverrides, opts?: WriteOptions): ClerkOrganizationJson;
+  /** Deletes it with its memberships and invitations: one organization.deleted, no event per membership. */
+  deleteOrganization(id: string, opts?: WriteOptions): ClerkDeletedOrganizationJson;
+  /** Deletes, each with its organization.deleted, the given organizations (default: all) that have no member. */
+  deleteEmptyOrganizations(ids?: string[], opts?: WriteOptions): ClerkDeletedOrganizationJson[];
+  /** `count` organizations with `membersPerOrganization` members each (the first an admin), users made if too few. */
+  seedOrganizations(count: number, opts?: WriteOptions & { membersPerOrganization?: number }): ClerkOrganizationJson[];
+  createMembership(
+    organizationId: string,
+    userId: string,
+    input?: MembershipPatch,
+    opts?: WriteOptions,
+  ): ClerkOrganizationMembershipJson;
+  updateMembership(
+    organizationId: string,
+    userId: string,
+    patch: MembershipPatch,
+    opts?: WriteOptions,
+  ): ClerkOrganizationMembershipJson;
+  deleteMembership(organizationId: string, userId: string, opts?: WriteOptions): ClerkOrganizationMembershipJson;
+  createInvitation(organizationId: string, input: InvitationInput, opts?: WriteOptions): InvitationJson;
+  /**
+   * The invitee accepts: `userId`, else the user with the invited email address, else a new user signs up with it
+   * (user.created). Sends organizationInvitation.accepted (with user_id), then organizationMembership.created.
+   */
+  acceptInvitation(
+    id: string,
+    userId?: string,
+    opts?: WriteOptions,
+  ): { invitation: InvitationJson; membership: ClerkOrganizationMembershipJson };
+  revokeInvitation(id: string, opts?: WriteOptions): InvitationJson;
 
   faults(): Faults;
   setFaults(patch: FaultsPatch): Faults;
@@ -144,6 +199,10 @@ export interface Emulator {
 export function webhookJson(user: ClerkUserJson): ClerkUserJson {
   return Object.fromEntries(Object.entries(user).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) as ClerkUserJson;
 }
+
+/** Any other object as a webhook carries it: the same content as the API's, its keys in another order. */
+const webhookObject = <T extends object>(value: T): T =>
+  Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) as T;
 
 export const generateSigningSecret = (): string => `whsec_${randomBytes(24).toString('base64')}`;
 export const generateSecretKey = (): string => `sk_test_${randomBytes(24).toString('base64url')}`;
@@ -191,6 +250,11 @@ export function createEmulator(options: EmulatorOptions): Emulator {
     const user = store.getUser(s.user_id);
     return user ? { ...s, user: webhookJson(user) } : s;
   };
+
+  // Membership events carry the whole organization as it is after the change (the spec's examples count the new
+  // member in organizationMembership.created and no longer count the removed one in .deleted).
+  const membershipEvent = (m: ClerkOrganizationMembershipJson) =>
+    webhookObject({ ...m, organization: webhookObject(m.organization) });
 
   const sessionChange =
     (status: ClerkSessionStatus, type: ClerkSessionEventType) => (id: string, opts?: WriteOptions) => {
@@ -240,6 +304,119 @@ export function createEmulator(options: EmulatorOptions): Emulator {
     revokeSession: sessionChange('revoked', 'session.revoked'),
     sendEvent: (type, data) => dispatcher.enqueue(factories.makeEvent(type, data, now())),
 
+    createOrganization(partial = {}, opts) {
+      const creator = partial.created_by;
+      if (creator !== undefined && !store.getUser(creator)) {
+        throw new StoreError(store.isDeleted(creator) ? 'user_deleted' : 'user_not_found', `no user ${creator}`);
+      }
+      const created = store.createOrganization(partial);
+      const membership =
+        creator === undefined
+          ? null
+          : store.createMembership(created.id, creator, { role: ADMIN_ROLE, created_at: created.created_at });
+      const org = store.getOrganization(created.id)!;
+      emit('organization.created', webhookObject(org), opts, org.created_at);
+      if (membership) emit('organizationMembership.created', membershipEvent(membership), opts, membership.created_at);
+      return org;
+    },
+    updateOrganization(id, patch, opts) {
+      const org = store.updateOrganization(id, patch);
+      emit('organization.updated', webhookObject(org), opts, org.updated_at);
+      return org;
+    },
+    deleteOrganization(id, opts) {
+      const { organization } = store.deleteOrganization(id);
+      const data = factories.makeDeletedOrganization(organization);
+      // ordered after the organization's last version, even within the same millisecond
+      emit('organization.deleted', data, opts, Math.max(now(), organization.updated_at + 1));
+      return data;
+    },
+    deleteEmptyOrganizations(ids, opts) {
+      const candidates = ids ?? store.organizations().map((o) => o.id);
+      return candidates
+        .filter((id) => store.getOrganization(id) !== undefined && store.memberCount(id) === 0)
+        .map((id) => emulator.deleteOrganization(id, opts));
+    },
+    seedOrganizations(count, opts = {}) {
+      const size = opts.membersPerOrganization ?? 3;
+      const missing = size - store.userIds().length;
+      for (let i = 0; i < missing; i++) emulator.createUser({}, opts);
+      return Array.from({ length: count }, () => {
+        // `size` distinct users: a partial Fisher–Yates over the ids
+        const ids = store.userIds();
+        for (let i = 0; i < size; i++) {
+          const j = i + Math.floor(random() * (ids.length - i));
+          [ids[i], ids[j]] = [ids[j]!, ids[i]!];
+        }
+        const [creator, ...rest] = ids.slice(0, size);
+        const org = emulator.createOrganization(creator === undefined ? {} : { created_by: creator }, opts);
+        for (const userId of rest) emulator.createMembership(org.id, userId, { role: MEMBER_ROLE }, opts);
+        return store.getOrganization(org.id)!;
+      });
+    },
+    createMembership(organizationId, userId, input, opts) {
+      const m = store.createMembership(organizationId, userId, input);
+      emit('organizationMembership.created', membershipEvent(m), opts, m.created_at);
+      return m;
+    },
+    updateMembership(organizationId, userId, patch, opts) {
+      const m = store.updateMembership(organizationId, userId, patch);
+      emit('organizationMembership.updated', membershipEvent(m), opts, m.updated_at);
+      return m;
+    },
+    deleteMembership(organizationId, userId, opts) {
+      const m = store.deleteMembership(organizationId, userId);
+      // the membership as it was (updated_at not moved); the event orders after its last version
+      emit('organizationMembership.deleted', membershipEvent(m), opts, Math.max(now(), m.updated_at + 1));
+      return m;
+    },
+    createInvitation(organizationId, input, opts) {
+      const inv = store.createInvitation(organizationId, input);
+      emit('organizationInvitation.created', webhookObject(inv), opts, inv.created_at);
+      return inv;
+    },
+    acceptInvitation(id, userId, opts) {
+      const pending = store.getInvitation(id);
+      if (!pending) throw new StoreError('invitation_not_found', `no invitation ${id}`);
+      if (pending.status !== 'pending') {
+        throw new StoreError('invitation_not_pending', `invitation ${id} is ${pending.status}`);
+      }
+      if (userId !== undefined && !store.getUser(userId)) {
+        throw new StoreError(store.isDeleted(userId) ? 'user_deleted' : 'user_not_found', `no user ${userId}`);
+      }
+      const existing = userId === undefined ? store.userByEmail(pending.email_address) : undefined;
+      const accepting = userId ?? existing?.id;
+      if (accepting !== undefined && store.getMembership(pending.organization_id, accepting)) {
+        throw new StoreError('membership_exists', `${accepting} is already a member of ${pending.organization_id}`);
+      }
+      // refused before anyone signs up through it: a full organization takes no one
+      const org = store.getOrganization(pending.organization_id)!;
+      if (org.max_allowed_memberships > 0 && (org.members_count ?? 0) >= org.max_allowed_memberships) {
+        throw new StoreError(
+          'organization_full',
+          `organization ${org.id} allows ${org.max_allowed_memberships} members`,
+        );
+      }
+      // the invitee signs up through the invitation when no user has the address
+      const invitee =
+        accepting ??
+        emulator.createUser({ email_addresses: [factories.makeEmailAddress(pending.email_address)] }, opts).id;
+      const { invitation, membership } = store.acceptInvitation(id, invitee);
+      emit(
+        'organizationInvitation.accepted',
+        webhookObject({ ...invitation, user_id: invitee }),
+        opts,
+        invitation.updated_at,
+      );
+      emit('organizationMembership.created', membershipEvent(membership), opts, membership.created_at);
+      return { invitation, membership };
+    },
+    revokeInvitation(id, opts) {
+      const inv = store.revokeInvitation(id);
+      emit('organizationInvitation.revoked', webhookObject(inv), opts, inv.updated_at);
+      return inv;
+    },
+
     faults: () => ({ ...faults }),
     setFaults(patch) {
       faults = applyFaultsPatch(faults, patch, now());
@@ -272,6 +449,10 @@ export function createEmulator(options: EmulatorOptions): Emulator {
         deletedUsers: store.deletedUserIds().length,
         sessions: store.sessions().length,
         activeSessions: store.sessions({ status: 'active' }).length,
+        organizations: store.organizations().length,
+        deletedOrganizations: store.deletedOrganizationIds().length,
+        memberships: store.organizationIds().reduce((n, id) => n + store.memberCount(id), 0),
+        pendingInvitations: store.invitations({ status: 'pending' }).length,
         targets: dispatcher.targets(),
         faults: { ...faults },
         activity: activity.get(),
@@ -319,12 +500,23 @@ export function createEmulator(options: EmulatorOptions): Emulator {
       removeSession: (id) => emulator.removeSession(id),
       revokeSession: (id) => emulator.revokeSession(id),
       sendOtherEvent: (type, data) => emulator.sendEvent(type, data),
+      createOrganization: (createdBy) => emulator.createOrganization({ created_by: createdBy }),
+      updateOrganization: (id, patch) => emulator.updateOrganization(id, patch),
+      deleteOrganization: (id) => emulator.deleteOrganization(id),
+      deleteEmptyOrganizations: (ids) => emulator.deleteEmptyOrganizations(ids),
+      createMembership: (orgId, userId, role) => emulator.createMembership(orgId, userId, { role }),
+      updateMembership: (orgId, userId, role) => emulator.updateMembership(orgId, userId, { role }),
+      deleteMembership: (orgId, userId) => emulator.deleteMembership(orgId, userId),
+      createInvitation: (orgId, input) => emulator.createInvitation(orgId, input),
+      acceptInvitation: (id) => emulator.acceptInvitation(id),
+      revokeInvitation: (id) => emulator.revokeInvitation(id),
     },
     onError: (err) => log?.warn?.({ err }, 'emulator activity step failed'),
   });
 
   // Users that existed before any webhook: the monitor only learns about them by backfilling from the API.
   for (let i = 0; i < (options.seedUsers ?? 0); i++) store.insertUser(factories.makeUser());
+  if (options.seedOrganizations) emulator.seedOrganizations(options.seedOrganizations, { sendWebhook: false });
 
   const app = emulator.app;
   app.disable('x-powered-by');

@@ -13,6 +13,12 @@ import type {
   ClerkSessionJson,
   ClerkEventType,
   ClerkEvent,
+  ClerkOrganizationJson,
+  ClerkDeletedOrganizationJson,
+  ClerkOrganizationMembershipJson,
+  ClerkOrganizationMembershipPublicUserDataJson,
+  ClerkOrganizationInvitationJson,
+  ClerkOrganizationInvitationPublicUserDataJson,
 } from '../server/src/clerk/clerk-json.ts';
 // ---------------------------------------------------------------------------------------------------------
 // Ids
@@ -52,6 +58,45 @@ export interface FactoryOptions {
 
 export type UserOverrides = Partial<ClerkUserJson>;
 export type SessionOverrides = Partial<ClerkSessionJson>;
+export type OrganizationOverrides = Partial<ClerkOrganizationJson>;
+export type MembershipOverrides = Partial<ClerkOrganizationMembershipJson>;
+/**
+ * An invitation as Clerk answers it: every field the spec requires, inviter included (the strict schema). `user_id`
+ * is only ever added to the organizationInvitation.accepted event's copy.
+ */
+export type InvitationJson = ClerkOrganizationInvitationJson & {
+  organization_id: string;
+  status: string;
+  inviter_id: string | null;
+  public_inviter_data: ClerkOrganizationInvitationPublicUserDataJson | null;
+};
+export type InvitationOverrides = Partial<InvitationJson>;
+
+/**
+ * The roles the emulated instance defines and the permissions each grants: Clerk's two default roles (system
+ * permissions, https://clerk.com/docs/guides/organizations/control-access/roles-and-permissions) and one custom role,
+ * so a receiver sees a role key it cannot know in advance. A membership's `role_name` and `permissions` follow from
+ * its role.
+ */
+export const ORGANIZATION_ROLES: Readonly<Record<string, { name: string; permissions: readonly string[] }>> = {
+  'org:admin': {
+    name: 'Admin',
+    permissions: [
+      'org:sys_profile:manage',
+      'org:sys_profile:delete',
+      'org:sys_memberships:read',
+      'org:sys_memberships:manage',
+      'org:sys_domains:read',
+      'org:sys_domains:manage',
+      'org:sys_billing:read',
+      'org:sys_billing:manage',
+    ],
+  },
+  'org:member': { name: 'Member', permissions: ['org:sys_memberships:read'] },
+  'org:billing': { name: 'Billing manager', permissions: ['org:sys_memberships:read', 'org:sys_billing:manage'] },
+};
+export const ADMIN_ROLE = 'org:admin';
+export const MEMBER_ROLE = 'org:member';
 
 export interface Factories {
   faker: Faker;
@@ -65,6 +110,22 @@ export interface Factories {
   makeSession(user: Pick<ClerkUserJson, 'id'>, overrides?: SessionOverrides): ClerkSessionJson;
   makeEvent<T>(type: ClerkEventType, data: T, timestampMs?: number): ClerkEvent<T>;
   makeDeletedUser(id: string): ClerkDeletedUserJson;
+  /** An organization without its counts (members_count, pending_invitations_count): the store derives those. */
+  makeOrganization(overrides?: OrganizationOverrides): ClerkOrganizationJson;
+  makeDeletedOrganization(org: Pick<ClerkOrganizationJson, 'id' | 'slug'>): ClerkDeletedOrganizationJson;
+  /** The member's public fields a membership carries, read from the user. */
+  makePublicUserData(user: ClerkUserJson): ClerkOrganizationMembershipPublicUserDataJson;
+  makePublicInviterData(user: ClerkUserJson): ClerkOrganizationInvitationPublicUserDataJson;
+  /** A membership of `user` in `org`; role_name and permissions follow from the role. */
+  makeOrganizationMembership(
+    org: ClerkOrganizationJson,
+    user: ClerkUserJson,
+    overrides?: MembershipOverrides,
+  ): ClerkOrganizationMembershipJson;
+  /** A pending invitation to `org` (30 days to accept, as Clerk's default). */
+  makeOrganizationInvitation(org: Pick<ClerkOrganizationJson, 'id'>, overrides?: InvitationOverrides): InvitationJson;
+  /** A slug as Clerk accepts them: lowercase letters, digits and dashes. */
+  slugify(name: string): string;
 }
 
 const OAUTH_PROVIDERS = [
@@ -285,6 +346,125 @@ export function createFactories(options: FactoryOptions = {}): Factories {
     };
   };
 
+  const identifierOf = (u: ClerkUserJson): string | null =>
+    u.email_addresses.find((e) => e.id === u.primary_email_address_id)?.email_address ??
+    u.phone_numbers.find((p) => p.id === u.primary_phone_number_id)?.phone_number ??
+    u.username;
+
+  const slugify = (name: string) =>
+    name
+      .toLowerCase()
+      .normalize('NFKD')
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'organization';
+
+  const makeOrganization = (overrides: OrganizationOverrides = {}): ClerkOrganizationJson => {
+    const t = now();
+    const createdAt = overrides.created_at ?? t - faker.number.int({ min: 0, max: 60 * DAY_MS });
+    const id = overrides.id ?? clerkId('org', createdAt);
+    const name = overrides.name ?? faker.company.name();
+    const initials = name
+      .split(/\s+/)
+      .map((w) => w[0] ?? '')
+      .join('')
+      .slice(0, 2)
+      .toUpperCase();
+    return {
+      object: 'organization',
+      id,
+      name,
+      slug: slugify(name),
+      image_url: `https://img.clerk.com/${Buffer.from(JSON.stringify({ type: 'default', iid: instanceId, rid: id, initials })).toString('base64url')}`,
+      has_image: false,
+      max_allowed_memberships: 0, // 0: no limit
+      admin_delete_enabled: true,
+      public_metadata: faker.datatype.boolean(0.5)
+        ? { plan: faker.helpers.arrayElement(['free', 'team', 'enterprise']) }
+        : {},
+      private_metadata: faker.datatype.boolean(0.3) ? { crm_id: `acct_${faker.string.alphanumeric(10)}` } : {},
+      created_at: createdAt,
+      updated_at: createdAt,
+      ...overrides,
+    };
+  };
+
+  const makePublicUserData = (u: ClerkUserJson): ClerkOrganizationMembershipPublicUserDataJson => ({
+    user_id: u.id,
+    first_name: u.first_name,
+    last_name: u.last_name,
+    profile_image_url: u.image_url ?? null, // deprecated copy of image_url
+    image_url: u.image_url ?? '',
+    has_image: u.has_image,
+    identifier: identifierOf(u),
+    username: u.username,
+    banned: u.banned,
+  });
+
+  const makePublicInviterData = (u: ClerkUserJson): ClerkOrganizationInvitationPublicUserDataJson => ({
+    user_id: u.id,
+    first_name: u.first_name,
+    last_name: u.last_name,
+    image_url: u.image_url ?? '',
+    has_image: u.has_image,
+    identifier: identifierOf(u) ?? u.id,
+  });
+
+  const roleOf = (role: string) => {
+    const r = ORGANIZATION_ROLES[role];
+    if (!r) throw new Error(`unknown organization role ${role}`);
+    return r;
+  };
+
+  const makeOrganizationMembership = (
+    org: ClerkOrganizationJson,
+    user: ClerkUserJson,
+    overrides: MembershipOverrides = {},
+  ): ClerkOrganizationMembershipJson => {
+    const at = overrides.created_at ?? now();
+    const role = overrides.role ?? MEMBER_ROLE;
+    const { name, permissions } = roleOf(role);
+    return {
+      object: 'organization_membership',
+      id: clerkId('orgmem', at),
+      role,
+      role_name: name,
+      permissions: [...permissions],
+      public_metadata: {},
+      private_metadata: {},
+      organization: org,
+      public_user_data: makePublicUserData(user),
+      created_at: at,
+      updated_at: at,
+      ...overrides,
+    };
+  };
+
+  const makeOrganizationInvitation = (
+    org: Pick<ClerkOrganizationJson, 'id'>,
+    overrides: InvitationOverrides = {},
+  ): InvitationJson => {
+    const at = overrides.created_at ?? now();
+    const role = overrides.role ?? MEMBER_ROLE;
+    return {
+      object: 'organization_invitation',
+      id: clerkId('orginv', at),
+      email_address: faker.internet.email().toLowerCase(),
+      role,
+      role_name: roleOf(role).name,
+      organization_id: org.id,
+      inviter_id: null,
+      public_inviter_data: null,
+      status: 'pending',
+      public_metadata: {},
+      private_metadata: {},
+      url: `https://accounts.clerk-emulator.local/v1/tickets/accept?ticket=${faker.string.alphanumeric(32)}`,
+      expires_at: at + 30 * DAY_MS,
+      created_at: at,
+      updated_at: at,
+      ...overrides,
+    };
+  };
+
   const makeEvent = <T>(type: ClerkEventType, data: T, timestampMs: number = now()): ClerkEvent<T> => ({
     object: 'event',
     type,
@@ -313,6 +493,13 @@ export function createFactories(options: FactoryOptions = {}): Factories {
     makeSession,
     makeEvent,
     makeDeletedUser: (id) => ({ object: 'user', id, deleted: true }),
+    makeOrganization,
+    makeDeletedOrganization: (org) => ({ object: 'organization', id: org.id, slug: org.slug, deleted: true }),
+    makePublicUserData,
+    makePublicInviterData,
+    makeOrganizationMembership,
+    makeOrganizationInvitation,
+    slugify,
   };
 }
 
@@ -326,3 +513,14 @@ export const makeSession = (user: Pick<ClerkUserJson, 'id'>, overrides?: Session
 export const makeEvent = <T>(type: ClerkEventType, data: T, timestampMs?: number): ClerkEvent<T> =>
   shared.makeEvent(type, data, timestampMs);
 export const makeDeletedUser = (id: string): ClerkDeletedUserJson => shared.makeDeletedUser(id);
+export const makeOrganization = (overrides?: OrganizationOverrides): ClerkOrganizationJson =>
+  shared.makeOrganization(overrides);
+export const makeOrganizationMembership = (
+  org: ClerkOrganizationJson,
+  user: ClerkUserJson,
+  overrides?: MembershipOverrides,
+): ClerkOrganizationMembershipJson => shared.makeOrganizationMembership(org, user, overrides);
+export const makeOrganizationInvitation = (
+  org: Pick<ClerkOrganizationJson, 'id'>,
+  overrides?: InvitationOverrides,
+): InvitationJson => shared.makeOrganizationInvitation(org, overrides);

@@ -1,8 +1,18 @@
-// The emulator's "Clerk truth": users and sessions in memory. The Backend API reads it, the control API and the
+// The emulator's "Clerk truth": users, sessions and organizations (organizations-store.ts) in memory. The Backend API reads it, the control API and the
 // activity generator change it. A deleted user disappears from the API (404) but its id is remembered, so the
 // emulator can tell "deleted" from "never existed" and a convergence check can expect a tombstone.
-import type { ClerkSessionJson, ClerkSessionStatus, ClerkUserJson } from '../server/src/clerk/clerk-json.ts';
+import type {
+  ClerkOrganizationMembershipJson,
+  ClerkSessionJson,
+  ClerkSessionStatus,
+  ClerkUserJson,
+} from '../server/src/clerk/clerk-json.ts';
 import type { Factories, UserOverrides } from './factories.ts';
+import {
+  createOrganizationStore,
+  type OrganizationStore,
+  type OrganizationStoreErrorCode,
+} from './organizations-store.ts';
 
 export type UserOrderField =
   | 'created_at'
@@ -46,19 +56,31 @@ export interface UserListQuery extends UserFilter {
   createdAt?: { from?: number; to?: number };
 }
 
+export type StoreErrorCode =
+  | 'user_not_found'
+  | 'session_not_found'
+  | 'user_deleted'
+  | 'user_exists'
+  | 'session_not_active'
+  | OrganizationStoreErrorCode;
+
 export class StoreError extends Error {
   constructor(
-    readonly code: 'user_not_found' | 'session_not_found' | 'user_deleted' | 'user_exists' | 'session_not_active',
+    readonly code: StoreErrorCode,
     message: string,
   ) {
     super(message);
   }
 }
 
-export interface Store {
+export interface Store extends OrganizationStore {
   getUser(id: string): ClerkUserJson | undefined;
   isDeleted(id: string): boolean;
   users(): ClerkUserJson[];
+  /** The current users' ids, without copying the users (the activity picks from them). */
+  userIds(): string[];
+  /** The user with this email address among theirs (any case), if any. */
+  userByEmail(email: string): ClerkUserJson | undefined;
   deletedUserIds(): string[];
   /** null: starting_after / ending_before names no current user (deleted, or never existed) */
   listUsers(q: UserListQuery): ClerkUserJson[] | null;
@@ -68,7 +90,12 @@ export interface Store {
   insertUser(user: ClerkUserJson): ClerkUserJson;
   createUser(partial?: UserOverrides): ClerkUserJson;
   updateUser(id: string, patch: UserOverrides): ClerkUserJson;
-  deleteUser(id: string): { user: ClerkUserJson; sessions: ClerkSessionJson[] };
+  /** Deletes the user with its sessions and memberships; answers them as they were. */
+  deleteUser(id: string): {
+    user: ClerkUserJson;
+    sessions: ClerkSessionJson[];
+    memberships: ClerkOrganizationMembershipJson[];
+  };
   getSession(id: string): ClerkSessionJson | undefined;
   sessions(filter?: { userId?: string; status?: string }): ClerkSessionJson[];
   createSession(userId: string, overrides?: Partial<ClerkSessionJson>): ClerkSessionJson;
@@ -303,13 +330,35 @@ export function createStore(
     return text;
   };
 
+  const orgs = createOrganizationStore({
+    factories,
+    now,
+    getUser: (id) => {
+      const u = users.get(id);
+      return u && clone(u);
+    },
+    nextUpdatedAt,
+    fail: (code, message) => {
+      throw new StoreError(code, message);
+    },
+  });
+
   const store: Store = {
+    ...orgs,
     getUser: (id) => {
       const u = users.get(id);
       return u && clone(u);
     },
     isDeleted: (id) => deleted.has(id),
     users: () => [...users.values()].map(clone),
+    userIds: () => [...users.keys()],
+    userByEmail: (email) => {
+      const wanted = email.toLowerCase();
+      for (const u of users.values()) {
+        if (u.email_addresses.some((e) => e.email_address.toLowerCase() === wanted)) return clone(u);
+      }
+      return undefined;
+    },
     deletedUserIds: () => [...deleted.keys()],
 
     listUsers: (q) => select(q)?.map((id) => clone(users.get(id)!)) ?? null,
@@ -355,6 +404,8 @@ export function createStore(
     },
     deleteUser: (id) => {
       const cur = requireUser(id);
+      // Clerk removes the user's memberships with the user (their organizations count one member fewer)
+      const memberships = orgs.organizationIdsOf(id).map((orgId) => orgs.deleteMembership(orgId, id));
       indexDelete(id);
       users.delete(id);
       json.delete(id);
@@ -368,7 +419,7 @@ export function createStore(
           sessions.delete(s.id);
         }
       }
-      return { user: clone(cur), sessions: gone };
+      return { user: clone(cur), sessions: gone, memberships };
     },
 
     getSession: (id) => {

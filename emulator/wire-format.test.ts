@@ -3,7 +3,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
+  ClerkDeletedOrganizationSchema,
   ClerkDeletedUserSchema,
+  ClerkOrganizationInvitationStrictSchema,
+  ClerkOrganizationMembershipSchema,
+  ClerkOrganizationSchema,
   ClerkEmailAddressSchema,
   ClerkErrorsSchema,
   ClerkEventSchema,
@@ -50,6 +54,28 @@ describe('factories', () => {
     const user = f.makeUser();
     expectWire(ClerkSessionSchema, f.makeSession(user));
     expectWire(ClerkDeletedUserSchema, f.makeDeletedUser(user.id));
+  });
+
+  it('make organizations, memberships (role name and permissions from the role) and invitations that parse', () => {
+    const users = Array.from({ length: 20 }, () => f.makeUser());
+    for (const u of users) {
+      const org = f.makeOrganization();
+      expectWire(ClerkOrganizationSchema, org);
+      expect(org.slug).toMatch(/^[a-z0-9-]+$/);
+      expectWire(ClerkDeletedOrganizationSchema, f.makeDeletedOrganization(org));
+      const m = f.makeOrganizationMembership(org, u, { role: 'org:admin' });
+      expectWire(ClerkOrganizationMembershipSchema, m);
+      expect(m).toMatchObject({ role_name: 'Admin', public_user_data: { user_id: u.id, image_url: u.image_url } });
+      expect(m.permissions).toContain('org:sys_memberships:manage');
+      expectWire(ClerkOrganizationInvitationStrictSchema, f.makeOrganizationInvitation(org));
+      expectWire(
+        ClerkOrganizationInvitationStrictSchema,
+        f.makeOrganizationInvitation(org, { inviter_id: u.id, public_inviter_data: f.makePublicInviterData(u) }),
+      );
+    }
+    expect(() => f.makeOrganizationMembership(f.makeOrganization(), users[0]!, { role: 'org:owner' })).toThrow(
+      /unknown organization role/,
+    );
   });
 
   it('wrap data in an envelope that parses', () => {

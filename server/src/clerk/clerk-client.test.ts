@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createClerkClient, ClerkApiError } from './clerk-client.ts';
 import { AppError } from '../lib/errors.ts';
+import { startEmulator, generateSecretKey, generateSigningSecret } from '../../../emulator/emulator.ts';
 
 type Step = { status: number; body?: unknown; raw?: string; headers?: Record<string, string>; hang?: boolean };
 
@@ -189,4 +190,181 @@ describe('Clerk Backend API client', () => {
     });
     expect(fake.seen).toHaveLength(2);
   });
+});
+
+describe('Clerk Backend API client: organizations', () => {
+  const org = (i: number) => ({ object: 'organization', id: `org_${i}`, slug: `org-${i}`, updated_at: i });
+  const membership = (i: number, orgId = 'org_1', userId = `user_${i}`) => ({
+    object: 'organization_membership',
+    id: `orgmem_${i}`,
+    updated_at: i,
+    organization: { id: orgId },
+    public_user_data: { user_id: userId },
+  });
+  const page = <T>(items: T[], total: number) => ({ data: items, total_count: total });
+  const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
+
+  it('gets an organization by id or slug with its counts; null on 404; refuses an answer that is another one', async () => {
+    const fake = await fakeClerk([
+      { status: 200, body: org(1) },
+      { status: 200, body: org(1) },
+      { status: 404, body: clerkError('resource_not_found', 'not found') },
+      { status: 200, body: org(2) },
+    ]);
+    const c = createClerkClient({ apiUrl: fake.url, secretKey: 'sk' });
+    expect(await c.getOrganization('org_1')).toEqual(org(1));
+    expect(await c.getOrganization('org-1')).toEqual(org(1)); // by slug
+    expect(await c.getOrganization('org_gone')).toBeNull();
+    await expect(c.getOrganization('org_1')).rejects.toMatchObject({ code: 'clerk_bad_response', status: 502 });
+    expect(fake.seen.map((s) => s.url)).toEqual([
+      '/v1/organizations/org_1?include_members_count=true',
+      '/v1/organizations/org-1?include_members_count=true',
+      '/v1/organizations/org_gone?include_members_count=true',
+      '/v1/organizations/org_1?include_members_count=true',
+    ]);
+  });
+
+  it('lists every organization: pages of 500 by offset, oldest first, until a short page', async () => {
+    const fake = await fakeClerk([
+      { status: 200, body: page(range(0, 500).map(org), 503) },
+      { status: 200, body: page(range(500, 3).map(org), 503) },
+    ]);
+    const c = createClerkClient({ apiUrl: fake.url, secretKey: 'sk' });
+    const all = await c.listOrganizations({ query: 'acme' });
+    expect(all.map((o) => o.id)).toEqual(range(0, 503).map((i) => `org_${i}`));
+    expect(fake.seen.map((s) => s.url)).toEqual([
+      '/v1/organizations?order_by=%2Bcreated_at&include_members_count=true&query=acme&limit=500&offset=0',
+      '/v1/organizations?order_by=%2Bcreated_at&include_members_count=true&query=acme&limit=500&offset=500',
+    ]);
+  });
+
+  it('stops at the total without asking for an empty page; an item shifted onto the next page shows once', async () => {
+    const fake = await fakeClerk([
+      { status: 200, body: page(range(0, 500).map(org), 1000) },
+      // an organization created before the walk's position pushed org_499 onto the second page
+      { status: 200, body: page(range(499, 500).map(org), 1000) },
+    ]);
+    const c = createClerkClient({ apiUrl: fake.url, secretKey: 'sk' });
+    const all = await c.listOrganizations();
+    expect(all).toHaveLength(999);
+    expect(new Set(all.map((o) => o.id)).size).toBe(999);
+    expect(fake.seen).toHaveLength(2);
+  });
+
+  it('gives up on a list whose pages do not move with the offset', async () => {
+    const fake = await fakeClerk([{ status: 200, body: page(range(0, 500).map(org), 5000) }]);
+    const c = createClerkClient({ apiUrl: fake.url, secretKey: 'sk' });
+    await expect(c.listOrganizations()).rejects.toMatchObject({ code: 'clerk_bad_response', status: 502 });
+    expect(fake.seen).toHaveLength(2);
+  });
+
+  it('a 429 in the middle of a walk waits Retry-After and goes on; a 404 list is null', async () => {
+    const fake = await fakeClerk([
+      {
+        status: 200,
+        body: page(
+          range(0, 500).map((i) => membership(i)),
+          700,
+        ),
+      },
+      { status: 429, body: clerkError('too_many_requests', 'slow down'), headers: { 'retry-after': '2' } },
+      {
+        status: 200,
+        body: page(
+          range(500, 200).map((i) => membership(i)),
+          700,
+        ),
+      },
+      { status: 404, body: clerkError('resource_not_found', 'not found') },
+    ]);
+    const waits: number[] = [];
+    const c = createClerkClient({
+      apiUrl: fake.url,
+      secretKey: 'sk',
+      minBackoffMs: 1,
+      sleep: async (ms) => void waits.push(ms),
+    });
+    expect((await c.listOrganizationMemberships('org_1'))?.length).toBe(700);
+    expect(waits).toEqual([2000]);
+    expect(fake.seen.map((s) => s.url)).toEqual([
+      '/v1/organizations/org_1/memberships?order_by=%2Bcreated_at&limit=500&offset=0',
+      '/v1/organizations/org_1/memberships?order_by=%2Bcreated_at&limit=500&offset=500',
+      '/v1/organizations/org_1/memberships?order_by=%2Bcreated_at&limit=500&offset=500',
+    ]);
+    expect(await c.listOrganizationMemberships('org_gone')).toBeNull();
+  });
+
+  it('refuses a list that is not the one asked for (another organization’s, another user’s, another status)', async () => {
+    const fake = await fakeClerk([
+      { status: 200, body: page([membership(1, 'org_other')], 1) },
+      { status: 200, body: page([membership(1, 'org_1', 'user_other')], 1) },
+      {
+        status: 200,
+        body: page([{ object: 'organization_invitation', id: 'orginv_1', updated_at: 1, status: 'revoked' }], 1),
+      },
+      { status: 200, body: { data: 'nope' } },
+    ]);
+    const c = createClerkClient({ apiUrl: fake.url, secretKey: 'sk' });
+    const bad = { code: 'clerk_bad_response', status: 502 };
+    await expect(c.listOrganizationMemberships('org_1')).rejects.toMatchObject(bad);
+    await expect(c.listUserOrganizationMemberships('user_1')).rejects.toMatchObject(bad);
+    await expect(c.listOrganizationInvitations('org_1', 'pending')).rejects.toMatchObject(bad);
+    await expect(c.listOrganizations()).rejects.toMatchObject(bad);
+    expect(fake.seen.map((s) => s.url)).toEqual([
+      '/v1/organizations/org_1/memberships?order_by=%2Bcreated_at&limit=500&offset=0',
+      '/v1/users/user_1/organization_memberships?limit=500&offset=0',
+      '/v1/organizations/org_1/invitations?order_by=%2Bcreated_at&status=pending&limit=500&offset=0',
+      '/v1/organizations?order_by=%2Bcreated_at&include_members_count=true&limit=500&offset=0',
+    ]);
+  });
+
+  it('against the emulator: every membership of a large organization, a user’s, the invitations, within its rate limit', async () => {
+    const clerk = await startEmulator({
+      signingSecret: generateSigningSecret(),
+      secretKey: generateSecretKey(),
+      targets: [],
+      seed: 8,
+      seedUsers: 1_100,
+      // 4 requests per second: the walks below need more, so they meet 429s with Retry-After and wait them out
+      rateLimit: { requests: 4, windowMs: 1_000 },
+    });
+    try {
+      const quiet = { sendWebhook: false };
+      const [owner, ...others] = clerk.store.userIds();
+      const big = clerk.createOrganization({ name: 'Big Co', created_by: owner! }, quiet);
+      for (const id of others) clerk.createMembership(big.id, id, {}, quiet);
+      const small = clerk.createOrganization({ name: 'Small Co', created_by: owner! }, quiet);
+      clerk.createInvitation(small.id, { email_address: 'a@example.com' }, quiet);
+      clerk.revokeInvitation(clerk.createInvitation(small.id, { email_address: 'b@example.com' }, quiet).id, quiet);
+      const statuses: number[] = [];
+      const c = createClerkClient({
+        apiUrl: clerk.url,
+        secretKey: clerk.secretKey,
+        onResponse: (s) => statuses.push(s),
+      });
+
+      const members = await c.listOrganizationMemberships(big.id);
+      expect(members).toHaveLength(1_100);
+      expect(new Set(members!.map((m) => m.public_user_data?.user_id))).toEqual(new Set(clerk.store.userIds()));
+      const orgs = await c.listOrganizations();
+      expect(orgs.map((o) => [o.id, o.members_count])).toEqual([
+        [big.id, 1_100],
+        [small.id, 1],
+      ]);
+      expect((await c.getOrganization('small-co'))?.pending_invitations_count).toBe(1);
+      expect((await c.listOrganizationInvitations(small.id, 'pending'))?.map((i) => i.email_address)).toEqual([
+        'a@example.com',
+      ]);
+      expect(await c.listOrganizationInvitations(small.id)).toHaveLength(2);
+      expect((await c.listUserOrganizationMemberships(owner!))?.map((m) => m.organization.id).sort()).toEqual(
+        [big.id, small.id].sort(),
+      );
+      clerk.deleteOrganization(small.id, quiet);
+      expect(await c.getOrganization(small.id)).toBeNull();
+      expect(await c.listOrganizationMemberships(small.id)).toBeNull();
+      expect(statuses).toContain(429);
+    } finally {
+      await clerk.close();
+    }
+  }, 30_000);
 });

@@ -8,8 +8,16 @@ import {
   CLERK_API_VERSION,
   ClerkErrorSchema,
   ClerkErrorsSchema,
+  ClerkOrganizationInvitationSchema,
+  ClerkOrganizationMembershipPublicUserDataSchema,
+  ClerkOrganizationMembershipSchema,
+  ClerkOrganizationSchema,
   ClerkSessionSchema,
   ClerkUserSchema,
+  type ClerkOrganizationInvitationJson,
+  type ClerkOrganizationInvitationStatus,
+  type ClerkOrganizationJson,
+  type ClerkOrganizationMembershipJson,
   type ClerkSessionJson,
   type ClerkTotalCountJson,
   type ClerkUserJson,
@@ -50,6 +58,52 @@ const UserListAnswer = z.array(UserAnswer);
 const SessionListAnswer = z.array(ClerkSessionSchema.pick({ id: true, user_id: true, status: true, updated_at: true }));
 /** GET /v1/sessions answers 10 by default; a user's sessions are read in pages of the maximum */
 const SESSION_PAGE = 500;
+// Organizations, memberships and invitations: what a projection keys and orders them by, and what ties each to
+// the organization (or user) asked about. Their lists are `{ data, total_count }`, paged by offset.
+const OrganizationAnswer = ClerkOrganizationSchema.pick({ id: true, slug: true, updated_at: true });
+const MembershipAnswer = ClerkOrganizationMembershipSchema.pick({ id: true, updated_at: true }).extend({
+  organization: ClerkOrganizationSchema.pick({ id: true }),
+  public_user_data: ClerkOrganizationMembershipPublicUserDataSchema.pick({ user_id: true }).optional(),
+});
+const InvitationAnswer = ClerkOrganizationInvitationSchema.pick({
+  id: true,
+  updated_at: true,
+  status: true,
+  organization_id: true,
+});
+const pageAnswer = <T extends z.ZodType>(item: T) =>
+  z.object({ data: z.array(item), total_count: z.number().int().nonnegative() });
+/** the largest page the spec allows (limit 1..500): fewest requests against the rate limit */
+export const CLERK_PAGE_LIMIT = 500;
+
+/** One page of a `{ data, total_count }` list; null: Clerk answered 404 (what the list belongs to is gone). */
+export type ClerkPage<T> = { data: T[]; total_count: number } | null;
+
+/**
+ * Every item of an offset-paged list, one page (of CLERK_PAGE_LIMIT) after another until a page is short or the
+ * total is reached; null when a page answers 404. An item that shifts between pages while the list changes shows
+ * once (first seen); one that shifts backwards past a page boundary (a deletion before it) can be missed, as with
+ * any offset paging: these lists have no cursor in the spec, and a reconcile walks them again.
+ */
+export async function walkOffsetPages<T extends { id: string }>(
+  fetchPage: (offset: number) => Promise<ClerkPage<T>>,
+): Promise<T[] | null> {
+  const seen = new Map<string, T>();
+  for (let offset = 0; ; offset += CLERK_PAGE_LIMIT) {
+    const answer = await fetchPage(offset);
+    if (answer === null) return null;
+    const known = seen.size;
+    for (const x of answer.data) if (!seen.has(x.id)) seen.set(x.id, x);
+    if (answer.data.length < CLERK_PAGE_LIMIT || offset + answer.data.length >= answer.total_count) {
+      return [...seen.values()];
+    }
+    // a full page of nothing new: an answer that ignores `offset` would otherwise be walked forever
+    if (seen.size === known) {
+      throw new AppError('clerk_bad_response', 502, `Clerk answered offset ${offset} with a page already seen`);
+    }
+  }
+}
+
 // Any part of an error body may be missing (a proxy's error page, a truncated body): read what is there.
 const ErrorAnswer = ClerkErrorsSchema.partial().extend({ errors: z.array(ClerkErrorSchema.partial()).optional() });
 
@@ -152,6 +206,76 @@ export function createClerkClient(opts: ClerkClientOptions) {
     });
   }
 
+  /**
+   * One page of an offset-paged `{ data, total_count }` list (one request); null when Clerk answers 404 (the
+   * organization or user the list belongs to is gone). `belongs` refuses an answer that is not the list asked for
+   * (a proxy's page, a wrong id): it must never be written as the local copy.
+   */
+  async function page<T>(
+    path: string,
+    params: Record<string, string>,
+    offset: number,
+    item: z.ZodType,
+    belongs: (x: T) => boolean,
+  ): Promise<ClerkPage<T>> {
+    const q = new URLSearchParams({ ...params, limit: String(CLERK_PAGE_LIMIT), offset: String(offset) });
+    const { status, json } = await request<{ data: T[]; total_count: number }>(`${path}?${q}`);
+    if (status === 404) return null;
+    if (json === null || !pageAnswer(item).safeParse(json).success || !json.data.every(belongs)) {
+      throw new AppError('clerk_bad_response', 502, `Clerk answered GET ${path} with something other than its list`);
+    }
+    return json;
+  }
+
+  const orgPath = (id: string) => `/organizations/${encodeURIComponent(id)}`;
+
+  // One request each: a rate budget spends a slot per page (see walkOffsetPages for the whole list).
+  const pages = {
+    /** Oldest first: an organization created during a walk lands on the last page instead of shifting the rest. */
+    organizationsPage: async (offset: number, p: { query?: string } = {}) => {
+      const params: Record<string, string> = { order_by: '+created_at', include_members_count: 'true' };
+      if (p.query) params.query = p.query;
+      const answer = await page<ClerkOrganizationJson>(
+        '/organizations',
+        params,
+        offset,
+        OrganizationAnswer,
+        () => true,
+      );
+      // the list itself is never "not found"
+      if (answer === null) {
+        throw new ClerkApiError(404, 'resource_not_found', 'Clerk answered 404 to GET /organizations', undefined);
+      }
+      return answer;
+    },
+    organizationMembershipsPage: (organizationId: string, offset: number) =>
+      page<ClerkOrganizationMembershipJson>(
+        `${orgPath(organizationId)}/memberships`,
+        { order_by: '+created_at' },
+        offset,
+        MembershipAnswer,
+        (m) => m.organization.id === organizationId,
+      ),
+    organizationInvitationsPage: (organizationId: string, offset: number, status?: ClerkOrganizationInvitationStatus) =>
+      page<ClerkOrganizationInvitationJson>(
+        `${orgPath(organizationId)}/invitations`,
+        { order_by: '+created_at', ...(status ? { status } : {}) },
+        offset,
+        InvitationAnswer,
+        (i) =>
+          (i.organization_id === undefined || i.organization_id === organizationId) &&
+          (status === undefined || i.status === status),
+      ),
+    userOrganizationMembershipsPage: (userId: string, offset: number) =>
+      page<ClerkOrganizationMembershipJson>(
+        `/users/${encodeURIComponent(userId)}/organization_memberships`,
+        {},
+        offset,
+        MembershipAnswer,
+        (m) => m.public_user_data === undefined || m.public_user_data.user_id === userId,
+      ),
+  };
+
   return {
     /** The user as Clerk holds it now, or null when Clerk answers 404 (deleted or unknown). */
     async getUser(userId: string): Promise<ClerkUserJson | null> {
@@ -219,6 +343,45 @@ export function createClerkClient(opts: ClerkClientOptions) {
         if (json.length < SESSION_PAGE) return all;
       }
     },
+
+    /**
+     * The organization (by id or slug) as Clerk holds it now, with its member and pending-invitation counts, or
+     * null when Clerk answers 404 (deleted or unknown).
+     */
+    async getOrganization(idOrSlug: string): Promise<ClerkOrganizationJson | null> {
+      const q = new URLSearchParams({ include_members_count: 'true' });
+      const org = (await request<ClerkOrganizationJson>(`${orgPath(idOrSlug)}?${q}`)).json;
+      if (
+        org !== null &&
+        (!OrganizationAnswer.safeParse(org).success || (org.id !== idOrSlug && org.slug !== idOrSlug))
+      ) {
+        throw new AppError(
+          'clerk_bad_response',
+          502,
+          `Clerk answered GET /organizations/${idOrSlug} with something other than that organization`,
+        );
+      }
+      return org;
+    },
+
+    ...pages,
+
+    /** Every organization of the instance, with their counts (GET /v1/organizations, every page; never 404). */
+    async listOrganizations(p: { query?: string } = {}): Promise<ClerkOrganizationJson[]> {
+      return (await walkOffsetPages((offset) => pages.organizationsPage(offset, p)))!;
+    },
+    /** Every membership of an organization, or null when Clerk answers 404 (the organization is gone). */
+    listOrganizationMemberships: (organizationId: string): Promise<ClerkOrganizationMembershipJson[] | null> =>
+      walkOffsetPages((offset) => pages.organizationMembershipsPage(organizationId, offset)),
+    /** An organization's invitations (all, or those with `status`); null when Clerk answers 404. */
+    listOrganizationInvitations: (
+      organizationId: string,
+      status?: ClerkOrganizationInvitationStatus,
+    ): Promise<ClerkOrganizationInvitationJson[] | null> =>
+      walkOffsetPages((offset) => pages.organizationInvitationsPage(organizationId, offset, status)),
+    /** Every membership of a user, or null when Clerk answers 404 (the user is gone). */
+    listUserOrganizationMemberships: (userId: string): Promise<ClerkOrganizationMembershipJson[] | null> =>
+      walkOffsetPages((offset) => pages.userOrganizationMembershipsPage(userId, offset)),
   };
 }
 

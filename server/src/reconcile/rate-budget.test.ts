@@ -111,6 +111,33 @@ describe('rate budget', () => {
   });
 });
 
+describe('rate budget: lists walked page by page', () => {
+  it('a whole organization list spends one slot per page, not one per list', async () => {
+    vi.useFakeTimers();
+    try {
+      const b = createRateBudget({ requestsPerWindow: 10, share: 1, windowMs: 1_000 });
+      const starts: { offset: number; at: number }[] = [];
+      const full = Array.from({ length: 500 }, (_, i) => ({ id: `orgmem_${i}` }));
+      // three pages: two full ones and a short one
+      const client = {
+        organizationMembershipsPage: async (_id: string, offset: number) => {
+          starts.push({ offset, at: Date.now() });
+          const data = offset < 1000 ? full.map((m) => ({ id: `${m.id}_${offset}` })) : [{ id: 'last' }];
+          return { data, total_count: 1001 };
+        },
+      } as unknown as Parameters<ReturnType<typeof createRateBudget>['wrap']>[0];
+      const done = b.wrap(client).listOrganizationMemberships('org_1');
+      for (let t = 0; t < b.minTimeMs * 4; t += b.minTimeMs) await vi.advanceTimersByTimeAsync(b.minTimeMs);
+      expect((await done)?.length).toBe(1001);
+      expect(starts.map((s) => s.offset)).toEqual([0, 500, 1000]);
+      const gaps = starts.slice(1).map((s, i) => s.at - starts[i]!.at);
+      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(b.minTimeMs - 1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
 describe('reconcile settings', () => {
   const base = { NODE_ENV: 'test' };
   it('defaults: a development instance, half of it, no schedule, full pages', () => {

@@ -14,7 +14,7 @@
 // the next slots against a request a page is waiting on. Fed like that, the lane still keeps the budget
 // busy, and how many requests are open follows Clerk's latency by itself.
 import Bottleneck from 'bottleneck';
-import type { ClerkClient } from '../clerk/clerk-client.ts';
+import { walkOffsetPages, type ClerkClient } from '../clerk/clerk-client.ts';
 
 export interface RateBudgetOptions {
   /** the instance's limit, requests per window (Clerk: per 10 s) */
@@ -81,6 +81,22 @@ export function createRateBudget(opts: RateBudgetOptions): RateBudget {
         listUsers: (p) => slot(() => client.listUsers(p)),
         countUsers: () => slot(() => client.countUsers()),
         listSessions: (userId) => slot(() => client.listSessions(userId)),
+        getOrganization: (id) => slot(() => client.getOrganization(id)),
+        organizationsPage: (offset, p) => slot(() => client.organizationsPage(offset, p)),
+        organizationMembershipsPage: (id, offset) => slot(() => client.organizationMembershipsPage(id, offset)),
+        organizationInvitationsPage: (id, offset, status) =>
+          slot(() => client.organizationInvitationsPage(id, offset, status)),
+        userOrganizationMembershipsPage: (id, offset) => slot(() => client.userOrganizationMembershipsPage(id, offset)),
+        // whole lists are walked here, page by page, so each page request takes its own slot (organizationsPage
+        // throws on a 404, so its walk is never null)
+        listOrganizations: async (p) =>
+          (await walkOffsetPages((offset) => slot(() => client.organizationsPage(offset, p))))!,
+        listOrganizationMemberships: (id) =>
+          walkOffsetPages((offset) => slot(() => client.organizationMembershipsPage(id, offset))),
+        listOrganizationInvitations: (id, status) =>
+          walkOffsetPages((offset) => slot(() => client.organizationInvitationsPage(id, offset, status))),
+        listUserOrganizationMemberships: (id) =>
+          walkOffsetPages((offset) => slot(() => client.userOrganizationMembershipsPage(id, offset))),
       };
     },
     minimumMs: (requests) => Math.max(0, requests - 1) * minTimeMs,
