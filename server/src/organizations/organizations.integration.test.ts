@@ -88,7 +88,12 @@ describe.each(TEST_PROVIDERS)('organizations API on %s', (provider) => {
     await send('user.created', ada);
     await send('organization.created', org);
     const mAda = makeMembership(org, { ...ada, identifier: 'ada@members.test' }, { role: 'org:admin' });
-    const mLate = makeMembership(org, { ...late, identifier: 'late@members.test' });
+    // a millisecond later: members are listed in the order they joined (ids break ties, and ids are random)
+    const mLate = makeMembership(
+      org,
+      { ...late, identifier: 'late@members.test' },
+      { created_at: mAda.created_at + 1, updated_at: mAda.updated_at + 1 },
+    );
     const mGone = makeMembership(org, { ...ada, identifier: 'ada@members.test' }, { id: clerkId('orgmem') });
     for (const m of [mAda, mLate, mGone]) await send('organizationMembership.created', m);
     await send('organizationMembership.deleted', mGone, Date.now());
