@@ -112,7 +112,10 @@ export function createApp(services: Services, opts: AppOptions) {
     res.json(services.live.current());
   });
   app.use('/api/events', eventRoutes(services.events));
-  app.use('/api/deliveries', deliveryRoutes(services.deliveries, services.failures));
+  app.use(
+    '/api/deliveries',
+    deliveryRoutes(services.deliveries, services.failures, services.bulkReplay, services.replayJobs),
+  );
   app.use('/api/users', userRoutes(services.users, services.resync));
   app.use('/api/reconcile', reconcileRoutes(services.reconcile));
   app.use('/api/audit', auditRoutes(services.audit));

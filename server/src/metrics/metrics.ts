@@ -70,6 +70,8 @@ export function createMetrics() {
     resyncFinished: () => {},
     reconcileProgress: observeRun,
     reconcileFinished: observeRun,
+    replayProgress: () => {},
+    replayFinished: () => {},
   };
 
   return {
