@@ -65,38 +65,46 @@ function watchJob(socket: ClientSocket) {
   return { progress, first, finished };
 }
 
+/** A server whose storage refuses webhooks while `fault.storage` is set (its apply fails as a lost database does). */
+const withFault = (fault: { storage: boolean }) => ({
+  onApplied: () => {
+    if (fault.storage) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+  },
+});
+
+/**
+ * `n` messages Clerk sent during a storage outage: answered 503 and never retried since, so outstanding. One
+ * goes through the webhook for real; the others copy its row with their own signed-for svix-id and payload.
+ */
+async function outageOf(s: TestServer, fault: { storage: boolean }, n: number): Promise<string[]> {
+  const first = clerkId('msg');
+  fault.storage = true;
+  expect((await s.deliver(makeEvent('user.created', makeUser()), { svixId: first })).status).toBe(503);
+  fault.storage = false;
+  const { id: _id, ...template } = (await s.db.prisma.delivery.findFirst({ where: { svixId: first } }))!;
+  expect(template).toMatchObject({ outcome: 'unavailable', verified: true, failed: true, eventId: null });
+  const rows = Array.from({ length: n - 1 }, () => {
+    const body = JSON.stringify(makeEvent('user.created', makeUser()));
+    return { ...template, svixId: clerkId('msg'), body, bodyBytes: Buffer.byteLength(body) };
+  });
+  for (const part of chunks(rows, 40)) await s.db.prisma.delivery.createMany({ data: part });
+  return [first, ...rows.map((r) => r.svixId)];
+}
+
+const OUTSTANDING = { filter: {}, outstandingOnly: true };
+const startOn = (s: TestServer, body: object) =>
+  s.api('/api/deliveries/replay', { method: 'POST', body: JSON.stringify(body) });
+
 describe.each(TEST_PROVIDERS)('bulk replay jobs on %s', (provider) => {
   let s: TestServer;
   const fault = { storage: false };
 
   beforeAll(async () => {
-    s = await startTestServer(provider, {
-      onApplied: () => {
-        if (fault.storage)
-          throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
-      },
-    });
+    s = await startTestServer(provider, withFault(fault));
   });
   afterAll(async () => s?.close());
 
-  /**
-   * `n` messages Clerk sent during a storage outage: answered 503 and never retried since, so outstanding. One
-   * goes through the webhook for real; the others copy its row with their own signed-for svix-id and payload.
-   */
-  async function outage(n: number): Promise<string[]> {
-    const first = clerkId('msg');
-    fault.storage = true;
-    expect((await s.deliver(makeEvent('user.created', makeUser()), { svixId: first })).status).toBe(503);
-    fault.storage = false;
-    const { id: _id, ...template } = (await s.db.prisma.delivery.findFirst({ where: { svixId: first } }))!;
-    expect(template).toMatchObject({ outcome: 'unavailable', verified: true, failed: true, eventId: null });
-    const rows = Array.from({ length: n - 1 }, () => {
-      const body = JSON.stringify(makeEvent('user.created', makeUser()));
-      return { ...template, svixId: clerkId('msg'), body, bodyBytes: Buffer.byteLength(body) };
-    });
-    for (const part of chunks(rows, 40)) await s.db.prisma.delivery.createMany({ data: part });
-    return [first, ...rows.map((r) => r.svixId)];
-  }
+  const outage = (n: number) => outageOf(s, fault, n);
 
   /** Replay rows recorded for these messages, and their events applied (counted 500 ids at a time). */
   async function replaysOf(svixIds: string[]): Promise<{ replays: number; applied: number }> {
@@ -109,8 +117,8 @@ describe.each(TEST_PROVIDERS)('bulk replay jobs on %s', (provider) => {
     return { replays, applied };
   }
 
-  const start = (body: object) => s.api('/api/deliveries/replay', { method: 'POST', body: JSON.stringify(body) });
-  const outstandingOnly = { filter: {}, outstandingOnly: true };
+  const start = (body: object) => startOn(s, body);
+  const outstandingOnly = OUTSTANDING;
 
   it('replays 1,200 outstanding messages in one job, pushing its progress live; a second start gets 409', async () => {
     const svixIds = await outage(1200);
@@ -290,4 +298,47 @@ describe.each(TEST_PROVIDERS)('bulk replay jobs on %s', (provider) => {
     const [forged] = (await json<Page<DeliverySummary>>(s.api('/api/deliveries?limit=1'))).items;
     expect(forged).toMatchObject({ verified: false, userId: null, userLabel: null });
   });
+});
+
+// several instances share PostgreSQL only (README: Several instances)
+describe('one bulk replay at a time across instances on PostgreSQL', () => {
+  const fault = { storage: false };
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer('postgresql', withFault(fault));
+  });
+  afterAll(async () => s?.close());
+
+  it('another instance refuses a second start and sees the job; a shutdown interrupts it, and the rest replays', async () => {
+    await outageOf(s, fault, 400);
+    const other = await startTestServer('postgresql', { db: s.db });
+    try {
+      const socket = await openSocket(other);
+      const watched = watchJob(socket);
+      const job = await json<BulkReplayJobDto>(startOn(other, OUTSTANDING));
+      await watched.first;
+      // this instance does not run it, but knows it runs
+      const second = await startOn(s, OUTSTANDING);
+      expect(second.status).toBe(409);
+      expect((await json<LatestReplayJob>(s.api('/api/deliveries/replay/jobs/latest'))).job).toMatchObject({
+        id: job.id,
+        status: 'running',
+      });
+      await other.close();
+      socket.close();
+      const ended = await json<BulkReplayJobDto>(s.api(`/api/deliveries/replay/jobs/${job.id}`));
+      expect(ended).toMatchObject({ status: 'interrupted', remaining: 0 });
+      expect(ended.error).toMatch(/shut down/);
+      expect(ended.notRun).toBeGreaterThan(0);
+      expect(addsUp(ended)).toBe(true);
+      // starting again here replays what it never reached
+      const rest = await json<BulkReplayJobDto>(startOn(s, OUTSTANDING));
+      expect(rest.matched).toBe(ended.notRun);
+      await s.services.replayJobs.idle();
+      const { job: done } = await json<LatestReplayJob>(s.api('/api/deliveries/replay/jobs/latest'));
+      expect(done).toMatchObject({ id: rest.id, status: 'completed', notRun: 0 });
+    } finally {
+      await other.close().catch(() => {});
+    }
+  }, 120_000);
 });
