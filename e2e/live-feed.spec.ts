@@ -10,7 +10,19 @@ test('a sign-up in Clerk appears in the live feed within a second', async ({ pag
   const row = page.getByRole('row').filter({ hasText: user.id }).filter({ hasText: 'user.created' });
   await expect(row).toBeVisible({ timeout: 1_000 });
   await expect(row).toContainText('applied');
+  // the pushed row names its user at once (the push carries the label the list shows)
+  const email = user.email_addresses.find((e) => e.id === user.primary_email_address_id)!.email_address;
+  await expect(row).toContainText(email, { timeout: 1_000 });
   await screenshot(page, 'live-feed');
+
+  // the delivery log names the user beside the id too, in the list and the detail
+  await page.getByRole('link', { name: 'Deliveries', exact: true }).click();
+  const delivery = page.getByRole('row').filter({ hasText: 'user.created' }).filter({ hasText: email });
+  await expect(delivery).toBeVisible();
+  await delivery.getByRole('link', { name: /^Delivery \d+$/ }).click();
+  await expect(page.getByRole('link', { name: `User ${email}` })).toBeVisible();
+  await page.goBack();
+  await page.goBack();
 
   await row.getByRole('link', { name: 'user.created' }).click();
   await expect(page.getByRole('heading', { name: 'Payload' })).toBeVisible();

@@ -62,15 +62,45 @@ test('a 503 outage shows live on the overview, then resolves; the retried messag
   await expect(page.getByRole('heading', { level: 1 })).toContainText(user.first_name!);
 });
 
-test('bulk replay of outstanding failures shows a dry run first, and its summary adds up', async ({ page }) => {
+/** "1,200" → 1200 */
+const num = (s: string | undefined) => Number((s ?? '0').replace(/[^\d]/g, ''));
+
+/** The figures of a bulk replay summary ("N matched: N replayed, N skipped (…), N not run.") and whether they add up. */
+function figures(text: string) {
+  const m = /([\d,]+) matched: ([\d,]+) replayed(?:, ([\d,]+) skipped \(([^)]*)\))?(?:, ([\d,]+) not run)?/.exec(text);
+  if (!m) throw new Error(`not a bulk replay summary: ${text}`);
+  const [matched, replayed, skipped, notRun] = [m[1], m[2], m[3], m[5]].map(num) as [number, number, number, number];
+  const byReason = [...(m[4] ?? '').matchAll(/([\d,]+) [a-z]/g)].reduce((n, r) => n + num(r[1]), 0);
+  return {
+    matched,
+    replayed,
+    skipped,
+    notRun,
+    addsUp: matched === replayed + skipped + notRun && byReason === skipped,
+  };
+}
+
+test('bulk replay of outstanding failures: a dry run, then a job with live progress that can be cancelled; the summaries add up', async ({
+  page,
+}) => {
+  test.setTimeout(150_000);
   await signIn(page);
   const before = await knownMessages();
-  // an outage Svix will not retry for minutes: the message stays outstanding
+  // an outage Svix will not retry for minutes (after its 5 s retry): the messages stay outstanding
   await clerk.setTimeFactor(1);
-  await storageOutage(60_000);
-  await clerk.createUser({ first_name: unique('Stuck') });
-  await expect.poll(async () => (await newMessages(before, 503)).length).toBe(1);
-  const [svixId] = await newMessages(before, 503);
+  await storageOutage(120_000);
+  const count = 600;
+  for (let i = 0; i < count; i += 25) {
+    await Promise.all(
+      Array.from({ length: Math.min(25, count - i) }, () => clerk.createUser({ first_name: unique('Stuck') })),
+    );
+  }
+  // each message answered 503 twice: the first attempt and Svix's retry 5 s later
+  const attempts503 = async () =>
+    (await clerk.deliveries()).filter((d) => d.status === 503 && !before.has(d.svixId)).length;
+  await expect.poll(attempts503, { timeout: 60_000 }).toBe(2 * count);
+  // the newest: the page lists the 200 latest failures
+  const svixId = (await newMessages(before, 503)).at(-1);
   await storageOutage(0);
 
   await page.goto('/failures');
@@ -78,22 +108,58 @@ test('bulk replay of outstanding failures shows a dry run first, and its summary
   await expect(outstanding.getByRole('listitem').filter({ hasText: svixId! })).toBeVisible();
   await page.getByRole('button', { name: 'Replay outstanding… (dry run first)' }).click();
   const dryRun = page.getByRole('status').filter({ hasText: /^Dry run:/ });
-  await expect(dryRun).toContainText(/\d+ matched: \d+ would be replayed/);
+  await expect(dryRun).toContainText(/[\d,]+ matched: [\d,]+ would be replayed/);
   const text = (await dryRun.locator('.callout__title').textContent()) ?? '';
-  // matched = replayed + every skipped reason
-  const [, matched, replayed] = /(\d+) matched: (\d+) would be replayed/.exec(text)!.map(Number);
+  // matched = replayed + every skipped reason (here: each message's second attempt)
+  const [, matched, replayed] = /([\d,]+) matched: ([\d,]+) would be replayed/.exec(text)!.map(num);
+  expect(replayed).toBeGreaterThanOrEqual(count);
   const skipped = [
-    ...text.matchAll(/(\d+) (?:not verified|already applied|another attempt|replays themselves|payload unavailable)/g),
-  ].reduce((n, m) => n + Number(m[1]), 0);
+    ...text.matchAll(
+      /([\d,]+) (?:not verified|already applied|another attempt|replays themselves|payload unavailable)/g,
+    ),
+  ].reduce((n, m) => n + num(m[1]), 0);
   expect(replayed! + skipped).toBe(matched);
   await screenshot(page, 'bulk-replay-dry-run');
   // nothing changed yet
   await expect(outstanding.getByRole('listitem').filter({ hasText: svixId! })).toBeVisible();
 
+  // confirmed once, it runs as a job: its progress shows live, and it can be cancelled from the keyboard
   await page.getByRole('button', { name: `Replay ${replayed}` }).click();
   await page.getByRole('button', { name: `Yes, replay ${replayed}` }).click();
-  await expect(page.getByRole('status').filter({ hasText: /^Replay finished/ })).toContainText(`${replayed} replayed`);
+  const job = page.getByRole('region', { name: /^Bulk replay #\d+/ });
+  await expect(job.getByRole('progressbar', { name: 'Bulk replay progress' })).toBeVisible();
+  await expect(job).toContainText(/[\d,]+ of [\d,]+ deliveries done .* remaining/);
+  await job.getByRole('button', { name: 'Cancel replay' }).focus();
+  await page.keyboard.press('Enter');
+  // the confirm button takes the focus
+  await expect(job.getByRole('button', { name: 'Yes, cancel the replay' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  const cancelled = job.getByRole('status').filter({ hasText: /^Replay cancelled by/ });
+  await expect(cancelled).toBeVisible();
+  const first = figures((await cancelled.textContent()) ?? '');
+  expect(first).toMatchObject({ matched, addsUp: true });
+  expect(first.notRun).toBeGreaterThan(0);
+  await screenshot(page, 'bulk-replay-cancelled');
+
+  // the rest: a new dry run finds what the cancelled job never reached, and a second job replays it
+  await page.getByRole('button', { name: 'Replay outstanding… (dry run first)' }).click();
+  const rest = /([\d,]+) matched: ([\d,]+) would be replayed/.exec(
+    (await dryRun.locator('.callout__title').textContent()) ?? '',
+  )!;
+  const toReplay = num(rest[2]);
+  expect(toReplay).toBe(replayed! - first.replayed);
+  await page.getByRole('button', { name: `Replay ${toReplay}` }).click();
+  await page.getByRole('button', { name: `Yes, replay ${toReplay}` }).click();
+  await expect(job.getByRole('progressbar', { name: 'Bulk replay progress' })).toBeVisible();
+  const finished = job.getByRole('status').filter({ hasText: /^Replay finished/ });
+  await expect(finished).toBeVisible({ timeout: 60_000 });
+  const second = figures((await finished.textContent()) ?? '');
+  expect(second).toMatchObject({ replayed: toReplay, notRun: 0, addsUp: true });
   await expect(outstanding.getByRole('listitem').filter({ hasText: svixId! })).toHaveCount(0);
+  await screenshot(page, 'bulk-replay-finished');
+  // the summary survives a reload
+  await page.reload();
+  await expect(page.getByRole('status').filter({ hasText: /^Replay finished/ })).toBeVisible();
 
   // the same replay from the delivery log now has nothing to do
   await page.goto('/deliveries?outcome=unavailable');

@@ -114,7 +114,10 @@ export function createApp(services: Services, opts: AppOptions) {
     res.json(services.incidents.liveStatus());
   });
   app.use('/api/events', eventRoutes(services.events));
-  app.use('/api/deliveries', deliveryRoutes(services.deliveries, services.failures));
+  app.use(
+    '/api/deliveries',
+    deliveryRoutes(services.deliveries, services.failures, services.bulkReplay, services.replayJobs),
+  );
   app.use('/api/users', userRoutes(services.users, services.resync));
   app.use('/api/organizations', organizationRoutes(services.organizations));
   app.use('/api/reconcile', reconcileRoutes(services.reconcile));

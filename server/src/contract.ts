@@ -140,7 +140,7 @@ export interface EventSummary {
   error: string | null;
   occurredAt: string | null; // ISO
   receivedAt: string; // ISO
-  /** the user's email or name when the list was read (live pushes leave it out) */
+  /** the user's email or name from the local copy (lists and live pushes; the detail leaves it out) */
   userLabel?: string | null;
 }
 
@@ -157,6 +157,9 @@ export interface DeliverySummary {
   durationMs: number;
   verified: boolean;
   replayOf: number | null;
+  /** the user the carried event concerns, and their email or name from the local copy (lists, detail, live pushes) */
+  userId?: string | null;
+  userLabel?: string | null;
 }
 
 export interface DeliveryDetail extends DeliverySummary {
@@ -394,16 +397,60 @@ export const REPLAY_SKIP_REASONS = [
 ] as const;
 export type ReplaySkipReason = (typeof REPLAY_SKIP_REASONS)[number];
 
-/** Adds up: matched = replayed + the sum of skippedBy (a dry run counts what it would replay as replayed). */
+/** A dry run's answer. Adds up: matched = replayed + the sum of skippedBy (`replayed`: what a job would replay). */
 export interface BulkReplayResult {
-  dryRun: boolean;
+  dryRun: true;
   matched: number;
   replayed: number;
   skipped: number;
   skippedBy: Record<ReplaySkipReason, number>;
   /** distinct messages (svix-ids) among the matching deliveries */
   messages: number;
-  results: ReplayResult[];
+}
+
+/**
+ * running; completed; cancelled by an operator; interrupted: its server shut down or stopped answering; failed:
+ * a replay could not be recorded (storage down). Starting again skips what was replayed (already applied).
+ */
+export const REPLAY_JOB_STATUSES = ['running', 'completed', 'cancelled', 'interrupted', 'failed'] as const;
+export type ReplayJobStatus = (typeof REPLAY_JOB_STATUSES)[number];
+
+/**
+ * A bulk replay running in the background (POST /api/deliveries/replay without dryRun starts one). Adds up at
+ * every moment: matched = replayed + skipped + notRun + remaining.
+ */
+export interface BulkReplayJobDto {
+  id: number;
+  status: ReplayJobStatus;
+  startedBy: string;
+  startedAt: string;
+  finishedAt: string | null;
+  request: { filter: BulkReplayRequest['filter']; outstandingOnly: boolean };
+  /** deliveries matching when it started (later ones, its own replays among them, are not its) */
+  matched: number;
+  replayed: number;
+  skipped: number;
+  skippedBy: Record<ReplaySkipReason, number>;
+  /** matched deliveries never reached: the job was cancelled, interrupted or failed before them */
+  notRun: number;
+  /** not looked at yet (0 once it ended) */
+  remaining: number;
+  /** share of the matched deliveries looked at, 0..1 */
+  progress: number;
+  /** what the replays came to, by outcome */
+  outcomes: Partial<Record<EventOutcome, number>>;
+  /** the first replays that failed again (at most REPLAY_JOB_FAILURES_KEPT) */
+  failures: ReplayResult[];
+  /** who asked to cancel it (it stops between two replays; on another server, at its next page) */
+  cancelledBy: string | null;
+  error: string | null;
+}
+
+export const REPLAY_JOB_FAILURES_KEPT = 20;
+
+/** GET /api/deliveries/replay/jobs/latest: the running job, else the last one; null before the first. */
+export interface LatestReplayJob {
+  job: BulkReplayJobDto | null;
 }
 
 // ---- Failures grouped by message (svix-id), the way Svix shows a message and its attempts ----
@@ -538,6 +585,9 @@ export interface DriftPoint {
 export const AUDIT_ACTIONS = [
   'resync',
   'replay',
+  /** a bulk replay job: started, asked to cancel, and ended (its summary) */
+  'replay_bulk_start',
+  'replay_bulk_cancel',
   'replay_bulk',
   'reconcile_start',
   'reconcile_fix',

@@ -22,6 +22,7 @@ import { createLoginLimiter, DEFAULT_LOGIN_LIMITS, type LoginLimiter } from './a
 import type { IncidentsOptions } from './incidents/incidents.service.ts';
 import { channelsFromConfig } from './incidents/alerts/channels.ts';
 import { createRejectedLimiter } from './webhooks/rejected-limiter.ts';
+import type { ReplayJobSettings } from './deliveries/replay-job.ts';
 
 export interface RunningServer {
   url: string;
@@ -56,6 +57,8 @@ export interface StartOptions {
   sessionRecheckMs?: number;
   /** incidents' tick, alert retry timings, the usual quiet's gaps and Clerk's grace in the banner (tests shorten them) */
   incidents?: Partial<Pick<IncidentsOptions, 'tickMs' | 'retry' | 'quiet' | 'clerkGraceMs'>>;
+  /** bulk replay jobs' timings (tests shorten them) */
+  replayJobs?: Partial<ReplayJobSettings>;
 }
 
 export async function startServer(config: Config, opts: StartOptions): Promise<RunningServer> {
@@ -135,6 +138,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     },
     rejectedLimiter,
     onUnlogged: metrics.webhookRefusedUnlogged,
+    ...(opts.replayJobs ? { replayJobs: opts.replayJobs } : {}),
   });
   clerkObserved = services.incidents;
   await services.auth.ensureAdmin(config.adminEmail, config.adminPassword);
@@ -190,8 +194,8 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     http,
     {
       auth: services.auth,
-      eventsAfter: services.repos.events.listAfter,
-      deliveriesAfter: services.repos.deliveries.listAfter,
+      eventsAfter: services.events.listAfter,
+      deliveriesAfter: services.deliveries.listAfter,
       logger,
     },
     socketPublisher,
@@ -243,6 +247,8 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
       clearInterval(expiryTimer);
       // pause a running reconcile at a page boundary (it stays `running`; the next start resumes it)
       await services.reconcile.stop();
+      // a bulk replay stops between two replays (interrupted: starting again skips what it replayed)
+      await services.replayJobs.stop();
       await services.retention.stop();
       await services.incidents.stop();
       socketPublisher.flush();

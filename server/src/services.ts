@@ -15,6 +15,8 @@ import { createAuthService } from './auth/auth.service.ts';
 import { createEventsService } from './events/events.service.ts';
 import { createDeliveriesService } from './deliveries/deliveries.service.ts';
 import { createFailuresService } from './deliveries/failures.ts';
+import { createBulkReplay } from './deliveries/bulk-replay.ts';
+import { createReplayJobs, type ReplayJobSettings } from './deliveries/replay-job.ts';
 import { createUsersService } from './users/users.service.ts';
 import { createOrganizationsService } from './organizations/organizations.service.ts';
 import { createOverviewService } from './overview/overview.service.ts';
@@ -64,6 +66,8 @@ export interface ServiceDeps {
   incidents?: { options: IncidentsOptions; channels: AlertChannel[]; notify?: (i: IncidentSummary) => void };
   /** budget of refused webhook requests per source (WEBHOOK_REJECTED_PER_MINUTE); absent: every one is logged */
   rejectedLimiter?: RejectedLimiter | null;
+  /** bulk replay jobs' timings (tests shorten them) */
+  replayJobs?: Partial<ReplayJobSettings>;
   /** a webhook refusal that left no delivery-log row (metrics) */
   onUnlogged?: (reason: UnloggedRefusal) => void;
 }
@@ -118,9 +122,19 @@ export function createServices(deps: ServiceDeps) {
     ...(deps.onUnlogged ? { onUnlogged: deps.onUnlogged } : {}),
   });
   const failures = createFailuresService({ repos });
-  const deliveries = createDeliveriesService({ repos, webhooks, audit, failures });
+  const deliveries = createDeliveriesService({ repos, webhooks, audit });
   // the incident records one audit entry for its whole replay, so its replays go through an unaudited instance
-  replayDelivery = createDeliveriesService({ repos, webhooks, failures }).replay;
+  replayDelivery = createDeliveriesService({ repos, webhooks }).replay;
+  const bulkReplay = createBulkReplay({ repos, failures });
+  const replayJobs = createReplayJobs({
+    repo: repos.replayJobs,
+    bulk: bulkReplay,
+    replay: deliveries.replayRow,
+    audit,
+    publisher: deps.publisher,
+    logger: deps.logger,
+    ...(deps.replayJobs ? { settings: deps.replayJobs } : {}),
+  });
   const users = createUsersService({ repos });
   const resync = createResyncService({ uow, clerk: deps.clerk, users, publisher, logger: deps.logger, audit });
   const { apiTokens } = repos;
@@ -191,6 +205,8 @@ export function createServices(deps: ServiceDeps) {
     events: createEventsService(repos),
     deliveries,
     failures,
+    bulkReplay,
+    replayJobs,
     users,
     organizations: createOrganizationsService({ repos }),
     resync,

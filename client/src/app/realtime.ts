@@ -2,8 +2,10 @@
 // live lists, invalidation elsewhere). Nothing here keeps its own copy of server data.
 import type { Query, QueryClient } from '@tanstack/react-query';
 import type {
+  BulkReplayJobDto,
   DeliverySummary,
   EventSummary,
+  LatestReplayJob,
   LiveStatus,
   Page,
   ReconcileRunDto,
@@ -200,6 +202,24 @@ export function applyReconcile(queryClient: QueryClient, run: ReconcileRunDto, f
 }
 
 /**
+ * A bulk replay's figures: the latest-job query takes them as they are (at most a few a second; an older job's
+ * never replaces a newer one's, a late progress message never reopens an ended job); when it ends, what the
+ * replays changed (failures, overview, the audit) is refetched.
+ */
+export function applyReplayJob(queryClient: QueryClient, job: BulkReplayJobDto, finished: boolean): void {
+  queryClient.setQueryData<LatestReplayJob>(queryKeys.replayJobs.latest, (old) => {
+    const held = old?.job;
+    if (held && (held.id > job.id || (held.id === job.id && held.status !== 'running' && job.status === 'running')))
+      return old;
+    return { job };
+  });
+  if (!finished) return;
+  void queryClient.invalidateQueries({ queryKey: queryKeys.failures.all });
+  void queryClient.invalidateQueries({ queryKey: queryKeys.overview });
+  void queryClient.invalidateQueries({ queryKey: queryKeys.audit.all });
+}
+
+/**
  * What is wrong right now: the banner and the Live indicator read it from the cache as it is; the overview's
  * figures and the failed view follow at once (an outage must not wait for the overview's throttle).
  */
@@ -338,6 +358,8 @@ export function attachRealtime(
   socket.on('resync:finished', (result) => applyResync(queryClient, result));
   socket.on('reconcile:progress', (run) => applyReconcile(queryClient, run, false));
   socket.on('reconcile:finished', (run) => applyReconcile(queryClient, run, true));
+  socket.on('replay:progress', (job) => applyReplayJob(queryClient, job, false));
+  socket.on('replay:finished', (job) => applyReplayJob(queryClient, job, true));
   // incidents change at most once a second each: the lists, the badge and an open detail refetch
   socket.on('incident:changed', (incident) => {
     void queryClient.invalidateQueries({ queryKey: queryKeys.incidents.lists });
@@ -359,6 +381,8 @@ export function attachRealtime(
       'resync:finished',
       'reconcile:progress',
       'reconcile:finished',
+      'replay:progress',
+      'replay:finished',
       'status:changed',
       'incident:changed',
     ]) {

@@ -59,6 +59,10 @@ export const queryKeys = {
     list: (filters: DeliveryFilters) => ['deliveries', 'list', filters] as const,
     detail: (id: number) => ['deliveries', 'detail', id] as const,
   },
+  /** the running bulk replay, else the last one: replay:progress and replay:finished keep it current */
+  replayJobs: {
+    latest: ['replay-jobs', 'latest'] as const,
+  },
   users: {
     all: ['users'] as const,
     lists: ['users', 'list'] as const,

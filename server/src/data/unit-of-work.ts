@@ -3,6 +3,7 @@
 import type { Prisma } from '../generated/sqlite/client.ts';
 import type { Db, DbClient } from '../lib/db/client.ts';
 import { createDeliveriesRepository } from '../deliveries/deliveries.repository.ts';
+import { createReplayJobsRepository } from '../deliveries/replay-jobs.repository.ts';
 import { createEventsRepository } from '../events/events.repository.ts';
 import { createUsersRepository } from '../users/users.repository.ts';
 import { createSessionsRepository } from '../sessions/sessions.repository.ts';
@@ -17,6 +18,7 @@ import { createInvitationsRepository } from '../organizations/invitations.reposi
 export function createRepositories(client: DbClient) {
   return {
     deliveries: createDeliveriesRepository(client),
+    replayJobs: createReplayJobsRepository(client),
     events: createEventsRepository(client),
     users: createUsersRepository(client),
     sessions: createSessionsRepository(client),

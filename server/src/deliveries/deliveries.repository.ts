@@ -7,7 +7,7 @@ import type { SqlTx } from '../lib/db/sql.ts';
 import type { DeliveryDetail, DeliveryOutcome, DeliverySummary, Page } from '../contract.ts';
 import { toPage } from '../lib/cursor.ts';
 import { PURGED } from '../events/events.repository.ts';
-import { findInChunks } from '../lib/chunks.ts';
+import { chunks, findInChunks } from '../lib/chunks.ts';
 
 export type DeliveryRow = Prisma.DeliveryGetPayload<object>;
 
@@ -88,8 +88,35 @@ export function createDeliveriesRepository(db: DbClient) {
       return rows.map(toDeliverySummary);
     },
 
-    async findMatching(filter: DeliveryFilter, limit: number): Promise<DeliveryRow[]> {
-      return db.delivery.findMany({ where: whereOf(filter), orderBy: { id: 'asc' }, take: limit });
+    // ---- bulk replay: the matching deliveries up to the newest at its start, walked by id ----
+
+    async newestId(): Promise<number> {
+      return (await db.delivery.findFirst({ orderBy: { id: 'desc' }, select: { id: true } }))?.id ?? 0;
+    },
+
+    /** How many deliveries up to `maxId` match; with `svixIds`, only failed attempts of those messages. */
+    async countMatching(filter: DeliveryFilter, maxId: number, svixIds?: readonly string[]): Promise<number> {
+      const where = { ...whereOf(filter), id: { lte: maxId } };
+      if (!svixIds) return db.delivery.count({ where });
+      let n = 0;
+      for (const part of chunks(svixIds))
+        n += await db.delivery.count({ where: { ...where, failed: true, svixId: { in: part } } });
+      return n;
+    },
+
+    /** The next `take` deliveries after `afterId` (up to `maxId`) that match, oldest first; `failedOnly` narrows. */
+    async matchingPage(
+      filter: DeliveryFilter & { failedOnly?: boolean },
+      afterId: number,
+      maxId: number,
+      take: number,
+    ): Promise<DeliveryRow[]> {
+      const { failedOnly, ...rest } = filter;
+      return db.delivery.findMany({
+        where: { ...whereOf(rest), ...(failedOnly ? { failed: true } : {}), id: { gt: afterId, lte: maxId } },
+        orderBy: { id: 'asc' },
+        take,
+      });
     },
 
     async count(filter: DeliveryFilter & { since?: Date }): Promise<number> {
@@ -117,10 +144,15 @@ export function createDeliveriesRepository(db: DbClient) {
 
     // ---- failures by message ----
 
-    /** Failed attempts of genuine (signature-verified) messages, newest first: their svix-ids. */
-    async failedVerified(limit: number): Promise<{ id: number; svixId: string }[]> {
+    /** Failed attempts of genuine (signature-verified) messages, newest first (before `beforeId`): their svix-ids. */
+    async failedVerified(limit: number, beforeId?: number): Promise<{ id: number; svixId: string }[]> {
       const rows = await db.delivery.findMany({
-        where: { failed: true, verified: true, svixId: { not: null } },
+        where: {
+          failed: true,
+          verified: true,
+          svixId: { not: null },
+          ...(beforeId !== undefined ? { id: { lt: beforeId } } : {}),
+        },
         orderBy: { id: 'desc' },
         take: limit,
         select: { id: true, svixId: true },

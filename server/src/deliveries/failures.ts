@@ -58,11 +58,8 @@ export function createFailuresService(deps: { repos: Repositories; examined?: nu
   const { repos } = deps;
   const examined = deps.examined ?? FAILED_ATTEMPTS_EXAMINED;
 
-  async function messages(): Promise<{ messages: Omit<FailedMessage, 'userLabel'>[]; truncated: boolean }> {
-    const failed = await repos.deliveries.failedVerified(examined + 1);
-    const truncated = failed.length > examined;
-    const svixIds = [...new Set(failed.slice(0, examined).map((f) => f.svixId))];
-    if (svixIds.length === 0) return { messages: [], truncated };
+  /** The messages of these svix-ids, classified from all their verified attempts and their stored events. */
+  async function classifyAll(svixIds: readonly string[]): Promise<Omit<FailedMessage, 'userLabel'>[]> {
     const [attempts, events] = await Promise.all([
       repos.deliveries.attemptsOf(svixIds),
       repos.events.outcomesBySvixId(svixIds),
@@ -84,10 +81,38 @@ export function createFailuresService(deps: { repos: Repositories; examined?: nu
       );
       if (m) out.push(m);
     }
-    return { messages: out, truncated };
+    return out;
+  }
+
+  async function messages(): Promise<{ messages: Omit<FailedMessage, 'userLabel'>[]; truncated: boolean }> {
+    const failed = await repos.deliveries.failedVerified(examined + 1);
+    const truncated = failed.length > examined;
+    const svixIds = [...new Set(failed.slice(0, examined).map((f) => f.svixId))];
+    if (svixIds.length === 0) return { messages: [], truncated };
+    return { messages: await classifyAll(svixIds), truncated };
   }
 
   return {
+    /**
+     * Every outstanding message's svix-id, however many failed attempts there are (the view above examines the
+     * newest only): a bulk replay of outstanding messages takes them all. Read `examined` failed attempts at a time.
+     */
+    async outstandingSvixIds(): Promise<Set<string>> {
+      const outstanding = new Set<string>();
+      const classified = new Set<string>();
+      let before: number | undefined;
+      for (;;) {
+        const failed = await repos.deliveries.failedVerified(examined, before);
+        if (failed.length === 0) break;
+        before = failed.at(-1)!.id;
+        const fresh = [...new Set(failed.map((f) => f.svixId))].filter((id) => !classified.has(id));
+        for (const id of fresh) classified.add(id);
+        for (const m of await classifyAll(fresh)) if (m.state === 'outstanding') outstanding.add(m.svixId);
+        if (failed.length < examined) break;
+      }
+      return outstanding;
+    },
+
     /** The failed messages in one state (or both), latest attempt first, with their attempts and counts. */
     async list(state: FailureState | 'all', limit: number): Promise<FailuresPage> {
       const [{ messages: all, truncated }, unsigned] = await Promise.all([

@@ -205,7 +205,10 @@ const EVENT_TYPES = { dates: ['occurredAt', 'receivedAt', 'appliedAt'], bools: [
  */
 export const eventsSql = {
   held: (tx: SqlTx, svixId: string) =>
-    tx.get<{ id: number; outcome: string }>('SELECT "id", "outcome" FROM "Event" WHERE "svixId" = ?', [svixId]),
+    tx.get<{ id: number; outcome: string; userId: string | null }>(
+      'SELECT "id", "outcome", "userId" FROM "Event" WHERE "svixId" = ?',
+      [svixId],
+    ),
 
   async insert(tx: SqlTx, e: NewEvent): Promise<EventSummary> {
     const row = await tx.get<{ id: number }>(

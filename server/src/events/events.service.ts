@@ -8,6 +8,14 @@ import { parseStoredJson } from '../lib/json-depth.ts';
 const USERS_MATCHED = 500;
 
 export function createEventsService(repos: Repositories) {
+  /** Names beside ids: one query for the users of these events. */
+  async function withLabels(items: EventSummary[]): Promise<EventSummary[]> {
+    const labels = await repos.users.labels([
+      ...new Set(items.map((e) => e.userId).filter((id): id is string => id !== null)),
+    ]);
+    return items.map((e) => ({ ...e, userLabel: e.userId ? (labels.get(e.userId) ?? null) : null }));
+  }
+
   return {
     /** The user filter takes a Clerk user id, or an email or name (any local user it matches, up to 500). */
     async list(filter: EventFilter, cursor: number | null, limit: number): Promise<Page<EventSummary>> {
@@ -20,14 +28,12 @@ export function createEventsService(repos: Repositories) {
         if (userIds.length === 0) return { items: [], nextCursor: null };
         page = await repos.events.list({ ...rest, userIds }, cursor, limit);
       }
-      // names beside ids: one query for the page's users
-      const labels = await repos.users.labels([
-        ...new Set(page.items.map((e) => e.userId).filter((id): id is string => id !== null)),
-      ]);
-      return {
-        ...page,
-        items: page.items.map((e) => ({ ...e, userLabel: e.userId ? (labels.get(e.userId) ?? null) : null })),
-      };
+      return { ...page, items: await withLabels(page.items) };
+    },
+
+    /** Catch-up after a reconnect: the events after `afterId`, oldest first, named like the list. */
+    async listAfter(afterId: number, limit: number): Promise<EventSummary[]> {
+      return withLabels(await repos.events.listAfter(afterId, limit));
     },
 
     async get(svixId: string): Promise<EventDetail> {

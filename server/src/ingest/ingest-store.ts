@@ -55,7 +55,7 @@ export function createIngestStore(db: Db, opts: IngestStoreOptions = {}): Ingest
         httpStatus: 200,
         error: null,
         event: null,
-        delivery: await delivery(tx, item, 'duplicate', 200, held.id, null),
+        delivery: { ...(await delivery(tx, item, 'duplicate', 200, held.id, null)), userId: held.userId },
         user: null,
       };
     }

@@ -9,12 +9,13 @@ import type { IngestItem, IngestResult } from '../webhooks/ports.ts';
 import { eventLockKeys, eventObjectId, eventOrganizationId, eventUserId } from '../webhooks/clerk-event.ts';
 import { eventsSql, type NewEvent } from '../events/events.repository.ts';
 import { deliveriesSql, type NewDelivery } from '../deliveries/deliveries.repository.ts';
+import { usersSql } from '../users/users.repository.ts';
 import { createGroupCommit } from './group-commit.ts';
 
 // ---- event rows ----
 
 /** The row of a svix-id seen before (null: a new event). */
-export type HeldEvent = { id: number; outcome: string } | null;
+export type HeldEvent = { id: number; outcome: string; userId: string | null } | null;
 
 /** Failed applies of this svix-id so far, Svix's own deliveries only (quarantine counts these). */
 export function failedAttempts(tx: SqlTx, svixId: string): Promise<number> {
@@ -110,6 +111,25 @@ async function logOne(tx: SqlTx, d: NewDelivery): Promise<DeliverySummary | Erro
   }
 }
 
+/**
+ * Names beside ids in the live push: the batch's events and their deliveries carry their user's label as the
+ * lists show it, read once per batch inside its transaction (so a user.created names its own user).
+ */
+async function labelUsers(tx: SqlTx, stored: IngestResult[]): Promise<void> {
+  const userOf = (r: IngestResult) => r.event?.userId ?? r.delivery.userId ?? null;
+  const ids = [...new Set(stored.map(userOf).filter((id): id is string => id !== null))];
+  if (ids.length === 0) return;
+  const labels = await usersSql.labels(tx, ids);
+  for (const r of stored) {
+    const userId = userOf(r);
+    if (userId === null) continue;
+    const userLabel = labels.get(userId) ?? null;
+    if (r.event) r.event.userLabel = userLabel;
+    r.delivery.userId = userId;
+    r.delivery.userLabel = userLabel;
+  }
+}
+
 // ---- the group commit ----
 
 /** A batch holds verified events to store and apply, and delivery-log rows of requests that stored none. */
@@ -130,8 +150,17 @@ export function createBatches(
       sql.transaction(async (tx) => {
         await tx.lock(work.flatMap((w) => (w.kind === 'event' ? [w.item.svixId, ...eventLockKeys(w.item.event)] : [])));
         const results: (IngestResult | DeliverySummary | Error)[] = [];
-        for (const w of work)
-          results.push(w.kind === 'event' ? await storeEvent(tx, w.item) : await logOne(tx, w.delivery));
+        const stored: IngestResult[] = [];
+        for (const w of work) {
+          if (w.kind === 'log') {
+            results.push(await logOne(tx, w.delivery));
+            continue;
+          }
+          const r = await storeEvent(tx, w.item);
+          stored.push(r);
+          results.push(r);
+        }
+        await labelUsers(tx, stored);
         return results;
       }),
     // PostgreSQL: up to 3 batches overlap their round trips (the pool holds 4 connections); the advisory

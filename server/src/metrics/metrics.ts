@@ -71,6 +71,8 @@ export function createMetrics() {
     resyncFinished: () => {},
     reconcileProgress: observeRun,
     reconcileFinished: observeRun,
+    replayProgress: () => {},
+    replayFinished: () => {},
   };
 
   return {

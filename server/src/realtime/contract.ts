@@ -1,5 +1,6 @@
 // The typed Socket.IO contract (`domain:verb`), imported type-only by the dashboard.
 import type {
+  BulkReplayJobDto,
   DeliverySummary,
   EventSummary,
   IncidentSummary,
@@ -28,6 +29,10 @@ export interface ServerToClientEvents {
   'reconcile:progress': (run: ReconcileRunDto) => void;
   /** a reconcile completed, failed, was cancelled or paused (status still running: it will resume) */
   'reconcile:finished': (run: ReconcileRunDto) => void;
+  /** a running bulk replay's figures, at most a few times a second */
+  'replay:progress': (job: BulkReplayJobDto) => void;
+  /** a bulk replay completed, was cancelled or interrupted, or failed */
+  'replay:finished': (job: BulkReplayJobDto) => void;
   /** an incident opened, grew, was acknowledged or resolved (at most once a second per incident) */
   'incident:changed': (incident: IncidentSummary) => void;
   /** what is wrong right now changed: an outage, silence, signature failures or Clerk throttling began or ended */

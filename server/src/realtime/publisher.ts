@@ -1,6 +1,7 @@
 // Step 4 of the pipeline: tell connected dashboards what was committed. Services call this interface;
 // the Socket.IO implementation lives in socket.ts, tests can pass a recording fake.
 import type {
+  BulkReplayJobDto,
   DeliverySummary,
   EventSummary,
   LiveStatus,
@@ -19,6 +20,8 @@ export interface Publisher {
   resyncFinished(r: ResyncResult): void;
   reconcileProgress(r: ReconcileRunDto): void;
   reconcileFinished(r: ReconcileRunDto): void;
+  replayProgress(j: BulkReplayJobDto): void;
+  replayFinished(j: BulkReplayJobDto): void;
   /** what is wrong right now changed (an outage began or ended) */
   statusChanged?(s: LiveStatus): void;
 }
@@ -31,6 +34,8 @@ export const nullPublisher: Publisher = {
   resyncFinished() {},
   reconcileProgress() {},
   reconcileFinished() {},
+  replayProgress() {},
+  replayFinished() {},
 };
 
 /** Collects everything published (tests). */
@@ -42,6 +47,7 @@ export function recordingPublisher() {
     organizations: [] as OrganizationSummary[],
     resyncs: [] as ResyncResult[],
     reconcile: [] as ReconcileRunDto[],
+    replayJobs: [] as BulkReplayJobDto[],
     status: [] as LiveStatus[],
   };
   const publisher: Publisher = {
@@ -52,6 +58,8 @@ export function recordingPublisher() {
     resyncFinished: (r) => log.resyncs.push(r),
     reconcileProgress: (r) => log.reconcile.push(r),
     reconcileFinished: (r) => log.reconcile.push(r),
+    replayProgress: (j) => log.replayJobs.push(j),
+    replayFinished: (j) => log.replayJobs.push(j),
     statusChanged: (s) => log.status.push(s),
   };
   return { publisher, log };
@@ -67,6 +75,8 @@ export function fanOut(...targets: Publisher[]): Publisher {
     resyncFinished: (r) => targets.forEach((t) => t.resyncFinished(r)),
     reconcileProgress: (r) => targets.forEach((t) => t.reconcileProgress(r)),
     reconcileFinished: (r) => targets.forEach((t) => t.reconcileFinished(r)),
+    replayProgress: (j) => targets.forEach((t) => t.replayProgress(j)),
+    replayFinished: (j) => targets.forEach((t) => t.replayFinished(j)),
     statusChanged: (s) => targets.forEach((t) => t.statusChanged?.(s)),
   };
 }

@@ -101,6 +101,15 @@ export function createSocketPublisher(minIntervalMs = 2) {
       flush();
       io?.to(OPERATORS_ROOM).emit('reconcile:finished', r);
     },
+    // Already throttled by the job; the replays' own deliveries go out first.
+    replayProgress: (j) => {
+      flush();
+      io?.to(OPERATORS_ROOM).emit('replay:progress', j);
+    },
+    replayFinished: (j) => {
+      flush();
+      io?.to(OPERATORS_ROOM).emit('replay:finished', j);
+    },
     // after the deliveries that caused it, so a dashboard never shows an outage before its rows
     statusChanged: (s) => {
       flush();

@@ -12,6 +12,7 @@ import type { Pace, RunView } from './run-view.ts';
 import type { PageStore } from './page-store.ts';
 import { evenCuts, planWindows, walkWindows, windowCount, type WindowState } from './windows.ts';
 import { classifyPage } from './classify.ts';
+import { throttleLatest } from '../lib/throttle.ts';
 
 export interface JobSettings {
   /** Clerk users per page (Clerk's maximum is 500) */
@@ -68,34 +69,13 @@ export interface JobSlot {
 
 /** Publishes a run's progress at most once per `everyMs`: the newest row waiting wins. */
 function createProgress(deps: { everyMs: number; publisher: Publisher; view: Pick<RunView, 'toDto'>; logger: Logger }) {
-  let lastEmit = 0;
-  let pendingRow: RunRow | null = null;
-  let emitTimer: NodeJS.Timeout | null = null;
-  function report(row: RunRow) {
-    pendingRow = row;
-    if (emitTimer) return;
-    const wait = lastEmit + deps.everyMs - Date.now();
-    if (wait <= 0) void emit();
-    else emitTimer = setTimeout(() => void emit(), wait);
-  }
-  async function emit() {
-    emitTimer = null;
-    const row = pendingRow;
-    pendingRow = null;
-    if (!row) return;
-    lastEmit = Date.now();
+  return throttleLatest<RunRow>(deps.everyMs, async (row) => {
     try {
       deps.publisher.reconcileProgress(await deps.view.toDto(row));
     } catch (err) {
       deps.logger.warn({ err }, 'reconcile progress not published');
     }
-  }
-  function drop() {
-    if (emitTimer) clearTimeout(emitTimer);
-    emitTimer = null;
-    pendingRow = null;
-  }
-  return { report, drop };
+  });
 }
 
 export function createJobRunner(deps: {

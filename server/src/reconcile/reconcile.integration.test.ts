@@ -229,9 +229,11 @@ describe.each(TEST_PROVIDERS)('reconcile on %s', (provider) => {
     await json(
       s.api('/api/deliveries/replay', { method: 'POST', body: JSON.stringify({ filter: { outcome: 'failed' } }) }),
     );
-    const replays = await json<Page<AuditEntryDto>>(s.api('/api/audit?limit=2'));
-    expect(replays.items.map((e) => e.action)).toEqual(['replay_bulk', 'replay']);
-    expect(replays.items[1]).toMatchObject({ target: String(delivery.id), summary: { outcome: 'duplicate' } });
+    // a bulk replay is a job: audited when it starts and when it ends
+    await s.services.replayJobs.idle();
+    const replays = await json<Page<AuditEntryDto>>(s.api('/api/audit?limit=3'));
+    expect(replays.items.map((e) => e.action)).toEqual(['replay_bulk', 'replay_bulk_start', 'replay']);
+    expect(replays.items[2]).toMatchObject({ target: String(delivery.id), summary: { outcome: 'duplicate' } });
     expect((await s.api('/api/audit?action=nope')).status).toBe(400);
   });
 

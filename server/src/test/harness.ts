@@ -85,6 +85,8 @@ export interface TestServerOptions {
   clientDir?: string;
   /** incidents' tick and alert retry timings */
   incidents?: StartOptions['incidents'];
+  /** bulk replay jobs' timings */
+  replayJobs?: StartOptions['replayJobs'];
 }
 
 export async function startTestServer(provider: TestProvider, opts: TestServerOptions = {}): Promise<TestServer> {
@@ -115,6 +117,7 @@ export async function startTestServer(provider: TestProvider, opts: TestServerOp
     ...(opts.clientDir ? { clientDir: opts.clientDir } : {}),
     ...(opts.reconcile ? { reconcile: opts.reconcile } : {}),
     ...(opts.incidents ? { incidents: opts.incidents } : {}),
+    ...(opts.replayJobs ? { replayJobs: opts.replayJobs } : {}),
     version: 'test',
   });
   const { url } = server;

@@ -114,6 +114,28 @@ export function toUserSummary(r: UserSummaryRow): UserSummary {
   };
 }
 
+/** The columns a user's label is made of. */
+type LabelRow = Pick<UserRow, 'id' | 'primaryEmail' | 'firstName' | 'lastName' | 'username'>;
+
+/** How a user is shown beside their id: email, else name, else username (none: no label). */
+export function userLabelOf(r: Omit<LabelRow, 'id'>): string | null {
+  const name = [r.firstName, r.lastName].filter(Boolean).join(' ');
+  return r.primaryEmail ?? (name || r.username) ?? null;
+}
+
+function labelsOf(rows: readonly LabelRow[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const r of rows) {
+    const label = userLabelOf(r);
+    if (label) out.set(r.id, label);
+  }
+  return out;
+}
+
+/** Ids per label statement on the hot path: one statement text, padded with NULLs, so it is prepared once. */
+const LABEL_SLOTS = 64;
+const LABELS_SQL = `SELECT "id", "primaryEmail", "firstName", "lastName", "username" FROM "User" WHERE "id" IN (${Array.from({ length: LABEL_SLOTS }, () => '?').join(', ')})`;
+
 const USER_TYPES = {
   dates: ['deletedAt', 'clerkUpdatedAt', 'clerkCreatedAt', 'lastComparedAt', 'createdAt', 'updatedAt'],
   bools: ['deleted'],
@@ -143,13 +165,7 @@ export function createUsersRepository(db: DbClient) {
           select: { id: true, primaryEmail: true, firstName: true, lastName: true, username: true },
         }),
       );
-      const out = new Map<string, string>();
-      for (const r of rows) {
-        const name = [r.firstName, r.lastName].filter(Boolean).join(' ');
-        const label = r.primaryEmail ?? (name || r.username);
-        if (label) out.set(r.id, label);
-      }
-      return out;
+      return labelsOf(rows);
     },
 
     /** Which of these users are held locally (tombstones included). */
@@ -377,6 +393,16 @@ async function returnedSummary(tx: SqlTx, sql: string, params: unknown[]): Promi
  * row as the live push shows it.
  */
 export const usersSql = {
+  /** The labels of these users (a batch's events, for the live push): one statement per 64 ids. */
+  async labels(tx: SqlTx, ids: readonly string[]): Promise<Map<string, string>> {
+    const rows: LabelRow[] = [];
+    for (const part of chunks(ids, LABEL_SLOTS)) {
+      const args = [...part, ...Array<null>(LABEL_SLOTS - part.length).fill(null)];
+      rows.push(...(await tx.all<LabelRow>(LABELS_SQL, args)));
+    }
+    return labelsOf(rows);
+  },
+
   async heldVersion(tx: SqlTx, id: string): Promise<StoredVersion | null> {
     const raw = await tx.get<Record<string, unknown>>(
       `SELECT "deleted", ${tx.dateText('clerkUpdatedAt')} AS "clerkUpdatedAt" FROM "User" WHERE "id" = ?`,

@@ -9,7 +9,9 @@ import { auditList } from '../api/audit.ts';
 export const ACTION_LABEL: Partial<Record<AuditAction, string>> = {
   resync: 'Resync',
   replay: 'Replay',
-  replay_bulk: 'Bulk replay',
+  replay_bulk_start: 'Bulk replay started',
+  replay_bulk_cancel: 'Bulk replay cancel',
+  replay_bulk: 'Bulk replay ended',
   reconcile_start: 'Reconcile started',
   reconcile_fix: 'Reconcile fix',
 };
@@ -24,6 +26,7 @@ function Target({ e }: { e: AuditEntryDto }) {
       </Link>
     );
   if (e.action === 'replay') return <Link to={`/deliveries/${e.target}`}>delivery #{e.target}</Link>;
+  if (e.action.startsWith('replay_bulk')) return <span>bulk replay #{e.target}</span>;
   if (e.action.startsWith('reconcile')) return <Link to={`/drift?run=${e.target}`}>run #{e.target}</Link>;
   return <span className="mono">{e.target}</span>;
 }

@@ -1,12 +1,5 @@
 import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type {
-  BulkReplayRequest,
-  BulkReplayResult,
-  DeliveryDetail,
-  DeliverySummary,
-  Page,
-  ReplayResult,
-} from '@contract/contract.ts';
+import type { DeliveryDetail, DeliverySummary, Page, ReplayResult } from '@contract/contract.ts';
 import { DELIVERY_OUTCOMES } from '@contract/contract.ts';
 import { api } from '../../../lib/api.ts';
 import { queryKeys, type DeliveryFilters } from '../../../lib/query-keys.ts';
@@ -24,8 +17,6 @@ export function fetchDeliveries(filters: DeliveryFilters, cursor: string | null,
 export const fetchDelivery = (id: number, signal?: AbortSignal) =>
   api<DeliveryDetail>(`/api/deliveries/${id}`, { signal });
 export const replayDelivery = (id: number) => api<ReplayResult>(`/api/deliveries/${id}/replay`, { method: 'POST' });
-export const replayMatching = (req: BulkReplayRequest) =>
-  api<BulkReplayResult>('/api/deliveries/replay', { method: 'POST', body: req });
 
 export function parseDeliveryFilters(params: URLSearchParams): DeliveryFilters {
   const filters: DeliveryFilters = {};
@@ -56,24 +47,6 @@ export function useReplayDelivery() {
     mutationFn: replayDelivery,
     onSuccess: (result) => {
       void queryClient.invalidateQueries({ queryKey: queryKeys.events.detail(result.svixId) });
-      void queryClient.invalidateQueries({ queryKey: queryKeys.overview });
-    },
-  });
-}
-
-/** What "replay all matching" would do: changes nothing. */
-export const useReplayMatchingDryRun = () =>
-  useMutation({ mutationFn: (req: BulkReplayRequest) => replayMatching({ ...req, dryRun: true }) });
-
-export function useReplayMatching() {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: replayMatching,
-    onSuccess: () => {
-      void queryClient.invalidateQueries({
-        queryKey: queryKeys.events.all,
-        predicate: (q) => q.queryKey[1] === 'detail',
-      });
       void queryClient.invalidateQueries({ queryKey: queryKeys.overview });
     },
   });

@@ -1,6 +1,6 @@
 import { Link } from 'react-router';
 import { DELIVERY_OUTCOMES, type DeliverySummary } from '@contract/contract.ts';
-import { ErrorMessage } from '../../../components/ErrorMessage.tsx';
+import { Id } from '../../../components/Id.tsx';
 import { FilterBar, filterOptions, type FilterField } from '../../../components/FilterBar.tsx';
 import { ListPageHeader, ListTable, type ListTableSpec } from '../../../components/ListPage.tsx';
 import { ReadOnlyNotice } from '../../../components/ReadOnlyNotice.tsx';
@@ -9,9 +9,8 @@ import { HttpStatus, StatusBadge, statusLabel } from '../../../components/Status
 import { usePermissions } from '../../../lib/session.ts';
 import { formatDuration } from '../../../lib/time.ts';
 import { useLiveList, usePausedList } from '../../../lib/use-live-list.ts';
-import { deliveriesList, useReplayMatching, useReplayMatchingDryRun } from '../api/deliveries.ts';
-import { BulkReplayOutcome, replaySummary } from './ReplayResults.tsx';
-import { ConfirmAction } from '../../../components/ConfirmAction.tsx';
+import { deliveriesList } from '../api/deliveries.ts';
+import { BulkReplayStart, ReplayJobPanel } from './BulkReplay.tsx';
 
 const TABLE: ListTableSpec<DeliverySummary> = {
   caption: 'Deliveries, newest first',
@@ -30,7 +29,20 @@ const TABLE: ListTableSpec<DeliverySummary> = {
     { key: 'received', header: 'Received', width: '7.5rem', render: (d) => <RelativeTime iso={d.receivedAt} /> },
     { key: 'status', header: 'Status', width: '5rem', render: (d) => <HttpStatus code={d.httpStatus} /> },
     { key: 'outcome', header: 'Outcome', width: '9rem', render: (d) => <StatusBadge status={d.outcome} /> },
-    { key: 'type', header: 'Event type', width: '20%', render: (d) => d.eventType ?? <span className="muted">—</span> },
+    { key: 'type', header: 'Event type', width: '18%', render: (d) => d.eventType ?? <span className="muted">—</span> },
+    {
+      key: 'user',
+      header: 'User',
+      width: '18%',
+      render: (d) =>
+        d.userId ? (
+          <Link to={`/users/${encodeURIComponent(d.userId)}`} aria-label={`User ${d.userLabel ?? d.userId}`}>
+            <Id value={d.userId} label={d.userLabel} copy={false} />
+          </Link>
+        ) : (
+          <span className="muted">—</span>
+        ),
+    },
     {
       key: 'verified',
       header: 'Signature',
@@ -67,8 +79,6 @@ const FILTERS: FilterField[] = [
 export function DeliveriesPage() {
   const list = usePausedList(useLiveList(deliveriesList));
   const { filters } = list;
-  const bulk = useReplayMatching();
-  const dry = useReplayMatchingDryRun();
   const { canOperate } = usePermissions();
   const filterText = list.filtered
     ? [
@@ -90,43 +100,22 @@ export function DeliveriesPage() {
       <div className="toolbar toolbar--wrap">
         <FilterBar label="Delivery filters" fields={FILTERS} />
         <div className="toolbar__actions">
-          <button
-            type="button"
-            className="button"
-            aria-describedby="replay-scope"
-            disabled={bulk.isPending || dry.isPending || !canOperate}
-            onClick={() => (bulk.reset(), dry.mutate({ filter: filters }))}
-          >
-            {bulk.isPending ? 'Replaying…' : dry.isPending ? 'Checking…' : 'Replay all matching…'}
-          </button>
+          {/* a new scope (other filters) starts from a new dry run */}
+          <BulkReplayStart
+            key={JSON.stringify(filters)}
+            scope={{ filter: filters }}
+            label="Replay all matching…"
+            what={filterText}
+            disabled={!canOperate}
+            describedBy="replay-scope"
+          />
           <span id="replay-scope" className="muted small">
             Re-applies the stored, verified payloads of {filterText}.
           </span>
         </div>
       </div>
       {!canOperate && <ReadOnlyNotice action="replay deliveries" />}
-      {dry.error && <ErrorMessage error={dry.error} title="Dry run failed" />}
-      {dry.data && (
-        <div className="callout callout--info" role="status">
-          <p className="callout__title">Dry run: {replaySummary(dry.data)}</p>
-          <div className="toolbar toolbar--wrap">
-            {dry.data.replayed > 0 && (
-              <ConfirmAction
-                label={`Replay ${dry.data.replayed}`}
-                consequence={`Re-applies the stored payloads of ${dry.data.replayed} message${dry.data.replayed === 1 ? '' : 's'} (${filterText}); each replay is recorded as a new delivery.`}
-                confirmLabel={`Yes, replay ${dry.data.replayed}`}
-                pending={bulk.isPending}
-                onConfirm={() => bulk.mutate({ filter: filters }, { onSettled: () => dry.reset() })}
-              />
-            )}
-            <button type="button" className="button" onClick={() => dry.reset()}>
-              Close
-            </button>
-          </div>
-        </div>
-      )}
-      {bulk.error && <ErrorMessage error={bulk.error} title="Replay failed" />}
-      {bulk.data && <BulkReplayOutcome result={bulk.data} onClose={() => bulk.reset()} />}
+      <ReplayJobPanel />
       <ListTable list={list} table={TABLE} />
     </>
   );

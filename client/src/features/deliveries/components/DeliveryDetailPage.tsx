@@ -2,6 +2,7 @@ import { useMemo } from 'react';
 import { Link, useParams } from 'react-router';
 import { DataState } from '../../../components/DataState.tsx';
 import { ErrorMessage } from '../../../components/ErrorMessage.tsx';
+import { Id } from '../../../components/Id.tsx';
 import { JsonView } from '../../../components/JsonView.tsx';
 import { DateTime } from '../../../components/RelativeTime.tsx';
 import { HttpStatus, StatusBadge } from '../../../components/StatusBadge.tsx';
@@ -111,6 +112,16 @@ export function DeliveryDetailPage() {
                     <span className="mono">{d.svixId ?? '—'}</span>
                   )}
                   {d.eventType && <span className="muted"> ({d.eventType})</span>}
+                </dd>
+                <dt>User</dt>
+                <dd>
+                  {d.userId ? (
+                    <Link to={`/users/${encodeURIComponent(d.userId)}`} aria-label={`User ${d.userLabel ?? d.userId}`}>
+                      <Id value={d.userId} label={d.userLabel} copy={false} />
+                    </Link>
+                  ) : (
+                    <span className="muted">—</span>
+                  )}
                 </dd>
                 <dt>Signature</dt>
                 <dd>{d.verified ? 'verified' : <span className="error-text">not verified</span>}</dd>

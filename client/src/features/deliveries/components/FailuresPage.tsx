@@ -1,8 +1,6 @@
 import { Link, useSearchParams } from 'react-router';
 import type { DeliverySummary, FailedMessage, FailureState } from '@contract/contract.ts';
-import { ConfirmAction } from '../../../components/ConfirmAction.tsx';
 import { DataState } from '../../../components/DataState.tsx';
-import { ErrorMessage } from '../../../components/ErrorMessage.tsx';
 import { Id } from '../../../components/Id.tsx';
 import { ReadOnlyNotice } from '../../../components/ReadOnlyNotice.tsx';
 import { DateTime, RelativeTime } from '../../../components/RelativeTime.tsx';
@@ -10,8 +8,11 @@ import { HttpStatus, StatusBadge } from '../../../components/StatusBadge.tsx';
 import { Table, type Column } from '../../../components/Table.tsx';
 import { usePermissions } from '../../../lib/session.ts';
 import { formatNumber } from '../../../lib/time.ts';
-import { useFailures, useReplayDryRun, useReplayOutstanding } from '../api/failures.ts';
-import { BulkReplayOutcome, replaySummary } from './ReplayResults.tsx';
+import { useFailures } from '../api/failures.ts';
+import type { ReplayScope } from '../api/replay-jobs.ts';
+import { BulkReplayStart, ReplayJobPanel } from './BulkReplay.tsx';
+
+const OUTSTANDING: ReplayScope = { filter: {}, outstandingOnly: true };
 
 const ATTEMPT_COLUMNS: Column<DeliverySummary>[] = [
   { key: 'id', header: 'Attempt', render: (d) => <Link to={`/deliveries/${d.id}`}>#{d.id}</Link> },
@@ -83,44 +84,16 @@ function Message({ m }: { m: FailedMessage }) {
 }
 
 function BulkReplay({ outstanding }: { outstanding: number }) {
-  const dry = useReplayDryRun();
-  const run = useReplayOutstanding();
   const { canOperate } = usePermissions();
   if (!canOperate) return <ReadOnlyNotice action="replay deliveries" />;
   return (
     <div className="toolbar toolbar--wrap">
-      {!dry.data && (
-        <button
-          type="button"
-          className="button"
-          disabled={dry.isPending || outstanding === 0}
-          onClick={() => (run.reset(), dry.mutate())}
-        >
-          {dry.isPending ? 'Checking…' : 'Replay outstanding… (dry run first)'}
-        </button>
-      )}
-      {dry.error && <ErrorMessage error={dry.error} title="Dry run failed" />}
-      {dry.data && (
-        <div className="callout callout--info" role="status">
-          <p className="callout__title">Dry run: {replaySummary(dry.data)}</p>
-          <div className="toolbar toolbar--wrap">
-            {dry.data.replayed > 0 && (
-              <ConfirmAction
-                label={`Replay ${formatNumber(dry.data.replayed)}`}
-                consequence={`Re-applies the stored payload of ${formatNumber(dry.data.replayed)} outstanding message${dry.data.replayed === 1 ? '' : 's'}, one attempt each; each replay is recorded as a new delivery.`}
-                confirmLabel={`Yes, replay ${formatNumber(dry.data.replayed)}`}
-                pending={run.isPending}
-                onConfirm={() => run.mutate(undefined, { onSettled: () => dry.reset() })}
-              />
-            )}
-            <button type="button" className="button" onClick={() => dry.reset()}>
-              Close
-            </button>
-          </div>
-        </div>
-      )}
-      {run.error && <ErrorMessage error={run.error} title="Replay failed" />}
-      {run.data && <BulkReplayOutcome result={run.data} onClose={() => run.reset()} />}
+      <BulkReplayStart
+        scope={OUTSTANDING}
+        label="Replay outstanding… (dry run first)"
+        what="outstanding messages"
+        disabled={outstanding === 0}
+      />
     </div>
   );
 }
@@ -162,6 +135,7 @@ export function FailuresPage() {
         </p>
       )}
       {state === 'outstanding' && <BulkReplay outstanding={page?.outstanding ?? 0} />}
+      <ReplayJobPanel />
       <DataState
         isPending={query.isPending}
         error={query.error}

@@ -2,6 +2,7 @@ import { Link } from 'react-router';
 import type { BulkReplayResult, ReplayResult, ReplaySkipReason } from '@contract/contract.ts';
 import { StatusBadge } from '../../../components/StatusBadge.tsx';
 import { Table, type Column } from '../../../components/Table.tsx';
+import { formatNumber } from '../../../lib/time.ts';
 
 const RESULT_COLUMNS: Column<ReplayResult>[] = [
   {
@@ -44,45 +45,25 @@ const SKIP_TEXT: Record<ReplaySkipReason, string> = {
   payload_unavailable: 'payload unavailable',
 };
 
-/** "18 matched: 2 to replay, 16 skipped (15 already applied, 1 not verified)": the parts add up to the whole. */
+/** "18 matched: 2 would be replayed, 16 skipped (15 already applied, 1 not verified)": the parts add up. */
 export function replaySummary(r: BulkReplayResult): string {
-  const parts = (Object.entries(r.skippedBy) as [ReplaySkipReason, number][])
-    .filter(([, n]) => n > 0)
-    .map(([k, n]) => `${n} ${SKIP_TEXT[k]}`);
-  const skipped = parts.length ? `, ${r.skipped} skipped (${parts.join(', ')})` : '';
-  if (r.dryRun && r.replayed === 0) {
-    const only = parts.length === 1 ? parts[0]!.replace(/^\d+ /, '') : null;
-    return `${r.matched} ${r.matched === 1 ? 'delivery' : 'deliveries'}: ${only && r.matched > 0 ? `all ${only}` : 'none can change anything'} — nothing to do.`;
+  const parts = skipParts(r.skippedBy);
+  if (r.replayed === 0) {
+    const only = parts.length === 1 ? parts[0]!.replace(/^[\d,.\s]+ /, '') : null;
+    return `${formatNumber(r.matched)} ${r.matched === 1 ? 'delivery' : 'deliveries'}: ${only && r.matched > 0 ? `all ${only}` : 'none can change anything'} — nothing to do.`;
   }
-  return `${r.matched} matched: ${r.replayed} ${r.dryRun ? 'would be replayed' : 'replayed'}${skipped}.`;
+  const skipped = parts.length ? `, ${formatNumber(r.skipped)} skipped (${parts.join(', ')})` : '';
+  return `${formatNumber(r.matched)} matched: ${formatNumber(r.replayed)} would be replayed${skipped}.`;
 }
 
-export function BulkReplayOutcome({ result, onClose }: { result: BulkReplayResult; onClose: () => void }) {
-  const failed = result.results.filter((r) => r.outcome === 'failed').length;
-  return (
-    <section
-      className={`callout ${failed ? 'callout--error' : result.replayed === 0 ? 'callout--warn' : 'callout--ok'}`}
-      aria-labelledby="bulk-heading"
-      role="status"
-    >
-      <div className="toolbar">
-        <h2 id="bulk-heading" className="callout__title">
-          Replay finished: {replaySummary(result)}
-          {failed > 0 && ` ${failed} failed again.`}
-        </h2>
-        <button type="button" className="button button--small" onClick={onClose}>
-          Dismiss
-        </button>
-      </div>
-      {result.results.length > 0 && (
-        <Table
-          items={result.results}
-          columns={RESULT_COLUMNS}
-          getKey={(r) => r.deliveryId}
-          caption="Replay results"
-          short
-        />
-      )}
-    </section>
-  );
+/** "15 already applied, 1 not verified": the reasons that counted something. */
+export function skipParts(skippedBy: Record<ReplaySkipReason, number>): string[] {
+  return (Object.entries(skippedBy) as [ReplaySkipReason, number][])
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${formatNumber(n)} ${SKIP_TEXT[k]}`);
+}
+
+/** The replays that failed again, each with the delivery it recorded. */
+export function ReplayResultsTable({ results, caption }: { results: ReplayResult[]; caption: string }) {
+  return <Table items={results} columns={RESULT_COLUMNS} getKey={(r) => r.deliveryId} caption={caption} short />;
 }
