@@ -8,6 +8,7 @@ import { auditList } from '../api/audit.ts';
 
 export const ACTION_LABEL: Partial<Record<AuditAction, string>> = {
   resync: 'Resync',
+  organization_resync: 'Organization resync',
   replay: 'Replay',
   replay_bulk: 'Bulk replay',
   reconcile_start: 'Reconcile started',
@@ -20,6 +21,12 @@ function Target({ e }: { e: AuditEntryDto }) {
   if (e.action === 'resync')
     return (
       <Link to={`/users/${encodeURIComponent(e.target)}`} className="mono">
+        {e.target}
+      </Link>
+    );
+  if (e.action === 'organization_resync')
+    return (
+      <Link to={`/organizations/${encodeURIComponent(e.target)}`} className="mono">
         {e.target}
       </Link>
     );
