@@ -15,6 +15,7 @@ import type {
   OrganizationComparison,
   OrganizationDetail,
   OrganizationResyncResult,
+  OrganizationSummary,
   OverviewStats,
   Page,
   UserDetail,
@@ -102,7 +103,11 @@ describe.each(TEST_PROVIDERS)('organization compare and resync on %s', (provider
     const added = clerk.createMembership(org.id, dee.id, { role: 'org:billing' }, silent);
     clerk.updateMembership(org.id, cy.id, { role: 'org:admin' }, silent);
     clerk.deleteMembership(org.id, bo.id, silent);
-    clerk.updateOrganization(org.id, { name: 'Drifty Renamed', public_metadata: { plan: 'team' } }, silent);
+    clerk.updateOrganization(
+      org.id,
+      { name: 'Drifty Renamed', public_metadata: { ...org.public_metadata, tier: 'gold' } },
+      silent,
+    );
     clerk.revokeInvitation(invitation.id, silent);
     const newInvitation = clerk.createInvitation(org.id, { email_address: 'late@invitee.test' }, silent);
 
@@ -111,7 +116,7 @@ describe.each(TEST_PROVIDERS)('organization compare and resync on %s', (provider
     expect(cmp.diff).toEqual(
       expect.arrayContaining([
         { path: 'name', kind: 'changed', local: 'Drifty', clerk: 'Drifty Renamed' },
-        { path: 'public_metadata.plan', kind: 'added', local: undefined, clerk: 'team' },
+        { path: 'public_metadata.tier', kind: 'added', local: undefined, clerk: 'gold' },
       ]),
     );
     expect(cmp.members).toMatchObject({ local: 3, clerk: 3 });
@@ -153,7 +158,7 @@ describe.each(TEST_PROVIDERS)('organization compare and resync on %s', (provider
       // the organization, one page of members, one of pending invitations, and the whole list for the revoked one
       clerkRequests: 4,
     });
-    expect(res.changedFields).toEqual(expect.arrayContaining(['name', 'public_metadata.plan']));
+    expect(res.changedFields).toEqual(expect.arrayContaining(['name', 'public_metadata.tier']));
     expect(res.organization).toMatchObject({ name: 'Drifty Renamed', syncStatus: 'in_sync', source: 'resync' });
     expect(res.organization.members.map((m) => [m.userId, m.role])).toEqual([
       [ada.id, 'org:admin'],
@@ -197,8 +202,29 @@ describe.each(TEST_PROVIDERS)('organization compare and resync on %s', (provider
       'unchanged',
       'updated',
     ]);
-    const overview = await json<OverviewStats>(s.api('/api/overview'));
-    expect(overview.organizations.total).toBeGreaterThanOrEqual(2);
+  });
+
+  it('the overview counts organizations, deleted and drifted ones; the list filters by status', async () => {
+    const { org } = await organization('Counted');
+    const before = (await json<OverviewStats>(s.api('/api/overview'))).organizations;
+    // drift as a reconcile marks it
+    await s.db.prisma.organization.update({ where: { id: org.id }, data: { syncStatus: 'drifted' } });
+    const gone = await organization('Counted Gone');
+    clerk.deleteOrganization(gone.org.id);
+    await clerk.settled();
+    const after = (await json<OverviewStats>(s.api('/api/overview'))).organizations;
+    expect(after).toEqual({
+      total: before.total + 1,
+      deleted: before.deleted + 1,
+      drifted: before.drifted + 1,
+    });
+    const drifted = await json<Page<OrganizationSummary>>(s.api('/api/organizations?status=drifted&limit=500'));
+    expect(drifted.items.map((o) => o.id)).toContain(org.id);
+    expect(drifted.items.every((o) => o.syncStatus === 'drifted')).toBe(true);
+    expect((await s.api('/api/organizations?status=stale')).status).toBe(400);
+    // a resync clears it
+    await resync(org.id);
+    expect((await json<OverviewStats>(s.api('/api/overview'))).organizations.drifted).toBe(before.drifted);
   });
 
   it('a member missing locally because the local copy holds it as ended comes back live', async () => {
