@@ -7,6 +7,7 @@ import { decodeRow, type SqlTx } from '../lib/db/sql.ts';
 import type { MembershipEndReason, MembershipSummary, OrganizationSummary } from '../contract.ts';
 import type { HeldMembership, MembershipEnd } from '../sync/rules.ts';
 import { iso } from '../lib/iso.ts';
+import { chunks } from '../lib/chunks.ts';
 
 export type MembershipRow = Prisma.OrganizationMembershipGetPayload<object>;
 
@@ -126,6 +127,20 @@ export function createMembershipsRepository(db: DbClient) {
         create: { ...c, ...live },
         update: { ...c, ...live },
       });
+    },
+
+    /**
+     * Inserts Clerk's versions of memberships the local copy holds no row of (a resync's backfill), many rows per
+     * statement: an organization of thousands of members must fit the resync's transaction.
+     */
+    async createFromClerk(
+      memberships: readonly Record<string, unknown>[],
+      organizationId: string,
+      source: MembershipSource,
+    ): Promise<void> {
+      const rows = memberships.map((m) => ({ ...membershipColumnsOf(m, organizationId), source }));
+      // 16 columns a row: 50 rows stay under SQLite's 999 bound parameters
+      for (const part of chunks(rows, 50)) await db.organizationMembership.createMany({ data: part });
     },
 
     /**

@@ -193,21 +193,25 @@ export function createOrganizationResyncService(deps: {
         // memberships: Clerk's list is the whole truth
         const differences = diffMemberLists(rows, state.memberships.map(obj));
         members.unchanged = rows.filter((r) => !r.deleted).length;
+        const backfill: Record<string, unknown>[] = [];
         for (const d of differences) {
           if (d.kind !== 'missing') members.unchanged--;
-          if (d.local && newerThanAnswer(d.local)) {
-            members.kept++;
+          if (!d.local) {
+            backfill.push(d.clerk!);
             continue;
           }
-          if (d.kind === 'extra') {
+          if (newerThanAnswer(d.local)) {
+            members.kept++;
+          } else if (d.kind === 'extra') {
             await tx.memberships.endNotInClerk(d.id, now, source);
             members.ended++;
           } else {
             await tx.memberships.putFromClerk(d.clerk!, id, source);
-            if (d.local) members.updated++;
-            else members.created++;
+            members.updated++;
           }
         }
+        await tx.memberships.createFromClerk(backfill, id, source);
+        members.created = backfill.length;
 
         // pending invitations: Clerk's pending list, and Clerk's version of those pending here but not there
         const invitationRows = await tx.invitations.pendingRowsForOrganization(id);
