@@ -14,6 +14,12 @@ interface Target {
 /** A user, an event and a delivery to open, so the detail pages have something to show. */
 async function pages(): Promise<Target[]> {
   const user = await clerk.createUser({ first_name: unique('Pages') });
+  // an organization with a member, a pending invitation and one member whose webhook never came (drift to show)
+  const org = await clerk.createOrganization({ name: unique('Pages Org') });
+  await clerk.addMember(org.id, user.id, 'org:admin');
+  await clerk.invite(org.id, `${unique('pages')}@org.test`);
+  const unseen = await clerk.createUser({ first_name: unique('Unseen') });
+  await clerk.addMember(org.id, unseen.id, undefined, { webhook: false });
   await expect.poll(async () => (await clerk.deliveries()).some((d) => d.status === 200)).toBe(true);
   const svixId = (await clerk.deliveries()).find((d) => d.status === 200)!.svixId;
   const heading = (name: string | RegExp) => async (page: Page) => {
@@ -39,6 +45,12 @@ async function pages(): Promise<Target[]> {
       name: 'user',
       path: `/users/${user.id}`,
       ready: async (p) => void (await expect(p.getByRole('heading', { name: 'Local copy vs Clerk' })).toBeVisible()),
+    },
+    { name: 'organizations', path: '/organizations', ready: firstDataRow },
+    {
+      name: 'organization',
+      path: `/organizations/${org.id}`,
+      ready: async (p) => void (await expect(p.getByText('missing locally').first()).toBeVisible()),
     },
     { name: 'drift', path: '/drift', ready: heading('Drift') },
     { name: 'incidents', path: '/incidents', ready: heading('Incidents') },

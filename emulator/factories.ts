@@ -513,8 +513,13 @@ export const makeSession = (user: Pick<ClerkUserJson, 'id'>, overrides?: Session
 export const makeEvent = <T>(type: ClerkEventType, data: T, timestampMs?: number): ClerkEvent<T> =>
   shared.makeEvent(type, data, timestampMs);
 export const makeDeletedUser = (id: string): ClerkDeletedUserJson => shared.makeDeletedUser(id);
+export const makeEmailAddress = (email: string, overrides?: Partial<ClerkEmailAddressJson>): ClerkEmailAddressJson =>
+  shared.makeEmailAddress(email, overrides);
 export const makeOrganization = (overrides?: OrganizationOverrides): ClerkOrganizationJson =>
   shared.makeOrganization(overrides);
+export const makeDeletedOrganization = (
+  org: Pick<ClerkOrganizationJson, 'id' | 'slug'>,
+): ClerkDeletedOrganizationJson => shared.makeDeletedOrganization(org);
 export const makeOrganizationMembership = (
   org: ClerkOrganizationJson,
   user: ClerkUserJson,

@@ -1,6 +1,11 @@
 // What the journeys share: signing in, and talking to the emulator's control API (Clerk's side).
 import { test as base, expect, type Page } from '@playwright/test';
-import type { ClerkUserJson } from '../../server/src/clerk/clerk-json.ts';
+import type {
+  ClerkOrganizationInvitationJson,
+  ClerkOrganizationJson,
+  ClerkOrganizationMembershipJson,
+  ClerkUserJson,
+} from '../../server/src/clerk/clerk-json.ts';
 import { E2E } from './ports.ts';
 
 async function control<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -13,12 +18,25 @@ async function control<T>(method: string, path: string, body?: unknown): Promise
   return (await res.json()) as T;
 }
 
+const query = (opts: { webhook?: boolean }) => (opts.webhook === false ? '?webhook=false' : '');
+
 /** Clerk's side of each journey, through the emulator's control API. */
 export const clerk = {
   createUser: (user: Partial<ClerkUserJson> & { email_address?: string }, opts: { webhook?: boolean } = {}) =>
     control<ClerkUserJson>('POST', `/users${opts.webhook === false ? '?webhook=false' : ''}`, user),
   updateUser: (id: string, patch: Partial<ClerkUserJson>, opts: { webhook?: boolean } = {}) =>
     control<ClerkUserJson>('PATCH', `/users/${id}${opts.webhook === false ? '?webhook=false' : ''}`, patch),
+  createOrganization: (org: { name: string }, opts: { webhook?: boolean } = {}) =>
+    control<ClerkOrganizationJson>('POST', `/organizations${query(opts)}`, org),
+  addMember: (organizationId: string, userId: string, role?: string, opts: { webhook?: boolean } = {}) =>
+    control<ClerkOrganizationMembershipJson>('POST', `/organizations/${organizationId}/memberships${query(opts)}`, {
+      user_id: userId,
+      ...(role ? { role } : {}),
+    }),
+  invite: (organizationId: string, email: string, opts: { webhook?: boolean } = {}) =>
+    control<ClerkOrganizationInvitationJson>('POST', `/organizations/${organizationId}/invitations${query(opts)}`, {
+      email_address: email,
+    }),
   setFaults: (faults: Record<string, number | null>) => control('PUT', '/faults', faults),
   setTimeFactor: (timeFactor: number) => control('PUT', '/time-factor', { timeFactor }),
   /** every delivery attempt the emulator made (status null = no answer) */

@@ -119,7 +119,7 @@ export function createApp(services: Services, opts: AppOptions) {
     deliveryRoutes(services.deliveries, services.failures, services.bulkReplay, services.replayJobs),
   );
   app.use('/api/users', userRoutes(services.users, services.resync));
-  app.use('/api/organizations', organizationRoutes(services.organizations));
+  app.use('/api/organizations', organizationRoutes(services.organizations, services.organizationResync));
   app.use('/api/reconcile', reconcileRoutes(services.reconcile));
   app.use('/api/audit', auditRoutes(services.audit));
   app.use('/api/incidents', incidentRoutes(services.incidents));

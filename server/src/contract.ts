@@ -273,6 +273,10 @@ export interface MembershipSummary {
 
 export const INVITATION_STATUSES = ['pending', 'accepted', 'revoked', 'expired'] as const;
 
+/** Why an invitation Clerk held pending was revoked here (Clerk sends no event for either). */
+export const INVITATION_END_REASONS = ['organization_deleted', 'not_in_clerk'] as const;
+export type InvitationEndReason = (typeof INVITATION_END_REASONS)[number];
+
 export interface InvitationSummary {
   id: string;
   organizationId: string | null;
@@ -282,8 +286,11 @@ export interface InvitationSummary {
   roleName: string | null;
   /** as it stands now: a pending invitation past expiresAt is expired (Clerk sends no event for that) */
   status: string;
-  /** organization_deleted: revoked here because its organization was deleted while it was pending */
-  endedBy: 'organization_deleted' | null;
+  /**
+   * why it was revoked here, not by Clerk: organization_deleted (its organization was deleted while it was
+   * pending), not_in_clerk (a resync found Clerk no longer lists it at all)
+   */
+  endedBy: InvitationEndReason | null;
   /** who accepted it */
   userId: string | null;
   inviterId: string | null;
@@ -342,6 +349,90 @@ export interface ResyncResult {
   user: UserDetail;
 }
 
+// ---- Organizations: local copy vs Clerk ----
+
+/**
+ * missing: Clerk has it, the local copy has no live one (none at all, or one it holds as ended); extra: live in the
+ * local copy, Clerk does not list it; changed: both have it, its fields differ.
+ */
+export const MEMBER_DIFFERENCE_KINDS = ['missing', 'extra', 'changed'] as const;
+export type MemberDifferenceKind = (typeof MEMBER_DIFFERENCE_KINDS)[number];
+
+/** One membership that differs between the local copy and Clerk. */
+export interface MemberDifference {
+  membershipId: string;
+  kind: MemberDifferenceKind;
+  userId: string | null;
+  /** the local user's email or name when held, else what the membership itself shows */
+  userLabel: string | null;
+  /** the user is held locally (their page exists) */
+  userHeld: boolean;
+  /** the role of the live local membership (null: none) */
+  localRole: string | null;
+  /** the role Clerk lists (null: Clerk does not list it) */
+  clerkRole: string | null;
+  /** missing only: the local copy holds this membership, ended */
+  endedLocally: boolean;
+  /** changed only: the fields that differ (role, permissions, metadata); the member's profile is left out */
+  diff: FieldDiff[];
+}
+
+/** One pending invitation that differs (pending now on either side; an expired one is not pending). */
+export interface InvitationDifference {
+  invitationId: string;
+  kind: MemberDifferenceKind;
+  emailAddress: string | null;
+  /** the status the local copy holds (null: none) */
+  localStatus: string | null;
+  /** pending when Clerk lists it pending; null when Clerk's pending list does not have it */
+  clerkStatus: string | null;
+  /** changed only */
+  diff: FieldDiff[];
+}
+
+/** GET /api/organizations/:id/compare: the organization's fields, its members and its pending invitations. */
+export interface OrganizationComparison {
+  organizationId: string;
+  /** the organization JSON held locally (null: none) */
+  local: unknown | null;
+  localDeleted: boolean;
+  /** null: Clerk answered 404 */
+  clerk: unknown | null;
+  diff: FieldDiff[];
+  /** differences in counts and activity (members_count, …) Clerk moves without an event: shown, never drift */
+  volatile: FieldDiff[];
+  members: { local: number; clerk: number; differences: MemberDifference[] };
+  pendingInvitations: { local: number; clerk: number; differences: InvitationDifference[] };
+  status: SyncStatus;
+  comparedAt: string;
+}
+
+/** How a resync changed the rows of one kind (memberships or invitations). */
+export interface ResyncCounts {
+  created: number;
+  updated: number;
+  /** memberships: ended (Clerk no longer lists them); invitations: revoked here (Clerk no longer has them) */
+  ended: number;
+  unchanged: number;
+  /** left as they were because a webhook wrote them after Clerk was asked (newer than the answer) */
+  kept: number;
+}
+
+/** POST /api/organizations/:id/resync */
+export interface OrganizationResyncResult {
+  organizationId: string;
+  /** the organization row: as for users (tombstoned: Clerk answered 404) */
+  result: ResyncResult['result'];
+  changedFields: string[];
+  /** when the local version was dated later than Clerk's (see ResyncResult.note) */
+  note?: string;
+  members: ResyncCounts;
+  pendingInvitations: ResyncCounts;
+  /** Backend API requests it took, each through the rate budget */
+  clerkRequests: number;
+  organization: OrganizationDetail;
+}
+
 export interface ReplayResult {
   deliveryId: number; // the new delivery row the replay recorded
   svixId: string;
@@ -362,6 +453,8 @@ export interface OverviewStats {
   /** what is wrong right now: the same object the `status:changed` socket message carries */
   live: LiveStatus;
   users: { total: number; deleted: number; drifted: number };
+  /** organizations held, deleted ones among them, and those whose last compare or resync found drift */
+  organizations: { total: number; deleted: number; drifted: number };
   /** sessions by the status they have now (past expire_at / abandon_at: expired / abandoned, though no event said so) */
   sessions: Record<string, number>;
   lastEventAt: string | null;
@@ -584,6 +677,7 @@ export interface DriftPoint {
 
 export const AUDIT_ACTIONS = [
   'resync',
+  'organization_resync',
   'replay',
   /** a bulk replay job: started, asked to cancel, and ended (its summary) */
   'replay_bulk_start',
@@ -611,7 +705,7 @@ export interface AuditEntryDto {
   /** operator email, or "schedule" */
   actor: string;
   action: AuditAction;
-  /** user id, delivery id or run id */
+  /** user id, organization id, delivery id or run id */
   target: string | null;
   /** what changed (shape depends on the action) */
   summary: Record<string, unknown>;

@@ -259,7 +259,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
       http.closeIdleConnections();
       await closed;
       await services.deliveryLog.flush();
-      await services.conflicts.idle();
+      await Promise.all([services.conflicts.idle(), services.organizationConflicts.idle()]);
       await redis?.close();
       await services.ingest.close();
       if (ownDb) await services.db.close();

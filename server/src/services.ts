@@ -22,6 +22,7 @@ import { createOrganizationsService } from './organizations/organizations.servic
 import { createOverviewService } from './overview/overview.service.ts';
 import { createResyncService } from './resync/resync.service.ts';
 import { createConflictResync } from './resync/conflict-resync.ts';
+import { createOrganizationResyncService } from './resync/organization-resync.service.ts';
 import type { ClerkClient } from './clerk/clerk-client.ts';
 import { createAuditService } from './audit/audit.service.ts';
 import { createReconcileRepository } from './reconcile/reconcile.repository.ts';
@@ -111,13 +112,7 @@ export function createServices(deps: ServiceDeps) {
     logger: deps.logger,
     observer: incidents.observer,
     onConflict: (userId) => conflicts.enqueue(userId),
-    // No organization resync exists yet: the held version stays, the event (or the membership event that
-    // embedded it) is on the organization's timeline, and the log says which organization to compare.
-    onOrganizationConflict: (organizationId) =>
-      deps.logger.warn(
-        { organizationId },
-        'an organization version conflicts with the one held at the same updated_at; the held one stays',
-      ),
+    onOrganizationConflict: (organizationId) => organizationConflicts.enqueue(organizationId),
     rejectedLimiter: deps.rejectedLimiter ?? null,
     ...(deps.onUnlogged ? { onUnlogged: deps.onUnlogged } : {}),
   });
@@ -160,7 +155,28 @@ export function createServices(deps: ServiceDeps) {
     ...(windowMs ? { windowMs } : {}),
   });
   // Users whose webhooks disagree at a tied updated_at: Clerk's answer decides, within the same budget.
-  const conflicts = createConflictResync({ resync, clerk: rateBudget.wrap(deps.clerk), logger: deps.logger });
+  const budgeted = rateBudget.wrap(deps.clerk);
+  const conflicts = createConflictResync({
+    refresh: (userId) => resync.refreshFromClerk(userId, budgeted),
+    kind: 'user',
+    logger: deps.logger,
+  });
+  const organizations = createOrganizationsService({ repos });
+  // An operator's compare or resync of an organization walks its member list: each page within the budget too.
+  const organizationResync = createOrganizationResyncService({
+    uow,
+    clerk: budgeted,
+    organizations,
+    publisher,
+    logger: deps.logger,
+    audit,
+  });
+  // Organizations (or the organization a membership embeds) in the same case: the same, for the organization.
+  const organizationConflicts = createConflictResync({
+    refresh: (organizationId) => organizationResync.refreshFromClerk(organizationId),
+    kind: 'organization',
+    logger: deps.logger,
+  });
   const reconcile = createReconcileService({
     repo: createReconcileRepository(deps.db),
     clerk: rateBudget.wrap(deps.clerk),
@@ -208,9 +224,11 @@ export function createServices(deps: ServiceDeps) {
     bulkReplay,
     replayJobs,
     users,
-    organizations: createOrganizationsService({ repos }),
+    organizations,
     resync,
+    organizationResync,
     conflicts,
+    organizationConflicts,
     audit,
     rateBudget,
     reconcile,

@@ -17,6 +17,7 @@ const NAV = [
   { to: '/failures', label: 'Failures' },
   { to: '/deliveries', label: 'Deliveries' },
   { to: '/users', label: 'Users' },
+  { to: '/organizations', label: 'Organizations' },
   { to: '/drift', label: 'Drift' },
   { to: '/incidents', label: 'Incidents' },
   { to: '/audit', label: 'Audit' },

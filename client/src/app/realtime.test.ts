@@ -1,6 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { QueryClient } from '@tanstack/react-query';
-import type { DeliverySummary, EventSummary, ResyncResult, UserDetail, UserSummary } from '@contract/contract.ts';
+import type {
+  DeliverySummary,
+  EventSummary,
+  OrganizationDetail,
+  OrganizationSummary,
+  ResyncResult,
+  UserDetail,
+  UserSummary,
+} from '@contract/contract.ts';
 import type { CatchUpRequest } from '@contract/realtime/contract.ts';
 import { flattenFeed, type FeedData, type Schedule } from '../lib/live-feed.ts';
 import { queryKeys } from '../lib/query-keys.ts';
@@ -68,6 +76,42 @@ function makeUser(over: Partial<UserDetail> = {}): UserDetail {
     ...over,
   };
 }
+
+function makeOrganization(over: Partial<OrganizationDetail> = {}): OrganizationDetail {
+  return {
+    id: 'org_1',
+    deleted: false,
+    deletedAt: null,
+    name: 'Acme',
+    slug: 'acme',
+    imageUrl: null,
+    membersCount: 2,
+    syncStatus: 'never_compared',
+    clerkCreatedAt: '2026-01-01T08:00:00.000Z',
+    clerkUpdatedAt: '2026-01-01T09:00:00.000Z',
+    lastComparedAt: null,
+    updatedAt: '2026-01-01T09:00:01.000Z',
+    data: {},
+    source: 'webhook',
+    lastEvent: null,
+    members: [],
+    membersTotal: 2,
+    formerMembers: [],
+    pendingInvitations: [],
+    ...over,
+  };
+}
+
+const summaryOf = ({
+  data: _d,
+  source: _s,
+  lastEvent: _e,
+  members: _m,
+  membersTotal: _t,
+  formerMembers: _f,
+  pendingInvitations: _p,
+  ...summary
+}: OrganizationDetail): OrganizationSummary => summary;
 
 const feedOf = <T>(items: T[], nextCursor: string | null = null): FeedData<T> => ({
   pages: [{ items, nextCursor }],
@@ -251,6 +295,43 @@ describe('attachRealtime', () => {
     expect(qc.getQueryState(queryKeys.users.compare('user_1'))!.isInvalidated).toBe(true);
   });
 
+  it('organization:changed updates the open detail, and refetches lists, its timeline and users’ pages', async () => {
+    qc.setQueryData(queryKeys.organizations.detail('org_1'), makeOrganization());
+    qc.setQueryData(queryKeys.organizations.list({}), feedOf([]));
+    qc.setQueryData(queryKeys.organizations.timeline('org_1'), { items: [], nextCursor: null });
+    qc.setQueryData(queryKeys.users.detail('user_1'), makeUser());
+    s.serverSends('organization:changed', [summaryOf(makeOrganization({ name: 'Acme Two', syncStatus: 'drifted' }))]);
+    sched.tick();
+    const detail = qc.getQueryData<OrganizationDetail>(queryKeys.organizations.detail('org_1'))!;
+    expect(detail).toMatchObject({ name: 'Acme Two', syncStatus: 'drifted', source: 'webhook', membersTotal: 2 });
+    expect(qc.getQueryState(queryKeys.organizations.detail('org_1'))!.isInvalidated).toBe(true);
+    expect(qc.getQueryState(queryKeys.organizations.timeline('org_1'))!.isInvalidated).toBe(true);
+    // a user's page names the organizations of their memberships
+    expect(qc.getQueryState(queryKeys.users.detail('user_1'))!.isInvalidated).toBe(true);
+    await vi.waitFor(() => expect(qc.getQueryState(queryKeys.organizations.list({}))!.isInvalidated).toBe(true));
+  });
+
+  it('organization:changed asks Clerk again only for a new version or a new comparison, else marks it stale', () => {
+    qc.setQueryData(queryKeys.organizations.detail('org_1'), makeOrganization());
+    qc.setQueryData(queryKeys.organizations.compare('org_1'), { organizationId: 'org_1' });
+    const invalidate = vi.spyOn(qc, 'invalidateQueries');
+    const compareCall = () =>
+      invalidate.mock.calls.filter(
+        ([f]) => JSON.stringify(f?.queryKey) === JSON.stringify(['organizations', 'compare', 'org_1']),
+      );
+    // a member joined: the summary is the same
+    s.serverSends('organization:changed', [summaryOf(makeOrganization())]);
+    sched.tick();
+    expect(compareCall().at(-1)![0]).toMatchObject({ refetchType: 'none' });
+    expect(qc.getQueryState(queryKeys.organizations.compare('org_1'))!.isInvalidated).toBe(true);
+    // another dashboard resynced it
+    s.serverSends('organization:changed', [
+      summaryOf(makeOrganization({ syncStatus: 'in_sync', lastComparedAt: '2026-01-01T10:00:00.000Z' })),
+    ]);
+    sched.tick();
+    expect(compareCall().at(-1)![0]).toMatchObject({ refetchType: 'active' });
+  });
+
   it('resync:finished writes the new user detail for every open dashboard', () => {
     qc.setQueryData(queryKeys.users.detail('user_1'), makeUser({ syncStatus: 'drifted' }));
     qc.setQueryData(queryKeys.users.compare('user_1'), { userId: 'user_1' });
@@ -280,6 +361,14 @@ describe('attachRealtime', () => {
     s.serverSends('disconnect');
     s.serverSends('connect');
     expect(qc.getQueryState(queryKeys.users.detail('user_1'))!.isInvalidated).toBe(true);
+  });
+
+  it('after a reconnect refetches organizations, which have no catch-up either', () => {
+    qc.setQueryData(queryKeys.organizations.detail('org_1'), makeOrganization());
+    s.serverSends('connect');
+    s.serverSends('disconnect');
+    s.serverSends('connect');
+    expect(qc.getQueryState(queryKeys.organizations.detail('org_1'))!.isInvalidated).toBe(true);
   });
 
   it('detach removes its listeners', () => {

@@ -7,6 +7,8 @@ import type {
   EventSummary,
   LatestReplayJob,
   LiveStatus,
+  OrganizationDetail,
+  OrganizationSummary,
   Page,
   ReconcileRunDto,
   ResyncResult,
@@ -165,6 +167,39 @@ export function applyUserChanges(
   }
 }
 
+/**
+ * Organizations whose row, members or invitations changed (the summary does not say which): lists and open
+ * details refetch, and so do users' pages (they list memberships by their organization's name). An open
+ * comparison asks Clerk again (rate-limited) only when the organization took a new Clerk version or was compared
+ * anew (a resync, here or elsewhere); otherwise it is marked stale, to be refetched when next shown.
+ */
+export function applyOrganizationChanges(
+  queryClient: QueryClient,
+  organizations: readonly OrganizationSummary[],
+  invalidateLists: () => void = () => void queryClient.invalidateQueries({ queryKey: queryKeys.organizations.lists }),
+): void {
+  if (organizations.length === 0) return;
+  invalidateLists();
+  const latest = new Map(organizations.map((o) => [o.id, o]));
+  for (const org of latest.values()) {
+    const key = queryKeys.organizations.detail(org.id);
+    const before = queryClient.getQueryData<OrganizationDetail>(key);
+    queryClient.setQueryData<OrganizationDetail>(key, (old) => (old ? { ...old, ...org } : old));
+    void queryClient.invalidateQueries({ queryKey: key });
+    void queryClient.invalidateQueries({ queryKey: queryKeys.organizations.timeline(org.id) });
+    const anew =
+      !!before &&
+      (before.clerkUpdatedAt !== org.clerkUpdatedAt ||
+        before.deleted !== org.deleted ||
+        before.lastComparedAt !== org.lastComparedAt);
+    void queryClient.invalidateQueries({
+      queryKey: queryKeys.organizations.compare(org.id),
+      refetchType: anew ? 'active' : 'none',
+    });
+  }
+  void queryClient.invalidateQueries({ queryKey: queryKeys.users.details });
+}
+
 export function applyResync(queryClient: QueryClient, result: ResyncResult): void {
   queryClient.setQueryData<UserDetail>(queryKeys.users.detail(result.userId), result.user);
   void queryClient.invalidateQueries({ queryKey: queryKeys.users.lists });
@@ -320,6 +355,14 @@ export function attachRealtime(
   }, schedule);
 
   const users = createBatcher<UserSummary>((items) => applyUserChanges(queryClient, items, touchUserLists), schedule);
+  const touchOrganizationLists = throttle(
+    () => void queryClient.invalidateQueries({ queryKey: queryKeys.organizations.lists }),
+    usersEveryMs,
+  );
+  const organizations = createBatcher<OrganizationSummary>((items) => {
+    applyOrganizationChanges(queryClient, items, touchOrganizationLists);
+    touchOverview(); // it counts organizations and their drift
+  }, schedule);
 
   let connectedBefore = false;
   socket.on('connect', () => {
@@ -339,6 +382,7 @@ export function attachRealtime(
     if (reconnect) {
       // user changes have no catch-up; refetch what may have moved while offline
       void queryClient.invalidateQueries({ queryKey: queryKeys.users.all });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.organizations.all });
       void queryClient.invalidateQueries({ queryKey: queryKeys.overview });
       void queryClient.invalidateQueries({ queryKey: queryKeys.incidents.all });
     }
@@ -355,6 +399,7 @@ export function attachRealtime(
   socket.on('event:received', (items) => events.push(items));
   socket.on('delivery:recorded', (items) => deliveries.push(items));
   socket.on('user:changed', (items) => users.push(items));
+  socket.on('organization:changed', (items) => organizations.push(items));
   socket.on('resync:finished', (result) => applyResync(queryClient, result));
   socket.on('reconcile:progress', (run) => applyReconcile(queryClient, run, false));
   socket.on('reconcile:finished', (run) => applyReconcile(queryClient, run, true));
@@ -378,6 +423,7 @@ export function attachRealtime(
       'event:received',
       'delivery:recorded',
       'user:changed',
+      'organization:changed',
       'resync:finished',
       'reconcile:progress',
       'reconcile:finished',
@@ -391,8 +437,10 @@ export function attachRealtime(
     events.cancel();
     deliveries.cancel();
     users.cancel();
+    organizations.cancel();
     touchOverview.cancel();
     touchUserLists.cancel();
+    touchOrganizationLists.cancel();
     touchFailures.cancel();
   };
 }

@@ -62,6 +62,20 @@ export function createRouter() {
                 })),
             },
             {
+              path: 'organizations',
+              lazy: () =>
+                import('../features/organizations/components/OrganizationsPage.tsx').then((m) => ({
+                  Component: m.OrganizationsPage,
+                })),
+            },
+            {
+              path: 'organizations/:id',
+              lazy: () =>
+                import('../features/organizations/components/OrganizationDetailPage.tsx').then((m) => ({
+                  Component: m.OrganizationDetailPage,
+                })),
+            },
+            {
               path: 'drift',
               lazy: () =>
                 import('../features/drift/components/DriftPage.tsx').then((m) => ({ Component: m.DriftPage })),

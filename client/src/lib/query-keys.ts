@@ -29,6 +29,11 @@ export interface UserFilters {
   status?: SyncStatus;
 }
 
+export interface OrganizationFilters {
+  q?: string;
+  status?: SyncStatus;
+}
+
 export interface AuditFilters {
   action?: AuditAction;
   actor?: string;
@@ -67,9 +72,18 @@ export const queryKeys = {
     all: ['users'] as const,
     lists: ['users', 'list'] as const,
     list: (filters: UserFilters) => ['users', 'list', filters] as const,
+    details: ['users', 'detail'] as const,
     detail: (id: string) => ['users', 'detail', id] as const,
     compare: (id: string) => ['users', 'compare', id] as const,
     timeline: (id: string) => ['users', 'timeline', id] as const,
+  },
+  organizations: {
+    all: ['organizations'] as const,
+    lists: ['organizations', 'list'] as const,
+    list: (filters: OrganizationFilters) => ['organizations', 'list', filters] as const,
+    detail: (id: string) => ['organizations', 'detail', id] as const,
+    compare: (id: string) => ['organizations', 'compare', id] as const,
+    timeline: (id: string) => ['organizations', 'timeline', id] as const,
   },
   reconcile: {
     all: ['reconcile'] as const,

@@ -6,8 +6,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PROVIDERS } from '../test/db.ts';
 import { startTestServer, type TestServer } from '../test/harness.ts';
-import { makeDeletedOrganization, makeInvitation, makeMembership, makeOrganization } from '../test/organizations.ts';
-import { makeEvent, makeUser } from '../../../emulator/factories.ts';
+import {
+  makeDeletedOrganization,
+  makeEmailAddress,
+  makeEvent,
+  makeOrganization,
+  makeOrganizationInvitation as makeInvitation,
+  makeOrganizationMembership as makeMembership,
+  makeUser,
+  seedFactories,
+} from '../../../emulator/factories.ts';
 import { CLERK_ORGANIZATION_VOLATILE_FIELDS } from '../clerk/clerk-json.ts';
 import type { OrganizationDetail, UserDetail } from '../contract.ts';
 
@@ -44,16 +52,29 @@ function shuffle<T>(xs: T[], rnd: () => number): T[] {
 
 /** The history, with ids of its own (`tag`), and what it comes to. */
 function history(tag: string, base: number) {
+  // The rows of two histories must compare equal once their tags are taken out: the same random draws for each
+  // history, fixed addresses, and fixed images (an image URL holds its object's id, base64-encoded).
+  seedFactories(1);
   const T = (n: number) => base + n * MINUTE;
-  const u1 = makeUser({ id: `user_${tag}1`, first_name: 'Ada', last_name: 'One', updated_at: T(1), created_at: T(1) });
-  const u2 = makeUser({ id: `user_${tag}2`, first_name: 'Bo', last_name: 'Two', updated_at: T(1), created_at: T(1) });
-  // fixed addresses: the rows of two histories must compare equal once their tags are taken out
-  const member = (u: typeof u1) => ({ ...u, identifier: `${u.first_name!.toLowerCase()}@example.com` });
+  const image_url = 'https://img.clerk.com/fixed';
+  const person = (n: number, first_name: string, last_name: string) =>
+    makeUser({
+      id: `user_${tag}${n}`,
+      first_name,
+      last_name,
+      image_url,
+      email_addresses: [makeEmailAddress(`${first_name.toLowerCase()}@example.com`, { created_at: T(1) })],
+      updated_at: T(1),
+      created_at: T(1),
+    });
+  const u1 = person(1, 'Ada', 'One');
+  const u2 = person(2, 'Bo', 'Two');
 
   const a1 = makeOrganization({
     id: `org_${tag}a`,
     name: 'Acme',
     slug: `acme-${tag}`,
+    image_url,
     created_at: T(1),
     updated_at: T(1),
     members_count: 0,
@@ -64,33 +85,34 @@ function history(tag: string, base: number) {
     id: `org_${tag}b`,
     name: 'Beta',
     slug: `beta-${tag}`,
+    image_url,
     created_at: T(1),
     updated_at: T(1),
   });
 
   // Memberships embed their organization as of the change, members_count moved without a new updated_at
-  const m1 = makeMembership({ ...a1, members_count: 1 }, member(u1), { id: `orgmem_${tag}1`, created_at: T(1) });
-  const m1u = makeMembership({ ...a2, members_count: 2 }, member(u1), {
+  const m1 = makeMembership({ ...a1, members_count: 1 }, u1, { id: `orgmem_${tag}1`, created_at: T(1) });
+  const m1u = makeMembership({ ...a2, members_count: 2 }, u1, {
     id: m1.id,
     role: 'org:admin',
     created_at: T(1),
     updated_at: T(2),
   });
-  const m2 = makeMembership({ ...a1, members_count: 2 }, member(u2), { id: `orgmem_${tag}2`, created_at: T(1) });
-  const m2u = makeMembership({ ...a2, members_count: 2 }, member(u2), {
+  const m2 = makeMembership({ ...a1, members_count: 2 }, u2, { id: `orgmem_${tag}2`, created_at: T(1) });
+  const m2u = makeMembership({ ...a2, members_count: 2 }, u2, {
     id: m2.id,
     role: 'org:admin',
     created_at: T(1),
     updated_at: T(2),
   });
   // removed (the deletion carries the membership as it was), then added again: a new membership id
-  const m3 = makeMembership({ ...a3, members_count: 2 }, member(u2), {
+  const m3 = makeMembership({ ...a3, members_count: 2 }, u2, {
     id: `orgmem_${tag}3`,
     created_at: T(4),
     updated_at: T(4),
   });
-  const m4 = makeMembership({ ...b1, members_count: 1 }, member(u1), { id: `orgmem_${tag}4`, created_at: T(1) });
-  const m4u = makeMembership({ ...b1, members_count: 1 }, member(u1), {
+  const m4 = makeMembership({ ...b1, members_count: 1 }, u1, { id: `orgmem_${tag}4`, created_at: T(1) });
+  const m4u = makeMembership({ ...b1, members_count: 1 }, u1, {
     id: m4.id,
     role: 'org:admin',
     created_at: T(1),

@@ -4,15 +4,21 @@
 import type { Prisma } from '../generated/sqlite/client.ts';
 import type { DbClient } from '../lib/db/client.ts';
 import { decodeRow, type SqlTx } from '../lib/db/sql.ts';
-import type { InvitationSummary } from '../contract.ts';
+import { INVITATION_END_REASONS, type InvitationEndReason, type InvitationSummary } from '../contract.ts';
 import { effectiveInvitationStatus } from '../sync/rules.ts';
 import { iso } from '../lib/iso.ts';
+import { findInChunks } from '../lib/chunks.ts';
 import { withoutKeys } from './memberships.repository.ts';
 
 export type InvitationRow = Prisma.OrganizationInvitationGetPayload<object>;
 
 /** Revoked here because its organization was deleted while it was pending. */
 export const ENDED_BY_ORGANIZATION = 'organization_deleted';
+/** Revoked here because a resync found that Clerk no longer lists it at all. */
+export const ENDED_NOT_IN_CLERK = 'not_in_clerk';
+
+const endReason = (v: string | null): InvitationEndReason | null =>
+  (INVITATION_END_REASONS as readonly string[]).includes(v ?? '') ? (v as InvitationEndReason) : null;
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const date = (v: unknown): Date | null => (typeof v === 'number' ? new Date(v) : null);
@@ -42,7 +48,7 @@ export function toInvitationSummary(r: InvitationRow, now: Date = new Date()): I
     role: r.role,
     roleName: r.roleName,
     status: effectiveInvitationStatus(r, now),
-    endedBy: r.endedBy === ENDED_BY_ORGANIZATION ? ENDED_BY_ORGANIZATION : null,
+    endedBy: endReason(r.endedBy),
     userId: r.userId,
     inviterId: r.inviterId,
     expiresAt: iso(r.expiresAt),
@@ -63,6 +69,50 @@ export function createInvitationsRepository(db: DbClient) {
         take,
       });
       return rows.map((r) => toInvitationSummary(r, now));
+    },
+
+    /** Every invitation of the organization held as pending (expired ones included): what a compare reads. */
+    pendingRowsForOrganization(organizationId: string): Promise<InvitationRow[]> {
+      return db.organizationInvitation.findMany({
+        where: { organizationId, status: 'pending' },
+        orderBy: [{ clerkCreatedAt: 'asc' }, { id: 'asc' }],
+      });
+    },
+
+    byIds(ids: readonly string[]): Promise<InvitationRow[]> {
+      return findInChunks(ids, (part) => db.organizationInvitation.findMany({ where: { id: { in: part } } }));
+    },
+
+    /**
+     * Writes Clerk's version of an invitation (a resync: the caller decided it is the truth), with Clerk's status;
+     * `organizationId` is the organization asked about, for an answer that leaves organization_id out.
+     */
+    async putFromClerk(invitation: Record<string, unknown>, organizationId: string): Promise<void> {
+      const c = invitationColumnsOf(invitation);
+      const fields = {
+        ...c,
+        organizationId: c.organizationId ?? organizationId,
+        status: String(invitation.status),
+        endedBy: null,
+      };
+      await db.organizationInvitation.upsert({ where: { id: c.id }, create: fields, update: fields });
+    },
+
+    /** Revokes a pending invitation Clerk no longer lists at all (a resync found it). */
+    async revokeNotInClerk(id: string): Promise<void> {
+      await db.organizationInvitation.updateMany({
+        where: { id, status: 'pending' },
+        data: { status: 'revoked', endedBy: ENDED_NOT_IN_CLERK },
+      });
+    },
+
+    /** Revokes the organization's pending invitations, as of its deletion (a resync found Clerk answers 404). */
+    async revokePendingOfOrganization(organizationId: string): Promise<number> {
+      const r = await db.organizationInvitation.updateMany({
+        where: { organizationId, status: 'pending' },
+        data: { status: 'revoked', endedBy: ENDED_BY_ORGANIZATION },
+      });
+      return r.count;
     },
 
     // ---- retention: erasing a user's personal fields ----
@@ -132,10 +182,10 @@ export const invitationsSql = {
     );
     if (!raw) return null;
     const held = decodeRow<{ clerkUpdatedAt: Date; status: string; endedBy: string | null }>(raw, INVITATION_TYPES);
-    // only pending invitations are revoked locally: Clerk's status of that version was pending
+    // only pending invitations are revoked locally (either reason): Clerk's status of that version was pending
     return {
       clerkUpdatedAt: held.clerkUpdatedAt,
-      status: held.endedBy === ENDED_BY_ORGANIZATION ? 'pending' : held.status,
+      status: endReason(held.endedBy) !== null ? 'pending' : held.status,
     };
   },
 

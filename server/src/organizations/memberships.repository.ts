@@ -7,8 +7,12 @@ import { decodeRow, type SqlTx } from '../lib/db/sql.ts';
 import type { MembershipEndReason, MembershipSummary, OrganizationSummary } from '../contract.ts';
 import type { HeldMembership, MembershipEnd } from '../sync/rules.ts';
 import { iso } from '../lib/iso.ts';
+import { chunks } from '../lib/chunks.ts';
 
 export type MembershipRow = Prisma.OrganizationMembershipGetPayload<object>;
+
+/** How the held version arrived (the `source` column). */
+export type MembershipSource = 'webhook' | 'resync' | 'reconcile';
 
 /** What a membership links to, read once for a whole list. */
 export interface MembershipLinks {
@@ -49,7 +53,12 @@ export function publicUserLabel(data: string): string | null {
   } catch {
     return null;
   }
-  const u = obj(m?.public_user_data);
+  return m ? publicUserLabelOf(m) : null;
+}
+
+/** The same, from a membership JSON already parsed (one Clerk answered). */
+export function publicUserLabelOf(m: Record<string, unknown>): string | null {
+  const u = obj(m.public_user_data);
   if (!u) return null;
   const name = [str(u.first_name), str(u.last_name)].filter(Boolean).join(' ');
   return str(u.identifier) || name || str(u.username) || null;
@@ -96,6 +105,62 @@ export function createMembershipsRepository(db: DbClient) {
         orderBy: ended ? [{ deletedAt: 'desc' }, { id: 'desc' }] : [{ clerkCreatedAt: 'asc' }, { id: 'asc' }],
         take,
       });
+    },
+
+    /** Every membership of the organization held locally, live and ended (what a compare reads). */
+    allForOrganization(organizationId: string): Promise<MembershipRow[]> {
+      return db.organizationMembership.findMany({
+        where: { organizationId },
+        orderBy: [{ clerkCreatedAt: 'asc' }, { id: 'asc' }],
+      });
+    },
+
+    /**
+     * Writes Clerk's version of a membership, live (a resync: Clerk lists it, so it is the truth, even over a
+     * membership held as ended).
+     */
+    async putFromClerk(membership: Record<string, unknown>, organizationId: string, source: MembershipSource) {
+      const c = membershipColumnsOf(membership, organizationId);
+      const live = { deleted: false, deletedAt: null, endedBy: null, source };
+      await db.organizationMembership.upsert({
+        where: { id: c.id },
+        create: { ...c, ...live },
+        update: { ...c, ...live },
+      });
+    },
+
+    /**
+     * Inserts Clerk's versions of memberships the local copy holds no row of (a resync's backfill), many rows per
+     * statement: an organization of thousands of members must fit the resync's transaction.
+     */
+    async createFromClerk(
+      memberships: readonly Record<string, unknown>[],
+      organizationId: string,
+      source: MembershipSource,
+    ): Promise<void> {
+      const rows = memberships.map((m) => ({ ...membershipColumnsOf(m, organizationId), source }));
+      // 16 columns a row: 50 rows stay under SQLite's 999 bound parameters
+      for (const part of chunks(rows, 50)) await db.organizationMembership.createMany({ data: part });
+    },
+
+    /**
+     * Ends a live membership Clerk no longer lists (a resync found it): Clerk deleted it and the event never
+     * arrived, so it ends as a deletion does (final: a re-added member gets a new id).
+     */
+    async endNotInClerk(id: string, at: Date, source: MembershipSource): Promise<void> {
+      await db.organizationMembership.updateMany({
+        where: { id, deleted: false },
+        data: { deleted: true, deletedAt: at, endedBy: 'membership_deleted', source },
+      });
+    },
+
+    /** Ends the organization's live memberships, as of its deletion (a resync found Clerk answers 404). */
+    async endForOrganization(organizationId: string, at: Date, source: MembershipSource): Promise<number> {
+      const r = await db.organizationMembership.updateMany({
+        where: { organizationId, deleted: false },
+        data: { deleted: true, deletedAt: at, endedBy: 'organization_deleted', source },
+      });
+      return r.count;
     },
 
     countLive: (organizationId: string): Promise<number> =>

@@ -5,8 +5,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io as connect, type Socket } from 'socket.io-client';
 import { TEST_PROVIDERS } from '../test/db.ts';
 import { startTestServer, type TestServer } from '../test/harness.ts';
-import { makeDeletedOrganization, makeInvitation, makeMembership, makeOrganization } from '../test/organizations.ts';
-import { clerkId, makeDeletedUser, makeEvent, makeUser } from '../../../emulator/factories.ts';
+import {
+  clerkId,
+  makeDeletedOrganization,
+  makeDeletedUser,
+  makeEmailAddress,
+  makeEvent,
+  makeOrganization,
+  makeOrganizationInvitation as makeInvitation,
+  makeOrganizationMembership as makeMembership,
+  makeUser,
+} from '../../../emulator/factories.ts';
 import type {
   ApiError,
   OrganizationDetail,
@@ -38,6 +47,7 @@ describe.each(TEST_PROVIDERS)('organizations API on %s', (provider) => {
       makeOrganization({
         name: `${name} ${tag}`,
         slug: `${name.split(' ')[0]!.toLowerCase()}-${tag}`,
+        members_count: 1,
         updated_at: base + i,
       }),
     );
@@ -84,17 +94,17 @@ describe.each(TEST_PROVIDERS)('organizations API on %s', (provider) => {
   it('shows members (linked both ways), former members and pending invitations; links a user when they arrive', async () => {
     const org = makeOrganization({ name: 'Linked Inc' });
     const ada = makeUser({ first_name: 'Ada', last_name: 'Lovelace' });
-    const late = makeUser({ first_name: 'Late', last_name: 'Comer' });
+    const late = makeUser({
+      first_name: 'Late',
+      last_name: 'Comer',
+      email_addresses: [makeEmailAddress('late@members.test')],
+    });
     await send('user.created', ada);
     await send('organization.created', org);
-    const mAda = makeMembership(org, { ...ada, identifier: 'ada@members.test' }, { role: 'org:admin' });
+    const mAda = makeMembership(org, ada, { role: 'org:admin' });
     // a millisecond later: members are listed in the order they joined (ids break ties, and ids are random)
-    const mLate = makeMembership(
-      org,
-      { ...late, identifier: 'late@members.test' },
-      { created_at: mAda.created_at + 1, updated_at: mAda.updated_at + 1 },
-    );
-    const mGone = makeMembership(org, { ...ada, identifier: 'ada@members.test' }, { id: clerkId('orgmem') });
+    const mLate = makeMembership(org, late, { created_at: mAda.created_at + 1, updated_at: mAda.updated_at + 1 });
+    const mGone = makeMembership(org, ada, { id: clerkId('orgmem') });
     for (const m of [mAda, mLate, mGone]) await send('organizationMembership.created', m);
     await send('organizationMembership.deleted', mGone, Date.now());
     const now = Date.now();
@@ -187,7 +197,7 @@ describe.each(TEST_PROVIDERS)('organizations API on %s', (provider) => {
       endedBy: 'organization_deleted',
     });
     // a late membership of the deleted organization is kept, ended
-    const afterwards = makeMembership(org, { ...ada, identifier: 'ada@members.test' }, { updated_at: Date.now() });
+    const afterwards = makeMembership(org, ada, { updated_at: Date.now() });
     expect((await send('organizationMembership.created', afterwards)).body.outcome).toBe('applied');
     expect(await s.db.prisma.organizationMembership.findUniqueOrThrow({ where: { id: afterwards.id } })).toMatchObject({
       deleted: true,
@@ -241,7 +251,7 @@ describe.each(TEST_PROVIDERS)('organizations API on %s', (provider) => {
   });
 
   it('decides a tie by content: counts alone are no new version, other content is a conflict and the held one stays', async () => {
-    const org = makeOrganization({ name: 'Tied' });
+    const org = makeOrganization({ name: 'Tied', members_count: 1 });
     expect((await send('organization.created', org)).body.outcome).toBe('applied');
     expect((await send('organization.updated', { ...org, members_count: 7 })).body.outcome).toBe('duplicate');
     expect((await send('organization.updated', { ...org, name: 'Tied Other' })).body.outcome).toBe('conflict');
@@ -299,10 +309,14 @@ describe.each(TEST_PROVIDERS)('the deleted-user purge and organizations on %s', 
     const org = makeOrganization({ name: 'Privacy Org' });
     const grace = makeUser({ first_name: 'Grace', last_name: 'Hopper' });
     const graceEmail = grace.email_addresses[0]!.email_address;
-    const other = makeUser({ first_name: 'Other', last_name: 'Member' });
+    const other = makeUser({
+      first_name: 'Other',
+      last_name: 'Member',
+      email_addresses: [makeEmailAddress('other@example.com')],
+    });
     for (const u of [grace, other]) await s.deliver(makeEvent('user.created', u, u.updated_at));
-    const mine = makeMembership(org, { ...grace, identifier: graceEmail });
-    const theirs = makeMembership(org, { ...other, identifier: 'other@example.com' });
+    const mine = makeMembership(org, grace);
+    const theirs = makeMembership(org, other);
     const toGrace = makeInvitation(org, { email_address: graceEmail });
     const acceptedByGrace = makeInvitation(org, {
       email_address: 'grace.alias@example.com',
@@ -359,11 +373,7 @@ describe.each(TEST_PROVIDERS)('the deleted-user purge and organizations on %s', 
     expect(detail.members.find((m) => m.id === mine.id)).toMatchObject({ userId: grace.id, userLabel: null });
 
     // a late version of her membership brings public data back: the sweep erases it again
-    const late = makeMembership(
-      org,
-      { ...grace, identifier: graceEmail },
-      { id: mine.id, updated_at: mine.updated_at + 1000 },
-    );
+    const late = makeMembership(org, grace, { id: mine.id, updated_at: mine.updated_at + 1000 });
     expect(
       (await json<{ outcome: string }>(s.deliver(makeEvent('organizationMembership.updated', late)))).outcome,
     ).toBe('applied');

@@ -40,7 +40,11 @@ export interface HeldOrganization extends StoredVersion {
 export interface OrganizationFilter {
   /** an organization id, or part of a name or slug */
   q?: string;
+  status?: SyncStatus;
 }
+
+/** How the held version arrived (the `source` column). */
+export type OrganizationSource = 'webhook' | 'resync' | 'reconcile';
 
 // ---- columns and rows ----------------------------------------------------------------------------------
 
@@ -111,6 +115,7 @@ export function createOrganizationsRepository(db: DbClient) {
       const where: Prisma.OrganizationWhereInput[] = [];
       const q = filter.q?.trim();
       if (q) where.push({ OR: [{ id: q }, { search: { contains: q.toLowerCase() } }] });
+      if (filter.status) where.push({ syncStatus: filter.status });
       if (cursor) {
         const [at, id] = cursor;
         const d = new Date(at);
@@ -123,6 +128,50 @@ export function createOrganizationsRepository(db: DbClient) {
         omit: { data: true },
       });
       return toPage(rows, limit, toOrganizationSummary, (r) => [r.updatedAt.toISOString(), r.id]);
+    },
+
+    /**
+     * Writes a Clerk organization JSON as the version held, alive (a resync: Clerk answered it, so it is the
+     * truth, even over a tombstone); the event it last came with stays recorded.
+     */
+    async putVersion(
+      org: Record<string, unknown>,
+      meta: { source: OrganizationSource; syncStatus: SyncStatus; comparedAt: Date },
+    ): Promise<OrganizationRow> {
+      const fields = {
+        ...organizationColumnsOf(org),
+        deleted: false,
+        deletedAt: null,
+        source: meta.source,
+        syncStatus: meta.syncStatus,
+        lastComparedAt: meta.comparedAt,
+      };
+      return db.organization.upsert({ where: { id: fields.id }, create: fields, update: fields });
+    },
+
+    /** Marks it deleted for good, keeping the last version held (a resync found Clerk answers 404). */
+    async tombstone(id: string, deletedAt: Date, meta: { source: OrganizationSource; comparedAt: Date }) {
+      const fields = {
+        deleted: true,
+        deletedAt,
+        syncStatus: 'deleted',
+        lastComparedAt: meta.comparedAt,
+        source: meta.source,
+      };
+      return db.organization.upsert({ where: { id }, create: { id, ...fields }, update: fields });
+    },
+
+    async setSyncStatus(id: string, syncStatus: SyncStatus, comparedAt: Date): Promise<void> {
+      await db.organization.updateMany({ where: { id }, data: { syncStatus, lastComparedAt: comparedAt } });
+    },
+
+    async counts(): Promise<{ total: number; deleted: number; drifted: number }> {
+      const [total, deleted, drifted] = await Promise.all([
+        db.organization.count(),
+        db.organization.count({ where: { deleted: true } }),
+        db.organization.count({ where: { syncStatus: 'drifted' } }),
+      ]);
+      return { total, deleted, drifted };
     },
 
     /** Summaries of these organizations (the ones held), by id: what memberships link to. */

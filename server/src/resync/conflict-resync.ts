@@ -1,28 +1,27 @@
-// Conflicting versions are settled by Clerk: when a webhook brings a user version with the updated_at of the one
-// held but other content (Clerk does not promise updated_at strictly increases), the event is recorded as a
-// conflict and the user is queued here, to be fetched from the Backend API once the event committed. Requests go
-// through the rate budget reconcile uses (the key's limit is shared); a user queued again while waiting is
-// fetched once. Nothing here is durable: a conflict lost to a restart is still an event with outcome `conflict`,
-// and reconcile finds the copy stale.
-import type { ClerkClient } from '../clerk/clerk-client.ts';
+// Conflicting versions are settled by Clerk: when a webhook brings a version of a user (or an organization) with
+// the updated_at of the one held but other content (Clerk does not promise updated_at strictly increases), the
+// event is recorded as a conflict and the object is queued here, to be fetched from the Backend API once the event
+// committed. Requests go through the rate budget reconcile uses (the key's limit is shared); an object queued
+// again while waiting is fetched once. Nothing here is durable: a conflict lost to a restart is still an event
+// with outcome `conflict`, and a compare or reconcile finds the copy stale.
 import type { Logger } from '../lib/logger.ts';
-import type { ResyncService } from './resync.service.ts';
 
 export interface ConflictResync {
-  /** Queue a user for a resync from Clerk (no-op when already queued). */
-  enqueue(userId: string): void;
+  /** Queue an object for a resync from Clerk (no-op when already queued). */
+  enqueue(id: string): void;
   /** Resolves when nothing is queued or running (tests, shutdown). */
   idle(): Promise<void>;
-  /** users waiting or being fetched */
+  /** objects waiting or being fetched */
   readonly pending: number;
 }
 
 export function createConflictResync(deps: {
-  resync: Pick<ResyncService, 'refreshFromClerk'>;
-  /** the rate-budgeted client */
-  clerk: ClerkClient;
+  /** fetches one object from Clerk, through the rate budget, and writes what Clerk answered */
+  refresh: (id: string) => Promise<unknown>;
+  /** what is queued, for the log: "user", "organization" */
+  kind: string;
   logger: Logger;
-  /** users fetched at once (the budget still spaces the requests) */
+  /** objects fetched at once (the budget still spaces the requests) */
   concurrency?: number;
 }): ConflictResync {
   const concurrency = deps.concurrency ?? 4;
@@ -40,15 +39,15 @@ export function createConflictResync(deps: {
 
   const pump = () => {
     while (running < concurrency && queue.length > 0) {
-      const userId = queue.shift()!;
-      queued.delete(userId);
+      const id = queue.shift()!;
+      queued.delete(id);
       running++;
-      deps.resync
-        .refreshFromClerk(userId, deps.clerk)
+      deps
+        .refresh(id)
         .catch((err: unknown) =>
           deps.logger.warn(
-            { err, userId },
-            'resync after a conflicting version failed; reconcile will find the copy stale',
+            { err, [`${deps.kind}Id`]: id },
+            `resync of a ${deps.kind} after a conflicting version failed; a compare or reconcile will find the copy stale`,
           ),
         )
         .finally(() => {
@@ -60,10 +59,10 @@ export function createConflictResync(deps: {
   };
 
   return {
-    enqueue(userId) {
-      if (queued.has(userId)) return;
-      queued.add(userId);
-      queue.push(userId);
+    enqueue(id) {
+      if (queued.has(id)) return;
+      queued.add(id);
+      queue.push(id);
       pump();
     },
     idle() {

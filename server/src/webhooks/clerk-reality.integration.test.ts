@@ -9,8 +9,15 @@ import { TEST_PROVIDERS } from '../test/db.ts';
 import type { TestServer } from '../test/harness.ts';
 import { closeClerkAndServer, startClerkAndServer } from '../test/clerk-and-server.ts';
 import { webhookJson, type Emulator } from '../../../emulator/emulator.ts';
-import { clerkId, makeEvent, makeSession, makeUser } from '../../../emulator/factories.ts';
-import { makeInvitation, makeMembership, makeOrganization } from '../test/organizations.ts';
+import {
+  clerkId,
+  makeEvent,
+  makeOrganization,
+  makeOrganizationInvitation as makeInvitation,
+  makeOrganizationMembership as makeMembership,
+  makeSession,
+  makeUser,
+} from '../../../emulator/factories.ts';
 import { createClerkClient } from '../clerk/clerk-client.ts';
 import { CLERK_API_VERSION, type ClerkUserJson } from '../clerk/clerk-json.ts';
 import type { EventSummary, OverviewStats, Page, PurgeUserResult, UserComparison, UserDetail } from '../contract.ts';

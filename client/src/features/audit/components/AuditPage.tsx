@@ -8,6 +8,7 @@ import { auditList } from '../api/audit.ts';
 
 export const ACTION_LABEL: Partial<Record<AuditAction, string>> = {
   resync: 'Resync',
+  organization_resync: 'Organization resync',
   replay: 'Replay',
   replay_bulk_start: 'Bulk replay started',
   replay_bulk_cancel: 'Bulk replay cancel',
@@ -22,6 +23,12 @@ function Target({ e }: { e: AuditEntryDto }) {
   if (e.action === 'resync')
     return (
       <Link to={`/users/${encodeURIComponent(e.target)}`} className="mono">
+        {e.target}
+      </Link>
+    );
+  if (e.action === 'organization_resync')
+    return (
+      <Link to={`/organizations/${encodeURIComponent(e.target)}`} className="mono">
         {e.target}
       </Link>
     );

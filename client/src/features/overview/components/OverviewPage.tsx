@@ -126,6 +126,19 @@ function Stats({ s }: { s: OverviewStats }) {
           to="/users?status=drifted"
         />
         <Stat
+          label="Organizations in the local copy"
+          value={formatNumber(s.organizations.total)}
+          detail={`${formatNumber(s.organizations.deleted)} deleted`}
+          to="/organizations"
+        />
+        <Stat
+          label="Drifted organizations known"
+          value={formatNumber(s.organizations.drifted)}
+          detail="marked drifted and not resynced since"
+          tone={s.organizations.drifted ? 'warn' : 'ok'}
+          to="/organizations?status=drifted"
+        />
+        <Stat
           label="Last event received"
           value={s.lastEventAt ? <RelativeTime iso={s.lastEventAt} /> : 'never'}
           detail={s.lastEventAt ? formatDateTime(s.lastEventAt) : 'No event has arrived yet.'}

@@ -1,9 +1,10 @@
 import { useMemo } from 'react';
 import { Link, useParams } from 'react-router';
-import type { ResyncResult, SessionDto, UserComparison, UserDetail } from '@contract/contract.ts';
+import type { MembershipSummary, ResyncResult, SessionDto, UserComparison, UserDetail } from '@contract/contract.ts';
 import { DataState } from '../../../components/DataState.tsx';
 import { CompareTable } from '../../../components/DiffTable.tsx';
 import { ErrorMessage } from '../../../components/ErrorMessage.tsx';
+import { Id } from '../../../components/Id.tsx';
 import { DateTime, RelativeTime } from '../../../components/RelativeTime.tsx';
 import { StatusBadge } from '../../../components/StatusBadge.tsx';
 import { Table, type Column } from '../../../components/Table.tsx';
@@ -130,6 +131,60 @@ function Sessions({ user }: { user: UserDetail }) {
         <p className="muted">No sessions in the local copy.</p>
       ) : (
         <Table items={user.sessions} columns={SESSION_COLUMNS} getKey={(s) => s.id} caption="Sessions of this user" />
+      )}
+    </section>
+  );
+}
+
+const MEMBERSHIP_END_TEXT = {
+  membership_deleted: 'removed in Clerk',
+  organization_deleted: 'organization deleted',
+} as const;
+
+const MEMBERSHIP_COLUMNS: Column<MembershipSummary>[] = [
+  {
+    key: 'organization',
+    header: 'Organization',
+    rowHeader: true,
+    render: (m) => (
+      <Link to={`/organizations/${encodeURIComponent(m.organizationId)}`}>
+        {m.organizationName ?? m.organizationSlug ?? m.organizationId}
+      </Link>
+    ),
+  },
+  { key: 'role', header: 'Role', render: (m) => (m.roleName ? `${m.roleName} (${m.role})` : m.role) },
+  {
+    key: 'state',
+    header: 'Membership',
+    render: (m) =>
+      m.deleted ? (
+        <>
+          <span className="badge badge--neutral">ended</span>{' '}
+          <span className="small muted">{m.endedBy ? MEMBERSHIP_END_TEXT[m.endedBy] : ''}</span>
+        </>
+      ) : (
+        <span className="badge badge--ok">member</span>
+      ),
+  },
+  { key: 'since', header: 'Since', render: (m) => <RelativeTime iso={m.clerkCreatedAt} /> },
+  { key: 'id', header: 'Membership id', render: (m) => <Id value={m.id} max={18} /> },
+];
+
+/** The user's organizations, each linking to its page (which lists the user among its members). */
+function Memberships({ user }: { user: UserDetail }) {
+  const live = user.memberships.filter((m) => !m.deleted).length;
+  return (
+    <section className="card" aria-labelledby="memberships-heading">
+      <h2 id="memberships-heading">Organizations ({live})</h2>
+      {user.memberships.length === 0 ? (
+        <p className="muted">No organization memberships in the local copy.</p>
+      ) : (
+        <Table
+          items={user.memberships}
+          columns={MEMBERSHIP_COLUMNS}
+          getKey={(m) => m.id}
+          caption="Organization memberships of this user, live ones first"
+        />
       )}
     </section>
   );
@@ -267,6 +322,7 @@ export function UserDetailPage() {
         </DataState>
       )}
       <Comparison userId={userId} />
+      {user && <Memberships user={user} />}
       <div className="grid-2">
         {user && <Sessions user={user} />}
         <Timeline userId={userId} />
