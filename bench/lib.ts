@@ -139,13 +139,17 @@ export interface Target {
   stop(): Promise<void>;
 }
 
-/** Starts a bench target in its own process (the load generator must not share its event loop). */
+/**
+ * Starts a bench target in its own process (the load generator must not share its event loop): a `.ts` script
+ * through tsx, a built `.mjs` bundle (scripts/build-server.mjs) on plain node, as `npm start` runs the server.
+ */
 export function startTarget(
   script: string,
   env: Record<string, string> = {},
   nodeArgs: string[] = [],
 ): Promise<Target> {
-  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], {
+  const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const proc = spawn(process.execPath, [...nodeArgs, ...loader, script], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -14,6 +14,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startTarget } from './lib.ts';
+import { buildServer } from '../scripts/build-server.mjs';
 import { generateSecretKey } from '../emulator/emulator.ts';
 import { createDb } from '../server/src/lib/db/client.ts';
 import { migrate } from '../server/src/data/migrate.ts';
@@ -81,8 +82,10 @@ const users = (await (await backend('/users/count')).json()) as { total_count: n
 await backend('/users?limit=1&order_by=%2Bcreated_at');
 
 await control('/rate-limit', 'PUT', { requests: LIMIT, windowMs: WINDOW_MS });
+// bundled and run on plain node, as `npm start` runs the server
+const monitorBundle = await buildServer({ entry: 'bench/targets/monitor.ts', outdir: 'dist/bench', name: 'monitor' });
 const monitor = await startTarget(
-  'bench/targets/monitor.ts',
+  monitorBundle,
   {
     BENCH_DATABASE_URL: databaseUrl,
     BENCH_CLERK_API_URL: clerk.url,
