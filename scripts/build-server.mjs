@@ -11,6 +11,20 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
+/**
+ * The node options `npm start` runs the bundle with (package.json's start script spells them out; a test checks
+ * the two agree; the reconcile benchmark starts its monitor with them). Measured with the benchmark's 1,000,000
+ * users (docs/decisions/012-production-start.md):
+ * - `--max-old-space-size=384`: a ceiling far above what is live (≈ 30 MiB idle, ≈ 46 MiB reconciling) whose
+ *   real effect is V8's growing factor: with no cap V8 sizes the limit from the machine's memory and lets the
+ *   old generation reach ~4× what is live before a full collection (150 MiB by the end of a 100,000-user run);
+ *   under 512 MiB it collects at ~1.3–1.4×.
+ * - `--max-semi-space-size=4`: the young generation 2 × 4 MiB instead of 2 × 16: peak 259 MiB instead of 296
+ *   with 8 MiB, for more scavenges (≈ 2.6 a page instead of 1.2).
+ * - `--v8-pool-size=2`: two V8 helper threads instead of four (this machine has two cores): fewer malloc arenas.
+ */
+export const SERVER_NODE_OPTIONS = ['--max-old-space-size=384', '--max-semi-space-size=4', '--v8-pool-size=2'];
+
 /** Worker threads' entry files, started by the server through `new URL('./<name>.mjs', import.meta.url)`. */
 export const WORKERS = {
   'page-store.worker': 'server/src/reconcile/page-store.worker.mjs',

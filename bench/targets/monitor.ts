@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { getHeapSpaceStatistics } from 'node:v8';
 import { pino } from 'pino';
 import { parseConfig } from '../../server/src/config.ts';
@@ -51,11 +52,34 @@ const collected = (label: string) => {
   (globalThis as { gc?: () => void }).gc?.();
   memoryLog(`${label}, after a full collection`);
 };
-if (process.env.BENCH_MEMORY_LOG) setInterval(() => memoryLog('during'), 1000).unref();
+// time spent in garbage collection, by kind (scavenges of the young generation, mark-compacts of the whole heap):
+// what smaller V8 heap limits cost
+const gcTime = new Map<string, { count: number; ms: number }>();
+const gcKinds: Record<number, string> = {
+  [constants.NODE_PERFORMANCE_GC_MINOR]: 'scavenge',
+  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'mark-compact',
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental marking',
+  [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak callbacks',
+};
+if (process.env.BENCH_MEMORY_LOG) {
+  setInterval(() => memoryLog('during'), 1000).unref();
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const kind = gcKinds[(e as PerformanceEntry & { detail: { kind: number } }).detail.kind] ?? 'other';
+      const t = gcTime.get(kind) ?? { count: 0, ms: 0 };
+      gcTime.set(kind, { count: t.count + 1, ms: t.ms + e.duration });
+    }
+  }).observe({ entryTypes: ['gc'] });
+}
 collected('ready');
+gcTime.clear();
 process.stdout.write(`READY ${server.url}\n`);
 process.on('SIGTERM', () => {
   void (async () => {
+    if (process.env.BENCH_MEMORY_LOG) {
+      const parts = [...gcTime].map(([k, t]) => `${k} ${t.count}× ${Math.round(t.ms)} ms`);
+      process.stderr.write(`GC since READY: ${parts.join(', ')}\n`);
+    }
     collected('end');
     if (inspector && profileTo)
       writeFileSync(profileTo, JSON.stringify((await inspector.post('Profiler.stop')).profile));
