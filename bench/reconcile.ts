@@ -243,6 +243,8 @@ console.log(
     limit: LIMIT,
     peakRssMiB: monitorPeakRssMiB,
     rssBeforeRunMiB: monitorIdleRssMiB,
+    residentBeforeRunMiB: monitorIdleResident,
+    residentAtPeakMiB: memory.atPeakMiB,
     clerkPeakRssMiB,
     cpuSeconds: cpu,
   })}`,
