@@ -132,6 +132,7 @@ export async function paced(
 export const newSecret = () => `whsec_${randomBytes(24).toString('base64')}`;
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 export interface Target {
   url: string;
@@ -139,13 +140,17 @@ export interface Target {
   stop(): Promise<void>;
 }
 
-/** Starts a bench target in its own process (the load generator must not share its event loop). */
+/**
+ * Starts a bench target in its own process (the load generator must not share its event loop): a `.ts` script
+ * through tsx, a built `.mjs` bundle (scripts/build-server.mjs) on plain node, as `npm start` runs the server.
+ */
 export function startTarget(
   script: string,
   env: Record<string, string> = {},
   nodeArgs: string[] = [],
 ): Promise<Target> {
-  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], {
+  const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const proc = spawn(process.execPath, [...nodeArgs, ...loader, script], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -168,4 +173,38 @@ export function startTarget(
     });
     proc.once('exit', (code) => reject(new Error(`${script} exited with ${code} before it was ready`)));
   });
+}
+
+/**
+ * Where a process' resident set is, MiB by kind of mapping (from /proc/<pid>/smaps): memories of WebAssembly
+ * instances (V8 reserves GiBs of address space for each; only what is touched is resident), malloc's arenas
+ * (glibc gives threads their own, 64 MiB-aligned), the main thread's malloc heap, JIT code, mapped files, and the
+ * rest of the anonymous memory (V8's heaps, of every isolate, and thread stacks).
+ */
+export function residentSet(pid: number): Record<string, number> {
+  const maps: { start: bigint; end: bigint; perms: string; name: string; kb: number }[] = [];
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const m = /^([0-9a-f]+)-([0-9a-f]+) (\S{4}) \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (m) maps.push({ start: BigInt(`0x${m[1]}`), end: BigInt(`0x${m[2]}`), perms: m[3]!, name: m[4]!, kb: 0 });
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss && maps.length) maps.at(-1)!.kb += Number(rss[1]);
+  }
+  const kb: Record<string, number> = {};
+  maps.forEach((m, i) => {
+    const next = maps[i + 1];
+    let kind: string;
+    if (m.name === process.execPath) kind = 'node binary';
+    else if (m.name.endsWith('.node')) kind = 'native addons';
+    else if (m.name.startsWith('/')) kind = 'other mapped files';
+    else if (m.name === '[heap]') kind = 'malloc, main thread';
+    else if (m.name.startsWith('[')) kind = 'stacks and kernel';
+    // a wasm memory: what is accessible, then the rest of its reservation (≥ 8 GiB in all) inaccessible
+    else if (next && next.start === m.end && next.perms === '---p' && next.end - m.start >= 8n << 30n)
+      kind = 'WebAssembly memories';
+    else if (m.perms.includes('x')) kind = 'JIT code';
+    else if (m.start % (64n << 20n) === 0n) kind = 'malloc, thread arenas';
+    else kind = 'V8 heaps and other anonymous';
+    kb[kind] = (kb[kind] ?? 0) + m.kb;
+  });
+  return Object.fromEntries(Object.entries(kb).map(([k, v]) => [k, Math.round(v / 1024)]));
 }

@@ -445,7 +445,7 @@ export function createEmulator(options: EmulatorOptions): Emulator {
       const messages: Record<string, number> = {};
       for (const m of dispatcher.messages()) messages[m.state] = (messages[m.state] ?? 0) + 1;
       return {
-        users: store.users().length,
+        users: store.countUsers({}),
         deletedUsers: store.deletedUserIds().length,
         sessions: store.sessions().length,
         activeSessions: store.sessions({ status: 'active' }).length,

@@ -29,6 +29,10 @@ export function buildSchema(provider, models = readFileSync(MODELS_PATH, 'utf8')
     `  output       = "../../server/src/generated/${provider}"`,
     `  moduleFormat = "esm"`,
     `  runtime      = "nodejs"`,
+    // Prisma's query compiler in its size-optimised wasm build: the default ("fast") one holds ~80 MiB more
+    // resident once a server has run its queries, and is not measurably faster here (plans are cached per query
+    // shape; docs/decisions/013-production-start.md).
+    `  compilerBuild = "small"`,
     `}`,
     ``,
     `// No url here: Prisma 7 takes the connection from prisma.config.ts (CLI) or a driver adapter (runtime).`,

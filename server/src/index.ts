@@ -1,11 +1,12 @@
 // `npm start`: parse the config, start the emulator in demo mode, start the server, shut down cleanly.
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createLogger } from './lib/logger.ts';
+import { packageRoot } from './lib/package-root.ts';
 import { startServer } from './server.ts';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+// the same from server/src/ (tsx) and from the bundle in dist/server/ (npm start)
+const root = packageRoot(import.meta.url);
 
 async function main() {
   let config: Config;

@@ -4,7 +4,10 @@
 // marks, the windows' cursors — is written in one transaction (commitPage), so a restart resumes from cursors
 // that match the counters exactly.
 import { chunks, updateInChunks } from '../lib/chunks.ts';
-import { Prisma } from '../generated/sqlite/client.ts';
+import type { Prisma } from '../generated/sqlite/client.ts';
+// Prisma's SQL template helpers come from its runtime, shared by both providers' clients: taken from a generated
+// client they would load that client even where the other provider is in use.
+import { join, sqltag as sql } from '@prisma/client/runtime/client';
 import type { Db, DbClient } from '../lib/db/client.ts';
 import { openPageStore } from './page-store.ts';
 import { createUsersRepository } from '../users/users.repository.ts';
@@ -139,7 +142,7 @@ export function createReconcileRepository(database: Db) {
             )) {
               counts[k] +=
                 await tx.$executeRaw`INSERT INTO "ReconcileFinding" ("runId", "userId", "class", "diff", "label")
-                VALUES ${Prisma.join(part.map((f) => Prisma.sql`(${runId}, ${f.userId}, ${k}, ${JSON.stringify(f.diff)}, ${f.label})`))}
+                VALUES ${join(part.map((f) => sql`(${runId}, ${f.userId}, ${k}, ${JSON.stringify(f.diff)}, ${f.label})`))}
                 ON CONFLICT ("runId", "userId") DO NOTHING`;
             }
           }

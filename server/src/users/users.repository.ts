@@ -2,7 +2,10 @@
 // statement on it. Prisma for the API, resync, reconcile and retention; prepared SQL (lib/db/sql.ts) where
 // Prisma's per-query cost is too high: the webhook hot path (`usersSql`) and reconcile's page-store worker
 // (`usersSqlite`).
-import { Prisma } from '../generated/sqlite/client.ts';
+import type { Prisma } from '../generated/sqlite/client.ts';
+// Prisma's SQL template helpers come from its runtime, shared by both providers' clients: taken from a generated
+// client they would load that client even where the other provider is in use.
+import { empty, join, sqltag as sql } from '@prisma/client/runtime/client';
 import type { DbClient } from '../lib/db/client.ts';
 import { decodeRow, sqliteDate, type SqlTx } from '../lib/db/sql.ts';
 import type { Page, SyncStatus, UserSummary } from '../contract.ts';
@@ -149,7 +152,7 @@ export const decodeUserRow = <T extends Partial<UserRow>>(raw: Record<string, un
 
 // Plain SQL through Prisma for reconcile's pages ($queryRaw binds values the way each provider stores them):
 // ~500 rows per page, where the model API's per-row mapping cost more than the database did.
-const LOCAL_USER_COLUMNS = Prisma.sql`"id", "deleted", "data", "clerkUpdatedAt", "clerkCreatedAt", "primaryEmail"`;
+const LOCAL_USER_COLUMNS = sql`"id", "deleted", "data", "clerkUpdatedAt", "clerkCreatedAt", "primaryEmail"`;
 
 export function createUsersRepository(db: DbClient) {
   return {
@@ -269,11 +272,9 @@ export function createUsersRepository(db: DbClient) {
 
     /** (In index order: ordered by id, SQLite sorted every row of the window, data and all.) */
     inCreatedWindow(w: CreatedWindow): Promise<LocalUser[]> {
-      const from = w.from ? Prisma.sql`AND "clerkCreatedAt" >= ${w.from}` : Prisma.empty;
-      const to = w.to ? Prisma.sql`AND "clerkCreatedAt" <= ${w.to}` : Prisma.empty;
-      const after = w.after
-        ? Prisma.sql`AND ("clerkCreatedAt", "id") > (${w.after.createdAt}, ${w.after.id})`
-        : Prisma.empty;
+      const from = w.from ? sql`AND "clerkCreatedAt" >= ${w.from}` : empty;
+      const to = w.to ? sql`AND "clerkCreatedAt" <= ${w.to}` : empty;
+      const after = w.after ? sql`AND ("clerkCreatedAt", "id") > (${w.after.createdAt}, ${w.after.id})` : empty;
       return db.$queryRaw<LocalUser[]>`SELECT ${LOCAL_USER_COLUMNS} FROM "User"
         WHERE "clerkCreatedAt" IS NOT NULL ${from} ${to} ${after} ORDER BY "clerkCreatedAt", "id" LIMIT ${w.take}`;
     },
@@ -302,7 +303,7 @@ export function createUsersRepository(db: DbClient) {
     },
     /** Local users without a Clerk created_at, in id order after `afterId`. */
     withoutCreatedAt(afterId: string | null, take: number): Promise<LocalUser[]> {
-      const after = afterId === null ? Prisma.empty : Prisma.sql`AND "id" > ${afterId}`;
+      const after = afterId === null ? empty : sql`AND "id" > ${afterId}`;
       return db.$queryRaw<
         LocalUser[]
       >`SELECT ${LOCAL_USER_COLUMNS} FROM "User" WHERE "clerkCreatedAt" IS NULL ${after} ORDER BY "id" LIMIT ${take}`;
@@ -310,15 +311,14 @@ export function createUsersRepository(db: DbClient) {
     localUsers: (ids: string[]) =>
       findInChunks(
         ids,
-        (part) =>
-          db.$queryRaw<LocalUser[]>`SELECT ${LOCAL_USER_COLUMNS} FROM "User" WHERE "id" IN (${Prisma.join(part)})`,
+        (part) => db.$queryRaw<LocalUser[]>`SELECT ${LOCAL_USER_COLUMNS} FROM "User" WHERE "id" IN (${join(part)})`,
       ),
     /** Users compared equal to Clerk's copy (those marked already keep their time). */
     async markInSync(ids: string[], at: Date): Promise<void> {
       // `updatedAt` stays: the copy did not change, only what is known about it
       for (const part of chunks(ids)) {
         await db.$executeRaw`UPDATE "User" SET "syncStatus" = 'in_sync', "lastComparedAt" = ${at}
-          WHERE "id" IN (${Prisma.join(part)}) AND "syncStatus" <> 'in_sync'`;
+          WHERE "id" IN (${join(part)}) AND "syncStatus" <> 'in_sync'`;
       }
     },
     /** Live users that differ from Clerk's copy. */
@@ -327,7 +327,7 @@ export function createUsersRepository(db: DbClient) {
       // shows it as "updated … via <source>").
       for (const part of chunks(ids)) {
         await db.$executeRaw`UPDATE "User" SET "syncStatus" = 'drifted', "lastComparedAt" = ${at}
-          WHERE "id" IN (${Prisma.join(part)}) AND "deleted" = ${false} AND "syncStatus" <> 'drifted'`;
+          WHERE "id" IN (${join(part)}) AND "deleted" = ${false} AND "syncStatus" <> 'drifted'`;
       }
     },
 

@@ -4,8 +4,7 @@
 // downloaded. See docs/decisions/001-prisma-offline-wasm-schema-engine.md.
 import { readFileSync, readdirSync, existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
@@ -20,11 +19,12 @@ import type {
 import type * as EngineModuleNamespace from '@prisma/schema-engine-wasm';
 import type { MigrationList, SchemaEngine } from '@prisma/schema-engine-wasm';
 import { providerFromUrl, sqlitePathFromUrl, type Provider } from '../../src/lib/db/url.ts';
+import { packageRoot } from '../../src/lib/package-root.ts';
 
 export type { MigrationList, SchemaEngine };
 
-/** Repository root (this file is server/tools/db/). */
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+/** Repository root (prisma/ is there), from the sources and from the server's bundle alike. */
+export const REPO_ROOT = packageRoot(import.meta.url);
 
 export function schemaPath(provider: Provider): string {
   return join(REPO_ROOT, 'prisma', provider, 'schema.prisma');

@@ -1,12 +1,10 @@
 // Opens the database DATABASE_URL names: SQLite (`file:…`) or PostgreSQL (`postgres(ql)://…`), each through its
 // own generated Prisma client and driver adapter (a generated client is tied to one provider; see
-// docs/decisions/002-two-prisma-schemas.md).
+// docs/decisions/002-two-prisma-schemas.md). Only the provider in use is loaded (dynamic imports): a generated
+// client and its adapter are several MiB resident once loaded, and a process only ever talks to one provider.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
-import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaClient as SqlitePrismaClient, type Prisma } from '../../generated/sqlite/client.ts';
-import { PrismaClient as PostgresPrismaClient } from '../../generated/postgresql/client.ts';
+import type { PrismaClient as SqlitePrismaClient, Prisma } from '../../generated/sqlite/client.ts';
 import { providerFromUrl, sqlitePathFromUrl, type Provider } from './url.ts';
 
 /**
@@ -39,7 +37,7 @@ export interface CreateDbOptions {
 
 export async function createDb(databaseUrl: string, opts: CreateDbOptions = {}): Promise<Db> {
   const provider = providerFromUrl(databaseUrl);
-  const prisma = provider === 'sqlite' ? await openSqlite(databaseUrl, opts) : openPostgres(databaseUrl, opts);
+  const prisma = provider === 'sqlite' ? await openSqlite(databaseUrl, opts) : await openPostgres(databaseUrl, opts);
   return {
     prisma,
     provider,
@@ -53,9 +51,13 @@ async function openSqlite(url: string, opts: CreateDbOptions): Promise<PrismaDb>
   const path = sqlitePathFromUrl(url);
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const busyTimeoutMs = opts.busyTimeoutMs ?? 5000;
+  const [{ PrismaBetterSqlite3 }, { PrismaClient }] = await Promise.all([
+    import('@prisma/adapter-better-sqlite3'),
+    import('../../generated/sqlite/client.ts'),
+  ]);
   // better-sqlite3's `timeout` is SQLite's busy timeout. The adapter keeps one connection, so pragmas stick.
   const adapter = new PrismaBetterSqlite3({ url: path, timeout: busyTimeoutMs });
-  const prisma = new SqlitePrismaClient({ adapter });
+  const prisma = new PrismaClient({ adapter });
   // WAL lets readers run while a write is in progress; with WAL, synchronous=NORMAL is still crash-safe.
   await prisma.$queryRawUnsafe('PRAGMA journal_mode = WAL');
   await prisma.$executeRawUnsafe('PRAGMA synchronous = NORMAL');
@@ -64,11 +66,15 @@ async function openSqlite(url: string, opts: CreateDbOptions): Promise<PrismaDb>
   return prisma;
 }
 
-function openPostgres(url: string, opts: CreateDbOptions): PrismaDb {
+async function openPostgres(url: string, opts: CreateDbOptions): Promise<PrismaDb> {
+  const [{ PrismaPg }, { PrismaClient }] = await Promise.all([
+    import('@prisma/adapter-pg'),
+    import('../../generated/postgresql/client.ts'),
+  ]);
   const adapter = new PrismaPg(
     { connectionString: url, max: opts.poolMax ?? 10, connectionTimeoutMillis: 10_000 },
     { onPoolError: opts.onPoolError ?? (() => {}) },
   );
   // Same models, same API (see PrismaDb); the generated types differ only nominally.
-  return new PostgresPrismaClient({ adapter }) as unknown as PrismaDb;
+  return new PrismaClient({ adapter }) as unknown as PrismaDb;
 }
