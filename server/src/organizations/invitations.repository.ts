@@ -65,6 +65,15 @@ export function createInvitationsRepository(db: DbClient) {
       return rows.map((r) => toInvitationSummary(r, now));
     },
 
+    /** Revokes the pending invitations of an organization found deleted by a reconcile; how many it revoked. */
+    async revokePendingOfOrganization(organizationId: string): Promise<number> {
+      const r = await db.organizationInvitation.updateMany({
+        where: { organizationId, status: 'pending' },
+        data: { status: 'revoked', endedBy: ENDED_BY_ORGANIZATION },
+      });
+      return r.count;
+    },
+
     // ---- retention: erasing a user's personal fields ----
 
     /** The addresses of the invitations the user accepted: read before erasing them. */
