@@ -94,7 +94,7 @@ export function advance<T extends Item>(
         : { phase: 'done', offset: 0, from: null, seenAtFrom: [] };
   } else {
     const atTo = items.filter((i) => i.created_at === to).map((i) => i.id);
-    const seen = to === from ? [...state.seenAtFrom, ...atTo] : atTo;
+    const seen = to === from ? [...new Set([...state.seenAtFrom, ...atTo])] : atTo;
     next = { phase: state.phase, offset: state.offset + items.length, from: to, seenAtFrom: seen.slice(-SEEN_KEPT) };
   }
   return { fresh, stretch: { from, to, exclude }, next, last };

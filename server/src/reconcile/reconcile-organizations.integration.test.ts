@@ -5,8 +5,11 @@
 // offset paging cannot see: an organization deleted under the walk hides the next one from its page, and the next
 // run finds what this one could not.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_PROVIDERS } from '../test/db.ts';
-import type { TestServer } from '../test/harness.ts';
+import { TEST_PROVIDERS, createTestDb } from '../test/db.ts';
+import { startTestServer, type TestServer } from '../test/harness.ts';
+import type { Db } from '../lib/db/client.ts';
+import { createEmulator, generateSecretKey, generateSigningSecret } from '../../../emulator/emulator.ts';
+import { parseOrgWalk } from './organizations-walk.ts';
 import { closeClerkAndServer, startClerkAndServer } from '../test/clerk-and-server.ts';
 import type { Emulator } from '../../../emulator/emulator.ts';
 import { createClerkClient, type ClerkClient } from '../clerk/clerk-client.ts';
@@ -16,6 +19,7 @@ import type {
   Page,
   ReconcileFixResult,
   ReconcileOrganizationFindingDto,
+  ReconcileRunDto,
 } from '../contract.ts';
 import {
   allFindings,
@@ -24,6 +28,7 @@ import {
   json,
   reconcile,
   sleep,
+  waitForRun,
 } from './test-support.ts';
 
 const quiet = { sendWebhook: false };
@@ -295,5 +300,109 @@ describe('offset paging under deletions', () => {
     const next = await reconcile(s);
     expect(next.organizations.found).toEqual({ missing: 1, stale: 1, deleted: 2 });
     expect(idsOf(await allOrganizationFindings(s, next.id), 'organization', 'missing')).toEqual([orgs[3]!.id]);
+  });
+});
+
+describe.each(TEST_PROVIDERS)('a restart during the membership walk on %s', (provider) => {
+  let clerk: Emulator;
+  let db: Db;
+  const servers: TestServer[] = [];
+  /** the server's client, each membership page slowed by `delayMs` and recorded */
+  const client = (delayMs: number, offsets: number[] = []): ClerkClient => {
+    const inner = createClerkClient({ apiUrl: clerk.url!, secretKey: clerk.secretKey });
+    return {
+      ...inner,
+      async allOrganizationMembershipsPage(offset, limit) {
+        if (limit !== 1) offsets.push(offset);
+        await sleep(delayMs);
+        return inner.allOrganizationMembershipsPage(offset, limit);
+      },
+    };
+  };
+  const start = async (c: ClerkClient) => {
+    const s = await startTestServer(provider, {
+      db,
+      secrets: [clerk.signingSecret],
+      clerk: c,
+      reconcile: {
+        pageSize: 2,
+        rateLimit: 1_000_000,
+        budgetShare: 1,
+        heartbeatMs: 50,
+        watchMs: 50,
+        parallelWindows: 1,
+      },
+    });
+    servers.push(s);
+    return s;
+  };
+  beforeAll(async () => {
+    clerk = createEmulator({
+      signingSecret: generateSigningSecret(),
+      secretKey: generateSecretKey(),
+      targets: [],
+      rateLimit: null,
+      timeFactor: 0.001,
+      seed: 23,
+    });
+    await clerk.listen(0);
+    db = await createTestDb(provider);
+  });
+  afterAll(async () => {
+    for (const s of servers.splice(0)) await s.close();
+    await clerk?.close();
+    await db?.close();
+  });
+
+  it('resumes at the stored offset and stretch, and the totals are right', async () => {
+    const a = await start(client(100));
+    clerk.addTarget(`${a.url}/api/webhooks/clerk`);
+    const people = Array.from({ length: 4 }, () => clerk.createUser());
+    const orgs = [];
+    for (let i = 0; i < 5; i++) {
+      const org = clerk.createOrganization({ name: `Resume ${i}`, created_by: people[0]!.id });
+      clerk.createMembership(org.id, people[1]!.id);
+      clerk.createMembership(org.id, people[2]!.id);
+      orgs.push(org);
+      await sleep(2);
+    }
+    await clerk.settled();
+    clerk.removeTarget(`${a.url}/api/webhooks/clerk`);
+    // drift early and late in the list: found before the pause and after the resume
+    clerk.updateMembership(orgs[0]!.id, people[1]!.id, { role: 'org:admin' }, quiet);
+    clerk.updateMembership(orgs[4]!.id, people[2]!.id, { role: 'org:admin' }, quiet);
+    clerk.deleteMembership(orgs[4]!.id, people[1]!.id, quiet);
+    clerk.createMembership(orgs[4]!.id, people[3]!.id, {}, quiet);
+    const members = clerk.store.memberships().length;
+
+    const started = await json<ReconcileRunDto>(a.api('/api/reconcile', { method: 'POST' }));
+    for (;;) {
+      const run = await json<ReconcileRunDto>(a.api(`/api/reconcile/runs/${started.id}`));
+      if (run.memberships.checked >= 4) break;
+      expect(run.status).toBe('running');
+      await sleep(10);
+    }
+    servers.splice(servers.indexOf(a), 1);
+    await a.close(); // pauses at a page boundary: still running
+    const paused = await db.prisma.reconcileRun.findUniqueOrThrow({ where: { id: started.id } });
+    expect(paused.status).toBe('running');
+    const walk = parseOrgWalk(paused.orgWalk)!;
+    expect(walk.phase).toBe('memberships');
+    expect(walk.offset).toBeGreaterThanOrEqual(4);
+    expect(walk.offset).toBeLessThan(members);
+    expect(paused.organizationsChecked).toBe(5);
+
+    const offsets: number[] = [];
+    const b = await start(client(0, offsets));
+    const done = await waitForRun(b, started.id);
+    // B went on from A's offset, never from the start of the list
+    expect(offsets[0]).toBe(walk.offset);
+    expect(Math.min(...offsets)).toBe(walk.offset);
+    expect(done).toMatchObject({
+      status: 'completed',
+      organizations: { checked: 5, found: { missing: 0, stale: 0, deleted: 0 } },
+      memberships: { checked: members, inSync: members - 3, found: { missing: 1, extra: 1, role: 2, stale: 0 } },
+    });
+    expect(await db.prisma.reconcileOrganizationFinding.count({ where: { runId: started.id } })).toBe(4);
   });
 });

@@ -1,7 +1,7 @@
 // Helpers the reconcile tests share (not a test file itself).
 import { expect } from 'vitest';
 import type { TestServer } from '../test/harness.ts';
-import type { Emulator } from '../../../emulator/emulator.ts';
+import type { ClerkOrganizationJson, ClerkOrganizationMembershipJson } from '../clerk/clerk-json.ts';
 import type { Page, ReconcileFindingDto, ReconcileOrganizationFindingDto, ReconcileRunDto } from '../contract.ts';
 import { diffMemberships, diffOrganizations } from '../organizations/organizations-diff.ts';
 import { membershipColumnsOf } from '../organizations/memberships.repository.ts';
@@ -59,6 +59,13 @@ export async function allOrganizationFindings(
   return out;
 }
 
+/** What the emulator's store tells of Clerk's organizations (the emulator itself is test code's to load). */
+interface ClerkTruth {
+  organizations(): ClerkOrganizationJson[];
+  deletedOrganizationIds(): string[];
+  memberships(): ClerkOrganizationMembershipJson[];
+}
+
 const parsed = (data: string | null) => (data ? (JSON.parse(data) as Record<string, unknown>) : null);
 
 /**
@@ -66,7 +73,7 @@ const parsed = (data: string | null) => (data ? (JSON.parse(data) as Record<stri
  * member's profile aside, as the diff leaves them); every one alive here is Clerk's; the organizations Clerk deleted
  * are tombstones here (when held at all).
  */
-export async function expectOrganizationsConverged(s: TestServer, clerk: Emulator): Promise<void> {
+export async function expectOrganizationsConverged(s: TestServer, clerk: { store: ClerkTruth }): Promise<void> {
   const orgs = new Map((await s.db.prisma.organization.findMany()).map((o) => [o.id, o]));
   const truth = clerk.store.organizations();
   for (const o of truth) {
