@@ -126,6 +126,16 @@ function Stats({ s }: { s: OverviewStats }) {
           to="/users?status=drifted"
         />
         <Stat
+          label="Organizations in the local copy"
+          value={formatNumber(s.organizations.total)}
+          detail={
+            `${formatNumber(s.organizations.deleted)} deleted · ${formatNumber(s.organizations.memberships)} memberships` +
+            ` · ${formatNumber(s.organizations.drifted)} drifted`
+          }
+          tone={s.organizations.drifted ? 'warn' : undefined}
+          to={s.organizations.drifted ? '/drift' : undefined}
+        />
+        <Stat
           label="Last event received"
           value={s.lastEventAt ? <RelativeTime iso={s.lastEventAt} /> : 'never'}
           detail={s.lastEventAt ? formatDateTime(s.lastEventAt) : 'No event has arrived yet.'}
