@@ -9,7 +9,7 @@ import type { ClerkClient } from '../clerk/clerk-client.ts';
 import type { ClerkOrganizationJson, ClerkOrganizationMembershipJson } from '../clerk/clerk-json.ts';
 import type { UnitOfWork } from '../data/unit-of-work.ts';
 import type { OrganizationFindingRow } from './reconcile.repository.ts';
-import { ORGANIZATION_ID_BATCH } from '../clerk/clerk-client.ts';
+import { CLERK_PAGE_LIMIT, ORGANIZATION_ID_BATCH } from '../clerk/clerk-client.ts';
 import { diffMemberships, diffOrganizations } from '../organizations/organizations-diff.ts';
 import { membershipColumnsOf } from '../organizations/memberships.repository.ts';
 
@@ -109,6 +109,30 @@ export function createOrganizationFixer(deps: { uow: UnitOfWork; clerk: ClerkCli
       const out: Result[] = [];
       for (const f of batch) out.push(await applyOrganization(f.objectId, current.get(f.objectId) ?? null, fetchedAt));
       return out;
+    },
+
+    /**
+     * Fixes membership findings from one walk of every membership of the instance (GET /v1/organization_memberships):
+     * cheaper than one list per organization when the findings span more organizations than that list has pages (a
+     * first backfill). One a shift of the list hid, or that Clerk no longer has, is asked about through its
+     * organization's list before it is ended: only that list tells "gone" for sure. Results in order.
+     */
+    async membershipsByWalk(batch: OrganizationFindingRow[]): Promise<Result[]> {
+      const wanted = new Map(batch.map((f) => [f.objectId, f]));
+      const results = new Map<number, Result>();
+      for (let offset = 0; ; offset += CLERK_PAGE_LIMIT) {
+        const fetchedAt = clock();
+        const page = await clerk.allOrganizationMembershipsPage(offset);
+        for (const m of page.data) {
+          const f = wanted.get(m.id);
+          if (f && !results.has(f.id)) results.set(f.id, await applyMembership(f, m, false, fetchedAt));
+        }
+        if (page.data.length < CLERK_PAGE_LIMIT || offset + page.data.length >= page.total_count) break;
+      }
+      const unseen = batch.filter((f) => !results.has(f.id));
+      const confirmed = await this.memberships(unseen);
+      unseen.forEach((f, i) => results.set(f.id, confirmed[i]!));
+      return batch.map((f) => results.get(f.id)!);
     },
 
     /** Fixes a batch of membership findings, reading each organization's list once; results in order. */

@@ -11,11 +11,14 @@ import type { UnitOfWork } from '../data/unit-of-work.ts';
 import type { ReconcileRepository } from './reconcile.repository.ts';
 import type { RunView } from './run-view.ts';
 import { ID_BATCH } from './classify.ts';
+import { CLERK_PAGE_LIMIT } from '../clerk/clerk-client.ts';
 import { createOrganizationFixer } from './fix-organizations.ts';
 import { toUserSummary } from '../users/users.repository.ts';
 import { AppError } from '../lib/errors.ts';
 
 const NOTES_KEPT = 100;
+/** membership findings fixed per batch: one walk of the membership list serves them all (their ids held meanwhile) */
+const MEMBERSHIPS_PER_WALK = 20_000;
 
 export function createFixer(deps: {
   repo: ReconcileRepository;
@@ -78,16 +81,23 @@ export function createFixer(deps: {
       afterId = batch[batch.length - 1]!.id;
       if (batch.length < ID_BATCH) break;
     }
+    // one walk of every membership costs this many requests (a page per 500); one list per organization costs one
+    // request per organization a batch touches: whichever is fewer
+    const runRow = await view.requireRun(id);
+    const walkPages = Math.max(1, Math.ceil((runRow.membershipsTotal ?? Infinity) / CLERK_PAGE_LIMIT));
     for (const subject of ['organization', 'membership'] as const) {
       const ids = subject === 'organization' ? request.organizationIds : request.membershipIds;
       if (!all && !ids) continue;
+      const size = subject === 'organization' ? ID_BATCH : MEMBERSHIPS_PER_WALK;
       for (let after = 0; ;) {
-        const batch = await repo.unfixedOrganizationBatch(id, subject, ids ?? null, after, ID_BATCH);
+        const batch = await repo.unfixedOrganizationBatch(id, subject, ids ?? null, after, size);
         if (batch.length === 0) break;
         const done =
           subject === 'organization'
             ? await organizationFixer.organizations(batch)
-            : await organizationFixer.memberships(batch);
+            : new Set(batch.map((f) => f.organizationId)).size > walkPages
+              ? await organizationFixer.membershipsByWalk(batch)
+              : await organizationFixer.memberships(batch);
         const byResult = new Map<ResyncResult['result'], number[]>();
         done.forEach((result, i) => {
           results[result]++;
@@ -99,7 +109,7 @@ export function createFixer(deps: {
         for (const summary of (await deps.uow.repos.organizations.summariesByIds(changed)).values())
           deps.publisher.organizationChanged(summary);
         after = batch[batch.length - 1]!.id;
-        if (batch.length < ID_BATCH) break;
+        if (batch.length < size) break;
       }
     }
     const fixed = Object.values(results).reduce((a, b) => a + b, 0);
