@@ -19,6 +19,12 @@ export const clerk = {
     control<ClerkUserJson>('POST', `/users${opts.webhook === false ? '?webhook=false' : ''}`, user),
   updateUser: (id: string, patch: Partial<ClerkUserJson>, opts: { webhook?: boolean } = {}) =>
     control<ClerkUserJson>('PATCH', `/users/${id}${opts.webhook === false ? '?webhook=false' : ''}`, patch),
+  createOrganization: (org: { name: string; created_by?: string }, opts: { webhook?: boolean } = {}) =>
+    control<{ id: string; slug: string }>(
+      'POST',
+      `/organizations${opts.webhook === false ? '?webhook=false' : ''}`,
+      org,
+    ),
   setFaults: (faults: Record<string, number | null>) => control('PUT', '/faults', faults),
   setTimeFactor: (timeFactor: number) => control('PUT', '/time-factor', { timeFactor }),
   /** every delivery attempt the emulator made (status null = no answer) */

@@ -30,6 +30,20 @@ export const ORGANIZATION_CLASS_LABEL: Record<
   membership: { missing: 'Missing locally', extra: 'Extra here', role: 'Role differs', stale: 'Stale' },
 };
 
+const STAT_LABEL: Record<OrganizationSubject, Partial<Record<OrganizationFindingClass, string>>> = {
+  organization: {
+    missing: 'Organizations missing locally',
+    stale: 'Stale organizations',
+    deleted: 'Organizations deleted in Clerk',
+  },
+  membership: {
+    missing: 'Memberships missing locally',
+    extra: 'Extra memberships here',
+    role: 'Memberships with another role',
+    stale: 'Stale memberships',
+  },
+};
+
 export const ORGANIZATION_CLASS_HELP: Record<OrganizationSubject, Partial<Record<OrganizationFindingClass, string>>> = {
   organization: {
     missing:
@@ -161,10 +175,7 @@ export function OrganizationStats({ run }: { run: ReconcileRunDto }) {
           const n = foundOf(run, subject, k);
           return (
             <div key={`${subject}-${k}`} className={`stat${n ? ' stat--warn' : ' stat--ok'}`}>
-              <dt className="stat__label">
-                {subject === 'organization' ? 'Organizations' : 'Memberships'}:{' '}
-                {ORGANIZATION_CLASS_LABEL[subject][k]!.toLowerCase()}
-              </dt>
+              <dt className="stat__label">{STAT_LABEL[subject][k]}</dt>
               <dd className="stat__value" data-testid={`found-${subject}-${k}`}>
                 {formatNumber(n)}
               </dd>
