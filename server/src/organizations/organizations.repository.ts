@@ -196,7 +196,9 @@ export function createOrganizationsRepository(db: DbClient) {
       });
     },
     localOrganizations: (ids: readonly string[]): Promise<LocalOrganization[]> =>
-      findInChunks(ids, (part) => db.organization.findMany({ where: { id: { in: part } }, select: LOCAL_ORGANIZATION })),
+      findInChunks(ids, (part) =>
+        db.organization.findMany({ where: { id: { in: part } }, select: LOCAL_ORGANIZATION }),
+      ),
 
     /** Organizations compared equal to Clerk's copy (those marked already keep their time). */
     async markInSync(ids: readonly string[], at: Date): Promise<void> {

@@ -1,6 +1,7 @@
 // Runs a reconcile on this server: walks Clerk's users by cursor in created_at windows (windows.ts),
 // classifies each page (classify.ts) and commits it with every window's cursor, so whoever holds the lock next
-// resumes where this run stopped. While it runs it heartbeats the lock and the run (and stops when either
+// resumes where this run stopped; then Clerk's organizations and every membership, by offset
+// (organizations-walk.ts), each page committed with where that walk stands. While it runs it heartbeats the lock and the run (and stops when either
 // turns out to be someone else's), and publishes its progress, throttled. Which run to start or resume, and
 // when, is the scheduler's (scheduler.ts).
 import type { ReconcileStatus } from '../contract.ts';
