@@ -162,6 +162,7 @@ export function createJobRunner(deps: {
             instance,
             pageSize: settings.pageSize,
             ahead: settings.parallelWindows,
+            totals: { organizations: run.organizationsTotal, memberships: run.membershipsTotal },
           },
           walk,
         );

@@ -100,14 +100,18 @@ export function advance<T extends Item>(
   return { fresh, stretch: { from, to, exclude }, next, last };
 }
 
-/** Pages at offset, offset + size, … asked ahead (`ahead` at once), never past the total Clerk last answered. */
+/**
+ * Pages at offset, offset + size, … asked ahead (`ahead` at once), never past the total Clerk last answered (at
+ * first, its total when the run started): a page past it would spend a request of the budget on nothing.
+ */
 function pagesAhead<T>(
   fetch: (offset: number) => Promise<{ data: T[]; total_count: number }>,
   size: number,
   ahead: number,
+  estimate: number,
 ) {
   const pending = new Map<number, Promise<{ data: T[]; total_count: number }>>();
-  let total = Infinity;
+  let total = estimate;
   const ask = (offset: number) => {
     if (pending.has(offset)) return;
     const p = fetch(offset);
@@ -440,6 +444,8 @@ interface WalkDeps {
   pageSize: number;
   /** pages asked ahead at once */
   ahead: number;
+  /** Clerk's totals when the run started (null: unknown): how far ahead pages are worth asking for */
+  totals: { organizations: number | null; memberships: number | null };
 }
 
 /** One list, page after page from `state`, each committed with the state after it; answers the state it reached. */
@@ -451,7 +457,8 @@ async function walkList<T extends Item>(
   classify: (items: T[], s: PageStretch, at: Date) => Promise<Tally>,
 ): Promise<OrgWalkState> {
   const phase = state.phase;
-  const pages = pagesAhead(fetch, deps.pageSize, deps.ahead);
+  const estimate = (phase === 'organizations' ? deps.totals.organizations : deps.totals.memberships) ?? Infinity;
+  const pages = pagesAhead(fetch, deps.pageSize, deps.ahead, estimate);
   try {
     while (state.phase === phase && !deps.stopped()) {
       const answer = await pages.take(state.offset);

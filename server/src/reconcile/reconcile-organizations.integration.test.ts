@@ -49,16 +49,31 @@ describe.each(TEST_PROVIDERS)('reconcile of organizations and memberships on %s'
   let s: TestServer;
   let clerk: Emulator;
   const statuses: number[] = [];
+  /** pages of each list the walks asked for (not the counts at the start, nor questions by id) */
+  const walked = { organizations: 0, memberships: 0 };
+  const counting = (inner: ClerkClient): ClerkClient => ({
+    ...inner,
+    organizationsPage(offset, p) {
+      if (!p?.organizationIds && p?.limit !== 1) walked.organizations++;
+      return inner.organizationsPage(offset, p);
+    },
+    allOrganizationMembershipsPage(offset, limit) {
+      if (limit !== 1) walked.memberships++;
+      return inner.allOrganizationMembershipsPage(offset, limit);
+    },
+  });
   beforeAll(async () => {
     ({ clerk, s } = await startClerkAndServer(provider, {
       emulator: { seed: 21 },
       // small pages: the walks cross page boundaries (and created_at ties between them)
       server: (emulator, url) => ({
-        clerk: createClerkClient({
-          apiUrl: url,
-          secretKey: emulator.secretKey,
-          onResponse: (status) => statuses.push(status),
-        }),
+        clerk: counting(
+          createClerkClient({
+            apiUrl: url,
+            secretKey: emulator.secretKey,
+            onResponse: (status) => statuses.push(status),
+          }),
+        ),
         reconcile: {
           pageSize: 3,
           pagesPerWindow: 2,
@@ -122,7 +137,13 @@ describe.each(TEST_PROVIDERS)('reconcile of organizations and memberships on %s'
 
     clerk.setRateLimit(LIMIT);
     statuses.length = 0;
+    walked.organizations = walked.memberships = 0;
     const run = await reconcile(s);
+    // a page per 3, none asked past Clerk's total
+    expect(walked).toEqual({
+      organizations: Math.ceil(clerk.store.organizations().length / 3),
+      memberships: Math.ceil(clerk.store.memberships().length / 3),
+    });
     expect(run).toMatchObject({ status: 'completed', phase: 'done', error: null, progress: 1 });
     expect(run.found).toEqual({ missing: 0, stale: 0, deleted: 0 });
     expect(run.organizations).toEqual({
