@@ -4,8 +4,8 @@
 // spec's schema for that type, with the behaviours a kinder emulator hid: session events embedding the user,
 // sessions expiring with no event, users created in one millisecond, tied updated_at, and webhook JSON that is
 // not byte-identical to the API's. Organizations too: their routes (list, by id or slug, memberships, invitations, a
-// user's memberships, every membership of the instance) and their nine event types, invitations held to the strict schema (every field the spec
-// requires of them).
+// user's memberships, every membership of the instance) and their nine event types, invitations held to the strict
+// schema (every field the spec requires of them).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
