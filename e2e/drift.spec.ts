@@ -22,7 +22,9 @@ async function runReconcile(page: Page) {
   await expect(progress).toHaveJSProperty('value', 1);
 }
 
-test('reconcile finds drift of every class, Fix all repairs it, and drift goes to zero', async ({ page }) => {
+test('reconcile finds drift of every class, organizations too, Fix all repairs it, and drift goes to zero', async ({
+  page,
+}) => {
   await signIn(page);
   // drift made on purpose in Clerk: a sign-up never delivered, a silent edit, a silent deletion
   const missing = await clerk.createUser({ first_name: unique('Missing') }, { webhook: false });
@@ -33,6 +35,8 @@ test('reconcile finds drift of every class, Fix all repairs it, and drift goes t
   const lastName = unique('Silently');
   await clerk.updateUser(stale.id, { last_name: lastName }, { webhook: false });
   await deleteSilently(gone.id);
+  // and an organization never delivered, with its first admin's membership
+  const org = await clerk.createOrganization({ name: unique('Silent Org'), created_by: stale.id }, { webhook: false });
 
   await page.getByRole('link', { name: 'Drift' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Drift' })).toBeVisible();
@@ -49,6 +53,13 @@ test('reconcile finds drift of every class, Fix all repairs it, and drift goes t
   await staleItem.getByText(/fields? differ/).click();
   await expect(staleItem.getByRole('row').filter({ hasText: 'last_name' })).toContainText(lastName);
   await page.getByRole('button', { name: 'All', exact: true }).click();
+  // organizations and memberships have their own classes and findings
+  expect(Number(await page.getByTestId('found-organization-missing').textContent())).toBeGreaterThanOrEqual(1);
+  expect(Number(await page.getByTestId('found-membership-missing').textContent())).toBeGreaterThanOrEqual(1);
+  await page.getByRole('button', { name: /^Organizations \(/ }).click();
+  const orgFindings = page.getByRole('list', { name: 'Findings: organizations' });
+  await expect(orgFindings.getByRole('listitem').filter({ hasText: org.id })).toContainText('Missing locally');
+  await page.getByRole('button', { name: /^Users \(/ }).click();
 
   await page.getByRole('button', { name: /^Fix all/ }).click();
   await page.getByRole('button', { name: /^Yes, fix \d+/ }).click();
@@ -56,10 +67,15 @@ test('reconcile finds drift of every class, Fix all repairs it, and drift goes t
   await expect(page.getByTestId('unfixed')).toHaveText('0');
   await expect(findings.getByRole('listitem').filter({ hasText: missing.id })).toContainText('fixed: created');
   await expect(findings.getByRole('listitem').filter({ hasText: gone.id })).toContainText('fixed: tombstoned');
+  await page.getByRole('button', { name: /^Organizations \(/ }).click();
+  await expect(orgFindings.getByRole('listitem').filter({ hasText: org.id })).toContainText('fixed: created');
+  await page.getByRole('button', { name: /^Users \(/ }).click();
 
   // a new run finds nothing left
   await runReconcile(page);
   for (const k of ['missing', 'stale', 'deleted']) await expect(page.getByTestId(`found-${k}`)).toHaveText('0');
+  for (const k of ['organization-missing', 'organization-stale', 'membership-missing', 'membership-extra'])
+    await expect(page.getByTestId(`found-${k}`)).toHaveText('0');
   await expect(page.getByText('No drift: the local copy matches Clerk.')).toBeVisible();
   await expect(page.getByRole('status').filter({ hasText: /^Fixed/ })).toHaveCount(0); // the previous run's fix message went with it
   await screenshot(page, 'drift');

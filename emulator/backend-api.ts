@@ -1,5 +1,6 @@
 // A Backend API compatible with the part of Clerk's (https://clerk.com/docs/reference/backend-api) that a sync
-// monitor uses: users (list, count, get), sessions, organizations with their memberships and invitations. Same paths under /v1, same snake_case JSON, same error body,
+// monitor uses: users (list, count, get), sessions, organizations with their memberships and invitations, every
+// membership of the instance. Same paths under /v1, same snake_case JSON, same error body,
 // Bearer secret-key auth and the per-key rate limit — so the real @clerk/backend client works against it.
 import { randomBytes } from 'node:crypto';
 import { Router, type Request, type Response, type NextFunction } from 'express';
@@ -378,6 +379,16 @@ export function createBackendApiRouter(deps: {
     const page = pageParams(req);
     if (!store.getUser(req.params.id)) return sendClerkError(res, 404, clerkErrors.notFound());
     const body: ClerkOrganizationMembershipListJson = store.listUserMemberships(req.params.id, page);
+    sendClerkJson(res, 200, body);
+  });
+
+  // Every membership of the instance, each with its organization: paged by offset like the other organization lists
+  // (limit 1..500, `{ data, total_count }`), ordered by the spec's order_by fields (created_at: the membership's).
+  router.get('/organization_memberships', (req, res) => {
+    const body: ClerkOrganizationMembershipListJson = store.listAllMemberships({
+      ...pageParams(req),
+      orderBy: orderParam(req, MEMBERSHIP_ORDER_FIELDS),
+    });
     sendClerkJson(res, 200, body);
   });
 

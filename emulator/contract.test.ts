@@ -4,8 +4,8 @@
 // spec's schema for that type, with the behaviours a kinder emulator hid: session events embedding the user,
 // sessions expiring with no event, users created in one millisecond, tied updated_at, and webhook JSON that is
 // not byte-identical to the API's. Organizations too: their routes (list, by id or slug, memberships, invitations, a
-// user's memberships) and their nine event types, invitations held to the strict schema (every field the spec
-// requires of them).
+// user's memberships, every membership of the instance) and their nine event types, invitations held to the strict
+// schema (every field the spec requires of them).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
@@ -320,10 +320,75 @@ describe('organization routes answer what the spec describes', () => {
     expect(ClerkErrorsSchema.safeParse(await unauth.json()).success).toBe(true);
   });
 
+  it('every membership of the instance: offset pages of `{ data, total_count }` in created_at order', async () => {
+    const people = clerk.importUsers(3, { sendWebhook: false });
+    const quiet = { sendWebhook: false };
+    const first = clerk.createOrganization({ name: 'Instance One', created_by: people[0]!.id }, quiet);
+    const second = clerk.createOrganization({ name: 'Instance Two', created_by: people[1]!.id }, quiet);
+    clerk.createMembership(first.id, people[2]!.id, { role: 'org:billing' }, quiet);
+    const truth = [
+      ...clerk.store.memberships({ organizationId: first.id }),
+      ...clerk.store.memberships({ organizationId: second.id }),
+    ];
+
+    type Memberships = z.infer<typeof ClerkOrganizationMembershipListSchema>;
+    const all = (await valid(
+      '/v1/organization_memberships?limit=500&order_by=%2Bcreated_at',
+      ClerkOrganizationMembershipListSchema,
+    )) as Memberships;
+    expect(all.total_count).toBe(clerk.store.memberships().length);
+    const times = all.data.map((m) => m.created_at);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    // each as the organization's own list answers it, its organization embedded
+    for (const m of truth) expect(all.data.find((x) => x.id === m.id)).toEqual(m);
+    const newestFirst = (await valid(
+      '/v1/organization_memberships?limit=500&order_by=-created_at',
+      ClerkOrganizationMembershipListSchema,
+    )) as Memberships;
+    expect(newestFirst.data.map((m) => m.id)).toEqual(all.data.map((m) => m.id).reverse());
+
+    // offset pages visit each membership once
+    const walked: string[] = [];
+    for (let offset = 0; offset < all.total_count; offset += 2) {
+      const page = (await valid(
+        `/v1/organization_memberships?limit=2&offset=${offset}&order_by=%2Bcreated_at`,
+        ClerkOrganizationMembershipListSchema,
+      )) as Memberships;
+      expect(page.total_count).toBe(all.total_count);
+      walked.push(...page.data.map((m) => m.id));
+    }
+    expect(walked).toEqual(all.data.map((m) => m.id));
+
+    // a removed membership is no longer listed
+    clerk.deleteMembership(first.id, people[2]!.id, quiet);
+    const after = (await valid(
+      '/v1/organization_memberships?limit=500',
+      ClerkOrganizationMembershipListSchema,
+    )) as Memberships;
+    expect(after.total_count).toBe(all.total_count - 1);
+    expect(
+      after.data.some((m) => m.organization.id === first.id && m.public_user_data?.user_id === people[2]!.id),
+    ).toBe(false);
+
+    for (const [path, param] of [
+      ['/v1/organization_memberships?limit=0', 'limit'],
+      ['/v1/organization_memberships?limit=501', 'limit'],
+      ['/v1/organization_memberships?offset=-1', 'offset'],
+      ['/v1/organization_memberships?order_by=role', 'order_by'],
+    ] as const) {
+      const body = await errorOf(path, 422);
+      expect(body.errors[0], path).toMatchObject({ code: 'form_param_value_invalid', meta: { param_name: param } });
+    }
+    const unauth = await fetch(`${clerk.url}/v1/organization_memberships`, {
+      headers: { authorization: 'Bearer sk_test_no' },
+    });
+    expect(unauth.status).toBe(401);
+  });
+
   it('the organization routes share the secret key’s rate limit (429 with Retry-After)', async () => {
     clerk.setRateLimit({ requests: 3, windowMs: 10_000 });
     const answers = [];
-    for (const path of ['/v1/organizations', '/v1/users/count', '/v1/organizations?limit=1', '/v1/organizations'])
+    for (const path of ['/v1/organizations', '/v1/users/count', '/v1/organization_memberships', '/v1/organizations'])
       answers.push(await get(path));
     expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 429]);
     expect(Number(answers[3]!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);

@@ -157,6 +157,8 @@ export interface OrganizationStore {
     userId: string,
     page: { limit: number; offset: number },
   ): ListAnswer<ClerkOrganizationMembershipJson>;
+  /** Every membership of the instance (GET /v1/organization_memberships), each with its organization. */
+  listAllMemberships(q: Page<MembershipOrderField>): ListAnswer<ClerkOrganizationMembershipJson>;
   createMembership(
     organizationId: string,
     userId: string,
@@ -501,6 +503,17 @@ export function createOrganizationStore(deps: OrganizationStoreDeps): Organizati
         true,
       );
       const answer = page(sorted, p);
+      return { data: answer.data.map((m) => membershipJson(m)), total_count: answer.total_count };
+    },
+    listAllMemberships: (q) => {
+      const records = [...members.values()].flatMap((l) => [...l.values()]);
+      const sorted = sortBy(
+        records,
+        (m) => memberSortKey(m, q.orderBy.field),
+        (m) => orderOf(m.id),
+        q.orderBy.desc,
+      );
+      const answer = page(sorted, q);
       return { data: answer.data.map((m) => membershipJson(m)), total_count: answer.total_count };
     },
     createMembership: (orgId, userId, input = {}) => {

@@ -26,7 +26,7 @@ export const clerk = {
     control<ClerkUserJson>('POST', `/users${opts.webhook === false ? '?webhook=false' : ''}`, user),
   updateUser: (id: string, patch: Partial<ClerkUserJson>, opts: { webhook?: boolean } = {}) =>
     control<ClerkUserJson>('PATCH', `/users/${id}${opts.webhook === false ? '?webhook=false' : ''}`, patch),
-  createOrganization: (org: { name: string }, opts: { webhook?: boolean } = {}) =>
+  createOrganization: (org: { name: string; created_by?: string }, opts: { webhook?: boolean } = {}) =>
     control<ClerkOrganizationJson>('POST', `/organizations${query(opts)}`, org),
   addMember: (organizationId: string, userId: string, role?: string, opts: { webhook?: boolean } = {}) =>
     control<ClerkOrganizationMembershipJson>('POST', `/organizations/${organizationId}/memberships${query(opts)}`, {

@@ -453,8 +453,8 @@ export interface OverviewStats {
   /** what is wrong right now: the same object the `status:changed` socket message carries */
   live: LiveStatus;
   users: { total: number; deleted: number; drifted: number };
-  /** organizations held, deleted ones among them, and those whose last compare or resync found drift */
-  organizations: { total: number; deleted: number; drifted: number };
+  /** organizations held (tombstones too), deleted, and drifted (found by a reconcile, a compare or a resync); live memberships */
+  organizations: { total: number; deleted: number; drifted: number; memberships: number };
   /** sessions by the status they have now (past expire_at / abandon_at: expired / abandoned, though no event said so) */
   sessions: Record<string, number>;
   lastEventAt: string | null;
@@ -619,6 +619,43 @@ export type ReconcileStatus = (typeof RECONCILE_STATUSES)[number];
 export const DRIFT_CLASSES = ['missing', 'stale', 'deleted'] as const;
 export type DriftClass = (typeof DRIFT_CLASSES)[number];
 
+/** What a reconcile compares: Clerk's users, then its organizations, then every membership. */
+export const DRIFT_SUBJECTS = ['user', 'organization', 'membership'] as const;
+export type DriftSubject = (typeof DRIFT_SUBJECTS)[number];
+
+/**
+ * Organizations: missing (Clerk has it; no local copy, or only a tombstone), stale (fields differ, counts and
+ * activity aside), deleted (alive locally, Clerk no longer has it).
+ */
+export const ORGANIZATION_DRIFT_CLASSES = ['missing', 'stale', 'deleted'] as const;
+export type OrganizationDriftClass = (typeof ORGANIZATION_DRIFT_CLASSES)[number];
+
+/**
+ * Memberships: missing (Clerk lists it; not here, or ended here), extra (live here, Clerk no longer lists it: e.g.
+ * removed in the Clerk Dashboard and the event never arrived), role (role, role name or permissions differ), stale
+ * (other fields differ, such as metadata; the member's profile aside).
+ */
+export const MEMBERSHIP_DRIFT_CLASSES = ['missing', 'extra', 'role', 'stale'] as const;
+export type MembershipDriftClass = (typeof MEMBERSHIP_DRIFT_CLASSES)[number];
+
+/** The classes of organization and membership findings together (the findings filter). */
+export const ORGANIZATION_FINDING_CLASSES = ['missing', 'stale', 'deleted', 'extra', 'role'] as const;
+export type OrganizationFindingClass = OrganizationDriftClass | MembershipDriftClass;
+
+/** What a run walks now: Clerk's users, then its organizations, then every membership. */
+export const RECONCILE_PHASES = ['users', 'organizations', 'memberships', 'done'] as const;
+export type ReconcilePhase = (typeof RECONCILE_PHASES)[number];
+
+/** A run's count of one kind of object beside the users. */
+export interface ReconcileSubjectCounts<K extends string> {
+  /** compared so far */
+  checked: number;
+  /** Clerk's total_count when the run started; null until asked */
+  total: number | null;
+  inSync: number;
+  found: Record<K, number>;
+}
+
 export interface ReconcileRunDto {
   id: number;
   status: ReconcileStatus;
@@ -630,11 +667,15 @@ export interface ReconcileRunDto {
   checked: number;
   /** Clerk's user count when the run started */
   totalEstimate: number | null;
+  /** users found drifted, by class */
   found: Record<DriftClass, number>;
   inSync: number;
-  /** findings not fixed yet */
+  phase: ReconcilePhase;
+  organizations: ReconcileSubjectCounts<OrganizationDriftClass>;
+  memberships: ReconcileSubjectCounts<MembershipDriftClass>;
+  /** findings not fixed yet (users, organizations and memberships) */
   unfixed: number;
-  /** 0..1 (checked / totalEstimate), null when unknown */
+  /** 0..1: users, organizations and memberships compared of Clerk's totals; null when unknown */
   progress: number | null;
   /** seconds left at the observed pace; null when unknown or finished */
   etaSeconds: number | null;
@@ -653,15 +694,38 @@ export interface ReconcileFindingDto {
   fixResult: ResyncResult['result'] | null;
 }
 
+/** An organization or a membership a run found drifted. */
+export interface ReconcileOrganizationFindingDto {
+  id: number;
+  runId: number;
+  subject: Exclude<DriftSubject, 'user'>;
+  /** the organization's id, or the membership's */
+  objectId: string;
+  /** the organization itself, or the membership's */
+  organizationId: string;
+  /** a membership's member, when known */
+  userId: string | null;
+  class: OrganizationFindingClass;
+  /** the organization's name or slug; the member's identifier (and the organization's name) */
+  label: string | null;
+  diff: FieldDiff[];
+  fixedAt: string | null;
+  fixResult: ResyncResult['result'] | null;
+}
+
 export interface ReconcileFixRequest {
-  /** absent: every unfixed finding of the run */
+  /** absent (all three): every unfixed finding of the run; otherwise only the findings of these */
   userIds?: string[];
+  organizationIds?: string[];
+  membershipIds?: string[];
 }
 
 export interface ReconcileFixResult {
   runId: number;
   fixed: number;
   results: Record<ResyncResult['result'], number>;
+  /** of `fixed`, how many users, organizations and memberships */
+  bySubject: Record<DriftSubject, number>;
   /** findings of the run still unfixed */
   unfixed: number;
 }
@@ -673,6 +737,10 @@ export interface DriftPoint {
   missing: number;
   stale: number;
   deleted: number;
+  /** organizations found drifted, every class */
+  organizations: number;
+  /** memberships found drifted, every class */
+  memberships: number;
 }
 
 export const AUDIT_ACTIONS = [

@@ -182,6 +182,7 @@ export function createServices(deps: ServiceDeps) {
     clerk: rateBudget.wrap(deps.clerk),
     clerkAhead: rateBudget.wrap(deps.clerk, { ahead: true }),
     resync,
+    uow,
     audit,
     // what a run found (or that it failed) also reaches the incidents
     publisher: {

@@ -208,6 +208,12 @@ export function applyResync(queryClient: QueryClient, result: ResyncResult): voi
   void queryClient.invalidateQueries({ queryKey: queryKeys.overview });
 }
 
+/** Everything a run found: users, organizations and memberships (counts only grow while it runs). */
+const foundOf = (run: ReconcileRunDto): number =>
+  [run.found, run.organizations.found, run.memberships.found]
+    .flatMap((found) => Object.values(found))
+    .reduce((a, b) => a + b, 0);
+
 /**
  * A reconcile's figures: the run's own query and its row in the history take them as they are (≤ 4 a second);
  * when it ends, what it found (findings, drift history, users' statuses, overview) is refetched.
@@ -222,10 +228,7 @@ export function applyReconcile(queryClient: QueryClient, run: ReconcileRunDto, f
   });
   // findings fill in while the run goes: refetched when the progress message says more were found
   // (the first message of a run seen here has nothing to compare with: the findings were just loaded)
-  const before = previous?.found;
-  const foundMore =
-    !!before &&
-    (before.missing !== run.found.missing || before.stale !== run.found.stale || before.deleted !== run.found.deleted);
+  const foundMore = !!previous && foundOf(previous) !== foundOf(run);
   if (!finished) {
     if (foundMore) void queryClient.invalidateQueries({ queryKey: queryKeys.reconcile.findingsOf(run.id) });
     return;

@@ -4,6 +4,7 @@ import type {
   AuditAction,
   DeliveryOutcome,
   DriftClass,
+  OrganizationFindingClass,
   EventOutcome,
   IncidentState,
   SyncStatus,
@@ -90,6 +91,9 @@ export const queryKeys = {
     runs: ['reconcile', 'runs'] as const,
     run: (id: number) => ['reconcile', 'run', id] as const,
     findings: (id: number, driftClass?: DriftClass) => ['reconcile', 'findings', id, driftClass ?? 'all'] as const,
+    /** organization or membership findings: under findingsOf(id) too */
+    organizationFindings: (id: number, subject: 'organization' | 'membership', driftClass?: OrganizationFindingClass) =>
+      ['reconcile', 'findings', id, subject, driftClass ?? 'all'] as const,
     findingsOf: (id: number) => ['reconcile', 'findings', id] as const,
     driftHistory: ['reconcile', 'drift-history'] as const,
   },

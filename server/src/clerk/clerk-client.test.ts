@@ -318,6 +318,51 @@ describe('Clerk Backend API client: organizations', () => {
     ]);
   });
 
+  it('asks about organizations by id (organization_id, up to 100) and refuses one it did not ask about', async () => {
+    const fake = await fakeClerk([
+      { status: 200, body: page([org(1)], 1) },
+      { status: 200, body: page([org(1), org(9)], 2) },
+    ]);
+    const c = createClerkClient({ apiUrl: fake.url, secretKey: 'sk' });
+    expect((await c.organizationsPage(0, { organizationIds: ['org_1', 'org_2'], limit: 100 })).data).toEqual([org(1)]);
+    await expect(c.organizationsPage(0, { organizationIds: ['org_1', 'org_2'] })).rejects.toMatchObject({
+      code: 'clerk_bad_response',
+    });
+    await expect(c.organizationsPage(0, { organizationIds: [] })).rejects.toThrow(RangeError);
+    await expect(c.organizationsPage(0, { organizationIds: range(0, 101).map((i) => `org_${i}`) })).rejects.toThrow(
+      RangeError,
+    );
+    expect(fake.seen.map((s) => s.url)).toEqual([
+      '/v1/organizations?order_by=%2Bcreated_at&include_members_count=true&organization_id=org_1&organization_id=org_2&limit=100&offset=0',
+      '/v1/organizations?order_by=%2Bcreated_at&include_members_count=true&organization_id=org_1&organization_id=org_2&limit=500&offset=0',
+    ]);
+  });
+
+  it('pages every membership of the instance (GET /v1/organization_memberships), oldest first', async () => {
+    const fake = await fakeClerk([
+      { status: 200, body: page([membership(1, 'org_1'), membership(2, 'org_2')], 7) },
+      { status: 429, body: clerkError('too_many_requests', 'slow down'), headers: { 'retry-after': '1' } },
+      { status: 200, body: page([membership(3, 'org_3')], 7) },
+      { status: 404, body: clerkError('resource_not_found', 'not found') },
+      { status: 200, body: { data: [{ id: 'orgmem_x' }], total_count: 1 } },
+    ]);
+    const waits: number[] = [];
+    const c = createClerkClient({ apiUrl: fake.url, secretKey: 'sk', sleep: async (ms) => void waits.push(ms) });
+    expect((await c.allOrganizationMembershipsPage(0, 2)).data.map((m) => m.id)).toEqual(['orgmem_1', 'orgmem_2']);
+    expect(await c.allOrganizationMembershipsPage(2, 2)).toEqual(page([membership(3, 'org_3')], 7));
+    expect(waits).toEqual([1000]);
+    // the list is never "not found"; a page without its organizations is not the list
+    await expect(c.allOrganizationMembershipsPage(4)).rejects.toMatchObject({ httpStatus: 404 });
+    await expect(c.allOrganizationMembershipsPage(4)).rejects.toMatchObject({ code: 'clerk_bad_response' });
+    expect(fake.seen.map((s) => s.url)).toEqual([
+      '/v1/organization_memberships?order_by=%2Bcreated_at&limit=2&offset=0',
+      '/v1/organization_memberships?order_by=%2Bcreated_at&limit=2&offset=2',
+      '/v1/organization_memberships?order_by=%2Bcreated_at&limit=2&offset=2',
+      '/v1/organization_memberships?order_by=%2Bcreated_at&limit=500&offset=4',
+      '/v1/organization_memberships?order_by=%2Bcreated_at&limit=500&offset=4',
+    ]);
+  });
+
   it('against the emulator: every membership of a large organization, a user’s, the invitations, within its rate limit', async () => {
     const clerk = await startEmulator({
       signingSecret: generateSigningSecret(),

@@ -76,6 +76,18 @@ const pageAnswer = <T extends z.ZodType>(item: T) =>
 /** the largest page the spec allows (limit 1..500): fewest requests against the rate limit */
 export const CLERK_PAGE_LIMIT = 500;
 
+/** organization_id accepts up to 100 ids (the spec's GET /v1/organizations) */
+export const ORGANIZATION_ID_BATCH = 100;
+
+export interface OrganizationsPageParams {
+  /** id (exact), name or slug (partial) */
+  query?: string;
+  /** only these organizations (1..ORGANIZATION_ID_BATCH ids): those Clerk no longer has are left out */
+  organizationIds?: string[];
+  /** page size, 1..500 (default CLERK_PAGE_LIMIT) */
+  limit?: number;
+}
+
 /** One page of a `{ data, total_count }` list; null: Clerk answered 404 (what the list belongs to is gone). */
 export type ClerkPage<T> = { data: T[]; total_count: number } | null;
 
@@ -213,12 +225,16 @@ export function createClerkClient(opts: ClerkClientOptions) {
    */
   async function page<T>(
     path: string,
-    params: Record<string, string>,
+    params: Record<string, string | string[]>,
     offset: number,
     item: z.ZodType,
     belongs: (x: T) => boolean,
+    limit: number = CLERK_PAGE_LIMIT,
   ): Promise<ClerkPage<T>> {
-    const q = new URLSearchParams({ ...params, limit: String(CLERK_PAGE_LIMIT), offset: String(offset) });
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(params)) for (const one of [v].flat()) q.append(k, one);
+    q.set('limit', String(limit));
+    q.set('offset', String(offset));
     const { status, json } = await request<{ data: T[]; total_count: number }>(`${path}?${q}`);
     if (status === 404) return null;
     if (json === null || !pageAnswer(item).safeParse(json).success || !json.data.every(belongs)) {
@@ -232,15 +248,22 @@ export function createClerkClient(opts: ClerkClientOptions) {
   // One request each: a rate budget spends a slot per page (see walkOffsetPages for the whole list).
   const pages = {
     /** Oldest first: an organization created during a walk lands on the last page instead of shifting the rest. */
-    organizationsPage: async (offset: number, p: { query?: string } = {}) => {
-      const params: Record<string, string> = { order_by: '+created_at', include_members_count: 'true' };
+    organizationsPage: async (offset: number, p: OrganizationsPageParams = {}) => {
+      const params: Record<string, string | string[]> = { order_by: '+created_at', include_members_count: 'true' };
       if (p.query) params.query = p.query;
+      const only = p.organizationIds ? new Set(p.organizationIds) : null;
+      if (only) {
+        if (only.size === 0 || only.size > ORGANIZATION_ID_BATCH)
+          throw new RangeError(`organizationIds takes 1 to ${ORGANIZATION_ID_BATCH} ids`);
+        params.organization_id = [...only];
+      }
       const answer = await page<ClerkOrganizationJson>(
         '/organizations',
         params,
         offset,
         OrganizationAnswer,
-        () => true,
+        (o) => only === null || only.has(o.id),
+        p.limit,
       );
       // the list itself is never "not found"
       if (answer === null) {
@@ -266,6 +289,30 @@ export function createClerkClient(opts: ClerkClientOptions) {
           (i.organization_id === undefined || i.organization_id === organizationId) &&
           (status === undefined || i.status === status),
       ),
+    /**
+     * One page of every membership of the instance (GET /v1/organization_memberships), oldest first: one list for
+     * all organizations instead of one per organization.
+     */
+    allOrganizationMembershipsPage: (offset: number, limit: number = CLERK_PAGE_LIMIT) =>
+      page<ClerkOrganizationMembershipJson>(
+        '/organization_memberships',
+        { order_by: '+created_at' },
+        offset,
+        MembershipAnswer,
+        () => true,
+        limit,
+      ).then((answer) => {
+        // the list itself is never "not found"
+        if (answer === null) {
+          throw new ClerkApiError(
+            404,
+            'resource_not_found',
+            'Clerk answered 404 to GET /organization_memberships',
+            undefined,
+          );
+        }
+        return answer;
+      }),
     userOrganizationMembershipsPage: (userId: string, offset: number) =>
       page<ClerkOrganizationMembershipJson>(
         `/users/${encodeURIComponent(userId)}/organization_memberships`,

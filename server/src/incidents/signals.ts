@@ -221,12 +221,18 @@ export function fromReconcile(run: ReconcileRunDto, at: Date): { signal: Signal 
       clears: [...clears, { kind: 'drift', at, reason: `reconcile run #${run.id} leaves no drift unfixed` }],
     };
   const { missing, stale, deleted } = run.found;
+  // organizations and memberships named only when there are some
+  const sum = (found: Record<string, number>) => Object.values(found).reduce((a, b) => a + b, 0);
+  const organizations = sum(run.organizations.found);
+  const memberships = sum(run.memberships.found);
+  const more =
+    organizations + memberships > 0 ? `, ${organizations} organizations and ${memberships} memberships drifted` : '';
   return {
     signal: {
       kind: 'drift',
       fingerprint: 'drift',
       title: 'Reconcile found drift',
-      cause: `Reconcile run #${run.id} found ${missing} missing, ${stale} stale and ${deleted} deleted users (${run.unfixed} not fixed yet): webhooks were lost or not applied. Fix them on the Drift page.`,
+      cause: `Reconcile run #${run.id} found ${missing} missing, ${stale} stale and ${deleted} deleted users${more} (${run.unfixed} not fixed yet): webhooks were lost or not applied. Fix them on the Drift page.`,
       at,
       affected: {},
     },

@@ -106,7 +106,7 @@ export function createInvitationsRepository(db: DbClient) {
       });
     },
 
-    /** Revokes the organization's pending invitations, as of its deletion (a resync found Clerk answers 404). */
+    /** Revokes the organization's pending invitations, as of its deletion (a resync's 404 or a reconcile); how many. */
     async revokePendingOfOrganization(organizationId: string): Promise<number> {
       const r = await db.organizationInvitation.updateMany({
         where: { organizationId, status: 'pending' },

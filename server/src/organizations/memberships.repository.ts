@@ -2,6 +2,8 @@
 // them, and every statement on it. Prisma for the API and retention; prepared SQL (lib/db/sql.ts) for the webhook
 // hot path (`membershipsSql`). Rows link to their user and organization by id only: either may arrive later.
 import type { Prisma } from '../generated/sqlite/client.ts';
+import type { CreatedStretch } from './organizations.repository.ts';
+import { findInChunks } from '../lib/chunks.ts';
 import type { DbClient } from '../lib/db/client.ts';
 import { decodeRow, type SqlTx } from '../lib/db/sql.ts';
 import type { MembershipEndReason, MembershipSummary, OrganizationSummary } from '../contract.ts';
@@ -94,10 +96,29 @@ export function toMembershipSummary(r: MembershipRow, links: MembershipLinks): M
   };
 }
 
+/** What reconcile compares of a local membership (ended ones too). */
+export type LocalMembership = Pick<
+  MembershipRow,
+  'id' | 'organizationId' | 'userId' | 'deleted' | 'endedBy' | 'clerkUpdatedAt' | 'clerkCreatedAt' | 'data'
+>;
+
 // ---- Prisma ----------------------------------------------------------------------------------------------
+
+const LOCAL_MEMBERSHIP = {
+  id: true,
+  organizationId: true,
+  userId: true,
+  deleted: true,
+  endedBy: true,
+  clerkUpdatedAt: true,
+  clerkCreatedAt: true,
+  data: true,
+} as const satisfies Prisma.OrganizationMembershipSelect;
 
 export function createMembershipsRepository(db: DbClient) {
   return {
+    get: (id: string): Promise<MembershipRow | null> => db.organizationMembership.findUnique({ where: { id } }),
+
     /** Live members oldest first; ended ones most recently ended first. */
     listForOrganization(organizationId: string, ended: boolean, take: number): Promise<MembershipRow[]> {
       return db.organizationMembership.findMany({
@@ -116,20 +137,6 @@ export function createMembershipsRepository(db: DbClient) {
     },
 
     /**
-     * Writes Clerk's version of a membership, live (a resync: Clerk lists it, so it is the truth, even over a
-     * membership held as ended).
-     */
-    async putFromClerk(membership: Record<string, unknown>, organizationId: string, source: MembershipSource) {
-      const c = membershipColumnsOf(membership, organizationId);
-      const live = { deleted: false, deletedAt: null, endedBy: null, source };
-      await db.organizationMembership.upsert({
-        where: { id: c.id },
-        create: { ...c, ...live },
-        update: { ...c, ...live },
-      });
-    },
-
-    /**
      * Inserts Clerk's versions of memberships the local copy holds no row of (a resync's backfill), many rows per
      * statement: an organization of thousands of members must fit the resync's transaction.
      */
@@ -143,26 +150,6 @@ export function createMembershipsRepository(db: DbClient) {
       for (const part of chunks(rows, 50)) await db.organizationMembership.createMany({ data: part });
     },
 
-    /**
-     * Ends a live membership Clerk no longer lists (a resync found it): Clerk deleted it and the event never
-     * arrived, so it ends as a deletion does (final: a re-added member gets a new id).
-     */
-    async endNotInClerk(id: string, at: Date, source: MembershipSource): Promise<void> {
-      await db.organizationMembership.updateMany({
-        where: { id, deleted: false },
-        data: { deleted: true, deletedAt: at, endedBy: 'membership_deleted', source },
-      });
-    },
-
-    /** Ends the organization's live memberships, as of its deletion (a resync found Clerk answers 404). */
-    async endForOrganization(organizationId: string, at: Date, source: MembershipSource): Promise<number> {
-      const r = await db.organizationMembership.updateMany({
-        where: { organizationId, deleted: false },
-        data: { deleted: true, deletedAt: at, endedBy: 'organization_deleted', source },
-      });
-      return r.count;
-    },
-
     countLive: (organizationId: string): Promise<number> =>
       db.organizationMembership.count({ where: { organizationId, deleted: false } }),
 
@@ -173,6 +160,84 @@ export function createMembershipsRepository(db: DbClient) {
         orderBy: ended ? [{ deletedAt: 'desc' }, { id: 'desc' }] : [{ clerkCreatedAt: 'desc' }, { id: 'desc' }],
         take,
       });
+    },
+
+    countAllLive: (): Promise<number> => db.organizationMembership.count({ where: { deleted: false } }),
+
+    // ---- reconcile: a page's local memberships, and writing Clerk's state ----
+
+    /** Local memberships (ended ones too) whose Clerk created_at falls in the stretch, in (created_at, id) order. */
+    inCreatedStretch(w: CreatedStretch): Promise<LocalMembership[]> {
+      return db.organizationMembership.findMany({
+        where: {
+          AND: [
+            { clerkCreatedAt: { not: null } },
+            w.from ? { clerkCreatedAt: { gte: w.from } } : {},
+            w.to ? { clerkCreatedAt: { lte: w.to } } : {},
+            w.after
+              ? {
+                  OR: [
+                    { clerkCreatedAt: { gt: w.after.createdAt } },
+                    { clerkCreatedAt: w.after.createdAt, id: { gt: w.after.id } },
+                  ],
+                }
+              : {},
+          ],
+        },
+        orderBy: [{ clerkCreatedAt: 'asc' }, { id: 'asc' }],
+        take: w.take,
+        select: LOCAL_MEMBERSHIP,
+      });
+    },
+    /** Local memberships without a Clerk created_at, in id order after `afterId`. */
+    withoutCreatedAt(afterId: string | null, take: number): Promise<LocalMembership[]> {
+      return db.organizationMembership.findMany({
+        where: { clerkCreatedAt: null, ...(afterId === null ? {} : { id: { gt: afterId } }) },
+        orderBy: { id: 'asc' },
+        take,
+        select: LOCAL_MEMBERSHIP,
+      });
+    },
+    localMemberships: (ids: readonly string[]): Promise<LocalMembership[]> =>
+      findInChunks(ids, (part) =>
+        db.organizationMembership.findMany({ where: { id: { in: part } }, select: LOCAL_MEMBERSHIP }),
+      ),
+
+    /**
+     * Writes Clerk's membership JSON (its embedded organization left out) as the version held, live: one Clerk lists
+     * is live whatever ended it here (Clerk never reuses a membership id). The caller has decided it is the truth.
+     */
+    putFromClerk(
+      membership: Record<string, unknown>,
+      organizationId: string,
+      source: MembershipSource,
+    ): Promise<MembershipRow> {
+      const fields = membershipColumnsOf(membership, organizationId);
+      const live = { deleted: false, deletedAt: null, endedBy: null, source };
+      return db.organizationMembership.upsert({
+        where: { id: fields.id },
+        create: { ...fields, ...live },
+        update: { ...fields, ...live },
+      });
+    },
+    /**
+     * Ends a live membership Clerk no longer has (a resync or a reconcile found it gone, its event never arrived);
+     * false when it was not live.
+     */
+    async endHeld(id: string, ending: MembershipEnding, source: MembershipSource): Promise<boolean> {
+      const r = await db.organizationMembership.updateMany({
+        where: { id, deleted: false },
+        data: { deleted: true, deletedAt: ending.at, endedBy: ending.by, source },
+      });
+      return r.count === 1;
+    },
+    /** Ends the organization's live memberships, as of its deletion (found by a resync's 404 or a reconcile). */
+    async endForOrganization(organizationId: string, deletedAt: Date, source: MembershipSource): Promise<number> {
+      const r = await db.organizationMembership.updateMany({
+        where: { organizationId, deleted: false },
+        data: { deleted: true, deletedAt, endedBy: 'organization_deleted', source },
+      });
+      return r.count;
     },
 
     // ---- retention: erasing a user's personal fields ----

@@ -2,13 +2,14 @@
 // and every statement on it. Prisma for the API; prepared SQL (lib/db/sql.ts) for the webhook hot path
 // (`organizationsSql`), as for users.
 import type { Prisma } from '../generated/sqlite/client.ts';
+import { join } from '@prisma/client/runtime/client';
 import type { DbClient } from '../lib/db/client.ts';
 import { decodeRow, type SqlTx } from '../lib/db/sql.ts';
 import type { OrganizationSummary, Page, SyncStatus } from '../contract.ts';
 import type { StoredVersion } from '../sync/rules.ts';
 import { iso } from '../lib/iso.ts';
 import { toPage } from '../lib/cursor.ts';
-import { findInChunks } from '../lib/chunks.ts';
+import { chunks, findInChunks } from '../lib/chunks.ts';
 
 export type OrganizationRow = Prisma.OrganizationGetPayload<object>;
 
@@ -35,6 +36,20 @@ export type OrganizationSummaryRow = Pick<
 /** What the hot path reads to decide: the user rules' StoredVersion, and when a tombstone was deleted. */
 export interface HeldOrganization extends StoredVersion {
   deletedAt: Date | null;
+}
+
+/** What reconcile compares of a local organization (its JSON and version; a tombstone's too). */
+export type LocalOrganization = Pick<
+  OrganizationRow,
+  'id' | 'deleted' | 'clerkUpdatedAt' | 'clerkCreatedAt' | 'name' | 'slug' | 'data'
+>;
+
+/** A stretch of created_at, [from, to] (null: open), read in (created_at, id) order after `after`. */
+export interface CreatedStretch {
+  from: Date | null;
+  to: Date | null;
+  after: { createdAt: Date; id: string } | null;
+  take: number;
 }
 
 export interface OrganizationFilter {
@@ -103,6 +118,16 @@ export const decodeOrganizationRow = <T extends Partial<OrganizationRow>>(raw: R
 
 // ---- Prisma ----------------------------------------------------------------------------------------------
 
+const LOCAL_ORGANIZATION = {
+  id: true,
+  deleted: true,
+  clerkUpdatedAt: true,
+  clerkCreatedAt: true,
+  name: true,
+  slug: true,
+  data: true,
+} as const satisfies Prisma.OrganizationSelect;
+
 export function createOrganizationsRepository(db: DbClient) {
   return {
     get: (id: string): Promise<OrganizationRow | null> => db.organization.findUnique({ where: { id } }),
@@ -130,26 +155,88 @@ export function createOrganizationsRepository(db: DbClient) {
       return toPage(rows, limit, toOrganizationSummary, (r) => [r.updatedAt.toISOString(), r.id]);
     },
 
+    async counts(): Promise<{ total: number; deleted: number; drifted: number }> {
+      const [total, deleted, drifted] = await Promise.all([
+        db.organization.count(),
+        db.organization.count({ where: { deleted: true } }),
+        db.organization.count({ where: { syncStatus: 'drifted' } }),
+      ]);
+      return { total, deleted, drifted };
+    },
+
+    // ---- reconcile: a page's local organizations, status marks, and writing Clerk's state ----
+
+    /** Local organizations (tombstones too) whose Clerk created_at falls in the stretch, in (created_at, id) order. */
+    inCreatedStretch(w: CreatedStretch): Promise<LocalOrganization[]> {
+      return db.organization.findMany({
+        where: {
+          AND: [
+            { clerkCreatedAt: { not: null } },
+            w.from ? { clerkCreatedAt: { gte: w.from } } : {},
+            w.to ? { clerkCreatedAt: { lte: w.to } } : {},
+            w.after
+              ? {
+                  OR: [
+                    { clerkCreatedAt: { gt: w.after.createdAt } },
+                    { clerkCreatedAt: w.after.createdAt, id: { gt: w.after.id } },
+                  ],
+                }
+              : {},
+          ],
+        },
+        orderBy: [{ clerkCreatedAt: 'asc' }, { id: 'asc' }],
+        take: w.take,
+        select: LOCAL_ORGANIZATION,
+      });
+    },
+    /** Local organizations without a Clerk created_at (tombstones never seen alive), in id order after `afterId`. */
+    withoutCreatedAt(afterId: string | null, take: number): Promise<LocalOrganization[]> {
+      return db.organization.findMany({
+        where: { clerkCreatedAt: null, ...(afterId === null ? {} : { id: { gt: afterId } }) },
+        orderBy: { id: 'asc' },
+        take,
+        select: LOCAL_ORGANIZATION,
+      });
+    },
+    localOrganizations: (ids: readonly string[]): Promise<LocalOrganization[]> =>
+      findInChunks(ids, (part) =>
+        db.organization.findMany({ where: { id: { in: part } }, select: LOCAL_ORGANIZATION }),
+      ),
+
+    /** Organizations compared equal to Clerk's copy (those marked already keep their time). */
+    async markInSync(ids: readonly string[], at: Date): Promise<void> {
+      // plain SQL: `updatedAt` stays (Prisma would stamp it), the copy did not change, only what is known about it
+      for (const part of chunks(ids)) {
+        await db.$executeRaw`UPDATE "Organization" SET "syncStatus" = 'in_sync', "lastComparedAt" = ${at}
+          WHERE "id" IN (${join(part)}) AND "syncStatus" <> 'in_sync'`;
+      }
+    },
+    /** Live organizations that differ from Clerk's copy. */
+    async markDrifted(ids: readonly string[], at: Date): Promise<void> {
+      for (const part of chunks(ids)) {
+        await db.$executeRaw`UPDATE "Organization" SET "syncStatus" = 'drifted', "lastComparedAt" = ${at}
+          WHERE "id" IN (${join(part)}) AND "deleted" = ${false} AND "syncStatus" <> 'drifted'`;
+      }
+    },
+
     /**
-     * Writes a Clerk organization JSON as the version held, alive (a resync: Clerk answered it, so it is the
-     * truth, even over a tombstone); the event it last came with stays recorded.
+     * Writes Clerk's organization JSON as the version held, alive (a tombstone of an organization Clerk still has
+     * comes back: Clerk never reuses an id, so the tombstone was wrong). The caller has decided it is the truth.
      */
-    async putVersion(
+    putFromClerk(
       org: Record<string, unknown>,
       meta: { source: OrganizationSource; syncStatus: SyncStatus; comparedAt: Date },
     ): Promise<OrganizationRow> {
-      const fields = {
-        ...organizationColumnsOf(org),
-        deleted: false,
-        deletedAt: null,
-        source: meta.source,
-        syncStatus: meta.syncStatus,
-        lastComparedAt: meta.comparedAt,
-      };
-      return db.organization.upsert({ where: { id: fields.id }, create: fields, update: fields });
+      const fields = organizationColumnsOf(org);
+      const status = { syncStatus: meta.syncStatus, lastComparedAt: meta.comparedAt, source: meta.source };
+      return db.organization.upsert({
+        where: { id: fields.id },
+        create: { ...fields, ...status },
+        update: { ...fields, ...status, deleted: false, deletedAt: null },
+      });
     },
-
-    /** Marks it deleted for good, keeping the last version held (a resync found Clerk answers 404). */
+    /** Marks it deleted for good, keeping the last version held (a resync found Clerk answers 404, or a reconcile that Clerk no longer has it);
+     * its memberships are the caller's. */
     async tombstone(id: string, deletedAt: Date, meta: { source: OrganizationSource; comparedAt: Date }) {
       const fields = {
         deleted: true,
@@ -160,18 +247,9 @@ export function createOrganizationsRepository(db: DbClient) {
       };
       return db.organization.upsert({ where: { id }, create: { id, ...fields }, update: fields });
     },
-
     async setSyncStatus(id: string, syncStatus: SyncStatus, comparedAt: Date): Promise<void> {
-      await db.organization.updateMany({ where: { id }, data: { syncStatus, lastComparedAt: comparedAt } });
-    },
-
-    async counts(): Promise<{ total: number; deleted: number; drifted: number }> {
-      const [total, deleted, drifted] = await Promise.all([
-        db.organization.count(),
-        db.organization.count({ where: { deleted: true } }),
-        db.organization.count({ where: { syncStatus: 'drifted' } }),
-      ]);
-      return { total, deleted, drifted };
+      await db.$executeRaw`UPDATE "Organization" SET "syncStatus" = ${syncStatus}, "lastComparedAt" = ${comparedAt}
+        WHERE "id" = ${id}`;
     },
 
     /** Summaries of these organizations (the ones held), by id: what memberships link to. */

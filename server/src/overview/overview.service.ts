@@ -27,14 +27,15 @@ export function createOverviewService(deps: {
         repos.deliveries.countUnverified(new Date(now.getTime() - 60 * MINUTE)),
       ]);
       const live = deps.live.current();
-      const [recent, total, failed, latest, users, organizations, sessions, lastEventAt, retention] = await Promise.all(
-        [
+      const [recent, total, failed, latest, users, organizations, memberships, sessions, lastEventAt, retention] =
+        await Promise.all([
           repos.deliveries.receivedSince(hourAgo),
           repos.deliveries.count({}),
           repos.deliveries.count({ failed: true }),
           repos.deliveries.latest(FAILING_NOW_WINDOW),
           repos.users.counts(),
           repos.organizations.counts(),
+          repos.memberships.countAllLive(),
           repos.sessions.countByStatus(now),
           repos.events.latestReceivedAt(),
           deps.retention?.stats() ??
@@ -46,8 +47,7 @@ export function createOverviewService(deps: {
               purgedUsers: 0,
               lastPurgeAt: null,
             }),
-        ],
-      );
+        ]);
       const buckets = Array.from({ length: 60 }, (_, i) => ({
         minute: new Date(hourAgo.getTime() + i * MINUTE).toISOString(),
         count: 0,
@@ -77,7 +77,7 @@ export function createOverviewService(deps: {
           live.problems.some((p) => p.kind === 'storage_refusing' || p.kind === 'signature_failures'),
         live,
         users,
-        organizations,
+        organizations: { ...organizations, memberships },
         sessions,
         lastEventAt: lastEventAt?.toISOString() ?? null,
         demo: deps.demo,

@@ -1,6 +1,7 @@
 // Runs a reconcile on this server: walks Clerk's users by cursor in created_at windows (windows.ts),
 // classifies each page (classify.ts) and commits it with every window's cursor, so whoever holds the lock next
-// resumes where this run stopped. While it runs it heartbeats the lock and the run (and stops when either
+// resumes where this run stopped; then Clerk's organizations and every membership, by offset
+// (organizations-walk.ts), each page committed with where that walk stands. While it runs it heartbeats the lock and the run (and stops when either
 // turns out to be someone else's), and publishes its progress, throttled. Which run to start or resume, and
 // when, is the scheduler's (scheduler.ts).
 import type { ReconcileStatus } from '../contract.ts';
@@ -8,11 +9,12 @@ import type { ClerkClient } from '../clerk/clerk-client.ts';
 import type { Publisher } from '../realtime/publisher.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { PageCommit, ReconcileRepository, RunRow } from './reconcile.repository.ts';
-import type { Pace, RunView } from './run-view.ts';
+import { checkedOf, type Pace, type RunView } from './run-view.ts';
 import type { PageStore } from './page-store.ts';
 import { evenCuts, planWindows, walkWindows, windowCount, type WindowState } from './windows.ts';
 import { classifyPage } from './classify.ts';
 import { throttleLatest } from '../lib/throttle.ts';
+import { parseOrgWalk, startOrgWalk, walkOrganizations } from './organizations-walk.ts';
 
 export interface JobSettings {
   /** Clerk users per page (Clerk's maximum is 500) */
@@ -113,6 +115,52 @@ export function createJobRunner(deps: {
     const store = repo.openPageStore();
     try {
       if (run.totalEstimate === null) run = await repo.setTotalEstimate(run.id, await clerk.countUsers());
+      if (run.organizationsTotal === null || run.membershipsTotal === null) {
+        // one-item pages, for their total_count: the run's progress counts organizations and memberships too
+        const [organizations, memberships] = await Promise.all([
+          clerk.organizationsPage(0, { limit: 1 }),
+          clerk.allOrganizationMembershipsPage(0, 1),
+        ]);
+        run = await repo.setSubjectTotals(run.id, organizations.total_count, memberships.total_count);
+      }
+      if (!parseOrgWalk(run.orgWalk)) await walkUsers();
+      // then the organizations and every membership, once the users are done (organizations-walk.ts)
+      if (!self.stop) {
+        let walk = parseOrgWalk(run.orgWalk);
+        if (!walk) run = await repo.setOrgWalk(run.id, JSON.stringify((walk = startOrgWalk())));
+        await walkOrganizations(
+          {
+            clerk,
+            clerkAhead: deps.clerkAhead,
+            store: repo,
+            commit: async (c) => {
+              run = await repo.commitOrganizationPage(run.id, c);
+              progress.report(run);
+            },
+            stopped: () => self.stop !== null,
+            clock,
+            instance,
+            pageSize: settings.pageSize,
+            ahead: settings.parallelWindows,
+            totals: { organizations: run.organizationsTotal, memberships: run.membershipsTotal },
+          },
+          walk,
+        );
+      }
+      if (!self.stop) status = 'completed';
+      else if (self.stop === 'cancel') status = 'cancelled';
+      // pause (shutdown) and a lost lock leave the run `running`: whoever holds the lock next resumes it
+    } catch (err) {
+      status = 'failed';
+      error = err instanceof Error ? err.message : String(err);
+      logger.error({ err, runId: run.id }, 'reconcile failed');
+    } finally {
+      clearInterval(heartbeat);
+      await store.close();
+    }
+
+    /** Clerk's users, in created_at windows walked in parallel (windows.ts), a page committed at a time. */
+    async function walkUsers(): Promise<void> {
       let windows = JSON.parse(run.windows) as WindowState[];
       if (windows.length === 0) {
         windows = await plan(clerk, store, run.totalEstimate ?? 0, settings);
@@ -161,16 +209,6 @@ export function createJobRunner(deps: {
         // requests in flight and pages not used: let them settle quietly (resume asks again)
         await walk.close();
       }
-      if (!self.stop) status = 'completed';
-      else if (self.stop === 'cancel') status = 'cancelled';
-      // pause (shutdown) and a lost lock leave the run `running`: whoever holds the lock next resumes it
-    } catch (err) {
-      status = 'failed';
-      error = err instanceof Error ? err.message : String(err);
-      logger.error({ err, runId: run.id }, 'reconcile failed');
-    } finally {
-      clearInterval(heartbeat);
-      await store.close();
     }
     if (status) await repo.finishRun(run.id, status, clock(), error);
     if (self.stop !== 'lock_lost') await repo.releaseLock(instance);
@@ -193,7 +231,7 @@ export function createJobRunner(deps: {
         runId: run.id,
         stop: null,
         done: Promise.resolve(),
-        since: { at: Date.now(), checked: run.checked },
+        since: { at: Date.now(), checked: checkedOf(run) },
       };
       slot.current = self;
       self.done = runJob(run, self)

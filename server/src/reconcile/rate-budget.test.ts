@@ -138,6 +138,35 @@ describe('rate budget: lists walked page by page', () => {
   });
 });
 
+describe('rate budget: the instance-wide membership list', () => {
+  it('takes one slot per page, each page spaced like any request', async () => {
+    vi.useFakeTimers();
+    try {
+      const b = createRateBudget({ requestsPerWindow: 10, share: 1, windowMs: 1_000 });
+      const starts: { offset: number; limit: number | undefined; at: number }[] = [];
+      const client = {
+        allOrganizationMembershipsPage: async (offset: number, limit?: number) => {
+          starts.push({ offset, limit, at: Date.now() });
+          return { data: [], total_count: 0 };
+        },
+      } as unknown as Parameters<ReturnType<typeof createRateBudget>['wrap']>[0];
+      const wrapped = b.wrap(client);
+      const done = Promise.all([0, 500, 1000].map((offset) => wrapped.allOrganizationMembershipsPage(offset, 500)));
+      for (let t = 0; t < b.minTimeMs * 4; t += b.minTimeMs) await vi.advanceTimersByTimeAsync(b.minTimeMs);
+      await done;
+      expect(starts.map((s) => [s.offset, s.limit])).toEqual([
+        [0, 500],
+        [500, 500],
+        [1000, 500],
+      ]);
+      const gaps = starts.slice(1).map((s, i) => s.at - starts[i]!.at);
+      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(b.minTimeMs - 1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
 describe('reconcile settings', () => {
   const base = { NODE_ENV: 'test' };
   it('defaults: a development instance, half of it, no schedule, full pages', () => {

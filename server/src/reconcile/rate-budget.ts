@@ -87,6 +87,8 @@ export function createRateBudget(opts: RateBudgetOptions): RateBudget {
         organizationInvitationsPage: (id, offset, status) =>
           slot(() => client.organizationInvitationsPage(id, offset, status)),
         userOrganizationMembershipsPage: (id, offset) => slot(() => client.userOrganizationMembershipsPage(id, offset)),
+        allOrganizationMembershipsPage: (offset, limit) =>
+          slot(() => client.allOrganizationMembershipsPage(offset, limit)),
         // whole lists are walked here, page by page, so each page request takes its own slot (organizationsPage
         // throws on a 404, so its walk is never null)
         listOrganizations: async (p) =>

@@ -1,16 +1,19 @@
 // Convergence under chaos: webhooks alone lose what the emulator drops (5 %) — and duplicates (10 %),
 // reordering (a reorder window over ~20 % of the traffic) and wrongly signed attempts (1 %) try to confuse
-// the rest — over ≥ 2,000 users with activity. After one reconcile + fix, every local user equals Clerk's.
+// the rest — over ≥ 2,000 users with activity, organizations among it (created, renamed, members added, promoted
+// and removed, invitations, organizations deleted; a user's deletion takes their memberships with no event of
+// their own). After one reconcile + fix, every local user, organization and membership equals Clerk's.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TEST_PROVIDERS } from '../test/db.ts';
 import type { TestServer } from '../test/harness.ts';
 import { closeClerkAndServer, startClerkAndServer } from '../test/clerk-and-server.ts';
 import type { Emulator } from '../../../emulator/emulator.ts';
 import type { ReconcileFixResult, ReconcileRunDto } from '../contract.ts';
-import { reconcile } from './test-support.ts';
+import { expectOrganizationsConverged, reconcile } from './test-support.ts';
 
 const USERS = Number(process.env.CHAOS_USERS ?? 2_400);
 const ACTIVITY = Number(process.env.CHAOS_ACTIVITY ?? 600);
+const ORGANIZATIONS = Number(process.env.CHAOS_ORGANIZATIONS ?? 40);
 
 describe.each(TEST_PROVIDERS)('reconcile convergence under chaos on %s', (provider) => {
   let s: TestServer;
@@ -30,7 +33,7 @@ describe.each(TEST_PROVIDERS)('reconcile convergence under chaos on %s', (provid
   });
   afterEach(() => closeClerkAndServer({ clerk, s }));
 
-  it(`after one reconcile + fix, all ${USERS} users equal Clerk's`, async () => {
+  it(`after one reconcile + fix, all ${USERS} users and every organization and membership equal Clerk's`, async () => {
     const t0 = Date.now();
     // sign-ups in batches, each followed by activity (profile edits, sessions, deletions, other events);
     // the activity runs early while the population is small (the emulator's tick scans every user)
@@ -39,6 +42,8 @@ describe.each(TEST_PROVIDERS)('reconcile convergence under chaos on %s', (provid
       // one batch in five goes through a reorder window: ~20 % of deliveries reordered
       clerk.setFaults({ reorderWindowMs: batch % 5 === 0 ? 20 : 0 });
       for (let i = 0; i < 400; i++) clerk.createUser();
+      // organizations with members from the start (their events as faulty as the rest), for the activity to change
+      if (batch === 0) clerk.seedOrganizations(ORGANIZATIONS, { membersPerOrganization: 4 });
       const ta = Date.now();
       for (let i = 0; i < ACTIVITY / (USERS / 400); i++) {
         clerk.setFaults({ reorderWindowMs: i % 5 === 0 ? 20 : 0 });
@@ -58,10 +63,16 @@ describe.each(TEST_PROVIDERS)('reconcile convergence under chaos on %s', (provid
     expect(clerk.deliveries().filter((a) => a.badSignature).length).toBeGreaterThan(0);
 
     await s.services.conflicts.idle();
+    const organizationEvents = messages.filter((m) => m.type.startsWith('organization')).length;
+    expect(organizationEvents).toBeGreaterThan(messages.length * 0.05);
     const run = await reconcile(s);
     expect(run.status).toBe('completed');
-    const drift = run.found.missing + run.found.stale + run.found.deleted;
-    expect(drift).toBeGreaterThan(0);
+    const sum = (found: Record<string, number>) => Object.values(found).reduce((a, b) => a + b, 0);
+    const drift = sum(run.found) + sum(run.organizations.found) + sum(run.memberships.found);
+    expect(sum(run.found)).toBeGreaterThan(0);
+    expect(sum(run.organizations.found) + sum(run.memberships.found)).toBeGreaterThan(0);
+    expect(run.organizations.checked).toBe(clerk.store.organizations().length);
+    expect(run.memberships.checked).toBe(clerk.store.memberships().length);
     const fix = (await (
       await s.api(`/api/reconcile/runs/${run.id}/fix`, { method: 'POST', body: '{}' })
     ).json()) as ReconcileFixResult;
@@ -81,12 +92,17 @@ describe.each(TEST_PROVIDERS)('reconcile convergence under chaos on %s', (provid
     for (const row of local.values())
       if (!row.deleted) expect(deleted.has(row.id), `${row.id} alive here only`).toBe(false);
     for (const id of deleted) if (local.has(id)) expect(local.get(id)!.deleted).toBe(true);
+    await expectOrganizationsConverged(s, clerk);
 
     const check = (await (await s.api(`/api/reconcile/runs/${(await reconcile(s)).id}`)).json()) as ReconcileRunDto;
     expect(check.found).toEqual({ missing: 0, stale: 0, deleted: 0 });
+    expect(check.organizations.found).toEqual({ missing: 0, stale: 0, deleted: 0 });
+    expect(check.memberships.found).toEqual({ missing: 0, extra: 0, role: 0, stale: 0 });
     console.log(
       `[chaos ${provider}] ${messages.length} messages (${dropped} dropped), ${truth.length} users; ` +
+        `${run.organizations.checked} organizations, ${run.memberships.checked} memberships; ` +
         `chaos ${tChaos - t0} ms, reconcile ${run.checked} users / ${run.pages} pages found ${JSON.stringify(run.found)}, ` +
+        `organizations ${JSON.stringify(run.organizations.found)}, memberships ${JSON.stringify(run.memberships.found)}, ` +
         `reconcile + fix ${tFixed - tChaos} ms`,
     );
   }, 300_000); // a safety net, not a target: a loaded 2-core CI machine has taken two minutes

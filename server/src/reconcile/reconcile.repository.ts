@@ -11,17 +11,70 @@ import { join, sqltag as sql } from '@prisma/client/runtime/client';
 import type { Db, DbClient } from '../lib/db/client.ts';
 import { openPageStore } from './page-store.ts';
 import { createUsersRepository } from '../users/users.repository.ts';
-import type { DriftClass, DriftPoint, FieldDiff, Page, ReconcileFindingDto, ReconcileStatus } from '../contract.ts';
+import { createOrganizationsRepository, type CreatedStretch } from '../organizations/organizations.repository.ts';
+import { createMembershipsRepository } from '../organizations/memberships.repository.ts';
+import type {
+  DriftClass,
+  DriftPoint,
+  DriftSubject,
+  FieldDiff,
+  OrganizationFindingClass,
+  Page,
+  ReconcileFindingDto,
+  ReconcileOrganizationFindingDto,
+  ReconcileStatus,
+} from '../contract.ts';
 import type { ResyncResult } from '../contract.ts';
 import { toPage } from '../lib/cursor.ts';
 import { iso } from '../lib/iso.ts';
 
 export type RunRow = Prisma.ReconcileRunGetPayload<object>;
 export type FindingRow = Prisma.ReconcileFindingGetPayload<object>;
+export type OrganizationFindingRow = Prisma.ReconcileOrganizationFindingGetPayload<object>;
+type OrgSubject = Exclude<DriftSubject, 'user'>;
 
 const LOCK_ID = 'reconcile';
 /** 5 values a row: within the 999 bound values SQLite takes per statement */
 const FINDINGS_PER_INSERT = 150;
+/** 8 values a row */
+const ORGANIZATION_FINDINGS_PER_INSERT = 100;
+
+/** The run's counter column of each organization and membership class. */
+const COUNTER: Record<OrgSubject, Partial<Record<OrganizationFindingClass, keyof RunRow>>> = {
+  organization: { missing: 'organizationsMissing', stale: 'organizationsStale', deleted: 'organizationsDeleted' },
+  membership: {
+    missing: 'membershipsMissing',
+    extra: 'membershipsExtra',
+    role: 'membershipsRole',
+    stale: 'membershipsStale',
+  },
+};
+
+export interface NewOrganizationFinding {
+  subject: OrgSubject;
+  objectId: string;
+  organizationId: string;
+  userId: string | null;
+  class: OrganizationFindingClass;
+  diff: FieldDiff[];
+  label: string | null;
+}
+
+/** One page of Clerk's organizations or memberships, classified (organizations-walk.ts). */
+export interface OrganizationPageCommit {
+  phase: OrgSubject;
+  /** the page's items compared (and the ones a shifted page skipped, found by asking) */
+  checked: number;
+  inSync: number;
+  findings: NewOrganizationFinding[];
+  /** organizations to mark in sync / drifted (status columns of the organizations list) */
+  inSyncOrganizationIds: string[];
+  driftedOrganizationIds: string[];
+  /** where the walk continues (JSON, organizations-walk.ts) */
+  walk: string;
+  instance: string;
+  at: Date;
+}
 
 export interface NewFinding {
   userId: string;
@@ -76,6 +129,11 @@ export function createReconcileRepository(database: Db) {
     },
     setTotalEstimate: (id: number, totalEstimate: number) =>
       db.reconcileRun.update({ where: { id }, data: { totalEstimate } }),
+    /** Clerk's organization and membership counts at the start (the run's progress counts them). */
+    setSubjectTotals: (id: number, organizationsTotal: number, membershipsTotal: number) =>
+      db.reconcileRun.update({ where: { id }, data: { organizationsTotal, membershipsTotal } }),
+    /** Where the walk of organizations and memberships starts, once the users are done. */
+    setOrgWalk: (id: number, orgWalk: string) => db.reconcileRun.update({ where: { id }, data: { orgWalk } }),
     /** The run's windows as planned (windows.ts), before its first page. */
     setWindows: (id: number, windows: string) => db.reconcileRun.update({ where: { id }, data: { windows } }),
     /** Claims a run for this instance (start or resume). */
@@ -102,21 +160,23 @@ export function createReconcileRepository(database: Db) {
       });
       return r.count === 1;
     },
+    /** Findings not fixed yet per run: users, organizations and memberships. */
     async unfixedCounts(runIds: number[]): Promise<Map<number, number>> {
       if (runIds.length === 0) return new Map();
-      const groups = await db.reconcileFinding.groupBy({
-        by: ['runId'],
-        where: { runId: { in: runIds }, fixedAt: null },
-        _count: { _all: true },
-      });
-      return new Map(groups.map((g) => [g.runId, g._count._all]));
+      const where = { runId: { in: runIds }, fixedAt: null };
+      const [users, organizations] = await Promise.all([
+        db.reconcileFinding.groupBy({ by: ['runId'], where, _count: { _all: true } }),
+        db.reconcileOrganizationFinding.groupBy({ by: ['runId'], where, _count: { _all: true } }),
+      ]);
+      const out = new Map<number, number>();
+      for (const g of [...users, ...organizations]) out.set(g.runId, (out.get(g.runId) ?? 0) + g._count._all);
+      return out;
     },
     async driftHistory(limit: number): Promise<DriftPoint[]> {
       const rows = await db.reconcileRun.findMany({
         where: { status: 'completed', finishedAt: { not: null } },
         orderBy: { finishedAt: 'desc' },
         take: limit,
-        select: { id: true, finishedAt: true, missing: true, stale: true, deleted: true },
       });
       return rows.reverse().map((r) => ({
         runId: r.id,
@@ -124,6 +184,8 @@ export function createReconcileRepository(database: Db) {
         missing: r.missing,
         stale: r.stale,
         deleted: r.deleted,
+        organizations: r.organizationsMissing + r.organizationsStale + r.organizationsDeleted,
+        memberships: r.membershipsMissing + r.membershipsExtra + r.membershipsRole + r.membershipsStale,
       }));
     },
 
@@ -167,6 +229,58 @@ export function createReconcileRepository(database: Db) {
       );
     },
 
+    /**
+     * One page of organizations or memberships, atomically: its findings (unique per run and object: an item a
+     * shifted page lists again counts once), its organizations' status marks, the counters and where the walk
+     * goes on.
+     */
+    commitOrganizationPage(runId: number, c: OrganizationPageCommit): Promise<RunRow> {
+      return db.$transaction(
+        async (tx) => {
+          const counts = new Map<keyof RunRow, number>();
+          for (const part of chunks(c.findings, ORGANIZATION_FINDINGS_PER_INSERT)) {
+            // one insert per row: what it inserted says which counter it adds to
+            const rows = await tx.$queryRaw<{ subject: OrgSubject; class: OrganizationFindingClass }[]>`
+              INSERT INTO "ReconcileOrganizationFinding" ("runId", "subject", "objectId", "organizationId", "userId", "class", "diff", "label")
+              VALUES ${join(part.map((f) => sql`(${runId}, ${f.subject}, ${f.objectId}, ${f.organizationId}, ${f.userId}, ${f.class}, ${JSON.stringify(f.diff)}, ${f.label})`))}
+              ON CONFLICT ("runId", "objectId") DO NOTHING
+              RETURNING "subject", "class"`;
+            for (const r of rows) {
+              const column = COUNTER[r.subject][r.class];
+              if (column) counts.set(column, (counts.get(column) ?? 0) + 1);
+            }
+          }
+          const organizations = createOrganizationsRepository(tx);
+          await organizations.markInSync(c.inSyncOrganizationIds, c.at);
+          await organizations.markDrifted(c.driftedOrganizationIds, c.at);
+          const checked = c.phase === 'organization' ? 'organizationsChecked' : 'membershipsChecked';
+          const inSync = c.phase === 'organization' ? 'organizationsInSync' : 'membershipsInSync';
+          return tx.reconcileRun.update({
+            where: { id: runId },
+            data: {
+              [checked]: { increment: c.checked },
+              [inSync]: { increment: c.inSync },
+              ...Object.fromEntries([...counts].map(([k, n]) => [k, { increment: n }])),
+              heartbeatAt: c.at,
+              lockedBy: c.instance,
+              orgWalk: c.walk,
+            },
+          });
+        },
+        { maxWait: 15_000, timeout: 30_000 },
+      );
+    },
+
+    // ---- local organizations and memberships (the tables' own reads: organizations/) ----
+    organizationsIn: (w: CreatedStretch) => createOrganizationsRepository(db).inCreatedStretch(w),
+    organizationsWithoutCreatedAt: (afterId: string | null, take: number) =>
+      createOrganizationsRepository(db).withoutCreatedAt(afterId, take),
+    localOrganizations: (ids: readonly string[]) => createOrganizationsRepository(db).localOrganizations(ids),
+    membershipsIn: (w: CreatedStretch) => createMembershipsRepository(db).inCreatedStretch(w),
+    membershipsWithoutCreatedAt: (afterId: string | null, take: number) =>
+      createMembershipsRepository(db).withoutCreatedAt(afterId, take),
+    localMemberships: (ids: readonly string[]) => createMembershipsRepository(db).localMemberships(ids),
+
     // ---- local users (a page's reads and in-sync marks: page-store.ts) ----
     /** For a run's per-page reads and in-sync marks (on SQLite, a worker thread's connection); close it when the run ends. */
     openPageStore: () => openPageStore(database),
@@ -202,6 +316,56 @@ export function createReconcileRepository(database: Db) {
         if (ids.length)
           await updateInChunks(ids, (part) =>
             db.reconcileFinding.updateMany({ where: { id: { in: part } }, data: { fixedAt: at, fixResult: result } }),
+          );
+      }
+    },
+
+    async listOrganizationFindings(
+      runId: number,
+      filter: { subject?: OrgSubject; class?: OrganizationFindingClass; unfixed?: boolean },
+      cursor: number | null,
+      limit: number,
+    ): Promise<Page<ReconcileOrganizationFindingDto>> {
+      const rows = await db.reconcileOrganizationFinding.findMany({
+        where: {
+          runId,
+          ...(filter.subject ? { subject: filter.subject } : {}),
+          ...(filter.class ? { class: filter.class } : {}),
+          ...(filter.unfixed ? { fixedAt: null } : {}),
+          ...(cursor !== null ? { id: { gt: cursor } } : {}),
+        },
+        orderBy: { id: 'asc' },
+        take: limit + 1,
+      });
+      return toPage(rows, limit, toOrganizationFindingDto, (r) => [r.id]);
+    },
+    /** Unfixed findings of one subject (all, or those of `objectIds`), in id order after `afterId`. */
+    unfixedOrganizationBatch: (
+      runId: number,
+      subject: OrgSubject,
+      objectIds: string[] | null,
+      afterId: number,
+      take: number,
+    ) =>
+      db.reconcileOrganizationFinding.findMany({
+        where: {
+          runId,
+          subject,
+          fixedAt: null,
+          id: { gt: afterId },
+          ...(objectIds ? { objectId: { in: objectIds } } : {}),
+        },
+        orderBy: { id: 'asc' },
+        take,
+      }),
+    async markOrganizationFindingsFixed(byResult: Map<ResyncResult['result'], number[]>, at: Date): Promise<void> {
+      for (const [result, ids] of byResult) {
+        if (ids.length)
+          await updateInChunks(ids, (part) =>
+            db.reconcileOrganizationFinding.updateMany({
+              where: { id: { in: part } },
+              data: { fixedAt: at, fixResult: result },
+            }),
           );
       }
     },
@@ -259,5 +423,21 @@ export function toFindingDto(r: FindingRow): ReconcileFindingDto {
     diff: JSON.parse(r.diff) as FieldDiff[],
     fixedAt: iso(r.fixedAt),
     fixResult: (r.fixResult as ReconcileFindingDto['fixResult']) ?? null,
+  };
+}
+
+export function toOrganizationFindingDto(r: OrganizationFindingRow): ReconcileOrganizationFindingDto {
+  return {
+    id: r.id,
+    runId: r.runId,
+    subject: r.subject as OrgSubject,
+    objectId: r.objectId,
+    organizationId: r.organizationId,
+    userId: r.userId,
+    class: r.class as OrganizationFindingClass,
+    label: r.label,
+    diff: JSON.parse(r.diff) as FieldDiff[],
+    fixedAt: iso(r.fixedAt),
+    fixResult: (r.fixResult as ReconcileOrganizationFindingDto['fixResult']) ?? null,
   };
 }

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { DRIFT_CLASSES } from '../contract.ts';
+import { DRIFT_CLASSES, ORGANIZATION_FINDING_CLASSES } from '../contract.ts';
 import type { ReconcileService } from './reconcile.service.ts';
 import { currentOperator } from '../auth/auth.middleware.ts';
 import { parseBody, parseQuery } from '../lib/http.ts';
@@ -21,13 +21,29 @@ const FindingsQuery = z.object({
   cursor: z.string().max(500).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
-const FixBody = z.object({
-  userIds: z
-    .array(z.string().min(1).max(100))
-    .min(1, 'give at least one user id, or leave userIds out to fix all')
-    .max(500, 'at most 500 user ids per request; leave userIds out to fix all')
-    .optional(),
+const OrganizationFindingsQuery = z.object({
+  subject: z.enum(['organization', 'membership']).optional(),
+  class: z.enum(ORGANIZATION_FINDING_CLASSES).optional(),
+  unfixed: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((v) => v === 'true'),
+  cursor: z.string().max(500).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
 });
+const ids = (what: string, key: string) =>
+  z
+    .array(z.string().min(1).max(100))
+    .min(1, `give at least one ${what} id, or leave ${key} out`)
+    .max(500, `at most 500 ${what} ids per request; leave every list out to fix all`)
+    .optional();
+const FixBody = z
+  .object({
+    userIds: ids('user', 'userIds'),
+    organizationIds: ids('organization', 'organizationIds'),
+    membershipIds: ids('membership', 'membershipIds'),
+  })
+  .strict();
 const HistoryQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) });
 
 export function reconcileRoutes(reconcile: ReconcileService) {
@@ -54,9 +70,13 @@ export function reconcileRoutes(reconcile: ReconcileService) {
     const { cursor, limit, ...filter } = parseQuery(FindingsQuery, req.query);
     res.json(await reconcile.findings(idOf(req.params.id), filter, decodeIdCursor(cursor), limit));
   });
+  r.get('/runs/:id/organization-findings', async (req, res) => {
+    const { cursor, limit, ...filter } = parseQuery(OrganizationFindingsQuery, req.query);
+    res.json(await reconcile.organizationFindings(idOf(req.params.id), filter, decodeIdCursor(cursor), limit));
+  });
   r.post('/runs/:id/fix', async (req, res) => {
-    const { userIds } = parseBody(FixBody, req.body);
-    res.json(await reconcile.fix(idOf(req.params.id), userIds, currentOperator(res).email));
+    const body = parseBody(FixBody, req.body);
+    res.json(await reconcile.fix(idOf(req.params.id), body, currentOperator(res).email));
   });
   r.post('/runs/:id/cancel', async (req, res) => {
     res.json(await reconcile.cancel(idOf(req.params.id)));

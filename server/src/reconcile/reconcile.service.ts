@@ -1,6 +1,7 @@
 // Reconcile: walk Clerk's users (GET /v1/users by cursor, in created_at windows walked in parallel: windows.ts)
 // and classify each against the local copy — missing (backfill), stale (fields differ), deleted (alive here,
-// gone in Clerk) — then fix findings in bulk with the single-resync rules. Runs in the background of one
+// gone in Clerk) — then its organizations and every membership (organizations-walk.ts: missing, stale, deleted;
+// missing, extra, role, stale) — and fix findings in bulk with the single-resync rules. Runs in the background of one
 // server at a time (a single-row lock with a heartbeat), commits page by page so a restart resumes at the
 // cursor, and spends only its share of Clerk's rate limit (the clients it gets are wrapped by rate-budget.ts).
 // Memory stays flat: a page per window walked, and ≤ 1,000 local rows at a time. See docs/decisions/006-reconcile.md.
@@ -13,11 +14,16 @@ import { randomBytes } from 'node:crypto';
 import type {
   DriftClass,
   DriftPoint,
+  DriftSubject,
+  OrganizationFindingClass,
   Page,
   ReconcileFindingDto,
+  ReconcileFixRequest,
   ReconcileFixResult,
+  ReconcileOrganizationFindingDto,
   ReconcileRunDto,
 } from '../contract.ts';
+import type { UnitOfWork } from '../data/unit-of-work.ts';
 import type { ClerkClient } from '../clerk/clerk-client.ts';
 import type { Publisher } from '../realtime/publisher.ts';
 import type { Logger } from '../lib/logger.ts';
@@ -51,6 +57,8 @@ export function createReconcileService(deps: {
   /** the same behind the same budget, for the windows' page requests (queued behind `clerk`'s); default `clerk` */
   clerkAhead?: ClerkClient;
   resync: Pick<ResyncService, 'applyClerkState'>;
+  /** the organization tables, which fixes write through */
+  uow: UnitOfWork;
   audit: AuditRecorder;
   publisher: Publisher;
   logger: Logger;
@@ -78,7 +86,7 @@ export function createReconcileService(deps: {
     view,
   });
   const scheduler = createScheduler({ repo, audit, logger, settings, instance, clock, slot, jobs, view });
-  const fixer = createFixer({ repo, clerk, resync: deps.resync, audit, publisher, clock, view });
+  const fixer = createFixer({ repo, clerk, resync: deps.resync, uow: deps.uow, audit, publisher, clock, view });
 
   return {
     instanceId: instance,
@@ -118,16 +126,27 @@ export function createReconcileService(deps: {
       return repo.listFindings(id, filter, cursor, limit);
     },
 
+    async organizationFindings(
+      id: number,
+      filter: { subject?: Exclude<DriftSubject, 'user'>; class?: OrganizationFindingClass; unfixed?: boolean },
+      cursor: number | null,
+      limit: number,
+    ): Promise<Page<ReconcileOrganizationFindingDto>> {
+      await view.requireRun(id);
+      return repo.listOrganizationFindings(id, filter, cursor, limit);
+    },
+
     driftHistory(limit = 100): Promise<DriftPoint[]> {
       return repo.driftHistory(limit);
     },
 
     /**
-     * Resyncs the run's unfixed findings (all, or those of `userIds`) with the single-resync rules, fetching
-     * Clerk's current state 100 users per request; users Clerk no longer has are tombstoned.
+     * Resyncs the run's unfixed findings (all, or those of the users, organizations and memberships named) with the
+     * single-resync rules, fetching Clerk's current state 100 users or organizations per request (memberships
+     * through their organization's list); what Clerk no longer has is tombstoned (a membership ended).
      */
-    fix(id: number, userIds: string[] | undefined, actor: string): Promise<ReconcileFixResult> {
-      return fixer.fix(id, userIds, actor);
+    fix(id: number, request: ReconcileFixRequest, actor: string): Promise<ReconcileFixResult> {
+      return fixer.fix(id, request, actor);
     },
 
     /** Resumes an orphaned run and runs the schedule, from now on. */

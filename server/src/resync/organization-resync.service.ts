@@ -188,7 +188,7 @@ export function createOrganizationResyncService(deps: {
           }
         }
         if (keepOrganization) await tx.organizations.setSyncStatus(id, 'never_compared', now);
-        else await tx.organizations.putVersion(clerk, { source, syncStatus: 'in_sync', comparedAt: now });
+        else await tx.organizations.putFromClerk(clerk, { source, syncStatus: 'in_sync', comparedAt: now });
 
         // memberships: Clerk's list is the whole truth
         const differences = diffMemberLists(rows, state.memberships.map(obj));
@@ -203,7 +203,7 @@ export function createOrganizationResyncService(deps: {
           if (newerThanAnswer(d.local)) {
             members.kept++;
           } else if (d.kind === 'extra') {
-            await tx.memberships.endNotInClerk(d.id, now, source);
+            await tx.memberships.endHeld(d.id, { at: now, by: 'membership_deleted' }, source);
             members.ended++;
           } else {
             await tx.memberships.putFromClerk(d.clerk!, id, source);

@@ -8,10 +8,12 @@ import {
 } from '@tanstack/react-query';
 import type {
   DriftClass,
+  OrganizationFindingClass,
   Page,
   ReconcileFindingDto,
   ReconcileFixRequest,
   ReconcileFixResult,
+  ReconcileOrganizationFindingDto,
   ReconcileRunDto,
 } from '@contract/contract.ts';
 import { api } from '../../../lib/api.ts';
@@ -33,11 +35,24 @@ export const fetchFindings = (
     query: { class: driftClass, cursor, limit: FINDINGS_PAGE_SIZE },
     signal,
   });
+export type OrganizationSubject = ReconcileOrganizationFindingDto['subject'];
+export const fetchOrganizationFindings = (
+  id: number,
+  subject: OrganizationSubject,
+  driftClass: OrganizationFindingClass | undefined,
+  cursor: string | null,
+  signal?: AbortSignal,
+) =>
+  api<Page<ReconcileOrganizationFindingDto>>(`/api/reconcile/runs/${id}/organization-findings`, {
+    query: { subject, class: driftClass, cursor, limit: FINDINGS_PAGE_SIZE },
+    signal,
+  });
 export const startReconcile = () => api<ReconcileRunDto>('/api/reconcile', { method: 'POST' });
-export const fixFindings = ({ runId, userIds }: { runId: number; userIds?: string[] }) =>
+/** Without ids: every unfixed finding of the run; with some: only those. */
+export const fixFindings = ({ runId, ...ids }: { runId: number } & ReconcileFixRequest) =>
   api<ReconcileFixResult>(`/api/reconcile/runs/${runId}/fix`, {
     method: 'POST',
-    body: (userIds ? { userIds } : {}) satisfies ReconcileFixRequest,
+    body: ids satisfies ReconcileFixRequest,
   });
 export const cancelRun = (runId: number) =>
   api<ReconcileRunDto>(`/api/reconcile/runs/${runId}/cancel`, { method: 'POST' });
@@ -55,10 +70,28 @@ export const findingsOptions = (id: number, driftClass?: DriftClass) =>
     getNextPageParam: (last) => last.nextCursor,
   });
 
+export const organizationFindingsOptions = (
+  id: number,
+  subject: OrganizationSubject,
+  driftClass?: OrganizationFindingClass,
+) =>
+  infiniteQueryOptions({
+    queryKey: queryKeys.reconcile.organizationFindings(id, subject, driftClass),
+    queryFn: ({ pageParam, signal }) => fetchOrganizationFindings(id, subject, driftClass, pageParam, signal),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.nextCursor,
+  });
+
 export const useRuns = () => useQuery(runsOptions());
 export const useRun = (id: number | null) => useQuery({ ...runOptions(id ?? 0), enabled: id !== null });
 export const useFindings = (id: number | null, driftClass?: DriftClass) =>
   useInfiniteQuery({ ...findingsOptions(id ?? 0, driftClass), enabled: id !== null });
+export const useOrganizationFindings = (
+  id: number,
+  subject: OrganizationSubject,
+  driftClass?: OrganizationFindingClass,
+  enabled = true,
+) => useInfiniteQuery({ ...organizationFindingsOptions(id, subject, driftClass), enabled });
 
 function useRunChanged() {
   const queryClient = useQueryClient();

@@ -2,7 +2,10 @@ import { useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import {
   DRIFT_CLASSES,
+  DRIFT_SUBJECTS,
   type DriftClass,
+  type DriftSubject,
+  type OrganizationFindingClass,
   type ReconcileFindingDto,
   type ReconcileFixResult,
   type ReconcileRunDto,
@@ -22,6 +25,14 @@ import { useCancelRun, useFindings, useFixFindings, useRun, useRuns, useStartRec
 import { usePermissions } from '../../../lib/session.ts';
 import { ReadOnlyNotice } from '../../../components/ReadOnlyNotice.tsx';
 import { flattenFeed } from '../../../lib/live-feed.ts';
+import {
+  ORGANIZATION_CLASS_HELP,
+  ORGANIZATION_CLASS_LABEL,
+  OrganizationFindingList,
+  OrganizationStats,
+  SUBJECT_CLASSES,
+  foundOf,
+} from './OrganizationFindings.tsx';
 
 export const CLASS_LABEL: Record<DriftClass, string> = {
   missing: 'Missing locally',
@@ -34,6 +45,26 @@ const CLASS_HELP: Record<DriftClass, string> = {
   deleted: 'Alive here, but Clerk answers 404: a fix keeps a tombstone.',
 };
 const STATUS_TONE = { running: 'info', completed: 'ok', failed: 'bad', cancelled: 'neutral' } as const;
+const SUBJECT_LABEL: Record<DriftSubject, string> = {
+  user: 'Users',
+  organization: 'Organizations',
+  membership: 'Memberships',
+};
+const PHASE_LABEL = {
+  users: 'users',
+  organizations: 'organizations',
+  memberships: 'memberships',
+  done: 'done',
+} as const;
+
+const sum = (found: Record<string, number>) => Object.values(found).reduce((a, b) => a + b, 0);
+/** Everything the run found: users, organizations and memberships. */
+const driftOf = (run: ReconcileRunDto) => sum(run.found) + sum(run.organizations.found) + sum(run.memberships.found);
+/** What the run found of one subject. */
+const foundIn = (run: ReconcileRunDto, subject: DriftSubject) =>
+  sum(subject === 'user' ? run.found : subject === 'organization' ? run.organizations.found : run.memberships.found);
+const ofTotal = (checked: number, total: number | null) =>
+  `${formatNumber(checked)} of ${total === null ? '…' : formatNumber(total)}`;
 
 function formatEta(seconds: number | null): string {
   if (seconds === null) return 'estimating…';
@@ -47,7 +78,7 @@ function RunProgress({ run }: { run: ReconcileRunDto }) {
   const { canOperate } = usePermissions();
   const running = run.status === 'running';
   const total = run.totalEstimate;
-  const drift = run.found.missing + run.found.stale + run.found.deleted;
+  const drift = driftOf(run);
   return (
     <section className="card" aria-labelledby="run-heading">
       <div className="toolbar">
@@ -88,6 +119,11 @@ function RunProgress({ run }: { run: ReconcileRunDto }) {
         {run.pages === 1 ? '' : 's'}
         {running && ` · ${formatEta(run.etaSeconds)}`}
       </p>
+      <p className="muted" data-testid="subjects-checked">
+        {ofTotal(run.organizations.checked, run.organizations.total)} organizations and{' '}
+        {ofTotal(run.memberships.checked, run.memberships.total)} memberships checked
+        {running && ` · now: ${PHASE_LABEL[run.phase]}`}
+      </p>
       {running && throttled && (
         <p className="callout callout--warn" role="status">
           {throttled.message}
@@ -116,6 +152,7 @@ function RunProgress({ run }: { run: ReconcileRunDto }) {
           <dd className="stat__detail">of {formatNumber(drift)} found</dd>
         </div>
       </dl>
+      <OrganizationStats run={run} />
     </section>
   );
 }
@@ -162,16 +199,34 @@ function fixSummary(r: ReconcileFixResult): string {
   const parts = Object.entries(r.results)
     .filter(([, n]) => n > 0)
     .map(([k, n]) => `${n} ${k}`);
-  return `Fixed ${formatNumber(r.fixed)} user${r.fixed === 1 ? '' : 's'}${parts.length ? ` (${parts.join(', ')})` : ''}. ${formatNumber(r.unfixed)} left.`;
+  const users = `${formatNumber(r.bySubject.user)} user${r.bySubject.user === 1 ? '' : 's'}`;
+  const others =
+    r.bySubject.organization + r.bySubject.membership > 0
+      ? `, ${formatNumber(r.bySubject.organization)} organization${r.bySubject.organization === 1 ? '' : 's'} and ` +
+        `${formatNumber(r.bySubject.membership)} membership${r.bySubject.membership === 1 ? '' : 's'}`
+      : '';
+  return `Fixed ${users}${others}${parts.length ? ` (${parts.join(', ')})` : ''}. ${formatNumber(r.unfixed)} left.`;
 }
 
 function Findings({ run }: { run: ReconcileRunDto }) {
   const [params, setParams] = useSearchParams();
-  const driftClass = pickEnum(params.get('class'), DRIFT_CLASSES);
-  const query = useFindings(run.id, driftClass);
+  const subject = pickEnum(params.get('subject'), DRIFT_SUBJECTS) ?? 'user';
+  const orgSubject = subject === 'user' ? null : subject;
+  const driftClass = subject === 'user' ? pickEnum(params.get('class'), DRIFT_CLASSES) : null;
+  const orgClass = orgSubject
+    ? (pickEnum(params.get('class'), SUBJECT_CLASSES[orgSubject]) as OrganizationFindingClass | null)
+    : null;
+  const query = useFindings(subject === 'user' ? run.id : null, driftClass ?? undefined);
   const fix = useFixFindings();
   const { canOperate } = usePermissions();
-  const [selected, setSelected] = useState<Set<string>>(new Set());
+  // what is selected belongs to the subject shown: switching subjects starts a new selection
+  const [selection, setSelection] = useState<{ subject: DriftSubject; ids: Set<string> }>({
+    subject,
+    ids: new Set(),
+  });
+  const selected = selection.subject === subject ? selection.ids : new Set<string>();
+  const setSelected = (next: Set<string> | ((s: Set<string>) => Set<string>)) =>
+    setSelection({ subject, ids: typeof next === 'function' ? next(selected) : next });
   const items = useMemo(() => flattenFeed(query.data), [query.data]);
   const toggle = (id: string) =>
     setSelected((s) => {
@@ -180,37 +235,77 @@ function Findings({ run }: { run: ReconcileRunDto }) {
       else next.add(id);
       return next;
     });
-  const setClass = (k: DriftClass | null) => {
+  const setClass = (k: DriftClass | OrganizationFindingClass | null) => {
     const next = new URLSearchParams(params);
     if (k) next.set('class', k);
     else next.delete('class');
     setParams(next, { replace: true });
   };
+  const setSubject = (k: DriftSubject) => {
+    const next = new URLSearchParams(params);
+    if (k === 'user') next.delete('subject');
+    else next.set('subject', k);
+    next.delete('class');
+    setParams(next, { replace: true });
+  };
+  const fixSelected = () => {
+    const ids = [...selected];
+    const named =
+      subject === 'user'
+        ? { userIds: ids }
+        : subject === 'organization'
+          ? { organizationIds: ids }
+          : { membershipIds: ids };
+    fix.mutate({ runId: run.id, ...named }, { onSuccess: () => setSelected(new Set()) });
+  };
   const running = run.status === 'running';
+  const classes: readonly (DriftClass | OrganizationFindingClass)[] = orgSubject
+    ? SUBJECT_CLASSES[orgSubject]
+    : DRIFT_CLASSES;
+  const currentClass = orgSubject ? orgClass : driftClass;
+  const labelOf = (k: DriftClass | OrganizationFindingClass) =>
+    orgSubject ? ORGANIZATION_CLASS_LABEL[orgSubject][k]! : CLASS_LABEL[k as DriftClass];
+  const helpOf = (k: DriftClass | OrganizationFindingClass) =>
+    orgSubject ? ORGANIZATION_CLASS_HELP[orgSubject][k]! : CLASS_HELP[k as DriftClass];
+  const countOf = (k: DriftClass | OrganizationFindingClass) =>
+    orgSubject ? foundOf(run, orgSubject, k as OrganizationFindingClass) : run.found[k as DriftClass];
 
   return (
     <section className="card" aria-labelledby="findings-heading">
       <h2 id="findings-heading">Results</h2>
+      <div role="group" aria-label="Subject" className="segmented">
+        {DRIFT_SUBJECTS.map((k) => (
+          <button
+            key={k}
+            type="button"
+            className="button button--toggle"
+            aria-pressed={subject === k}
+            onClick={() => setSubject(k)}
+          >
+            {SUBJECT_LABEL[k]} ({formatNumber(foundIn(run, k))})
+          </button>
+        ))}
+      </div>
       <div className="toolbar toolbar--wrap">
         <div role="group" aria-label="Class" className="segmented">
           <button
             type="button"
             className="button button--toggle"
-            aria-pressed={!driftClass}
+            aria-pressed={!currentClass}
             onClick={() => setClass(null)}
           >
             All
           </button>
-          {DRIFT_CLASSES.map((k) => (
+          {classes.map((k) => (
             <button
               key={k}
               type="button"
               className="button button--toggle"
-              aria-pressed={driftClass === k}
+              aria-pressed={currentClass === k}
               onClick={() => setClass(k)}
-              title={CLASS_HELP[k]}
+              title={helpOf(k)}
             >
-              {CLASS_LABEL[k]} ({formatNumber(run.found[k])})
+              {labelOf(k)} ({formatNumber(countOf(k))})
             </button>
           ))}
         </div>
@@ -219,16 +314,14 @@ function Findings({ run }: { run: ReconcileRunDto }) {
             type="button"
             className="button"
             disabled={selected.size === 0 || fix.isPending || !canOperate}
-            onClick={() =>
-              fix.mutate({ runId: run.id, userIds: [...selected] }, { onSuccess: () => setSelected(new Set()) })
-            }
+            onClick={fixSelected}
           >
             Fix selected ({selected.size})
           </button>
           <ConfirmAction
             className="button button--primary"
             label={fix.isPending ? 'Fixing' : `Fix all (${formatNumber(run.unfixed)})`}
-            consequence={`Resyncs ${formatNumber(run.unfixed)} user${run.unfixed === 1 ? '' : 's'} from Clerk: missing ones are created locally, stale ones overwritten with Clerk's version, deleted ones tombstoned.`}
+            consequence={`Resyncs ${formatNumber(run.unfixed)} finding${run.unfixed === 1 ? '' : 's'} from Clerk — users, organizations and memberships: missing ones are created locally, stale ones overwritten with Clerk's version, deleted ones tombstoned (a deleted organization's memberships end with it), extra memberships ended.`}
             confirmLabel={`Yes, fix ${formatNumber(run.unfixed)}`}
             disabled={run.unfixed === 0 || !canOperate}
             pending={fix.isPending}
@@ -243,25 +336,35 @@ function Findings({ run }: { run: ReconcileRunDto }) {
         </p>
       )}
       {fix.error && <ErrorMessage error={fix.error} title="The fix stopped" />}
-      {driftClass && <p className="muted">{CLASS_HELP[driftClass]}</p>}
-      <PagedDataState
-        query={query}
-        isEmpty={items.length === 0}
-        empty={running ? 'Nothing found yet.' : 'No drift: the local copy matches Clerk.'}
-      >
-        <ul className="findings" aria-label="Findings">
-          {items.map((f) => (
-            <FindingRow key={f.id} f={f} selected={selected.has(f.userId)} onToggle={() => toggle(f.userId)} />
-          ))}
-        </ul>
-        <ListFooter
-          noun="findings"
-          count={items.length}
-          hasNextPage={query.hasNextPage}
-          isFetchingNextPage={query.isFetchingNextPage}
-          fetchNextPage={() => void query.fetchNextPage()}
+      {currentClass && <p className="muted">{helpOf(currentClass)}</p>}
+      {orgSubject ? (
+        <OrganizationFindingList
+          run={run}
+          subject={orgSubject}
+          driftClass={orgClass}
+          selected={selected}
+          onToggle={toggle}
         />
-      </PagedDataState>
+      ) : (
+        <PagedDataState
+          query={query}
+          isEmpty={items.length === 0}
+          empty={running ? 'Nothing found yet.' : 'No drift: the local copy matches Clerk.'}
+        >
+          <ul className="findings" aria-label="Findings">
+            {items.map((f) => (
+              <FindingRow key={f.id} f={f} selected={selected.has(f.userId)} onToggle={() => toggle(f.userId)} />
+            ))}
+          </ul>
+          <ListFooter
+            noun="findings"
+            count={items.length}
+            hasNextPage={query.hasNextPage}
+            isFetchingNextPage={query.isFetchingNextPage}
+            fetchNextPage={() => void query.fetchNextPage()}
+          />
+        </PagedDataState>
+      )}
     </section>
   );
 }
@@ -306,6 +409,8 @@ function History({
     countColumn('missing', 'Missing', (r) => r.found.missing),
     countColumn('stale', 'Stale', (r) => r.found.stale),
     countColumn('deleted', 'Deleted', (r) => r.found.deleted),
+    countColumn('organizations', 'Organizations drifted', (r) => sum(r.organizations.found)),
+    countColumn('memberships', 'Memberships drifted', (r) => sum(r.memberships.found)),
     countColumn('unfixed', 'Unfixed', (r) => r.unfixed),
   ];
   return (
@@ -336,6 +441,7 @@ export function DriftPage() {
     const next = new URLSearchParams(params);
     next.set('run', String(id));
     next.delete('class');
+    next.delete('subject');
     setParams(next);
   };
 
@@ -363,8 +469,9 @@ export function DriftPage() {
         </button>
       </div>
       <p className="muted">
-        A reconcile pages through every Clerk user and compares it with the local copy, within its share of Clerk’s rate
-        limit. It finds what webhooks never delivered: users missing here, stale copies and users Clerk deleted.
+        A reconcile pages through every Clerk user, then every organization and membership, and compares each with the
+        local copy, within its share of Clerk’s rate limit. It finds what webhooks never delivered: users and
+        organizations missing here, stale copies, ones Clerk deleted, memberships removed in Clerk and roles changed.
       </p>
       {!canOperate && <ReadOnlyNotice action="start or fix a reconcile" />}
       {start.error && <ErrorMessage error={start.error} title="Could not start a reconcile" />}

@@ -10,6 +10,8 @@ function toData(points: DriftPoint[]): uPlot.AlignedData {
     points.map((p) => p.missing),
     points.map((p) => p.stale),
     points.map((p) => p.deleted),
+    points.map((p) => p.organizations),
+    points.map((p) => p.memberships),
   ];
 }
 
@@ -26,11 +28,16 @@ function options(el: HTMLElement): Omit<uPlot.Options, 'width' | 'height'> {
       line('Missing locally', cssVar(el, '--accent', '#2563eb')),
       line('Stale', cssVar(el, '--warn', '#d97706')),
       line('Deleted in Clerk', cssVar(el, '--bad', '#dc2626')),
+      line('Organizations drifted', cssVar(el, '--ok', '#16a34a')),
+      line('Memberships drifted', cssVar(el, '--neutral', '#4b5563')),
     ],
   };
 }
 
-/** Drift each completed reconcile found, by class, over time (uPlot lines with points, like the events chart). */
+/**
+ * Drift each completed reconcile found over time: users by class, organizations and memberships each in one line
+ * (uPlot lines with points, like the events chart).
+ */
 export function DriftChart({ points }: { points: DriftPoint[] }) {
   const data = useMemo(() => toData(points), [points]);
   return <UplotChart options={options} data={data} height={200} />;

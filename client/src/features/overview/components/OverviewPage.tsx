@@ -128,7 +128,7 @@ function Stats({ s }: { s: OverviewStats }) {
         <Stat
           label="Organizations in the local copy"
           value={formatNumber(s.organizations.total)}
-          detail={`${formatNumber(s.organizations.deleted)} deleted`}
+          detail={`${formatNumber(s.organizations.deleted)} deleted · ${formatNumber(s.organizations.memberships)} memberships`}
           to="/organizations"
         />
         <Stat
