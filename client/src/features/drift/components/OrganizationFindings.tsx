@@ -94,11 +94,17 @@ function FindingRow({
           aria-label={`Select ${f.label ?? f.objectId}`}
         />
         <span className={`badge badge--${TONE[f.class]}`}>{ORGANIZATION_CLASS_LABEL[f.subject][f.class]}</span>
-        <span className="mono">{f.objectId}</span>
-        {f.subject === 'membership' && (
+        {f.subject === 'organization' ? (
+          <Link to={`/organizations/${encodeURIComponent(f.objectId)}`} className="mono">
+            {f.objectId}
+          </Link>
+        ) : (
           <>
+            <span className="mono">{f.objectId}</span>
             <span className="muted">in</span>
-            <span className="mono">{f.organizationId}</span>
+            <Link to={`/organizations/${encodeURIComponent(f.organizationId)}`} className="mono">
+              {f.organizationId}
+            </Link>
           </>
         )}
         {f.userId && (
