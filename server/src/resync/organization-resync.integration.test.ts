@@ -228,6 +228,8 @@ describe.each(TEST_PROVIDERS)('organization compare and resync on %s', (provider
       total: before.total + 1,
       deleted: before.deleted + 1,
       drifted: before.drifted + 1,
+      // the deleted organization's members were ended with it
+      memberships: before.memberships,
     });
     const drifted = await json<Page<OrganizationSummary>>(s.api('/api/organizations?status=drifted&limit=500'));
     expect(drifted.items.map((o) => o.id)).toContain(org.id);
