@@ -2,7 +2,7 @@
 // them, and every statement on it. Prisma for the API and retention; prepared SQL (lib/db/sql.ts) for the webhook
 // hot path (`membershipsSql`). Rows link to their user and organization by id only: either may arrive later.
 import type { Prisma } from '../generated/sqlite/client.ts';
-import type { CreatedStretch } from './organizations.repository.ts';
+import { createdStretchArgs, withoutCreatedAtArgs, type CreatedStretch } from '../lib/db/created-stretch.ts';
 import { findInChunks } from '../lib/chunks.ts';
 import type { DbClient } from '../lib/db/client.ts';
 import { decodeRow, type SqlTx } from '../lib/db/sql.ts';
@@ -168,35 +168,11 @@ export function createMembershipsRepository(db: DbClient) {
 
     /** Local memberships (ended ones too) whose Clerk created_at falls in the stretch, in (created_at, id) order. */
     inCreatedStretch(w: CreatedStretch): Promise<LocalMembership[]> {
-      return db.organizationMembership.findMany({
-        where: {
-          AND: [
-            { clerkCreatedAt: { not: null } },
-            w.from ? { clerkCreatedAt: { gte: w.from } } : {},
-            w.to ? { clerkCreatedAt: { lte: w.to } } : {},
-            w.after
-              ? {
-                  OR: [
-                    { clerkCreatedAt: { gt: w.after.createdAt } },
-                    { clerkCreatedAt: w.after.createdAt, id: { gt: w.after.id } },
-                  ],
-                }
-              : {},
-          ],
-        },
-        orderBy: [{ clerkCreatedAt: 'asc' }, { id: 'asc' }],
-        take: w.take,
-        select: LOCAL_MEMBERSHIP,
-      });
+      return db.organizationMembership.findMany({ ...createdStretchArgs(w), select: LOCAL_MEMBERSHIP });
     },
     /** Local memberships without a Clerk created_at, in id order after `afterId`. */
     withoutCreatedAt(afterId: string | null, take: number): Promise<LocalMembership[]> {
-      return db.organizationMembership.findMany({
-        where: { clerkCreatedAt: null, ...(afterId === null ? {} : { id: { gt: afterId } }) },
-        orderBy: { id: 'asc' },
-        take,
-        select: LOCAL_MEMBERSHIP,
-      });
+      return db.organizationMembership.findMany({ ...withoutCreatedAtArgs(afterId, take), select: LOCAL_MEMBERSHIP });
     },
     localMemberships: (ids: readonly string[]): Promise<LocalMembership[]> =>
       findInChunks(ids, (part) =>

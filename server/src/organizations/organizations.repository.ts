@@ -5,6 +5,7 @@ import type { Prisma } from '../generated/sqlite/client.ts';
 import { join } from '@prisma/client/runtime/client';
 import type { DbClient } from '../lib/db/client.ts';
 import { decodeRow, type SqlTx } from '../lib/db/sql.ts';
+import { createdStretchArgs, withoutCreatedAtArgs, type CreatedStretch } from '../lib/db/created-stretch.ts';
 import type { OrganizationSummary, Page, SyncStatus } from '../contract.ts';
 import type { StoredVersion } from '../sync/rules.ts';
 import { iso } from '../lib/iso.ts';
@@ -44,13 +45,7 @@ export type LocalOrganization = Pick<
   'id' | 'deleted' | 'clerkUpdatedAt' | 'clerkCreatedAt' | 'name' | 'slug' | 'data'
 >;
 
-/** A stretch of created_at, [from, to] (null: open), read in (created_at, id) order after `after`. */
-export interface CreatedStretch {
-  from: Date | null;
-  to: Date | null;
-  after: { createdAt: Date; id: string } | null;
-  take: number;
-}
+export type { CreatedStretch };
 
 export interface OrganizationFilter {
   /** an organization id, or part of a name or slug */
@@ -168,35 +163,11 @@ export function createOrganizationsRepository(db: DbClient) {
 
     /** Local organizations (tombstones too) whose Clerk created_at falls in the stretch, in (created_at, id) order. */
     inCreatedStretch(w: CreatedStretch): Promise<LocalOrganization[]> {
-      return db.organization.findMany({
-        where: {
-          AND: [
-            { clerkCreatedAt: { not: null } },
-            w.from ? { clerkCreatedAt: { gte: w.from } } : {},
-            w.to ? { clerkCreatedAt: { lte: w.to } } : {},
-            w.after
-              ? {
-                  OR: [
-                    { clerkCreatedAt: { gt: w.after.createdAt } },
-                    { clerkCreatedAt: w.after.createdAt, id: { gt: w.after.id } },
-                  ],
-                }
-              : {},
-          ],
-        },
-        orderBy: [{ clerkCreatedAt: 'asc' }, { id: 'asc' }],
-        take: w.take,
-        select: LOCAL_ORGANIZATION,
-      });
+      return db.organization.findMany({ ...createdStretchArgs(w), select: LOCAL_ORGANIZATION });
     },
     /** Local organizations without a Clerk created_at (tombstones never seen alive), in id order after `afterId`. */
     withoutCreatedAt(afterId: string | null, take: number): Promise<LocalOrganization[]> {
-      return db.organization.findMany({
-        where: { clerkCreatedAt: null, ...(afterId === null ? {} : { id: { gt: afterId } }) },
-        orderBy: { id: 'asc' },
-        take,
-        select: LOCAL_ORGANIZATION,
-      });
+      return db.organization.findMany({ ...withoutCreatedAtArgs(afterId, take), select: LOCAL_ORGANIZATION });
     },
     localOrganizations: (ids: readonly string[]): Promise<LocalOrganization[]> =>
       findInChunks(ids, (part) =>

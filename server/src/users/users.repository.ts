@@ -8,6 +8,7 @@ import type { Prisma } from '../generated/sqlite/client.ts';
 import { empty, join, sqltag as sql } from '@prisma/client/runtime/client';
 import type { DbClient } from '../lib/db/client.ts';
 import { decodeRow, sqliteDate, type SqlTx } from '../lib/db/sql.ts';
+import type { CreatedStretch } from '../lib/db/created-stretch.ts';
 import type { Page, SyncStatus, UserSummary } from '../contract.ts';
 import type { StoredVersion } from '../sync/rules.ts';
 import { iso } from '../lib/iso.ts';
@@ -40,12 +41,7 @@ export type UserSummaryRow = Pick<
 export type LocalUser = Pick<UserRow, 'id' | 'deleted' | 'data' | 'clerkUpdatedAt' | 'clerkCreatedAt' | 'primaryEmail'>;
 
 /** Local users whose Clerk created_at falls in [from, to] (null: open), in (created_at, id) order after `after`. */
-export interface CreatedWindow {
-  from: Date | null;
-  to: Date | null;
-  after: { createdAt: Date; id: string } | null;
-  take: number;
-}
+export type CreatedWindow = CreatedStretch;
 
 export interface UserFilter {
   q?: string;

@@ -17,6 +17,7 @@ import { ErrorMessage } from '../../../components/ErrorMessage.tsx';
 import { Id } from '../../../components/Id.tsx';
 import { ReadOnlyNotice } from '../../../components/ReadOnlyNotice.tsx';
 import { DateTime, RelativeTime } from '../../../components/RelativeTime.tsx';
+import { SyncFacts } from '../../../components/SyncFacts.tsx';
 import { StatusBadge } from '../../../components/StatusBadge.tsx';
 import { Table, type Column } from '../../../components/Table.tsx';
 import { isApiError } from '../../../lib/api.ts';
@@ -463,29 +464,13 @@ export function OrganizationDetailPage() {
                 <dd>
                   <DateTime iso={org.clerkCreatedAt} />
                 </dd>
-                <dt>Clerk updated</dt>
-                <dd>
-                  <DateTime iso={org.clerkUpdatedAt} />
-                </dd>
-                <dt>Local copy updated</dt>
-                <dd>
-                  <DateTime iso={org.updatedAt} /> <span className="muted">via {org.source}</span>
-                </dd>
-                <dt>Last compared</dt>
-                <dd>
-                  <DateTime iso={org.lastComparedAt} />
-                </dd>
-                <dt>Last event</dt>
-                <dd>
-                  {org.lastEvent ? (
-                    <>
-                      <Link to={`/events/${encodeURIComponent(org.lastEvent.svixId)}`}>{org.lastEvent.type}</Link>{' '}
-                      <RelativeTime iso={org.lastEvent.receivedAt} className="muted" />
-                    </>
-                  ) : (
-                    '—'
-                  )}
-                </dd>
+                <SyncFacts
+                  clerkUpdatedAt={org.clerkUpdatedAt}
+                  updatedAt={org.updatedAt}
+                  source={org.source}
+                  lastComparedAt={org.lastComparedAt}
+                  lastEvent={org.lastEvent}
+                />
               </dl>
             </section>
           )}

@@ -6,6 +6,7 @@ import { CompareTable } from '../../../components/DiffTable.tsx';
 import { ErrorMessage } from '../../../components/ErrorMessage.tsx';
 import { Id } from '../../../components/Id.tsx';
 import { DateTime, RelativeTime } from '../../../components/RelativeTime.tsx';
+import { SyncFacts } from '../../../components/SyncFacts.tsx';
 import { StatusBadge } from '../../../components/StatusBadge.tsx';
 import { Table, type Column } from '../../../components/Table.tsx';
 import { isApiError } from '../../../lib/api.ts';
@@ -293,29 +294,13 @@ export function UserDetailPage() {
                     </span>
                   )}
                 </dd>
-                <dt>Clerk updated</dt>
-                <dd>
-                  <DateTime iso={user.clerkUpdatedAt} />
-                </dd>
-                <dt>Local copy updated</dt>
-                <dd>
-                  <DateTime iso={user.updatedAt} /> <span className="muted">via {user.source}</span>
-                </dd>
-                <dt>Last compared</dt>
-                <dd>
-                  <DateTime iso={user.lastComparedAt} />
-                </dd>
-                <dt>Last event</dt>
-                <dd>
-                  {user.lastEvent ? (
-                    <>
-                      <Link to={`/events/${encodeURIComponent(user.lastEvent.svixId)}`}>{user.lastEvent.type}</Link>{' '}
-                      <RelativeTime iso={user.lastEvent.receivedAt} className="muted" />
-                    </>
-                  ) : (
-                    '—'
-                  )}
-                </dd>
+                <SyncFacts
+                  clerkUpdatedAt={user.clerkUpdatedAt}
+                  updatedAt={user.updatedAt}
+                  source={user.source}
+                  lastComparedAt={user.lastComparedAt}
+                  lastEvent={user.lastEvent}
+                />
               </dl>
             </section>
           )}
