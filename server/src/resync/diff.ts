@@ -12,7 +12,7 @@ export const VOLATILE_FIELDS = CLERK_USER_VOLATILE_FIELDS;
 
 /** The differences that are drift (every field but the volatile ones). */
 export function diffUsers(local: Record<string, unknown> | null, clerk: Record<string, unknown> | null): FieldDiff[] {
-  return fieldDiffs(local, clerk, false);
+  return fieldDiffs(local, clerk, VOLATILE_FIELDS);
 }
 
 /** The differences in volatile fields only: shown beside the drift, never counted as drift. */
@@ -20,19 +20,24 @@ export function volatileDiffs(
   local: Record<string, unknown> | null,
   clerk: Record<string, unknown> | null,
 ): FieldDiff[] {
-  return fieldDiffs(local, clerk, true);
+  return fieldDiffs(local, clerk, VOLATILE_FIELDS, true);
 }
 
-function fieldDiffs(
+/**
+ * The differences between two versions of a Clerk object: those outside `volatile` (the drift), or with
+ * `onlyVolatile` those inside it (top-level field names). Users, organizations, memberships and invitations share it.
+ */
+export function fieldDiffs(
   local: Record<string, unknown> | null,
   clerk: Record<string, unknown> | null,
-  volatile: boolean,
+  volatile: ReadonlySet<string>,
+  onlyVolatile = false,
 ): FieldDiff[] {
   // Volatile fields are split off the result rather than dropped from copies of both users, and both are parsed
   // JSON (no cycles to guard against): copying every user twice and tracking cycles was most of a reconcile
   // page's compare time (500 users per page).
   return diff(local ?? {}, clerk ?? {}, { cyclesFix: false }).flatMap((d): FieldDiff[] => {
-    if (VOLATILE_FIELDS.has(String(d.path[0])) !== volatile) return [];
+    if (volatile.has(String(d.path[0])) !== onlyVolatile) return [];
     const path = d.path.join('.');
     switch (d.type) {
       case 'CREATE':
