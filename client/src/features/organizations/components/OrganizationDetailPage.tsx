@@ -18,6 +18,7 @@ import { Id } from '../../../components/Id.tsx';
 import { ReadOnlyNotice } from '../../../components/ReadOnlyNotice.tsx';
 import { DateTime, RelativeTime } from '../../../components/RelativeTime.tsx';
 import { SyncFacts } from '../../../components/SyncFacts.tsx';
+import { EventTimeline } from '../../../components/EventTimeline.tsx';
 import { StatusBadge } from '../../../components/StatusBadge.tsx';
 import { Table, type Column } from '../../../components/Table.tsx';
 import { isApiError } from '../../../lib/api.ts';
@@ -357,32 +358,10 @@ function Invitations({ org }: { org: OrganizationDetail }) {
 
 function Timeline({ organizationId }: { organizationId: string }) {
   const query = useOrganizationTimeline(organizationId);
-  const events = query.data?.items ?? [];
   return (
     <section className="card" aria-labelledby="timeline-heading">
       <h2 id="timeline-heading">Event timeline</h2>
-      <DataState
-        isPending={query.isPending}
-        error={query.error}
-        hasData={!!query.data}
-        onRetry={() => void query.refetch()}
-        isEmpty={events.length === 0}
-        empty="No events received for this organization."
-      >
-        <ol className="timeline">
-          {events.map((e) => (
-            <li
-              key={e.id}
-              className={e.outcome === 'failed' ? 'timeline__item timeline__item--failed' : 'timeline__item'}
-            >
-              <RelativeTime iso={e.receivedAt} className="timeline__time" />
-              <Link to={`/events/${encodeURIComponent(e.svixId)}`}>{e.type}</Link>
-              <StatusBadge status={e.outcome} />
-              {e.error && <span className="error-text small">{e.error}</span>}
-            </li>
-          ))}
-        </ol>
-      </DataState>
+      <EventTimeline query={query} empty="No events received for this organization." />
     </section>
   );
 }

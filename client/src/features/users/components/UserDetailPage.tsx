@@ -7,6 +7,7 @@ import { ErrorMessage } from '../../../components/ErrorMessage.tsx';
 import { Id } from '../../../components/Id.tsx';
 import { DateTime, RelativeTime } from '../../../components/RelativeTime.tsx';
 import { SyncFacts } from '../../../components/SyncFacts.tsx';
+import { EventTimeline } from '../../../components/EventTimeline.tsx';
 import { StatusBadge } from '../../../components/StatusBadge.tsx';
 import { Table, type Column } from '../../../components/Table.tsx';
 import { isApiError } from '../../../lib/api.ts';
@@ -193,7 +194,6 @@ function Memberships({ user }: { user: UserDetail }) {
 
 function Timeline({ userId }: { userId: string }) {
   const query = useUserTimeline(userId);
-  const events = query.data?.items ?? [];
   return (
     <section className="card" aria-labelledby="timeline-heading">
       <div className="toolbar">
@@ -202,28 +202,7 @@ function Timeline({ userId }: { userId: string }) {
           All events of this user
         </Link>
       </div>
-      <DataState
-        isPending={query.isPending}
-        error={query.error}
-        hasData={!!query.data}
-        onRetry={() => void query.refetch()}
-        isEmpty={events.length === 0}
-        empty="No events received for this user."
-      >
-        <ol className="timeline">
-          {events.map((e) => (
-            <li
-              key={e.id}
-              className={e.outcome === 'failed' ? 'timeline__item timeline__item--failed' : 'timeline__item'}
-            >
-              <RelativeTime iso={e.receivedAt} className="timeline__time" />
-              <Link to={`/events/${encodeURIComponent(e.svixId)}`}>{e.type}</Link>
-              <StatusBadge status={e.outcome} />
-              {e.error && <span className="error-text small">{e.error}</span>}
-            </li>
-          ))}
-        </ol>
-      </DataState>
+      <EventTimeline query={query} empty="No events received for this user." />
     </section>
   );
 }
