@@ -11,12 +11,11 @@ import {
   type ReconcileRunDto,
 } from '@contract/contract.ts';
 import { DataState, PagedDataState } from '../../../components/DataState.tsx';
-import { DiffTable } from '../../../components/DiffTable.tsx';
+import { FindingDiff, FixBadge } from './FindingParts.tsx';
 import { ErrorMessage } from '../../../components/ErrorMessage.tsx';
 import { ListFooter } from '../../../components/ListFooter.tsx';
 import { RelativeTime } from '../../../components/RelativeTime.tsx';
 import { Table, type Column } from '../../../components/Table.tsx';
-import { fromFieldDiffs } from '../../../lib/diff.ts';
 import { formatNumber, formatPercent } from '../../../lib/time.ts';
 import { pickEnum } from '../../../lib/use-search-filters.ts';
 import { ConfirmAction } from '../../../components/ConfirmAction.tsx';
@@ -176,21 +175,9 @@ function FindingRow({ f, selected, onToggle }: { f: ReconcileFindingDto; selecte
           {f.userId}
         </Link>
         {f.label && <span className="muted">{f.label}</span>}
-        <span className={`badge badge--${fixed ? 'ok' : 'warn'}`}>{fixed ? `fixed: ${f.fixResult}` : 'not fixed'}</span>
+        <FixBadge fixed={fixed} fixResult={f.fixResult} />
       </div>
-      {f.diff.length > 0 && (
-        <details>
-          <summary>
-            {f.diff.length} field{f.diff.length === 1 ? '' : 's'} differ
-          </summary>
-          <DiffTable
-            rows={fromFieldDiffs(f.diff)}
-            caption={`Differences for ${f.userId}`}
-            beforeLabel="Local copy"
-            afterLabel="Clerk"
-          />
-        </details>
-      )}
+      <FindingDiff diff={f.diff} subject={f.userId} />
     </li>
   );
 }

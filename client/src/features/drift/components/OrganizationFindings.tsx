@@ -10,9 +10,8 @@ import {
   type ReconcileRunDto,
 } from '@contract/contract.ts';
 import { PagedDataState } from '../../../components/DataState.tsx';
-import { DiffTable } from '../../../components/DiffTable.tsx';
+import { FindingDiff, FixBadge } from './FindingParts.tsx';
 import { ListFooter } from '../../../components/ListFooter.tsx';
-import { fromFieldDiffs } from '../../../lib/diff.ts';
 import { formatNumber } from '../../../lib/time.ts';
 import { flattenFeed } from '../../../lib/live-feed.ts';
 import { useOrganizationFindings, type OrganizationSubject } from '../api/reconcile.ts';
@@ -113,21 +112,9 @@ function FindingRow({
           </Link>
         )}
         {f.label && <span className="muted">{f.label}</span>}
-        <span className={`badge badge--${fixed ? 'ok' : 'warn'}`}>{fixed ? `fixed: ${f.fixResult}` : 'not fixed'}</span>
+        <FixBadge fixed={fixed} fixResult={f.fixResult} />
       </div>
-      {f.diff.length > 0 && (
-        <details>
-          <summary>
-            {f.diff.length} field{f.diff.length === 1 ? '' : 's'} differ
-          </summary>
-          <DiffTable
-            rows={fromFieldDiffs(f.diff)}
-            caption={`Differences for ${f.objectId}`}
-            beforeLabel="Local copy"
-            afterLabel="Clerk"
-          />
-        </details>
-      )}
+      <FindingDiff diff={f.diff} subject={f.objectId} />
     </li>
   );
 }
