@@ -152,7 +152,8 @@ describe.each(TEST_PROVIDERS)('security round two on %s', (provider) => {
       const replay = () =>
         fetch(
           `${s.url}/api/deliveries/replay`,
-          bearer(token.secret, { method: 'POST', body: '{"filter":{"failed":true}}' }),
+          // a dry run: what an operator may do, with nothing started
+          bearer(token.secret, { method: 'POST', body: '{"filter":{"failed":true},"dryRun":true}' }),
         );
       const demote = (role: string) =>
         admin.api(`/api/admin/operators/${operator.id}`, { method: 'PATCH', body: JSON.stringify({ role }) });
