@@ -100,8 +100,26 @@ test('bulk replay of outstanding failures: a dry run, then a job with live progr
     (await clerk.deliveries()).filter((d) => d.status === 503 && !before.has(d.svixId)).length;
   await expect.poll(attempts503, { timeout: 60_000 }).toBe(2 * count);
   // the newest: the page lists the 200 latest failures
-  const svixId = (await newMessages(before, 503)).at(-1);
+  const stuck = await newMessages(before, 503);
+  const svixId = stuck.at(-1);
   await storageOutage(0);
+  // the refused attempts the monitor buffered during the outage are logged once storage is back: wait for all of
+  // them, so the dry run and the job read the same log
+  const stuckIds = new Set(stuck);
+  const logged503 = async () => {
+    let n = 0;
+    let cursor: string | null = null;
+    do {
+      const res = await page.request.get(
+        `/api/deliveries?outcome=unavailable&limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
+      const body = (await res.json()) as { items: { svixId: string | null }[]; nextCursor: string | null };
+      n += body.items.filter((d) => d.svixId !== null && stuckIds.has(d.svixId)).length;
+      cursor = body.nextCursor;
+    } while (cursor);
+    return n;
+  };
+  await expect.poll(logged503, { timeout: 30_000 }).toBe(2 * count);
 
   await page.goto('/failures');
   const outstanding = page.getByRole('list', { name: 'Outstanding failures' });
